@@ -1,0 +1,279 @@
+//! Build helper for accountkit's raw crates.
+//!
+//! Every REST API accountkit speaks is listed once in [`APIS`]. A raw crate's
+//! `build.rs` is one call, `accountkit_codegen::build_script("tagoio")`, which
+//! loads the API's OpenAPI 3.0 document, runs progenitor with the settings
+//! every raw crate shares, and writes two files into `OUT_DIR`:
+//!
+//! - `codegen.rs`, the generated client, for the crate to `include!`;
+//! - `surface.rs`, a body-less skeleton of its public API (types with their
+//!   fields and serde attributes, method signatures, first doc line), which
+//!   the crate snapshots with insta so every change shows up in review.
+//!
+//! `xtask` uses the same functions to refresh and check those snapshots.
+
+#![forbid(unsafe_code)]
+
+mod surface;
+
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+use openapiv3::OpenAPI;
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+
+pub use surface::{SurfaceChange, surface, surface_changes};
+
+/// One REST API and where its pieces live, relative to the workspace root.
+#[derive(Debug, Clone, Copy)]
+pub struct Api {
+    /// Short name, also the facade module and cargo feature.
+    pub name: &'static str,
+    /// The OpenAPI 3.0 document.
+    pub spec: &'static str,
+    /// The raw crate generated from it.
+    pub crate_dir: &'static str,
+    /// The raw crate's package name.
+    pub package: &'static str,
+}
+
+/// Every REST API with a raw crate.
+pub const APIS: &[Api] = &[Api {
+    name: "tagoio",
+    spec: "openapi/tagoio/account.yaml",
+    crate_dir: "crates/tagoio-raw",
+    package: "accountkit-tagoio-raw",
+}];
+
+/// Looks an API up by name.
+pub fn api(name: &str) -> Result<&'static Api, Error> {
+    APIS.iter()
+        .find(|api| api.name == name)
+        .ok_or_else(|| Error::new(format!("no API named `{name}` in accountkit_codegen::APIS")))
+}
+
+/// The workspace root (this crate lives in `crates/codegen`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A readable failure of loading or generating.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    message: String,
+}
+
+impl Error {
+    fn new(message: impl Into<String>) -> Self {
+        Error { message: message.into() }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// What [`generate`] produces.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The whole client, formatted.
+    pub code: String,
+    /// The body-less API skeleton, formatted.
+    pub surface: String,
+}
+
+/// Loads an OpenAPI document from YAML (`.yaml`, `.yml`) or JSON (`.json`),
+/// refusing anything but OpenAPI 3.0.x and operations without a snake_case
+/// `operationId`.
+pub fn load_spec(path: &Path) -> Result<OpenAPI, Error> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::new(format!("cannot read {shown}: {e}")))?;
+    let value: serde_json::Value = match path.extension().and_then(|e| e.to_str()) {
+        Some("json") => serde_json::from_str(&text)
+            .map_err(|e| Error::new(format!("{shown}: not valid JSON: {e}")))?,
+        Some("yaml" | "yml") => serde_yaml::from_str(&text)
+            .map_err(|e| Error::new(format!("{shown}: not valid YAML: {e}")))?,
+        _ => return Err(Error::new(format!("{shown}: expected a .yaml, .yml or .json file"))),
+    };
+    let version = match value.get("openapi") {
+        Some(serde_json::Value::String(v)) => v.clone(),
+        Some(other) => other.to_string(),
+        None => {
+            return Err(Error::new(format!(
+                "{shown}: not an OpenAPI document (no top-level `openapi` field)"
+            )));
+        }
+    };
+    if !version.starts_with("3.0.") {
+        return Err(Error::new(format!(
+            "{shown}: OpenAPI {version} is not supported; progenitor reads OpenAPI 3.0.x only \
+             (write or convert the document as 3.0.3)"
+        )));
+    }
+    let spec: OpenAPI = serde_json::from_value(value)
+        .map_err(|e| Error::new(format!("{shown}: not a valid OpenAPI 3.0 document: {e}")))?;
+    for (route, method, op) in spec.operations() {
+        let method = method.to_uppercase();
+        let id = op
+            .operation_id
+            .as_deref()
+            .ok_or_else(|| Error::new(format!("{shown}: {method} {route} has no operationId")))?;
+        let snake = id.starts_with(|c: char| c.is_ascii_lowercase())
+            && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !snake {
+            return Err(Error::new(format!(
+                "{shown}: {method} {route}: operationId `{id}` must be snake_case \
+                 (it is the method name and the name client hooks see)"
+            )));
+        }
+    }
+    Ok(spec)
+}
+
+/// The generator settings every raw crate shares.
+pub fn settings() -> GenerationSettings {
+    // Secrets are typed `format: password` in our documents; the generated
+    // types then hold a redacting string instead of a `String`.
+    let password = schemars::schema::SchemaObject {
+        instance_type: Some(schemars::schema::InstanceType::String.into()),
+        format: Some("password".to_string()),
+        ..Default::default()
+    };
+    let mut settings = GenerationSettings::new();
+    settings
+        // Pinned: the default may change between progenitor releases.
+        .with_interface(InterfaceStyle::Positional)
+        .with_tag(TagStyle::Merged)
+        .with_hooks(HooksMode::Expected)
+        .with_inner_type(tokens("::accountkit_runtime::Auth"))
+        .with_map_type("::std::collections::BTreeMap")
+        .with_conversion(password, "::accountkit_runtime::Sensitive", std::iter::empty());
+    settings
+}
+
+fn tokens(source: &str) -> proc_macro2::TokenStream {
+    source.parse().expect("static token source parses")
+}
+
+/// Operations sent without credentials: those whose effective `security` is
+/// empty or lists an empty requirement.
+pub fn anonymous_operations(spec: &OpenAPI) -> Vec<String> {
+    let default = spec.security.as_deref().unwrap_or(&[]);
+    let mut ids: Vec<String> = spec
+        .operations()
+        .filter(|(_, _, op)| {
+            let security = op.security.as_deref().unwrap_or(default);
+            security.is_empty() || security.iter().any(|req| req.is_empty())
+        })
+        .filter_map(|(_, _, op)| op.operation_id.clone())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Runs progenitor on a loaded document. Generator panics (progenitor
+/// asserts on some shapes) come back as an [`Error`] naming the panic.
+pub fn generate(spec: &OpenAPI, settings: &GenerationSettings) -> Result<Generated, Error> {
+    let previous_hook = panic::take_hook();
+    panic::set_hook(Box::new(|_| {}));
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        Generator::new(settings).generate_tokens(spec)
+    }));
+    panic::set_hook(previous_hook);
+
+    let mut tokens = match outcome {
+        Ok(Ok(tokens)) => tokens,
+        Ok(Err(e)) => return Err(Error::new(format!("progenitor refused the document: {e}"))),
+        Err(payload) => {
+            let reason = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            return Err(Error::new(format!(
+                "progenitor panicked on the document: {reason} \
+                 (see the generator notes for the spec shapes it cannot take)"
+            )));
+        }
+    };
+    let anonymous = anonymous_operations(spec);
+    tokens.extend(self::tokens(&format!(
+        "/// Operations sent without credentials (`security: []` in the document).\n\
+         pub const ANONYMOUS_OPERATIONS: &[&str] = &{anonymous:?};"
+    )));
+    let mut file: syn::File = syn::parse2(tokens)
+        .map_err(|e| Error::new(format!("generated code does not parse: {e}")))?;
+    strict_path_encoding(&mut file)?;
+    Ok(Generated { code: prettyplease::unparse(&file), surface: surface(&file) })
+}
+
+/// progenitor's `encode_path` leaves `+`, `@`, `:` and friends as they are;
+/// emails and tokens in path segments need every reserved character
+/// encoded, so the generated code is pointed at the runtime's encoder.
+fn strict_path_encoding(file: &mut syn::File) -> Result<(), Error> {
+    let mut rerouted = false;
+    for item in &mut file.items {
+        let syn::Item::Use(item) = item else { continue };
+        let syn::UseTree::Path(path) = &mut item.tree else { continue };
+        if path.ident != "progenitor_client" {
+            continue;
+        }
+        let syn::UseTree::Group(group) = path.tree.as_mut() else { continue };
+        let before = group.items.len();
+        group.items = std::mem::take(&mut group.items)
+            .into_iter()
+            .filter(|tree| !matches!(tree, syn::UseTree::Name(n) if n.ident == "encode_path"))
+            .collect();
+        rerouted |= group.items.len() != before;
+    }
+    if !rerouted {
+        return Err(Error::new(
+            "generated code no longer imports `progenitor_client::encode_path`; \
+             update accountkit_codegen::strict_path_encoding for this progenitor",
+        ));
+    }
+    file.items.push(syn::parse_quote!(
+        use ::accountkit_runtime::encode_path_segment as encode_path;
+    ));
+    Ok(())
+}
+
+/// Loads and generates one API of [`APIS`] with the shared settings.
+pub fn generate_api(api: &Api) -> Result<Generated, Error> {
+    let spec = load_spec(&workspace_root().join(api.spec))?;
+    generate(&spec, &settings())
+}
+
+/// The whole of a raw crate's `build.rs`: generate the named API into
+/// `OUT_DIR`, or stop the build with a readable message.
+pub fn build_script(api_name: &str) {
+    if let Err(e) = try_build_script(api_name) {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn try_build_script(api_name: &str) -> Result<(), Error> {
+    let api = api(api_name)?;
+    let spec_path = workspace_root().join(api.spec);
+    println!("cargo::rerun-if-changed={}", spec_path.display());
+    let out_dir = PathBuf::from(
+        std::env::var_os("OUT_DIR").ok_or_else(|| Error::new("OUT_DIR is not set"))?,
+    );
+    let generated = generate_api(api)?;
+    for (name, text) in [("codegen.rs", &generated.code), ("surface.rs", &generated.surface)] {
+        let path = out_dir.join(name);
+        std::fs::write(&path, text)
+            .map_err(|e| Error::new(format!("cannot write {}: {e}", path.display())))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

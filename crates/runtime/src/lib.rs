@@ -1,0 +1,284 @@
+//! The hand-written runtime that accountkit's generated raw clients share.
+//!
+//! - [`Sensitive`]: the type generated code uses for `format: password`
+//!   strings (passwords, PINs, tokens). It serialises the value on the wire
+//!   and prints `[REDACTED]` everywhere else.
+//! - [`Auth`]: the credential header a raw client carries as its inner value.
+//! - [`hooks`]: what each raw crate's `ClientHooks` impl calls, so the
+//!   cross-cutting request policy lives in one place.
+//! - [`observe`]: the HTTP status and headers of the response an operation
+//!   got, even when the generated client discarded them.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::cell::RefCell;
+use std::fmt;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The `User-Agent` every request carries.
+pub const USER_AGENT: &str = concat!("accountkit/", env!("CARGO_PKG_VERSION"));
+
+/// Characters left as they are in a path segment: RFC 3986 "unreserved".
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes a value for one path segment: everything but unreserved
+/// characters, so `user+tag@example.com` becomes `user%2Btag%40example.com`
+/// and a `/` can never start a new segment. Generated clients call it for
+/// every path parameter.
+pub fn encode_path_segment(value: &str) -> String {
+    percent_encoding::utf8_percent_encode(value, PATH_SEGMENT).to_string()
+}
+
+/// A secret string in generated request and response types.
+///
+/// Serialises as the plain string (the server needs it), deserialises from
+/// one, and never shows its value through `Debug`. The memory is zeroed on
+/// drop.
+#[derive(Clone)]
+pub struct Sensitive(SecretString);
+
+impl Sensitive {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Sensitive(SecretString::from(value.into()))
+    }
+
+    /// The secret itself; every use is easy to find by this name.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    /// Unwraps into the `secrecy` type.
+    pub fn into_secret(self) -> SecretString {
+        self.0
+    }
+}
+
+impl From<SecretString> for Sensitive {
+    fn from(secret: SecretString) -> Self {
+        Sensitive(secret)
+    }
+}
+
+impl From<&SecretString> for Sensitive {
+    fn from(secret: &SecretString) -> Self {
+        Sensitive(secret.clone())
+    }
+}
+
+impl fmt::Debug for Sensitive {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[REDACTED]")
+    }
+}
+
+impl Serialize for Sensitive {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.expose())
+    }
+}
+
+impl<'de> Deserialize<'de> for Sensitive {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Sensitive::new)
+    }
+}
+
+/// The credential a raw client sends on operations that need one.
+#[derive(Clone, Default)]
+pub struct Auth {
+    header: Option<(HeaderName, HeaderValue)>,
+}
+
+/// A credential that cannot be sent as a header value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidCredential;
+
+impl fmt::Display for InvalidCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the credential contains characters that cannot be sent in an HTTP header")
+    }
+}
+
+impl std::error::Error for InvalidCredential {}
+
+impl Auth {
+    /// No credential: only anonymous operations can be sent.
+    pub fn none() -> Self {
+        Auth::default()
+    }
+
+    /// A credential sent as `name: value`, marked sensitive so HTTP
+    /// libraries never log it.
+    pub fn header(name: &'static str, value: &str) -> Result<Self, InvalidCredential> {
+        let mut value = HeaderValue::from_str(value).map_err(|_| InvalidCredential)?;
+        value.set_sensitive(true);
+        Ok(Auth { header: Some((HeaderName::from_static(name), value)) })
+    }
+
+    /// A credential sent as `Authorization: Bearer <token>`.
+    pub fn bearer(token: &str) -> Result<Self, InvalidCredential> {
+        let mut value =
+            HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| InvalidCredential)?;
+        value.set_sensitive(true);
+        Ok(Auth { header: Some((reqwest::header::AUTHORIZATION, value)) })
+    }
+
+    /// Whether a credential is configured.
+    pub fn is_some(&self) -> bool {
+        self.header.is_some()
+    }
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = self.header.as_ref().map(|(name, _)| name.as_str());
+        f.debug_struct("Auth").field("header", &name).finish_non_exhaustive()
+    }
+}
+
+/// What raw crates' `ClientHooks` impls call.
+pub mod hooks {
+    use super::*;
+
+    /// Readies a request: drops progenitor's `api-version` header (these APIs
+    /// are not versioned that way), sets the `User-Agent`, and attaches the
+    /// credential exactly when the operation is not anonymous.
+    pub fn prepare(
+        request: &mut reqwest::Request,
+        auth: &Auth,
+        operation_id: &str,
+        anonymous: &[&str],
+    ) -> Result<(), String> {
+        let headers = request.headers_mut();
+        headers.remove("api-version");
+        headers.insert(reqwest::header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
+        if anonymous.contains(&operation_id) {
+            if let Some((name, _)) = &auth.header {
+                headers.remove(name);
+            }
+            return Ok(());
+        }
+        match &auth.header {
+            Some((name, value)) => {
+                headers.insert(name.clone(), value.clone());
+                Ok(())
+            }
+            None => Err(format!(
+                "`{operation_id}` needs credentials, and this client was built without them"
+            )),
+        }
+    }
+
+    /// Sends a request and records the response's status and headers for
+    /// [`observe`](super::observe).
+    pub async fn execute(
+        client: &reqwest::Client,
+        request: reqwest::Request,
+    ) -> reqwest::Result<reqwest::Response> {
+        let response = client.execute(request).await?;
+        let meta = ResponseMeta { status: response.status().as_u16(), headers: response.headers().clone() };
+        // Outside `observe` there is nobody to tell.
+        let _ = LAST_RESPONSE.try_with(|slot| *slot.borrow_mut() = Some(meta));
+        Ok(response)
+    }
+}
+
+/// Status and headers of an HTTP response.
+#[derive(Debug, Clone)]
+pub struct ResponseMeta {
+    /// The HTTP status code.
+    pub status: u16,
+    /// The response headers.
+    pub headers: HeaderMap,
+}
+
+tokio::task_local! {
+    static LAST_RESPONSE: RefCell<Option<ResponseMeta>>;
+}
+
+/// Runs one raw-client call and returns, beside its output, the status and
+/// headers of the last response it received, which generated clients drop
+/// when a body fails to decode.
+pub async fn observe<F: Future>(call: F) -> (F::Output, Option<ResponseMeta>) {
+    LAST_RESPONSE
+        .scope(RefCell::new(None), async {
+            let output = call.await;
+            (output, LAST_RESPONSE.with(|slot| slot.borrow_mut().take()))
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_segments_encode_every_reserved_character() {
+        assert_eq!(encode_path_segment("user+tag@example.com"), "user%2Btag%40example.com");
+        assert_eq!(encode_path_segment("a/../b?c#d e%"), "a%2F..%2Fb%3Fc%23d%20e%25");
+        assert_eq!(encode_path_segment("Az09-._~"), "Az09-._~");
+        assert_eq!(encode_path_segment("ção"), "%C3%A7%C3%A3o");
+    }
+
+    #[test]
+    fn sensitive_serialises_but_never_prints() {
+        let secret = Sensitive::new("hunter2");
+        assert_eq!(serde_json::to_string(&secret).unwrap(), "\"hunter2\"");
+        assert_eq!(format!("{secret:?}"), "[REDACTED]");
+        let back: Sensitive = serde_json::from_str("\"s3cret\"").unwrap();
+        assert_eq!(back.expose(), "s3cret");
+        assert_eq!(format!("{back:?}"), "[REDACTED]");
+    }
+
+    #[test]
+    fn auth_debug_names_the_header_only() {
+        let auth = Auth::header("token", "abc-123").unwrap();
+        let shown = format!("{auth:?}");
+        assert!(shown.contains("token") && !shown.contains("abc-123"), "{shown}");
+        let bearer = format!("{:?}", Auth::bearer("xyz-789").unwrap());
+        assert!(!bearer.contains("xyz-789"), "{bearer}");
+        assert_eq!(Auth::header("token", "bad\nvalue").unwrap_err(), InvalidCredential);
+    }
+
+    fn request() -> reqwest::Request {
+        let mut request =
+            reqwest::Request::new(reqwest::Method::GET, "http://127.0.0.1/x".parse().unwrap());
+        request.headers_mut().insert("api-version", HeaderValue::from_static("1"));
+        request
+    }
+
+    #[test]
+    fn prepare_attaches_credentials_only_where_needed() {
+        let auth = Auth::header("token", "abc").unwrap();
+        let mut secured = request();
+        hooks::prepare(&mut secured, &auth, "info", &["login"]).unwrap();
+        assert_eq!(secured.headers()["token"], "abc");
+        assert!(secured.headers()["token"].is_sensitive());
+        assert!(secured.headers().get("api-version").is_none());
+        assert_eq!(secured.headers()["user-agent"], USER_AGENT);
+
+        let mut anonymous = request();
+        anonymous.headers_mut().insert("token", HeaderValue::from_static("stray"));
+        hooks::prepare(&mut anonymous, &auth, "login", &["login"]).unwrap();
+        assert!(anonymous.headers().get("token").is_none());
+
+        let err = hooks::prepare(&mut request(), &Auth::none(), "info", &["login"]).unwrap_err();
+        assert!(err.contains("`info` needs credentials"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn observe_is_empty_without_a_response() {
+        let (value, meta) = observe(async { 7 }).await;
+        assert_eq!(value, 7);
+        assert!(meta.is_none());
+    }
+}
