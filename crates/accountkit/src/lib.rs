@@ -1,1 +1,99 @@
+//! Typed async clients for the account and authentication self-service APIs
+//! of several platforms, one module and one cargo feature per provider:
+//!
+//! | feature | module | API |
+//! |---|---|---|
+//! | `tagoio` | [`tagoio`] | TagoIO account |
+//!
+//! Every call returns [`Result`], whose [`Error`] carries the HTTP status,
+//! the vendor's code and message and a [`ErrorKind`] to branch on, and never
+//! a secret. Passwords, tokens and PINs travel as
+//! [`SecretString`](secrecy::SecretString), which never prints.
+//!
+//! TLS: the `rustls` feature (on by default) or `native-tls`.
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs, missing_debug_implementations)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[allow(dead_code)]
+mod call;
+mod error;
+#[allow(dead_code)]
+mod validate;
+
+pub use error::{Error, ErrorKind, Result};
+pub use secrecy::{self, ExposeSecret, SecretString};
+
+#[cfg(feature = "tagoio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tagoio")))]
+pub mod tagoio;
+
+/// An enum of the values a vendor documents today, with `Other` for the
+/// ones it adds tomorrow.
+#[allow(unused_macros)]
+macro_rules! open_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $($(#[$vmeta:meta])* $variant:ident = $wire:literal,)*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+            /// A value this version of accountkit does not know.
+            Other(String),
+        }
+
+        impl $name {
+            /// The wire name.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $wire,)*
+                    Self::Other(other) => other,
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(value: &str) -> Self {
+                match value {
+                    $($wire => Self::$variant,)*
+                    other => Self::Other(other.to_string()),
+                }
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(value: String) -> Self {
+                match value.as_str() {
+                    $($wire => Self::$variant,)*
+                    _ => Self::Other(value),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+                String::deserialize(deserializer).map(Self::from)
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use open_enum;

@@ -28,7 +28,6 @@ use axum::Router;
 use axum::http::{Method, Uri};
 use axum::response::Response;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub mod tagoio;
@@ -43,9 +42,6 @@ pub struct Sandbox {
     addr: SocketAddr,
     tagoio: tagoio::TagoIo,
     server: JoinHandle<()>,
-    /// Dropped with the sandbox; tells open keep-alive connections to close,
-    /// which aborting the accept loop alone would not.
-    _shutdown: oneshot::Sender<()>,
 }
 
 impl Sandbox {
@@ -61,19 +57,14 @@ impl Sandbox {
         let app = Router::new()
             .nest(tagoio::PREFIX, tagoio.router())
             .fallback(outside_providers);
-        let (shutdown, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
             // The only error is the listener failing, and nobody is left to tell.
-            let _ = serve.await;
+            let _ = axum::serve(listener, app).await;
         });
         Ok(Sandbox {
             addr,
             tagoio,
             server,
-            _shutdown: shutdown,
         })
     }
 
@@ -90,6 +81,7 @@ impl Sandbox {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
+        // Dropping axum's server future also tells open connections to close.
         self.server.abort();
     }
 }

@@ -888,7 +888,9 @@ async fn edit(State(t): State<TagoIo>, headers: HeaderMap, Body(body): Body) -> 
     let email = state.authenticate(&headers)?;
 
     // Validate everything before changing anything.
-    const EDITABLE: [&str; 6] = ["name", "company", "language", "phone", "timezone", "options"];
+    const EDITABLE: [&str; 6] = [
+        "name", "company", "language", "phone", "timezone", "options",
+    ];
     if let Some(key) = body.keys().find(|k| !EDITABLE.contains(&k.as_str())) {
         return Err(invalid(format!("Field {key} can't be edited")));
     }
@@ -900,7 +902,9 @@ async fn edit(State(t): State<TagoIo>, headers: HeaderMap, Body(body): Body) -> 
     let company = optional(&body, "company")?;
     let phone = optional(&body, "phone")?;
     if phone.is_some_and(|p| !p.starts_with('+')) {
-        return Err(invalid("Field phone must start with + and the country code"));
+        return Err(invalid(
+            "Field phone must start with + and the country code",
+        ));
     }
     let options = match body.get("options") {
         None | Some(Value::Null) => None,

@@ -1,0 +1,694 @@
+//! TagoIO's inputs and outputs.
+
+use accountkit_runtime::Sensitive;
+use accountkit_tagoio_raw::types as raw;
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::call::Op;
+use crate::error::Result;
+use crate::validate;
+
+crate::open_enum! {
+    /// A subscription plan.
+    pub enum Plan {
+        /// `free`
+        Free = "free",
+        /// `starter`
+        Starter = "starter",
+        /// `scale`
+        Scale = "scale",
+    }
+}
+
+crate::open_enum! {
+    /// The kind of account.
+    pub enum AccountType {
+        /// `user`
+        User = "user",
+    }
+}
+
+crate::open_enum! {
+    /// The account's interface language.
+    pub enum Language {
+        /// `en`
+        En = "en",
+        /// `en-us`
+        EnUs = "en-us",
+        /// `pt-br`
+        PtBr = "pt-br",
+    }
+}
+
+crate::open_enum! {
+    /// What a profile token may do.
+    pub enum Permission {
+        /// `full`
+        Full = "full",
+        /// `write`
+        Write = "write",
+        /// `read`
+        Read = "read",
+        /// `deny`
+        Deny = "deny",
+    }
+}
+
+/// A second factor. The API knows exactly these three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OtpType {
+    /// An authenticator app (TOTP).
+    Authenticator,
+    /// A PIN by text message.
+    Sms,
+    /// A PIN by email.
+    Email,
+}
+
+impl OtpType {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OtpType::Authenticator => "authenticator",
+            OtpType::Sms => "sms",
+            OtpType::Email => "email",
+        }
+    }
+
+    /// Reads the hint of a second-factor error
+    /// ([`Error::second_factor_hint`](crate::Error::second_factor_hint)).
+    pub fn from_hint(hint: &str) -> Option<OtpType> {
+        match hint {
+            "authenticator" => Some(OtpType::Authenticator),
+            "sms" => Some(OtpType::Sms),
+            "email" => Some(OtpType::Email),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for OtpType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<OtpType> for raw::OtpType {
+    fn from(otp: OtpType) -> Self {
+        match otp {
+            OtpType::Authenticator => raw::OtpType::Authenticator,
+            OtpType::Sms => raw::OtpType::Sms,
+            OtpType::Email => raw::OtpType::Email,
+        }
+    }
+}
+
+/// A TagoIO account.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Account {
+    /// 24 hex digits.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Login email.
+    pub email: String,
+    /// IANA time zone, e.g. `America/Sao_Paulo`.
+    pub timezone: Option<String>,
+    /// Company name.
+    pub company: Option<String>,
+    /// Phone number, `+<country><number>`.
+    pub phone: Option<String>,
+    /// Interface language.
+    pub language: Option<Language>,
+    /// Subscription plan.
+    pub plan: Option<Plan>,
+    /// Kind of account.
+    pub account_type: Option<AccountType>,
+    /// Whether the account is confirmed and usable.
+    pub active: bool,
+    /// Whether the account is blocked.
+    pub blocked: bool,
+    /// Subscribed to the newsletter.
+    pub newsletter: Option<bool>,
+    /// Marked as a developer account.
+    pub developer: Option<bool>,
+    /// Invoices are emailed.
+    pub send_invoice: Option<bool>,
+    /// Country, when the server reports it.
+    pub country: Option<String>,
+    /// When the account was created.
+    pub created_at: Option<DateTime<Utc>>,
+    /// When the account last changed.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// When the account last logged in.
+    pub last_login: Option<DateTime<Utc>>,
+    /// Display preferences.
+    pub options: AccountOptions,
+    /// Which second factors are on.
+    pub otp: OtpStatus,
+}
+
+/// Display preferences of an account.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AccountOptions {
+    /// Whether the welcome screen was seen.
+    pub user_view_welcome: Option<bool>,
+    /// Decimal separator, e.g. `.`.
+    pub decimal_separator: Option<String>,
+    /// Thousands separator, e.g. `,`.
+    pub thousand_separator: Option<String>,
+    /// Last "what's new" seen.
+    pub last_whats_new: Option<DateTime<Utc>>,
+    /// Date format, e.g. `YYYY-MM-DD`.
+    pub date_format: Option<String>,
+    /// `12` or `24`.
+    pub time_format: Option<String>,
+    /// `footer` or `menu`.
+    pub show_last_updated_at: Option<String>,
+}
+
+/// Which second factors are on. A missing key is off.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OtpStatus {
+    /// Authenticator app.
+    pub authenticator: bool,
+    /// Text message.
+    pub sms: bool,
+    /// Email.
+    pub email: bool,
+}
+
+impl OtpStatus {
+    /// Whether any second factor is on.
+    pub fn any(&self) -> bool {
+        self.authenticator || self.sms || self.email
+    }
+}
+
+impl From<raw::AccountInfo> for Account {
+    fn from(info: raw::AccountInfo) -> Self {
+        let options = info.options.unwrap_or_default();
+        let otp = info.otp.unwrap_or_default();
+        Account {
+            id: info.id,
+            name: info.name,
+            email: info.email,
+            timezone: info.timezone,
+            company: info.company,
+            phone: info.phone,
+            language: info.language.map(Language::from),
+            plan: info.plan.map(Plan::from),
+            account_type: info.type_.map(AccountType::from),
+            active: info.active.unwrap_or(false),
+            blocked: info.blocked.unwrap_or(false),
+            newsletter: info.newsletter,
+            developer: info.developer,
+            send_invoice: info.send_invoice,
+            country: info.country,
+            created_at: info.created_at,
+            updated_at: info.updated_at,
+            last_login: info.last_login,
+            options: AccountOptions {
+                user_view_welcome: options.user_view_welcome,
+                decimal_separator: options.decimal_separator,
+                thousand_separator: options.thousand_separator,
+                last_whats_new: options.last_whats_new,
+                date_format: options.date_format,
+                time_format: options.time_format,
+                show_last_updated_at: options.show_last_updated_at,
+            },
+            otp: OtpStatus {
+                authenticator: otp.authenticator.unwrap_or(false),
+                sms: otp.sms.unwrap_or(false),
+                email: otp.email.unwrap_or(false),
+            },
+        }
+    }
+}
+
+/// How dates are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateFormat {
+    /// `YYYY-MM-DD`
+    YearMonthDay,
+    /// `DD-MM-YYYY`
+    DayMonthYear,
+    /// `MM-DD-YYYY`
+    MonthDayYear,
+}
+
+/// How times are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeFormat {
+    /// 12-hour clock.
+    H12,
+    /// 24-hour clock.
+    H24,
+}
+
+/// Where "last updated" is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LastUpdatedPlacement {
+    /// In the footer.
+    Footer,
+    /// In the menu.
+    Menu,
+}
+
+/// Changes for [`Client::edit`](super::Client::edit); only what is set is
+/// sent.
+///
+/// ```
+/// use accountkit::tagoio::{AccountChanges, TimeFormat};
+/// let changes = AccountChanges::new().name("Ada").time_format(TimeFormat::H24);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[must_use]
+pub struct AccountChanges {
+    name: Option<String>,
+    company: Option<String>,
+    language: Option<Language>,
+    phone: Option<String>,
+    timezone: Option<String>,
+    date_format: Option<DateFormat>,
+    time_format: Option<TimeFormat>,
+    decimal_separator: Option<String>,
+    thousand_separator: Option<String>,
+    show_last_updated_at: Option<LastUpdatedPlacement>,
+}
+
+impl AccountChanges {
+    /// No changes yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// A new display name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+    /// A new company name.
+    pub fn company(mut self, company: impl Into<String>) -> Self {
+        self.company = Some(company.into());
+        self
+    }
+    /// A new interface language.
+    pub fn language(mut self, language: Language) -> Self {
+        self.language = Some(language);
+        self
+    }
+    /// A new phone number, `+<country><number>`.
+    pub fn phone(mut self, phone: impl Into<String>) -> Self {
+        self.phone = Some(phone.into());
+        self
+    }
+    /// A new IANA time zone.
+    pub fn timezone(mut self, timezone: impl Into<String>) -> Self {
+        self.timezone = Some(timezone.into());
+        self
+    }
+    /// How dates are shown.
+    pub fn date_format(mut self, format: DateFormat) -> Self {
+        self.date_format = Some(format);
+        self
+    }
+    /// How times are shown.
+    pub fn time_format(mut self, format: TimeFormat) -> Self {
+        self.time_format = Some(format);
+        self
+    }
+    /// Decimal and thousands separators; they must differ.
+    pub fn separators(mut self, decimal: impl Into<String>, thousands: impl Into<String>) -> Self {
+        self.decimal_separator = Some(decimal.into());
+        self.thousand_separator = Some(thousands.into());
+        self
+    }
+    /// Where "last updated" is shown.
+    pub fn show_last_updated_at(mut self, placement: LastUpdatedPlacement) -> Self {
+        self.show_last_updated_at = Some(placement);
+        self
+    }
+
+    pub(super) fn to_raw(&self, op: Op) -> Result<raw::AccountEdit> {
+        if let Some(name) = &self.name {
+            validate::text(op, "name", name)?;
+        }
+        if let Some(phone) = &self.phone {
+            validate::phone(op, "phone", phone)?;
+        }
+        if let Some(timezone) = &self.timezone {
+            validate::text(op, "timezone", timezone)?;
+        }
+        if self.decimal_separator.is_some() && self.decimal_separator == self.thousand_separator {
+            return Err(op.invalid("thousand_separator", "must differ from the decimal separator"));
+        }
+        let options = raw::AccountEditOptions {
+            date_format: self.date_format.map(|f| match f {
+                DateFormat::YearMonthDay => raw::AccountEditOptionsDateFormat::YyyyMmDd,
+                DateFormat::DayMonthYear => raw::AccountEditOptionsDateFormat::DdMmYyyy,
+                DateFormat::MonthDayYear => raw::AccountEditOptionsDateFormat::MmDdYyyy,
+            }),
+            time_format: self.time_format.map(|f| match f {
+                TimeFormat::H12 => raw::AccountEditOptionsTimeFormat::X12,
+                TimeFormat::H24 => raw::AccountEditOptionsTimeFormat::X24,
+            }),
+            decimal_separator: self.decimal_separator.clone(),
+            thousand_separator: self.thousand_separator.clone(),
+            show_last_updated_at: self.show_last_updated_at.map(|p| match p {
+                LastUpdatedPlacement::Footer => raw::AccountEditOptionsShowLastUpdatedAt::Footer,
+                LastUpdatedPlacement::Menu => raw::AccountEditOptionsShowLastUpdatedAt::Menu,
+            }),
+        };
+        let has_options = options.date_format.is_some()
+            || options.time_format.is_some()
+            || options.decimal_separator.is_some()
+            || options.show_last_updated_at.is_some();
+        Ok(raw::AccountEdit {
+            name: self.name.clone(),
+            company: self.company.clone(),
+            language: self.language.as_ref().map(|l| l.as_str().to_string()),
+            phone: self.phone.clone(),
+            timezone: self.timezone.clone(),
+            options: has_options.then_some(options),
+        })
+    }
+}
+
+/// An email and password.
+#[derive(Clone)]
+pub struct Credentials {
+    email: String,
+    password: SecretString,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials").field("email", &self.email).field("password", &"[REDACTED]").finish()
+    }
+}
+
+impl Credentials {
+    /// The account's email and password.
+    pub fn new(email: impl Into<String>, password: impl Into<SecretString>) -> Self {
+        Credentials { email: email.into(), password: password.into() }
+    }
+
+    /// The email.
+    pub fn email(&self) -> &str {
+        &self.email
+    }
+
+    pub(super) fn secrets(&self) -> Vec<&str> {
+        vec![self.password.expose_secret()]
+    }
+
+    pub(super) fn to_raw(&self, op: Op) -> Result<raw::Credentials> {
+        validate::email(op, "email", &self.email)?;
+        validate::secret(op, "password", self.password.expose_secret())?;
+        Ok(raw::Credentials { email: self.email.clone(), password: Sensitive::from(&self.password) })
+    }
+}
+
+/// A new account for [`Client::create`](super::Client::create).
+#[derive(Clone)]
+pub struct NewAccount {
+    name: String,
+    email: String,
+    pub(super) password: SecretString,
+    timezone: String,
+    country: Option<String>,
+    company: Option<String>,
+    newsletter: Option<bool>,
+    developer: Option<bool>,
+}
+
+impl std::fmt::Debug for NewAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewAccount")
+            .field("name", &self.name)
+            .field("email", &self.email)
+            .field("password", &"[REDACTED]")
+            .field("timezone", &self.timezone)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NewAccount {
+    /// The required fields; the password is sent twice, as the API wants.
+    pub fn new(
+        name: impl Into<String>,
+        email: impl Into<String>,
+        password: impl Into<SecretString>,
+        timezone: impl Into<String>,
+    ) -> Self {
+        NewAccount {
+            name: name.into(),
+            email: email.into(),
+            password: password.into(),
+            timezone: timezone.into(),
+            country: None,
+            company: None,
+            newsletter: None,
+            developer: None,
+        }
+    }
+    /// Country.
+    #[must_use]
+    pub fn country(mut self, country: impl Into<String>) -> Self {
+        self.country = Some(country.into());
+        self
+    }
+    /// Company name.
+    #[must_use]
+    pub fn company(mut self, company: impl Into<String>) -> Self {
+        self.company = Some(company.into());
+        self
+    }
+    /// Subscribe to the newsletter.
+    #[must_use]
+    pub fn newsletter(mut self, on: bool) -> Self {
+        self.newsletter = Some(on);
+        self
+    }
+    /// Mark as a developer account.
+    #[must_use]
+    pub fn developer(mut self, on: bool) -> Self {
+        self.developer = Some(on);
+        self
+    }
+
+    pub(super) fn to_raw(&self, op: Op) -> Result<raw::AccountCreate> {
+        validate::text(op, "name", &self.name)?;
+        validate::email(op, "email", &self.email)?;
+        validate::secret(op, "password", self.password.expose_secret())?;
+        validate::text(op, "timezone", &self.timezone)?;
+        Ok(raw::AccountCreate {
+            name: self.name.clone(),
+            email: self.email.clone(),
+            password: Sensitive::from(&self.password),
+            cpassword: Sensitive::from(&self.password),
+            timezone: self.timezone.clone(),
+            country: self.country.clone(),
+            company: self.company.clone(),
+            newsletter: self.newsletter,
+            developer: self.developer,
+        })
+    }
+}
+
+/// A request for a profile token, for
+/// [`Client::token_create`](super::Client::token_create).
+#[derive(Clone)]
+pub struct TokenRequest {
+    profile_id: String,
+    credentials: Credentials,
+    name: String,
+    expire_time: Option<String>,
+    permission: Option<Permission>,
+    second_factor: Option<(OtpType, SecretString)>,
+}
+
+impl std::fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenRequest")
+            .field("profile_id", &self.profile_id)
+            .field("credentials", &self.credentials)
+            .field("name", &self.name)
+            .field("expire_time", &self.expire_time)
+            .field("permission", &self.permission)
+            .field("second_factor", &self.second_factor.as_ref().map(|(otp, _)| otp))
+            .finish()
+    }
+}
+
+impl TokenRequest {
+    /// A token named `name` for the profile `profile_id`.
+    pub fn new(profile_id: impl Into<String>, credentials: Credentials, name: impl Into<String>) -> Self {
+        TokenRequest {
+            profile_id: profile_id.into(),
+            credentials,
+            name: name.into(),
+            expire_time: None,
+            permission: None,
+            second_factor: None,
+        }
+    }
+    /// How long the token lives, in the API's words (`"3 month"`, `"1 year"`).
+    #[must_use]
+    pub fn expire_time(mut self, expire_time: impl Into<String>) -> Self {
+        self.expire_time = Some(expire_time.into());
+        self
+    }
+    /// The token never expires.
+    #[must_use]
+    pub fn never_expires(self) -> Self {
+        self.expire_time("never")
+    }
+    /// What the token may do; the server's default is full access.
+    #[must_use]
+    pub fn permission(mut self, permission: Permission) -> Self {
+        self.permission = Some(permission);
+        self
+    }
+    /// The PIN of a second factor, when one is on.
+    #[must_use]
+    pub fn second_factor(mut self, otp: OtpType, pin: impl Into<SecretString>) -> Self {
+        self.second_factor = Some((otp, pin.into()));
+        self
+    }
+
+    pub(super) fn secrets(&self) -> Vec<&str> {
+        let mut secrets = self.credentials.secrets();
+        if let Some((_, pin)) = &self.second_factor {
+            secrets.push(pin.expose_secret());
+        }
+        secrets
+    }
+
+    pub(super) fn to_raw(&self, op: Op) -> Result<raw::TokenCreate> {
+        validate::text(op, "profile_id", &self.profile_id)?;
+        validate::text(op, "name", &self.name)?;
+        if let Some((_, pin)) = &self.second_factor {
+            validate::pin(op, "pin", pin.expose_secret())?;
+        }
+        let raw::Credentials { email, password } = self.credentials.to_raw(op)?;
+        Ok(raw::TokenCreate {
+            profile_id: self.profile_id.clone(),
+            email,
+            password,
+            name: self.name.clone(),
+            expire_time: self.expire_time.clone(),
+            permission: self.permission.as_ref().map(|p| p.as_str().to_string()),
+            otp_type: self.second_factor.as_ref().map(|(otp, _)| (*otp).into()),
+            pin_code: self.second_factor.as_ref().map(|(_, pin)| Sensitive::from(pin)),
+        })
+    }
+}
+
+/// A new profile token.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct ProfileToken {
+    /// The token; send it with [`Client::new`](super::Client::new).
+    pub token: SecretString,
+    /// Its label.
+    pub name: Option<String>,
+    /// What it may do.
+    pub permission: Option<Permission>,
+    /// The profile it belongs to.
+    pub profile: Option<String>,
+    /// The account that made it.
+    pub created_by: Option<String>,
+    /// When it stops working; `None` for never.
+    pub expire_date: Option<DateTime<Utc>>,
+}
+
+impl std::fmt::Debug for ProfileToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProfileToken")
+            .field("token", &"[REDACTED]")
+            .field("name", &self.name)
+            .field("permission", &self.permission)
+            .field("profile", &self.profile)
+            .field("created_by", &self.created_by)
+            .field("expire_date", &self.expire_date)
+            .finish()
+    }
+}
+
+impl From<raw::TokenCreated> for ProfileToken {
+    fn from(created: raw::TokenCreated) -> Self {
+        ProfileToken {
+            token: created.token.into_secret(),
+            name: created.name,
+            permission: created.permission.map(Permission::from),
+            profile: created.profile,
+            created_by: created.created_by,
+            expire_date: created.expire_date,
+        }
+    }
+}
+
+/// What a login returns: the account and the profiles it can use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Login {
+    /// Account id.
+    pub id: String,
+    /// Login email.
+    pub email: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// Company name.
+    pub company: Option<String>,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// Kind of account.
+    pub account_type: Option<AccountType>,
+    /// Profiles the account can use; pass one's id to a [`TokenRequest`].
+    pub profiles: Vec<Profile>,
+}
+
+/// A profile an account can use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Profile {
+    /// Profile id.
+    pub id: String,
+    /// Profile name.
+    pub name: Option<String>,
+    /// Owning account id.
+    pub account: Option<String>,
+    /// Logo URL.
+    pub logo_url: Option<String>,
+    /// Shared with this account by another one.
+    pub from_share: bool,
+}
+
+impl From<raw::LoginResult> for Login {
+    fn from(result: raw::LoginResult) -> Self {
+        Login {
+            id: result.id,
+            email: result.email,
+            name: result.name,
+            company: result.company,
+            phone: result.phone,
+            account_type: result.type_.map(AccountType::from),
+            profiles: result
+                .profiles
+                .into_iter()
+                .map(|p| Profile {
+                    id: p.id,
+                    name: p.name,
+                    account: p.account,
+                    logo_url: p.logo_url,
+                    from_share: p.from_share.unwrap_or(false),
+                })
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! Argument checks made before anything is sent. Each names the field.
+
+use crate::call::Op;
+use crate::error::Result;
+
+/// A plausible email address: one `@`, a non-empty local part, a dotted
+/// domain, no whitespace or control characters.
+pub(crate) fn email(op: Op, field: &str, value: &str) -> Result<()> {
+    let problem = if value.is_empty() {
+        Some("is empty")
+    } else if value.len() > 254 {
+        Some("is longer than 254 characters")
+    } else if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Some("contains whitespace or control characters")
+    } else {
+        match value.rsplit_once('@') {
+            None => Some("is not an email address (no `@`)"),
+            Some((local, domain)) => {
+                if local.is_empty() || local.len() > 64 {
+                    Some("is not an email address (bad part before `@`)")
+                } else if !domain.contains('.')
+                    || domain.starts_with('.')
+                    || domain.ends_with('.')
+                    || domain.contains("..")
+                    || domain.contains('@')
+                {
+                    Some("is not an email address (bad domain)")
+                } else {
+                    None
+                }
+            }
+        }
+    };
+    problem.map_or(Ok(()), |p| Err(op.invalid(field, p)))
+}
+
+/// A non-empty value with no control characters.
+pub(crate) fn text(op: Op, field: &str, value: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        Err(op.invalid(field, "is empty"))
+    } else if value.chars().any(char::is_control) {
+        Err(op.invalid(field, "contains control characters"))
+    } else {
+        Ok(())
+    }
+}
+
+/// A value that travels as one path segment: non-empty, no whitespace or
+/// control characters, and not `.` or `..`, which URL parsers fold away even
+/// when percent-encoded. The message never repeats the value (it may be a
+/// token).
+pub(crate) fn path_segment(op: Op, field: &str, value: &str) -> Result<()> {
+    if value.is_empty() {
+        Err(op.invalid(field, "is empty"))
+    } else if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Err(op.invalid(field, "contains whitespace or control characters"))
+    } else if value == "." || value == ".." {
+        Err(op.invalid(field, "cannot be `.` or `..`"))
+    } else {
+        Ok(())
+    }
+}
+
+/// A secret sent in a header or body: non-empty, no control characters.
+pub(crate) fn secret(op: Op, field: &str, value: &str) -> Result<()> {
+    if value.is_empty() {
+        Err(op.invalid(field, "is empty"))
+    } else if value.chars().any(char::is_control) {
+        Err(op.invalid(field, "contains control characters"))
+    } else {
+        Ok(())
+    }
+}
+
+/// A one-time code: 4 to 10 ASCII digits.
+pub(crate) fn pin(op: Op, field: &str, value: &str) -> Result<()> {
+    if !(4..=10).contains(&value.len()) || !value.bytes().all(|b| b.is_ascii_digit()) {
+        Err(op.invalid(field, "must be 4 to 10 digits"))
+    } else {
+        Ok(())
+    }
+}
+
+/// An international phone number: `+`, then 6 to 15 digits.
+pub(crate) fn phone(op: Op, field: &str, value: &str) -> Result<()> {
+    let digits = value.strip_prefix('+').unwrap_or("");
+    if !(6..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        Err(op.invalid(field, "must be `+` followed by 6 to 15 digits, e.g. +5511999998888"))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OP: Op = Op { provider: "p", name: "o" };
+
+    #[test]
+    fn emails() {
+        for good in ["a@b.co", "user+tag@example.com", "x.y@sub.example.org"] {
+            assert!(email(OP, "email", good).is_ok(), "{good}");
+        }
+        for bad in ["", "plain", "@example.com", "a@b", "a@.com", "a@b..com", "a b@c.com", "a@b.com\n"] {
+            let err = email(OP, "email", bad).unwrap_err();
+            assert!(err.message().starts_with("`email` "), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn pins_phones_and_segments() {
+        assert!(pin(OP, "pin", "123456").is_ok());
+        assert!(pin(OP, "pin", "12a456").is_err());
+        assert!(pin(OP, "pin", "123").is_err());
+        assert!(phone(OP, "phone", "+5511999998888").is_ok());
+        assert!(phone(OP, "phone", "5511999998888").is_err());
+        assert!(phone(OP, "phone", "+55 11").is_err());
+        assert!(path_segment(OP, "token", "a/../b").is_ok());
+        assert!(path_segment(OP, "token", "..").is_err());
+        assert!(path_segment(OP, "token", "a b").is_err());
+        let err = secret(OP, "password", "").unwrap_err();
+        assert_eq!(err.message(), "`password` is empty");
+    }
+}
