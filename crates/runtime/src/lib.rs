@@ -96,6 +96,7 @@ impl<'de> Deserialize<'de> for Sensitive {
 #[derive(Clone, Default)]
 pub struct Auth {
     header: Option<(HeaderName, HeaderValue)>,
+    secret: Option<SecretString>,
 }
 
 /// A credential that cannot be sent as a header value.
@@ -119,9 +120,10 @@ impl Auth {
     /// A credential sent as `name: value`, marked sensitive so HTTP
     /// libraries never log it.
     pub fn header(name: &'static str, value: &str) -> Result<Self, InvalidCredential> {
+        let secret = SecretString::from(value.to_string());
         let mut value = HeaderValue::from_str(value).map_err(|_| InvalidCredential)?;
         value.set_sensitive(true);
-        Ok(Auth { header: Some((HeaderName::from_static(name), value)) })
+        Ok(Auth { header: Some((HeaderName::from_static(name), value)), secret: Some(secret) })
     }
 
     /// A credential sent as `Authorization: Bearer <token>`.
@@ -129,7 +131,13 @@ impl Auth {
         let mut value =
             HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| InvalidCredential)?;
         value.set_sensitive(true);
-        Ok(Auth { header: Some((reqwest::header::AUTHORIZATION, value)) })
+        let secret = Some(SecretString::from(token.to_string()));
+        Ok(Auth { header: Some((reqwest::header::AUTHORIZATION, value)), secret })
+    }
+
+    /// The credential itself, e.g. to scrub it from an echoed message.
+    pub fn expose_secret(&self) -> Option<&str> {
+        self.secret.as_ref().map(|s| s.expose_secret())
     }
 
     /// Whether a credential is configured.

@@ -6,7 +6,7 @@
 //!
 //! let client = Client::new(Region::UsEast1, "my-profile-token")?;
 //! let account = client.info().await?;
-//! println!("{} on plan {}", account.name, account.plan);
+//! println!("{} <{}>", account.name, account.email);
 //! # Ok(()) }
 //! ```
 //!
@@ -219,7 +219,7 @@ impl Client {
     /// The account the token belongs to.
     pub async fn info(&self) -> Result<Account> {
         let op = op("info");
-        let result = send(op, &[], self.raw.info()).await?;
+        let result = self.send(op, &[], self.raw.info()).await?;
         Ok(Account::from(result))
     }
 
@@ -227,12 +227,12 @@ impl Client {
     pub async fn edit(&self, changes: &AccountChanges) -> Result<String> {
         let op = op("edit");
         let body = changes.to_raw(op)?;
-        send(op, &[], self.raw.edit(&body)).await
+        self.send(op, &[], self.raw.edit(&body)).await
     }
 
     /// Deletes the account; returns the server's message.
     pub async fn delete(&self) -> Result<String> {
-        send(op("delete"), &[], self.raw.delete()).await
+        self.send(op("delete"), &[], self.raw.delete()).await
     }
 
     /// Sets a new password. The client's token is a profile token, or the
@@ -242,7 +242,7 @@ impl Client {
         let op = op("password_change");
         validate::secret(op, "new_password", new_password.expose_secret())?;
         let body = raw::types::PasswordChange { password: Sensitive::from(new_password) };
-        send(op, &[new_password.expose_secret()], self.raw.password_change(&body)).await
+        self.send(op, &[new_password.expose_secret()], self.raw.password_change(&body)).await
     }
 
     /// Starts enabling a second factor; the server sends a PIN to confirm
@@ -250,7 +250,7 @@ impl Client {
     pub async fn enable_otp(&self, otp: OtpType, credentials: &Credentials) -> Result<String> {
         let op = op("enable_otp");
         let body = credentials.to_raw(op)?;
-        send(op, &credentials.secrets(), self.raw.enable_otp(otp.into(), &body)).await
+        self.send(op, &credentials.secrets(), self.raw.enable_otp(otp.into(), &body)).await
     }
 
     /// Confirms a second factor with the PIN it was sent.
@@ -258,14 +258,14 @@ impl Client {
         let op = op("confirm_otp");
         validate::pin(op, "pin", pin.expose_secret())?;
         let body = raw::types::PinCode { pin_code: Sensitive::from(pin) };
-        send(op, &[pin.expose_secret()], self.raw.confirm_otp(otp.into(), &body)).await
+        self.send(op, &[pin.expose_secret()], self.raw.confirm_otp(otp.into(), &body)).await
     }
 
     /// Turns a second factor off.
     pub async fn disable_otp(&self, otp: OtpType, credentials: &Credentials) -> Result<String> {
         let op = op("disable_otp");
         let body = credentials.to_raw(op)?;
-        send(op, &credentials.secrets(), self.raw.disable_otp(otp.into(), &body)).await
+        self.send(op, &credentials.secrets(), self.raw.disable_otp(otp.into(), &body)).await
     }
 
     /// Starts enabling a second factor and confirms it with the PIN that
@@ -311,7 +311,7 @@ impl Client {
             otp_type: second.map(|(otp, _)| otp.into()),
             pin_code: second.map(|(_, pin)| Sensitive::from(pin)),
         };
-        let result = send(op, &secrets, self.raw.login(&body)).await?;
+        let result = self.send(op, &secrets, self.raw.login(&body)).await?;
         Ok(Login::from(result))
     }
 
@@ -342,14 +342,14 @@ impl Client {
         let op = op("request_login_pin_code");
         let raw::types::Credentials { email, password } = credentials.to_raw(op)?;
         let body = raw::types::LoginPinRequest { email, password, otp_type: otp.into() };
-        send(op, &credentials.secrets(), self.raw.request_login_pin_code(&body)).await
+        self.send(op, &credentials.secrets(), self.raw.request_login_pin_code(&body)).await
     }
 
     /// Creates a profile token from the account's credentials.
     pub async fn token_create(&self, request: &TokenRequest) -> Result<ProfileToken> {
         let op = op("token_create");
         let body = request.to_raw(op)?;
-        let result = send(op, &request.secrets(), self.raw.token_create(&body)).await?;
+        let result = self.send(op, &request.secrets(), self.raw.token_create(&body)).await?;
         Ok(ProfileToken::from(result))
     }
 
@@ -357,21 +357,21 @@ impl Client {
     pub async fn create(&self, account: &NewAccount) -> Result<String> {
         let op = op("create");
         let body = account.to_raw(op)?;
-        send(op, &[account.password.expose_secret()], self.raw.create(&body)).await
+        self.send(op, &[account.password.expose_secret()], self.raw.create(&body)).await
     }
 
     /// Confirms an account with the token from its confirmation email.
     pub async fn confirm_account(&self, token: &SecretString) -> Result<String> {
         let op = op("confirm_account");
         validate::path_segment(op, "token", token.expose_secret())?;
-        send(op, &[token.expose_secret()], self.raw.confirm_account(token.expose_secret())).await
+        self.send(op, &[token.expose_secret()], self.raw.confirm_account(token.expose_secret())).await
     }
 
     /// Sends the confirmation email again.
     pub async fn resend_confirmation(&self, email: &str) -> Result<String> {
         let op = op("resend_confirmation");
         validate::email(op, "email", email)?;
-        send(op, &[], self.raw.resend_confirmation(email)).await
+        self.send(op, &[], self.raw.resend_confirmation(email)).await
     }
 
     /// Sends a password-recovery email. Its token goes to
@@ -379,7 +379,7 @@ impl Client {
     pub async fn password_recover(&self, email: &str) -> Result<String> {
         let op = op("password_recover");
         validate::email(op, "email", email)?;
-        send(op, &[], self.raw.password_recover(email)).await
+        self.send(op, &[], self.raw.password_recover(email)).await
     }
 
     /// Sets a new password with the token of a password-recovery email.
@@ -392,14 +392,14 @@ impl Client {
     pub async fn accept_team_invitation(&self, token: &SecretString) -> Result<String> {
         let op = op("accept_team_invitation");
         validate::path_segment(op, "token", token.expose_secret())?;
-        send(op, &[token.expose_secret()], self.raw.accept_team_invitation(token.expose_secret())).await
+        self.send(op, &[token.expose_secret()], self.raw.accept_team_invitation(token.expose_secret())).await
     }
 
     /// Declines an invitation to a profile's team.
     pub async fn decline_team_invitation(&self, token: &SecretString) -> Result<String> {
         let op = op("decline_team_invitation");
         validate::path_segment(op, "token", token.expose_secret())?;
-        send(op, &[token.expose_secret()], self.raw.decline_team_invitation(token.expose_secret())).await
+        self.send(op, &[token.expose_secret()], self.raw.decline_team_invitation(token.expose_secret())).await
     }
 }
 
@@ -427,28 +427,39 @@ envelope! {
     TokenCreateEnvelope => raw::types::TokenCreated,
 }
 
-/// Runs one raw call and unwraps its envelope: `status: false` is an error
-/// whatever the HTTP status. `secrets` are scrubbed from any error text.
-async fn send<T: Envelope>(
-    op: Op,
-    secrets: &[&str],
-    call: impl Future<Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<raw::types::ErrorEnvelope>>>,
-) -> Result<T::Result> {
-    let (outcome, meta) = accountkit_runtime::observe(call).await;
-    let response = match outcome {
-        Ok(response) => response,
-        Err(e) => return Err(call::failure(op, e, meta, read_error).await.scrub(secrets)),
-    };
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    match response.into_inner().into_parts() {
-        (true, Some(result), _) => Ok(result),
-        (true, None, _) => Err(op
-            .error(ErrorKind::Decode, "the response envelope has no `result`")
-            .with_status(status)),
-        (false, _, message) => {
-            let vendor = read_message(message.map(Value::String).as_ref());
-            Err(call::vendor_error(op, status, vendor, Some(&headers)).scrub(secrets))
+impl Client {
+    /// Runs one raw call and unwraps its envelope: `status: false` is an
+    /// error whatever the HTTP status. `secrets` and the client's token are
+    /// scrubbed from any error text.
+    async fn send<T: Envelope>(
+        &self,
+        op: Op,
+        secrets: &[&str],
+        call: impl Future<Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<raw::types::ErrorEnvelope>>>,
+    ) -> Result<T::Result> {
+        let (outcome, meta) = accountkit_runtime::observe(call).await;
+        let scrub = |error: crate::Error| {
+            let error = error.scrub(secrets);
+            match self.raw_auth().expose_secret() {
+                Some(token) => error.scrub(&[token]),
+                None => error,
+            }
+        };
+        let response = match outcome {
+            Ok(response) => response,
+            Err(e) => return Err(scrub(call::failure(op, e, meta, read_error).await)),
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        match response.into_inner().into_parts() {
+            (true, Some(result), _) => Ok(result),
+            (true, None, _) => Err(op
+                .error(ErrorKind::Decode, "the response envelope has no `result`")
+                .with_status(status)),
+            (false, _, message) => {
+                let vendor = read_message(message.map(Value::String).as_ref());
+                Err(scrub(call::vendor_error(op, status, vendor, Some(&headers))))
+            }
         }
     }
 }
