@@ -1,0 +1,78 @@
+//! `cargo xtask regen --check` against copies of the workspace's specs and
+//! snapshots: a spec change must fail the check, and `regen` must fix it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use accountkit_codegen::APIS;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A temporary root holding copies of every spec and committed snapshot.
+fn copy_of_workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for api in APIS {
+        let snapshot = format!("{}/tests/snapshots/{}.snap", api.crate_dir, api.name);
+        for file in [api.spec, snapshot.as_str()] {
+            let target = dir.path().join(file);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::copy(workspace().join(file), &target).unwrap();
+        }
+    }
+    dir
+}
+
+fn xtask(root: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("regen")
+        .args(args)
+        .arg("--root")
+        .arg(root)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn committed_snapshots_pass_the_check() {
+    let root = copy_of_workspace();
+    let out = xtask(root.path(), &["--check"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("tagoio (openapi/tagoio/account.yaml): unchanged"));
+}
+
+#[test]
+fn one_added_field_fails_the_check_until_regen() {
+    let root = copy_of_workspace();
+    let spec = root.path().join("openapi/tagoio/account.yaml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let anchor = "        stripe_id: { type: string, nullable: true }\n";
+    assert!(text.contains(anchor), "the test's anchor line moved");
+    std::fs::write(&spec, text.replace(anchor, &format!("{anchor}        favourite_colour: {{ type: string }}\n"))).unwrap();
+
+    let out = xtask(root.path(), &["--check"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "the check passed on a changed spec:\n{stdout}");
+    assert!(stdout.contains("tagoio (openapi/tagoio/account.yaml): out of date, 0 added, 0 removed, 1 changed"), "{stdout}");
+    assert!(stdout.contains("~ type types::AccountInfo"), "{stdout}");
+    assert!(stdout.contains("+        pub favourite_colour: ::std::option::Option<::std::string::String>,"), "{stdout}");
+
+    let out = xtask(root.path(), &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("updated"));
+    let out = xtask(root.path(), &["--check"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn a_3_1_spec_is_refused_with_its_name() {
+    let root = copy_of_workspace();
+    let spec = root.path().join("openapi/tagoio/account.yaml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    std::fs::write(&spec, text.replacen("openapi: 3.0.3", "openapi: 3.1.0", 1)).unwrap();
+    let out = xtask(root.path(), &["--check"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("account.yaml: OpenAPI 3.1.0 is not supported"), "{stderr}");
+}
