@@ -15,11 +15,11 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// The shared machinery has no user until a provider feature is on.
+#![cfg_attr(not(feature = "tagoio"), allow(dead_code, unused_imports, unused_macros))]
 
-#[allow(dead_code)]
 mod call;
 mod error;
-#[allow(dead_code)]
 mod validate;
 
 pub use error::{Error, ErrorKind, Result};
@@ -31,7 +31,6 @@ pub mod tagoio;
 
 /// An enum of the values a vendor documents today, with `Other` for the
 /// ones it adds tomorrow.
-#[allow(unused_macros)]
 macro_rules! open_enum {
     (
         $(#[$meta:meta])*
@@ -95,5 +94,4 @@ macro_rules! open_enum {
         }
     };
 }
-#[allow(unused_imports)]
 pub(crate) use open_enum;
