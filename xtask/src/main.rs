@@ -149,9 +149,5 @@ fn rebuild_raw_crates(root: &Path) -> Result<(), String> {
     }
     println!("rebuilding the raw crates and checking their snapshots...");
     let status = command.status().map_err(|e| format!("cannot run cargo: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err("a raw crate's build or snapshot test failed".to_string())
-    }
+    if status.success() { Ok(()) } else { Err("a raw crate's build or snapshot test failed".to_string()) }
 }

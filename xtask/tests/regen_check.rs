@@ -49,14 +49,24 @@ fn one_added_field_fails_the_check_until_regen() {
     let text = std::fs::read_to_string(&spec).unwrap();
     let anchor = "        stripe_id: { type: string, nullable: true }\n";
     assert!(text.contains(anchor), "the test's anchor line moved");
-    std::fs::write(&spec, text.replace(anchor, &format!("{anchor}        favourite_colour: {{ type: string }}\n"))).unwrap();
+    std::fs::write(
+        &spec,
+        text.replace(anchor, &format!("{anchor}        favourite_colour: {{ type: string }}\n")),
+    )
+    .unwrap();
 
     let out = xtask(root.path(), &["--check"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success(), "the check passed on a changed spec:\n{stdout}");
-    assert!(stdout.contains("tagoio (openapi/tagoio/account.yaml): out of date, 0 added, 0 removed, 1 changed"), "{stdout}");
+    assert!(
+        stdout.contains("tagoio (openapi/tagoio/account.yaml): out of date, 0 added, 0 removed, 1 changed"),
+        "{stdout}"
+    );
     assert!(stdout.contains("~ type types::AccountInfo"), "{stdout}");
-    assert!(stdout.contains("+        pub favourite_colour: ::std::option::Option<::std::string::String>,"), "{stdout}");
+    assert!(
+        stdout.contains("+        pub favourite_colour: ::std::option::Option<::std::string::String>,"),
+        "{stdout}"
+    );
 
     let out = xtask(root.path(), &[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

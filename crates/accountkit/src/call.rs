@@ -51,8 +51,14 @@ pub(crate) fn http_client(timeout: Duration, connect_timeout: Duration) -> reqwe
 }
 
 /// An error for a response the vendor marked as failed.
-pub(crate) fn vendor_error(op: Op, status: u16, vendor: VendorError, headers: Option<&reqwest::header::HeaderMap>) -> Error {
-    let kind = if (200..300).contains(&status) { ErrorKind::Rejected } else { ErrorKind::from_status(status) };
+pub(crate) fn vendor_error(
+    op: Op,
+    status: u16,
+    vendor: VendorError,
+    headers: Option<&reqwest::header::HeaderMap>,
+) -> Error {
+    let kind =
+        if (200..300).contains(&status) { ErrorKind::Rejected } else { ErrorKind::from_status(status) };
     let message = vendor.message.unwrap_or_else(|| format!("HTTP {status} with no message"));
     let mut error = op
         .error(kind, message)
@@ -99,7 +105,13 @@ pub(crate) async fn failure<E: serde::Serialize>(
 }
 
 /// An error from a body that may or may not be the vendor's error shape.
-fn from_body(op: Op, status: u16, body: &[u8], read: ReadError, headers: Option<&reqwest::header::HeaderMap>) -> Error {
+fn from_body(
+    op: Op,
+    status: u16,
+    body: &[u8],
+    read: ReadError,
+    headers: Option<&reqwest::header::HeaderMap>,
+) -> Error {
     match serde_json::from_slice::<Value>(body) {
         Ok(value) => {
             let vendor = read(&value);

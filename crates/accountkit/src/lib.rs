@@ -23,6 +23,11 @@ mod error;
 mod validate;
 
 pub use error::{Error, ErrorKind, Result};
+
+// The README's examples compile as doctests.
+#[cfg(all(doctest, feature = "tagoio"))]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
 pub use secrecy::{self, ExposeSecret, SecretString};
 
 #[cfg(feature = "tagoio")]

@@ -6,7 +6,8 @@
 use std::time::Duration;
 
 use accountkit::tagoio::{
-    AccountChanges, Client, ClientBuilder, Credentials, NewAccount, OtpType, ProfileToken, Region, TokenRequest,
+    AccountChanges, Client, ClientBuilder, Credentials, NewAccount, OtpType, ProfileToken, Region,
+    TokenRequest,
 };
 use accountkit::{Error, ErrorKind, SecretString};
 use serde_json::{Value, json};
@@ -37,7 +38,8 @@ fn json_response(status: u16, body: Value) -> ResponseTemplate {
 
 #[tokio::test]
 async fn unauthorized_with_message() {
-    let server = answering(json_response(401, json!({"status": false, "message": "Authorization denied"}))).await;
+    let server =
+        answering(json_response(401, json!({"status": false, "message": "Authorization denied"}))).await;
     let err = client(&server).info().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unauthorized);
     assert_eq!(err.status(), Some(401));
@@ -50,7 +52,8 @@ async fn unauthorized_with_message() {
 
 #[tokio::test]
 async fn status_false_on_http_200_is_an_error() {
-    let server = answering(json_response(200, json!({"status": false, "message": "Account already confirmed"}))).await;
+    let server =
+        answering(json_response(200, json!({"status": false, "message": "Account already confirmed"}))).await;
     let err = client(&server).resend_confirmation("ada@example.com").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Rejected);
     assert_eq!(err.status(), Some(200));
@@ -60,14 +63,19 @@ async fn status_false_on_http_200_is_an_error() {
 #[tokio::test]
 async fn status_false_with_nested_message_on_http_200() {
     // `result` is an object where a string is documented: still the vendor's error.
-    let server = answering(json_response(200, json!({"status": false, "result": {"message": "Not allowed"}}))).await;
+    let server =
+        answering(json_response(200, json!({"status": false, "result": {"message": "Not allowed"}}))).await;
     let err = client(&server).delete().await.unwrap_err();
     assert_eq!((err.kind(), err.status(), err.message()), (ErrorKind::Rejected, Some(200), "Not allowed"));
 }
 
 #[tokio::test]
 async fn result_message_error_form() {
-    let server = answering(json_response(400, json!({"status": false, "result": {"message": "Missing required field: name"}}))).await;
+    let server = answering(json_response(
+        400,
+        json!({"status": false, "result": {"message": "Missing required field: name"}}),
+    ))
+    .await;
     let err = client(&server).edit(&AccountChanges::new().company("x")).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Validation);
     assert_eq!(err.status(), Some(400));
@@ -94,13 +102,29 @@ fn has_pin(request: &Request) -> bool {
 async fn login_with_otp_requests_the_pin_and_logs_in_with_it() {
     let server = MockServer::start().await;
     let challenge = json!({"status": false, "message": "{\"otp_enabled\":true,\"otp_autosend\":\"email\"}"});
-    Mock::given(method("POST")).and(path("/account/login")).and(|r: &Request| !has_pin(r))
-        .respond_with(json_response(401, challenge)).expect(1).mount(&server).await;
-    Mock::given(method("POST")).and(path("/account/login/otp"))
-        .respond_with(json_response(200, json!({"status": true, "result": "PIN sent"}))).expect(1).mount(&server).await;
-    Mock::given(method("POST")).and(path("/account/login")).and(has_pin)
-        .respond_with(json_response(200, json!({"status": true, "result": {"id": "a1", "email": "ada@example.com", "profiles": []}})))
-        .expect(1).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/account/login"))
+        .and(|r: &Request| !has_pin(r))
+        .respond_with(json_response(401, challenge))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/account/login/otp"))
+        .respond_with(json_response(200, json!({"status": true, "result": "PIN sent"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/account/login"))
+        .and(has_pin)
+        .respond_with(json_response(
+            200,
+            json!({"status": true, "result": {"id": "a1", "email": "ada@example.com", "profiles": []}}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
 
     let login = client(&server)
         .login_with_otp(&credentials(), async |otp: OtpType| {
@@ -114,12 +138,16 @@ async fn login_with_otp_requests_the_pin_and_logs_in_with_it() {
     let requests = server.received_requests().await.unwrap();
     let bodies: Vec<Value> = requests.iter().map(|r| serde_json::from_slice(&r.body).unwrap()).collect();
     assert_eq!(bodies[1], json!({"email": "ada@example.com", "password": PASSWORD, "otp_type": "email"}));
-    assert_eq!(bodies[2], json!({"email": "ada@example.com", "password": PASSWORD, "otp_type": "email", "pin_code": PIN}));
+    assert_eq!(
+        bodies[2],
+        json!({"email": "ada@example.com", "password": PASSWORD, "otp_type": "email", "pin_code": PIN})
+    );
 }
 
 #[tokio::test]
 async fn login_with_otp_skips_the_pin_request_for_authenticators_and_returns_the_challenge_without_a_pin() {
-    let challenge = json!({"status": false, "message": "{\"otp_enabled\":true,\"otp_autosend\":\"authenticator\"}"});
+    let challenge =
+        json!({"status": false, "message": "{\"otp_enabled\":true,\"otp_autosend\":\"authenticator\"}"});
     let server = answering(json_response(401, challenge)).await;
     let err = client(&server).login_with_otp(&credentials(), async |_| None).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::SecondFactorRequired);
@@ -128,7 +156,10 @@ async fn login_with_otp_skips_the_pin_request_for_authenticators_and_returns_the
 
 #[tokio::test]
 async fn html_502_from_a_proxy() {
-    let server = answering(ResponseTemplate::new(502).set_body_raw("<html><body>Bad Gateway</body></html>", "text/html")).await;
+    let server = answering(
+        ResponseTemplate::new(502).set_body_raw("<html><body>Bad Gateway</body></html>", "text/html"),
+    )
+    .await;
     let err = client(&server).info().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Server);
     assert_eq!(err.status(), Some(502));
@@ -138,7 +169,10 @@ async fn html_502_from_a_proxy() {
 
 #[tokio::test]
 async fn malformed_json_on_200() {
-    let server = answering(ResponseTemplate::new(200).set_body_raw(r#"{"status": true, "result": {"id": "#, "application/json")).await;
+    let server = answering(
+        ResponseTemplate::new(200).set_body_raw(r#"{"status": true, "result": {"id": "#, "application/json"),
+    )
+    .await;
     let err = client(&server).info().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode);
     assert_eq!(err.status(), Some(200));
@@ -147,7 +181,12 @@ async fn malformed_json_on_200() {
 
 #[tokio::test]
 async fn wrong_shapes_on_200() {
-    for body in [json!([1, 2, 3]), json!({"status": true}), json!({"status": true, "result": {"id": 5}}), json!("text")] {
+    for body in [
+        json!([1, 2, 3]),
+        json!({"status": true}),
+        json!({"status": true, "result": {"id": 5}}),
+        json!("text"),
+    ] {
         let server = answering(json_response(200, body.clone())).await;
         let err = client(&server).info().await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Decode, "{body}: {err}");
@@ -168,7 +207,11 @@ async fn empty_404_and_undocumented_statuses() {
 
 #[tokio::test]
 async fn rate_limited_with_retry_after() {
-    let server = answering(json_response(429, json!({"status": false, "message": "Too many requests"})).insert_header("retry-after", "12")).await;
+    let server = answering(
+        json_response(429, json!({"status": false, "message": "Too many requests"}))
+            .insert_header("retry-after", "12"),
+    )
+    .await;
     let err = client(&server).info().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::RateLimited);
     assert_eq!(err.retry_after(), Some(Duration::from_secs(12)));
@@ -191,8 +234,15 @@ async fn refused_connection() {
 
 #[tokio::test]
 async fn a_stalled_server_ends_in_a_timeout() {
-    let server = answering(json_response(200, json!({"status": true, "result": "late"})).set_delay(Duration::from_secs(5))).await;
-    let client = Client::builder(Region::Custom(server.uri())).token(TOKEN).timeout(Duration::from_millis(200)).build().unwrap();
+    let server = answering(
+        json_response(200, json!({"status": true, "result": "late"})).set_delay(Duration::from_secs(5)),
+    )
+    .await;
+    let client = Client::builder(Region::Custom(server.uri()))
+        .token(TOKEN)
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
     let err = client.delete().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport);
     assert!(err.is_timeout() && err.is_retryable(), "{err}");
@@ -223,7 +273,9 @@ fn assert_clean(what: &str, text: &str) {
 
 #[tokio::test]
 async fn no_secret_in_debug_or_display_of_clients_inputs_or_errors() {
-    let server = answering(json_response(401, json!({"status": false, "message": format!("bad token {TOKEN}")}))).await;
+    let server =
+        answering(json_response(401, json!({"status": false, "message": format!("bad token {TOKEN}")})))
+            .await;
     let client = client(&server);
     assert_clean("client", &format!("{client:?}"));
     let builder: ClientBuilder = Client::builder(Region::UsEast1).token(TOKEN);
@@ -235,7 +287,8 @@ async fn no_secret_in_debug_or_display_of_clients_inputs_or_errors() {
     let secret = SecretString::from(TOKEN.to_string());
     assert_clean("secret", &format!("{secret:?}"));
 
-    let token_server = answering(json_response(200, json!({"status": true, "result": {"token": TOKEN}}))).await;
+    let token_server =
+        answering(json_response(200, json!({"status": true, "result": {"token": TOKEN}}))).await;
     let token: ProfileToken =
         Client::anonymous(Region::Custom(token_server.uri())).unwrap().token_create(&request).await.unwrap();
     assert_clean("profile token", &format!("{token:?}"));
@@ -243,16 +296,27 @@ async fn no_secret_in_debug_or_display_of_clients_inputs_or_errors() {
     let mut errors: Vec<Error> = vec![
         client.info().await.unwrap_err(),
         client.login(&credentials()).await.unwrap_err(),
-        client.login_with_pin(&credentials(), OtpType::Sms, &SecretString::from(PIN.to_string())).await.unwrap_err(),
+        client
+            .login_with_pin(&credentials(), OtpType::Sms, &SecretString::from(PIN.to_string()))
+            .await
+            .unwrap_err(),
         client.token_create(&request).await.unwrap_err(),
         client.confirm_otp(OtpType::Sms, &SecretString::from(PIN.to_string())).await.unwrap_err(),
         client.password_change(&SecretString::from(PASSWORD.to_string())).await.unwrap_err(),
-        client.reset_password(&SecretString::from(TOKEN.to_string()), &SecretString::from(PASSWORD.to_string())).await.unwrap_err(),
+        client
+            .reset_password(&SecretString::from(TOKEN.to_string()), &SecretString::from(PASSWORD.to_string()))
+            .await
+            .unwrap_err(),
         Client::new(Region::UsEast1, format!("{TOKEN}\n")).unwrap_err(),
     ];
-    let echo = answering(json_response(500, json!({"status": false, "result": {"message": format!("{PASSWORD}/{PIN}/{TOKEN}")}}))).await;
-    errors.push(Client::new(Region::Custom(echo.uri()), TOKEN).unwrap()
-        .token_create(&request).await.unwrap_err());
+    let echo = answering(json_response(
+        500,
+        json!({"status": false, "result": {"message": format!("{PASSWORD}/{PIN}/{TOKEN}")}}),
+    ))
+    .await;
+    errors.push(
+        Client::new(Region::Custom(echo.uri()), TOKEN).unwrap().token_create(&request).await.unwrap_err(),
+    );
     for err in &errors {
         assert_clean("error", &format!("{err} {err:?}"));
     }

@@ -101,7 +101,11 @@ async fn info() {
 
 #[tokio::test]
 async fn info_accepts_an_empty_otp_object_and_missing_options() {
-    let server = answering(200, json!({"status": true, "result": {"id": "1", "name": "n", "email": "e@x.io", "otp": {}}})).await;
+    let server = answering(
+        200,
+        json!({"status": true, "result": {"id": "1", "name": "n", "email": "e@x.io", "otp": {}}}),
+    )
+    .await;
     let account = with_token(&server).info().await.unwrap();
     assert!(!account.otp.any());
     assert_eq!(account.options.decimal_separator, None);
@@ -146,21 +150,39 @@ async fn delete() {
 async fn password_change() {
     let server = answering(200, message("Password Successfully Changed")).await;
     with_token(&server).password_change(&secret("n3w-Pass!")).await.unwrap();
-    assert_wire(&only_request(&server).await, "POST", "/account/passwordreset", true, Some(json!({"password": "n3w-Pass!"})));
+    assert_wire(
+        &only_request(&server).await,
+        "POST",
+        "/account/passwordreset",
+        true,
+        Some(json!({"password": "n3w-Pass!"})),
+    );
 }
 
 #[tokio::test]
 async fn reset_password_sends_the_recovery_token() {
     let server = answering(200, message("Password Successfully Changed")).await;
     anonymous(&server).reset_password(&secret(TOKEN), &secret("n3w-Pass!")).await.unwrap();
-    assert_wire(&only_request(&server).await, "POST", "/account/passwordreset", true, Some(json!({"password": "n3w-Pass!"})));
+    assert_wire(
+        &only_request(&server).await,
+        "POST",
+        "/account/passwordreset",
+        true,
+        Some(json!({"password": "n3w-Pass!"})),
+    );
 }
 
 #[tokio::test]
 async fn password_recover_encodes_the_email() {
     let server = answering(200, message("Email sent")).await;
     anonymous(&server).password_recover("user+tag@example.com").await.unwrap();
-    assert_wire(&only_request(&server).await, "GET", "/account/passwordreset/user%2Btag%40example.com", false, None);
+    assert_wire(
+        &only_request(&server).await,
+        "GET",
+        "/account/passwordreset/user%2Btag%40example.com",
+        false,
+        None,
+    );
 }
 
 #[tokio::test]
@@ -185,19 +207,30 @@ async fn disable_otp() {
 async fn confirm_otp() {
     let server = answering(200, message("2FA enabled")).await;
     with_token(&server).confirm_otp(OtpType::Email, &secret("123456")).await.unwrap();
-    assert_wire(&only_request(&server).await, "POST", "/account/otp/email/confirm", true, Some(json!({"pin_code": "123456"})));
+    assert_wire(
+        &only_request(&server).await,
+        "POST",
+        "/account/otp/email/confirm",
+        true,
+        Some(json!({"pin_code": "123456"})),
+    );
 }
 
 #[tokio::test]
 async fn token_create() {
-    let server = answering(200, json!({"status": true, "result": {
+    let server = answering(
+        200,
+        json!({"status": true, "result": {
         "token": "f0e1d2c3-aaaa-4bbb-8ccc-000000000001", "name": "ci", "permission": "read",
         "profile": "612ea05e3cc0780012715333", "created_by": "612ea05e3cc078001271522a",
-        "expire_date": "2027-02-21T10:00:00.000Z"}})).await;
-    let request = TokenRequest::new("612ea05e3cc0780012715333", Credentials::new("ada@example.com", "pw-1234"), "ci")
-        .expire_time("3 month")
-        .permission(Permission::Read)
-        .second_factor(OtpType::Email, "654321");
+        "expire_date": "2027-02-21T10:00:00.000Z"}}),
+    )
+    .await;
+    let request =
+        TokenRequest::new("612ea05e3cc0780012715333", Credentials::new("ada@example.com", "pw-1234"), "ci")
+            .expire_time("3 month")
+            .permission(Permission::Read)
+            .second_factor(OtpType::Email, "654321");
     // Sent without a token even from a client that has one.
     let token = with_token(&server).token_create(&request).await.unwrap();
     let body = json!({"profile_id": "612ea05e3cc0780012715333", "email": "ada@example.com", "password": "pw-1234",
@@ -211,8 +244,10 @@ async fn token_create() {
 
 #[tokio::test]
 async fn token_create_minimal_body_omits_optionals() {
-    let server = answering(200, json!({"status": true, "result": {"token": "t-1", "expire_date": null}})).await;
-    let request = TokenRequest::new("p1", Credentials::new("ada@example.com", "pw-1234"), "ci").never_expires();
+    let server =
+        answering(200, json!({"status": true, "result": {"token": "t-1", "expire_date": null}})).await;
+    let request =
+        TokenRequest::new("p1", Credentials::new("ada@example.com", "pw-1234"), "ci").never_expires();
     let token = anonymous(&server).token_create(&request).await.unwrap();
     let body = json!({"profile_id": "p1", "email": "ada@example.com", "password": "pw-1234", "name": "ci", "expire_time": "never"});
     assert_wire(&only_request(&server).await, "POST", "/account/profile/token", false, Some(body));
@@ -221,10 +256,10 @@ async fn token_create_minimal_body_omits_optionals() {
 
 fn login_json() -> Value {
     json!({"status": true, "result": {"type": "user", "id": "612ea05e3cc078001271522a", "email": "ada@example.com",
-        "name": "Ada", "company": null, "profiles": [
-            {"id": "612ea05e3cc0780012715333", "name": "Main", "account": "612ea05e3cc078001271522a", "logo_url": null},
-            {"id": "612ea05e3cc0780012715444", "name": "Shared", "account": "612ea05e3cc0780012715999", "logo_url": "https://x.io/l.png", "from_share": true}
-        ]}})
+    "name": "Ada", "company": null, "profiles": [
+        {"id": "612ea05e3cc0780012715333", "name": "Main", "account": "612ea05e3cc078001271522a", "logo_url": null},
+        {"id": "612ea05e3cc0780012715444", "name": "Shared", "account": "612ea05e3cc0780012715999", "logo_url": "https://x.io/l.png", "from_share": true}
+    ]}})
 }
 
 #[tokio::test]
@@ -245,14 +280,18 @@ async fn login_with_pin() {
         .login_with_pin(&Credentials::new("ada@example.com", "pw-1234"), OtpType::Email, &secret("123456"))
         .await
         .unwrap();
-    let body = json!({"email": "ada@example.com", "password": "pw-1234", "otp_type": "email", "pin_code": "123456"});
+    let body =
+        json!({"email": "ada@example.com", "password": "pw-1234", "otp_type": "email", "pin_code": "123456"});
     assert_wire(&only_request(&server).await, "POST", "/account/login", false, Some(body));
 }
 
 #[tokio::test]
 async fn request_login_pin_code() {
     let server = answering(200, message("PIN sent")).await;
-    anonymous(&server).request_login_pin_code(&Credentials::new("ada@example.com", "pw-1234"), OtpType::Sms).await.unwrap();
+    anonymous(&server)
+        .request_login_pin_code(&Credentials::new("ada@example.com", "pw-1234"), OtpType::Sms)
+        .await
+        .unwrap();
     let body = json!({"email": "ada@example.com", "password": "pw-1234", "otp_type": "sms"});
     assert_wire(&only_request(&server).await, "POST", "/account/login/otp", false, Some(body));
 }
@@ -260,7 +299,9 @@ async fn request_login_pin_code() {
 #[tokio::test]
 async fn create_sends_the_password_twice() {
     let server = answering(200, message("Account created. Check your email to confirm it.")).await;
-    let account = NewAccount::new("Ada", "ada@example.com", "pw-1234", "Europe/London").company("ACME").newsletter(false);
+    let account = NewAccount::new("Ada", "ada@example.com", "pw-1234", "Europe/London")
+        .company("ACME")
+        .newsletter(false);
     with_token(&server).create(&account).await.unwrap();
     let body = json!({"name": "Ada", "email": "ada@example.com", "password": "pw-1234", "cpassword": "pw-1234",
                       "timezone": "Europe/London", "company": "ACME", "newsletter": false});
@@ -271,7 +312,13 @@ async fn create_sends_the_password_twice() {
 async fn resend_confirmation() {
     let server = answering(200, message("Confirmation email sent")).await;
     anonymous(&server).resend_confirmation("user+tag@example.com").await.unwrap();
-    assert_wire(&only_request(&server).await, "GET", "/account/resend_confirmation/user%2Btag%40example.com", false, None);
+    assert_wire(
+        &only_request(&server).await,
+        "GET",
+        "/account/resend_confirmation/user%2Btag%40example.com",
+        false,
+        None,
+    );
 }
 
 #[tokio::test]

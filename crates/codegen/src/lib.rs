@@ -92,15 +92,15 @@ pub struct Generated {
 /// `operationId`.
 pub fn load_spec(path: &Path) -> Result<OpenAPI, Error> {
     let shown = path.display();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::new(format!("cannot read {shown}: {e}")))?;
-    let value: serde_json::Value = match path.extension().and_then(|e| e.to_str()) {
-        Some("json") => serde_json::from_str(&text)
-            .map_err(|e| Error::new(format!("{shown}: not valid JSON: {e}")))?,
-        Some("yaml" | "yml") => serde_yaml::from_str(&text)
-            .map_err(|e| Error::new(format!("{shown}: not valid YAML: {e}")))?,
-        _ => return Err(Error::new(format!("{shown}: expected a .yaml, .yml or .json file"))),
-    };
+    let text = std::fs::read_to_string(path).map_err(|e| Error::new(format!("cannot read {shown}: {e}")))?;
+    let value: serde_json::Value =
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("json") => serde_json::from_str(&text)
+                .map_err(|e| Error::new(format!("{shown}: not valid JSON: {e}")))?,
+            Some("yaml" | "yml") => serde_yaml::from_str(&text)
+                .map_err(|e| Error::new(format!("{shown}: not valid YAML: {e}")))?,
+            _ => return Err(Error::new(format!("{shown}: expected a .yaml, .yml or .json file"))),
+        };
     let version = match value.get("openapi") {
         Some(serde_json::Value::String(v)) => v.clone(),
         Some(other) => other.to_string(),
@@ -182,9 +182,7 @@ pub fn anonymous_operations(spec: &OpenAPI) -> Vec<String> {
 pub fn generate(spec: &OpenAPI, settings: &GenerationSettings) -> Result<Generated, Error> {
     let previous_hook = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-        Generator::new(settings).generate_tokens(spec)
-    }));
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| Generator::new(settings).generate_tokens(spec)));
     panic::set_hook(previous_hook);
 
     let mut tokens = match outcome {
@@ -207,8 +205,8 @@ pub fn generate(spec: &OpenAPI, settings: &GenerationSettings) -> Result<Generat
         "/// Operations sent without credentials (`security: []` in the document).\n\
          pub const ANONYMOUS_OPERATIONS: &[&str] = &{anonymous:?};"
     )));
-    let mut file: syn::File = syn::parse2(tokens)
-        .map_err(|e| Error::new(format!("generated code does not parse: {e}")))?;
+    let mut file: syn::File =
+        syn::parse2(tokens).map_err(|e| Error::new(format!("generated code does not parse: {e}")))?;
     strict_path_encoding(&mut file)?;
     Ok(Generated { code: prettyplease::unparse(&file), surface: surface(&file) })
 }
@@ -263,9 +261,7 @@ fn try_build_script(api_name: &str) -> Result<(), Error> {
     let api = api(api_name)?;
     let spec_path = workspace_root().join(api.spec);
     println!("cargo::rerun-if-changed={}", spec_path.display());
-    let out_dir = PathBuf::from(
-        std::env::var_os("OUT_DIR").ok_or_else(|| Error::new("OUT_DIR is not set"))?,
-    );
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").ok_or_else(|| Error::new("OUT_DIR is not set"))?);
     let generated = generate_api(api)?;
     for (name, text) in [("codegen.rs", &generated.code), ("surface.rs", &generated.surface)] {
         let path = out_dir.join(name);

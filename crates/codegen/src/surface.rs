@@ -233,5 +233,10 @@ fn type_name(ty: &syn::Type) -> String {
 }
 
 fn quote_item(item: &Item) -> String {
-    prettyplease::unparse(&syn::File { shebang: None, frontmatter: None, attrs: Vec::new(), items: vec![item.clone()] })
+    prettyplease::unparse(&syn::File {
+        shebang: None,
+        frontmatter: None,
+        attrs: Vec::new(),
+        items: vec![item.clone()],
+    })
 }

@@ -23,11 +23,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub const USER_AGENT: &str = concat!("accountkit/", env!("CARGO_PKG_VERSION"));
 
 /// Characters left as they are in a path segment: RFC 3986 "unreserved".
-const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+const PATH_SEGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// Percent-encodes a value for one path segment: everything but unreserved
 /// characters, so `user+tag@example.com` becomes `user%2Btag%40example.com`
@@ -128,8 +125,7 @@ impl Auth {
 
     /// A credential sent as `Authorization: Bearer <token>`.
     pub fn bearer(token: &str) -> Result<Self, InvalidCredential> {
-        let mut value =
-            HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| InvalidCredential)?;
+        let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| InvalidCredential)?;
         value.set_sensitive(true);
         let secret = Some(SecretString::from(token.to_string()));
         Ok(Auth { header: Some((reqwest::header::AUTHORIZATION, value)), secret })
@@ -180,9 +176,9 @@ pub mod hooks {
                 headers.insert(name.clone(), value.clone());
                 Ok(())
             }
-            None => Err(format!(
-                "`{operation_id}` needs credentials, and this client was built without them"
-            )),
+            None => {
+                Err(format!("`{operation_id}` needs credentials, and this client was built without them"))
+            }
         }
     }
 
@@ -258,8 +254,7 @@ mod tests {
     }
 
     fn request() -> reqwest::Request {
-        let mut request =
-            reqwest::Request::new(reqwest::Method::GET, "http://127.0.0.1/x".parse().unwrap());
+        let mut request = reqwest::Request::new(reqwest::Method::GET, "http://127.0.0.1/x".parse().unwrap());
         request.headers_mut().insert("api-version", HeaderValue::from_static("1"));
         request
     }

@@ -48,20 +48,14 @@ async fn main() -> ExitCode {
 
 /// The real server to read from, if the environment names one.
 fn real_server() -> Fallible<Option<(Region, SecretString)>> {
-    let var = |name| {
-        std::env::var(name)
-            .ok()
-            .filter(|v: &String| !v.trim().is_empty())
-    };
+    let var = |name| std::env::var(name).ok().filter(|v: &String| !v.trim().is_empty());
     let region = match (var("TAGOIO_BASE_URL"), var("TAGOIO_REGION")) {
         (Some(url), _) => Some(Region::Custom(url)),
         (None, Some(region)) => Some(match region.as_str() {
             "us-e1" => Region::UsEast1,
             "eu-w1" => Region::EuWest1,
             other => {
-                return Err(
-                    format!("TAGOIO_REGION is `{other}`; expected `us-e1` or `eu-w1`").into(),
-                );
+                return Err(format!("TAGOIO_REGION is `{other}`; expected `us-e1` or `eu-w1`").into());
             }
         }),
         (None, None) => None,
@@ -70,21 +64,16 @@ fn real_server() -> Fallible<Option<(Region, SecretString)>> {
     match (region, var("TAGOIO_TOKEN")) {
         (Some(region), Some(token)) => Ok(Some((region, token.into()))),
         (None, None) => Ok(None),
-        (Some(_), None) => {
-            Err("TAGOIO_TOKEN must be set along with TAGOIO_BASE_URL or TAGOIO_REGION".into())
+        (Some(_), None) => Err("TAGOIO_TOKEN must be set along with TAGOIO_BASE_URL or TAGOIO_REGION".into()),
+        (None, Some(_)) => {
+            Err("TAGOIO_TOKEN is set; set TAGOIO_BASE_URL or TAGOIO_REGION (us-e1, eu-w1) too".into())
         }
-        (None, Some(_)) => Err(
-            "TAGOIO_TOKEN is set; set TAGOIO_BASE_URL or TAGOIO_REGION (us-e1, eu-w1) too".into(),
-        ),
     }
 }
 
 async fn read_only(region: Region, token: SecretString) -> Fallible {
     let client = Client::new(region, token)?;
-    println!(
-        "TagoIO at {} (read-only: nothing is changed)\n",
-        client.base_url()
-    );
+    println!("TagoIO at {} (read-only: nothing is changed)\n", client.base_url());
     let account = client.info().await?;
     step("info", "the token's account:");
     print_account(&account);
@@ -102,17 +91,11 @@ async fn lifecycle() -> Fallible {
     step("create", &anonymous.create(&new_account).await?);
 
     let confirmation = outbox(tagoio.confirmation_token(EMAIL), "a confirmation token")?;
-    step(
-        "confirm",
-        &anonymous.confirm_account(&confirmation.into()).await?,
-    );
+    step("confirm", &anonymous.confirm_account(&confirmation.into()).await?);
 
     let login = anonymous.login(&credentials).await?;
     step("login", &describe_login(&login));
-    let profile = login
-        .profiles
-        .first()
-        .ok_or("the login listed no profile")?;
+    let profile = login.profiles.first().ok_or("the login listed no profile")?;
 
     let request = TokenRequest::new(&profile.id, credentials.clone(), "quickstart");
     let token = anonymous.token_create(&request).await?;
@@ -122,16 +105,9 @@ async fn lifecycle() -> Fallible {
     let enabled = client.enable_otp(OtpType::Email, &credentials).await?;
     step("enable_otp", &format!("{enabled} (PIN sent by email)"));
     let pin = outbox(tagoio.latest_pin(EMAIL), "a PIN")?;
-    step(
-        "confirm_otp",
-        &client.confirm_otp(OtpType::Email, &pin.into()).await?,
-    );
+    step("confirm_otp", &client.confirm_otp(OtpType::Email, &pin.into()).await?);
 
-    expect_error(
-        "login (no PIN)",
-        anonymous.login(&credentials).await,
-        ErrorKind::SecondFactorRequired,
-    )?;
+    expect_error("login (no PIN)", anonymous.login(&credentials).await, ErrorKind::SecondFactorRequired)?;
     let (login, pin) = login_with_email_pin(&anonymous, &tagoio, &credentials).await?;
     step("login_with_otp", &describe_login(&login));
 
@@ -139,50 +115,28 @@ async fn lifecycle() -> Fallible {
     let request = TokenRequest::new(&profile.id, credentials.clone(), "quickstart 2FA")
         .second_factor(OtpType::Email, pin);
     let token = anonymous.token_create(&request).await?;
-    step(
-        "token_create",
-        &format!("{} (with the login PIN)", describe_token(&token)),
-    );
+    step("token_create", &format!("{} (with the login PIN)", describe_token(&token)));
     let client = client.with_token(token.token)?;
 
     let account = client.info().await?;
     step("info", "the account:");
     print_account(&account);
 
-    let changes = AccountChanges::new()
-        .name("Ada King")
-        .time_format(TimeFormat::H24);
+    let changes = AccountChanges::new().name("Ada King").time_format(TimeFormat::H24);
     step("edit", &client.edit(&changes).await?);
     let account = client.info().await?;
     let time_format = account.options.time_format.as_deref().unwrap_or("unset");
-    step(
-        "info",
-        &format!("name is now {:?}, time format {time_format}", account.name),
-    );
+    step("info", &format!("name is now {:?}, time format {time_format}", account.name));
 
     let new_password = SecretString::from(NEW_PASSWORD);
-    step(
-        "password_change",
-        &client.password_change(&new_password).await?,
-    );
-    expect_error(
-        "login (old pwd)",
-        anonymous.login(&credentials).await,
-        ErrorKind::Unauthorized,
-    )?;
+    step("password_change", &client.password_change(&new_password).await?);
+    expect_error("login (old pwd)", anonymous.login(&credentials).await, ErrorKind::Unauthorized)?;
     let credentials = Credentials::new(EMAIL, new_password);
     let (login, _) = login_with_email_pin(&anonymous, &tagoio, &credentials).await?;
-    step(
-        "login_with_otp",
-        &format!("new password accepted; {}", describe_login(&login)),
-    );
+    step("login_with_otp", &format!("new password accepted; {}", describe_login(&login)));
 
     step("delete", &client.delete().await?);
-    expect_error(
-        "info (deleted)",
-        client.info().await,
-        ErrorKind::Unauthorized,
-    )?;
+    expect_error("info (deleted)", client.info().await, ErrorKind::Unauthorized)?;
 
     println!("\nDone: the account went through its whole life on the sandbox.");
     Ok(())
@@ -238,18 +192,12 @@ fn describe_login(login: &Login) -> String {
         .iter()
         .map(|p| format!("{:?} ({})", p.name.as_deref().unwrap_or("unnamed"), p.id))
         .collect();
-    format!(
-        "logged in as {}; profiles: {}",
-        login.email,
-        profiles.join(", ")
-    )
+    format!("logged in as {}; profiles: {}", login.email, profiles.join(", "))
 }
 
 fn describe_token(token: &ProfileToken) -> String {
     let permission = token.permission.as_ref().map_or("default", |p| p.as_str());
-    let expiry = token
-        .expire_date
-        .map_or("never".to_string(), |d| d.to_rfc3339());
+    let expiry = token.expire_date.map_or("never".to_string(), |d| d.to_rfc3339());
     format!(
         "token: [REDACTED] ({} chars), permission {permission}, expires {expiry}",
         token.token.expose_secret().len()
@@ -258,23 +206,13 @@ fn describe_token(token: &ProfileToken) -> String {
 
 fn print_account(account: &Account) {
     let plan = account.plan.as_ref().map_or("unknown", |p| p.as_str());
-    let created = account
-        .created_at
-        .map_or("unknown".to_string(), |d| d.to_rfc3339());
+    let created = account.created_at.map_or("unknown".to_string(), |d| d.to_rfc3339());
     let otp = &account.otp;
-    let factors: Vec<&str> = [
-        (otp.authenticator, "authenticator"),
-        (otp.sms, "sms"),
-        (otp.email, "email"),
-    ]
-    .into_iter()
-    .filter_map(|(on, name)| on.then_some(name))
-    .collect();
-    let factors = if factors.is_empty() {
-        "none".to_string()
-    } else {
-        factors.join(", ")
-    };
+    let factors: Vec<&str> = [(otp.authenticator, "authenticator"), (otp.sms, "sms"), (otp.email, "email")]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect();
+    let factors = if factors.is_empty() { "none".to_string() } else { factors.join(", ") };
     for (label, value) in [
         ("name", account.name.as_str()),
         ("email", account.email.as_str()),

@@ -54,18 +54,12 @@ impl Sandbox {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
         let tagoio = tagoio::TagoIo::new(format!("http://{addr}{}", tagoio::PREFIX));
-        let app = Router::new()
-            .nest(tagoio::PREFIX, tagoio.router())
-            .fallback(outside_providers);
+        let app = Router::new().nest(tagoio::PREFIX, tagoio.router()).fallback(outside_providers);
         let server = tokio::spawn(async move {
             // The only error is the listener failing, and nobody is left to tell.
             let _ = axum::serve(listener, app).await;
         });
-        Ok(Sandbox {
-            addr,
-            tagoio,
-            server,
-        })
+        Ok(Sandbox { addr, tagoio, server })
     }
 
     /// The socket address the server listens on.
@@ -107,13 +101,10 @@ pub(crate) fn json_response(status: axum::http::StatusCode, body: serde_json::Va
 pub(crate) fn random_string(alphabet: &[u8], len: usize) -> String {
     use rand::Rng;
     let mut rng = rand::rng();
-    (0..len)
-        .map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())]))
-        .collect()
+    (0..len).map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())])).collect()
 }
 
 /// Lowercase hex digits.
 pub(crate) const HEX: &[u8] = b"0123456789abcdef";
 /// Characters that need no escaping in a URL path segment.
-pub(crate) const URL_SAFE: &[u8] =
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+pub(crate) const URL_SAFE: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

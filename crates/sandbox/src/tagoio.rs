@@ -43,9 +43,7 @@ pub struct TagoIo {
 
 impl fmt::Debug for TagoIo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TagoIo")
-            .field("base_url", &self.base_url)
-            .finish_non_exhaustive()
+        f.debug_struct("TagoIo").field("base_url", &self.base_url).finish_non_exhaustive()
     }
 }
 
@@ -111,10 +109,7 @@ pub struct RecordedRequest {
 
 impl TagoIo {
     pub(crate) fn new(base_url: String) -> TagoIo {
-        TagoIo {
-            base_url: base_url.into(),
-            state: Arc::default(),
-        }
+        TagoIo { base_url: base_url.into(), state: Arc::default() }
     }
 
     /// Base URL of the fake, e.g. `http://127.0.0.1:PORT/tagoio` (no trailing slash).
@@ -161,15 +156,8 @@ impl TagoIo {
     pub fn invite(&self, to_email: &str) -> String {
         let token = random_string(URL_SAFE, 32);
         let mut state = self.lock();
-        state
-            .invitations
-            .insert(token.clone(), InvitationState::Pending);
-        state.send(
-            to_email,
-            MessageKind::TeamInvitation {
-                token: token.clone(),
-            },
-        );
+        state.invitations.insert(token.clone(), InvitationState::Pending);
+        state.send(to_email, MessageKind::TeamInvitation { token: token.clone() });
         token
     }
 
@@ -198,12 +186,7 @@ impl TagoIo {
     }
 
     fn newest<T>(&self, to: &str, pick: impl Fn(&Message) -> Option<T>) -> Option<T> {
-        self.lock()
-            .outbox
-            .iter()
-            .rev()
-            .filter(|m| m.to == to)
-            .find_map(pick)
+        self.lock().outbox.iter().rev().filter(|m| m.to == to).find_map(pick)
     }
 
     fn lock(&self) -> MutexGuard<'_, StateData> {
@@ -213,15 +196,9 @@ impl TagoIo {
 
     pub(crate) fn router(&self) -> Router {
         Router::new()
-            .route(
-                "/account",
-                get(info).put(edit).delete(delete_account).post(create),
-            )
+            .route("/account", get(info).put(edit).delete(delete_account).post(create))
             .route("/account/confirm/{token}", get(confirm))
-            .route(
-                "/account/resend_confirmation/{email}",
-                get(resend_confirmation),
-            )
+            .route("/account/resend_confirmation/{email}", get(resend_confirmation))
             .route("/account/login", post(login))
             .route("/account/login/otp", post(login_pin))
             .route("/account/profile/token", post(token_create))
@@ -353,10 +330,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Segment {
 }
 
 fn header_token(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get("token")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty())
+    headers.get("token").and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty())
 }
 
 /// A required, non-empty string field.
@@ -403,14 +377,7 @@ fn pin() -> String {
 
 fn profile_token() -> String {
     let h = random_string(HEX, 32);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
+    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
 }
 
 /// `"never"` or nothing → no expiry; `"<n> <unit>"` (hours, days, weeks,
@@ -454,11 +421,7 @@ impl OtpType {
         OtpType::ALL
             .into_iter()
             .find(|t| t.as_str() == s)
-            .ok_or_else(|| {
-                invalid(format!(
-                    "Invalid OTP type: {s} (expected authenticator, sms or email)"
-                ))
-            })
+            .ok_or_else(|| invalid(format!("Invalid OTP type: {s} (expected authenticator, sms or email)")))
     }
 
     fn as_str(self) -> &'static str {
@@ -555,13 +518,9 @@ impl Account {
         let Some(autosend) = OtpType::ALL.into_iter().find(|t| self.otp.contains(t)) else {
             return Ok(());
         };
-        let (Some(kind), Some(code)) = (optional(body, "otp_type")?, optional(body, "pin_code")?)
-        else {
+        let (Some(kind), Some(code)) = (optional(body, "otp_type")?, optional(body, "pin_code")?) else {
             // A JSON document inside the message string, exactly as the vendor sends it.
-            let message = format!(
-                r#"{{"otp_enabled":true,"otp_autosend":"{}"}}"#,
-                autosend.as_str()
-            );
+            let message = format!(r#"{{"otp_enabled":true,"otp_autosend":"{}"}}"#, autosend.as_str());
             return Err(ApiError::Top(StatusCode::UNAUTHORIZED, message));
         };
         let kind = OtpType::parse(kind)?;
@@ -598,10 +557,7 @@ struct StateData {
 
 impl StateData {
     fn send(&mut self, to: &str, kind: MessageKind) {
-        self.outbox.push(Message {
-            to: to.to_owned(),
-            kind,
-        });
+        self.outbox.push(Message { to: to.to_owned(), kind });
     }
 
     fn send_confirmation(&mut self, email: &str) {
@@ -612,13 +568,7 @@ impl StateData {
 
     fn send_pin(&mut self, email: &str, channel: OtpType) -> String {
         let code = pin();
-        self.send(
-            email,
-            MessageKind::OtpPin {
-                channel: channel.as_str().to_owned(),
-                pin: code.clone(),
-            },
-        );
+        self.send(email, MessageKind::OtpPin { channel: channel.as_str().to_owned(), pin: code.clone() });
         code
     }
 
@@ -626,14 +576,9 @@ impl StateData {
         self.accounts.contains_key(email).then_some(())?;
         let code = self.send_pin(email, channel);
         let account = self.accounts.get_mut(email)?;
-        account.login_pins.insert(
-            channel,
-            LoginPin {
-                pin: code.clone(),
-                used_for_login: false,
-                used_for_token: false,
-            },
-        );
+        account
+            .login_pins
+            .insert(channel, LoginPin { pin: code.clone(), used_for_login: false, used_for_token: false });
         Some(code)
     }
 
@@ -642,16 +587,11 @@ impl StateData {
         let token = header_token(headers).ok_or_else(denied)?;
         let email = self.profile_tokens.get(token).ok_or_else(denied)?;
         // Tokens are removed with their account, so this only guards against drift.
-        self.accounts
-            .contains_key(email)
-            .then(|| email.clone())
-            .ok_or_else(denied)
+        self.accounts.contains_key(email).then(|| email.clone()).ok_or_else(denied)
     }
 
     fn account_mut(&mut self, email: &str) -> Result<&mut Account, ApiError> {
-        self.accounts
-            .get_mut(email)
-            .ok_or_else(|| not_found_error("Account not found"))
+        self.accounts.get_mut(email).ok_or_else(|| not_found_error("Account not found"))
     }
 
     /// Email + password check shared by login, PIN request and token creation.
@@ -684,11 +624,7 @@ impl StateData {
     }
 
     fn forget_tokens_of(&mut self, email: &str) {
-        for map in [
-            &mut self.confirmations,
-            &mut self.password_resets,
-            &mut self.profile_tokens,
-        ] {
+        for map in [&mut self.confirmations, &mut self.password_resets, &mut self.profile_tokens] {
             map.retain(|_, owner| owner != email);
         }
     }
@@ -716,10 +652,7 @@ async fn create(State(t): State<TagoIo>, Body(body): Body) -> Reply {
 
     let mut state = t.lock();
     if state.accounts.contains_key(email) {
-        return Err(ApiError::Top(
-            StatusCode::BAD_REQUEST,
-            "Email already in use".to_owned(),
-        ));
+        return Err(ApiError::Top(StatusCode::BAD_REQUEST, "Email already in use".to_owned()));
     }
     let created = timestamp(now());
     let id = object_id();
@@ -771,10 +704,7 @@ async fn resend_confirmation(State(t): State<TagoIo>, Segment(email): Segment) -
     let mut state = t.lock();
     if state.account_mut(&email)?.active {
         // The vendor answers this one with HTTP 200 and status false.
-        return Err(ApiError::Top(
-            StatusCode::OK,
-            "Account already confirmed".to_owned(),
-        ));
+        return Err(ApiError::Top(StatusCode::OK, "Account already confirmed".to_owned()));
     }
     state.send_confirmation(&email);
     done("Confirmation email sent")
@@ -851,21 +781,12 @@ async fn team_decline(t: State<TagoIo>, token: Segment) -> Reply {
     answer_invitation(t, token, InvitationState::Declined)
 }
 
-fn answer_invitation(
-    State(t): State<TagoIo>,
-    Segment(token): Segment,
-    answer: InvitationState,
-) -> Reply {
+fn answer_invitation(State(t): State<TagoIo>, Segment(token): Segment, answer: InvitationState) -> Reply {
     let mut state = t.lock();
-    let invitation = state
-        .invitations
-        .get_mut(&token)
-        .ok_or_else(|| not_found_error("Invitation not found"))?;
+    let invitation =
+        state.invitations.get_mut(&token).ok_or_else(|| not_found_error("Invitation not found"))?;
     if *invitation != InvitationState::Pending {
-        return Err(ApiError::Top(
-            StatusCode::BAD_REQUEST,
-            "Invitation already answered".to_owned(),
-        ));
+        return Err(ApiError::Top(StatusCode::BAD_REQUEST, "Invitation already answered".to_owned()));
     }
     *invitation = answer;
     done(match answer {
@@ -888,9 +809,7 @@ async fn edit(State(t): State<TagoIo>, headers: HeaderMap, Body(body): Body) -> 
     let email = state.authenticate(&headers)?;
 
     // Validate everything before changing anything.
-    const EDITABLE: [&str; 6] = [
-        "name", "company", "language", "phone", "timezone", "options",
-    ];
+    const EDITABLE: [&str; 6] = ["name", "company", "language", "phone", "timezone", "options"];
     if let Some(key) = body.keys().find(|k| !EDITABLE.contains(&k.as_str())) {
         return Err(invalid(format!("Field {key} can't be edited")));
     }
@@ -902,9 +821,7 @@ async fn edit(State(t): State<TagoIo>, headers: HeaderMap, Body(body): Body) -> 
     let company = optional(&body, "company")?;
     let phone = optional(&body, "phone")?;
     if phone.is_some_and(|p| !p.starts_with('+')) {
-        return Err(invalid(
-            "Field phone must start with + and the country code",
-        ));
+        return Err(invalid("Field phone must start with + and the country code"));
     }
     let options = match body.get("options") {
         None | Some(Value::Null) => None,

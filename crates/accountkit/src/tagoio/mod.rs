@@ -69,7 +69,10 @@ impl Region {
                 if label {
                     Ok(format!("https://api.{project}.tagoio.net"))
                 } else {
-                    Err(op.invalid("project", "must be a TagoDeploy project id (lowercase letters, digits, `-`)"))
+                    Err(op.invalid(
+                        "project",
+                        "must be a TagoDeploy project id (lowercase letters, digits, `-`)",
+                    ))
                 }
             }
             Region::Custom(url) => {
@@ -140,9 +143,8 @@ impl ClientBuilder {
         let base_url = self.region.base_url()?;
         let http = match self.http {
             Some(http) => http,
-            None => call::http_client(self.timeout, self.connect_timeout).map_err(|e| {
-                op.error(ErrorKind::Transport, format!("cannot build the HTTP client: {e}"))
-            })?,
+            None => call::http_client(self.timeout, self.connect_timeout)
+                .map_err(|e| op.error(ErrorKind::Transport, format!("cannot build the HTTP client: {e}")))?,
         };
         let auth = match &self.token {
             Some(token) => auth(token)?,
@@ -202,7 +204,10 @@ impl Client {
     pub fn with_token(&self, token: impl Into<SecretString>) -> Result<Client> {
         let auth = auth(&token.into())?;
         let http = progenitor_client::ClientInfo::client(&self.raw).clone();
-        Ok(Client { raw: raw::Client::new_with_client(&self.base_url, http, auth), base_url: self.base_url.clone() })
+        Ok(Client {
+            raw: raw::Client::new_with_client(&self.base_url, http, auth),
+            base_url: self.base_url.clone(),
+        })
     }
 
     /// The base URL requests go to.
@@ -293,11 +298,20 @@ impl Client {
     }
 
     /// Logs in with the PIN of a second factor.
-    pub async fn login_with_pin(&self, credentials: &Credentials, otp: OtpType, pin: &SecretString) -> Result<Login> {
+    pub async fn login_with_pin(
+        &self,
+        credentials: &Credentials,
+        otp: OtpType,
+        pin: &SecretString,
+    ) -> Result<Login> {
         self.login_inner(credentials, Some((otp, pin))).await
     }
 
-    async fn login_inner(&self, credentials: &Credentials, second: Option<(OtpType, &SecretString)>) -> Result<Login> {
+    async fn login_inner(
+        &self,
+        credentials: &Credentials,
+        second: Option<(OtpType, &SecretString)>,
+    ) -> Result<Login> {
         let op = op("login");
         let raw::types::Credentials { email, password } = credentials.to_raw(op)?;
         let mut secrets = credentials.secrets();
@@ -383,8 +397,13 @@ impl Client {
     }
 
     /// Sets a new password with the token of a password-recovery email.
-    pub async fn reset_password(&self, recovery_token: &SecretString, new_password: &SecretString) -> Result<String> {
-        let client = self.with_token(recovery_token.clone()).map_err(|e| e.with_kind(ErrorKind::InvalidInput))?;
+    pub async fn reset_password(
+        &self,
+        recovery_token: &SecretString,
+        new_password: &SecretString,
+    ) -> Result<String> {
+        let client =
+            self.with_token(recovery_token.clone()).map_err(|e| e.with_kind(ErrorKind::InvalidInput))?;
         client.password_change(new_password).await.map_err(|e| e.scrub(&[recovery_token.expose_secret()]))
     }
 
@@ -435,7 +454,12 @@ impl Client {
         &self,
         op: Op,
         secrets: &[&str],
-        call: impl Future<Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<raw::types::ErrorEnvelope>>>,
+        call: impl Future<
+            Output = std::result::Result<
+                ResponseValue<T>,
+                progenitor_client::Error<raw::types::ErrorEnvelope>,
+            >,
+        >,
     ) -> Result<T::Result> {
         let (outcome, meta) = accountkit_runtime::observe(call).await;
         let scrub = |error: crate::Error| {
@@ -453,9 +477,9 @@ impl Client {
         let headers = response.headers().clone();
         match response.into_inner().into_parts() {
             (true, Some(result), _) => Ok(result),
-            (true, None, _) => Err(op
-                .error(ErrorKind::Decode, "the response envelope has no `result`")
-                .with_status(status)),
+            (true, None, _) => {
+                Err(op.error(ErrorKind::Decode, "the response envelope has no `result`").with_status(status))
+            }
             (false, _, message) => {
                 let vendor = read_message(message.map(Value::String).as_ref());
                 Err(scrub(call::vendor_error(op, status, vendor, Some(&headers))))
@@ -526,7 +550,10 @@ mod tests {
     fn reads_second_factor_challenges() {
         let hint = |message: &str| read_message(Some(&json!(message))).second_factor;
         assert_eq!(hint(r#"{"otp_enabled":true,"otp_autosend":"sms"}"#).as_deref(), Some("sms"));
-        assert_eq!(hint(r#"{"otp_enabled":["email"],"otp_autosend":"email","phone":"+1"}"#).as_deref(), Some("email"));
+        assert_eq!(
+            hint(r#"{"otp_enabled":["email"],"otp_autosend":"email","phone":"+1"}"#).as_deref(),
+            Some("email")
+        );
         assert_eq!(hint(r#"{"otp_enabled":false}"#), None);
         assert_eq!(hint("{not json"), None);
         assert_eq!(hint("Invalid credentials"), None);
@@ -537,7 +564,10 @@ mod tests {
         assert_eq!(Region::EuWest1.base_url().unwrap(), "https://api.eu-w1.tago.io");
         assert_eq!(Region::Deploy("my-proj1".into()).base_url().unwrap(), "https://api.my-proj1.tagoio.net");
         assert!(Region::Deploy("evil.com/x".into()).base_url().is_err());
-        assert_eq!(Region::Custom("http://127.0.0.1:9/tagoio/".into()).base_url().unwrap(), "http://127.0.0.1:9/tagoio");
+        assert_eq!(
+            Region::Custom("http://127.0.0.1:9/tagoio/".into()).base_url().unwrap(),
+            "http://127.0.0.1:9/tagoio"
+        );
         for bad in ["ftp://x.io", "not a url", "https://x.io/?a=1", "https://u:p@x.io"] {
             let err = Region::Custom(bad.into()).base_url().unwrap_err();
             assert_eq!(err.kind(), ErrorKind::InvalidInput, "{bad}");

@@ -14,50 +14,28 @@ const PASSWORD: &str = "correct horse";
 impl Fixture {
     async fn new() -> Fixture {
         let sandbox = Sandbox::start().await.unwrap();
-        Fixture {
-            tago: sandbox.tagoio(),
-            _sandbox: sandbox,
-            http: reqwest::Client::new(),
-        }
+        Fixture { tago: sandbox.tagoio(), _sandbox: sandbox, http: reqwest::Client::new() }
     }
 
     /// Sends a raw body; returns HTTP status and parsed JSON.
-    async fn raw(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<String>,
-    ) -> (u16, Value) {
+    async fn raw(&self, method: &str, path: &str, token: Option<&str>, body: Option<String>) -> (u16, Value) {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.tago.base_url()));
+        let mut request = self.http.request(method, format!("{}{path}", self.tago.base_url()));
         if let Some(token) = token {
             request = request.header("token", token);
         }
         if let Some(body) = body {
-            request = request
-                .header("content-type", "application/json")
-                .body(body);
+            request = request.header("content-type", "application/json").body(body);
         }
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();
         let text = response.text().await.unwrap();
-        let value =
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+        let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
         (status, value)
     }
 
-    async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        self.raw(method, path, token, body.map(|b| b.to_string()))
-            .await
+    async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+        self.raw(method, path, token, body.map(|b| b.to_string())).await
     }
 
     async fn get(&self, path: &str) -> (u16, Value) {
@@ -91,7 +69,8 @@ impl Fixture {
     }
 
     async fn create_token(&self, email: &str, profile_id: &str, extra: Value) -> (u16, Value) {
-        let mut body = json!({"email": email, "password": PASSWORD, "profile_id": profile_id, "name": "tests"});
+        let mut body =
+            json!({"email": email, "password": PASSWORD, "profile_id": profile_id, "name": "tests"});
         merge(&mut body, extra);
         self.post("/account/profile/token", body).await
     }
@@ -100,10 +79,7 @@ impl Fixture {
     async fn token(&self, email: &str) -> String {
         self.sign_up(email).await;
         let (_, login) = self.login(email, json!({})).await;
-        let profile = login["result"]["profiles"][0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let profile = login["result"]["profiles"][0]["id"].as_str().unwrap().to_owned();
         let (status, body) = self.create_token(email, &profile, json!({})).await;
         assert_eq!(status, 200, "{body}");
         body["result"]["token"].as_str().unwrap().to_owned()
@@ -112,19 +88,12 @@ impl Fixture {
     async fn enable_otp(&self, email: &str, token: &str, kind: &str) {
         let credentials = json!({"email": email, "password": PASSWORD});
         let path = format!("/account/otp/{kind}/enable");
-        let (status, _) = self
-            .call("POST", &path, Some(token), Some(credentials))
-            .await;
+        let (status, _) = self.call("POST", &path, Some(token), Some(credentials)).await;
         assert_eq!(status, 200);
         let pin = self.tago.latest_pin(email).unwrap();
         let path = format!("/account/otp/{kind}/confirm");
-        let (status, body) = self
-            .call("POST", &path, Some(token), Some(json!({"pin_code": pin})))
-            .await;
-        assert_eq!(
-            (status, body),
-            (200, json!({"status": true, "result": "2FA enabled"}))
-        );
+        let (status, body) = self.call("POST", &path, Some(token), Some(json!({"pin_code": pin}))).await;
+        assert_eq!((status, body), (200, json!({"status": true, "result": "2FA enabled"})));
     }
 }
 
@@ -141,9 +110,7 @@ fn top(message: &str) -> Value {
 fn result_form(body: &Value) -> &str {
     assert_eq!(body["status"], json!(false), "{body}");
     assert!(body.get("message").is_none(), "{body}");
-    body["result"]["message"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{body}"))
+    body["result"]["message"].as_str().unwrap_or_else(|| panic!("{body}"))
 }
 
 #[tokio::test]
@@ -163,10 +130,7 @@ async fn create_confirm_login_token_info() {
     let token = f.tago.confirmation_token(email).unwrap();
     assert_eq!(token.len(), 32);
     let (status, body) = f.get(&format!("/account/confirm/{token}")).await;
-    assert_eq!(
-        (status, body),
-        (200, json!({"status": true, "result": "Account confirmed"}))
-    );
+    assert_eq!((status, body), (200, json!({"status": true, "result": "Account confirmed"})));
     // Confirmation tokens are spent once the account is active.
     assert_eq!(f.get(&format!("/account/confirm/{token}")).await.0, 404);
 
@@ -186,13 +150,8 @@ async fn create_confirm_login_token_info() {
     assert_eq!(profile["logo_url"], Value::Null);
     let profile_id = profile["id"].as_str().unwrap();
 
-    let (status, body) = f
-        .create_token(
-            email,
-            profile_id,
-            json!({"expire_time": "3 months", "permission": "read"}),
-        )
-        .await;
+    let (status, body) =
+        f.create_token(email, profile_id, json!({"expire_time": "3 months", "permission": "read"})).await;
     assert_eq!(status, 200, "{body}");
     let created = &body["result"];
     let token = created["token"].as_str().unwrap();
@@ -202,15 +161,11 @@ async fn create_confirm_login_token_info() {
     assert_eq!(created["profile"], profile_id);
     assert_eq!(created["created_by"], account_id);
     assert!(created["expire_date"].as_str().unwrap().ends_with('Z'));
-    let (_, never) = f
-        .create_token(email, profile_id, json!({"expire_time": "never"}))
-        .await;
+    let (_, never) = f.create_token(email, profile_id, json!({"expire_time": "never"})).await;
     assert_eq!(never["result"]["expire_date"], Value::Null);
     assert_eq!(never["result"]["permission"], "full");
 
-    let (status, body) = f
-        .create_token(email, "000000000000000000000000", json!({}))
-        .await;
+    let (status, body) = f.create_token(email, "000000000000000000000000", json!({})).await;
     assert_eq!((status, body), (404, top("Profile not found")));
 
     let (status, body) = f.call("GET", "/account", Some(token), None).await;
@@ -223,10 +178,7 @@ async fn create_confirm_login_token_info() {
     assert_eq!(info["language"], "en");
     assert_eq!(info["timezone"], "Europe/London");
     assert_eq!(info["stripe_id"], Value::Null);
-    assert_eq!(
-        info["otp"],
-        json!({"authenticator": false, "sms": false, "email": false})
-    );
+    assert_eq!(info["otp"], json!({"authenticator": false, "sms": false, "email": false}));
     assert_eq!(info["options"]["decimal_separator"], ".");
     assert_eq!(info["options"]["last_whats_new"], Value::Null);
     let created_at = info["created_at"].as_str().unwrap();
@@ -237,26 +189,15 @@ async fn create_confirm_login_token_info() {
     let requests = f.tago.requests();
     assert_eq!(
         requests.last(),
-        Some(&RecordedRequest {
-            method: "GET".into(),
-            path: "/account".into(),
-            had_token: true
-        })
+        Some(&RecordedRequest { method: "GET".into(), path: "/account".into(), had_token: true })
     );
-    assert!(
-        requests
-            .iter()
-            .filter(|r| r.path != "/account" || r.method != "GET")
-            .all(|r| !r.had_token)
-    );
+    assert!(requests.iter().filter(|r| r.path != "/account" || r.method != "GET").all(|r| !r.had_token));
 }
 
 #[tokio::test]
 async fn validation_errors_use_the_result_form() {
     let f = Fixture::new().await;
-    let (status, body) = f
-        .raw("POST", "/account", None, Some("{not json".into()))
-        .await;
+    let (status, body) = f.raw("POST", "/account", None, Some("{not json".into())).await;
     assert_eq!(status, 400);
     assert!(result_form(&body).starts_with("Malformed JSON body"));
 
@@ -264,9 +205,7 @@ async fn validation_errors_use_the_result_form() {
     assert_eq!(status, 400);
     result_form(&body);
 
-    let (status, body) = f
-        .post("/account", json!({"name": "Ada", "email": "a@b.c"}))
-        .await;
+    let (status, body) = f.post("/account", json!({"name": "Ada", "email": "a@b.c"})).await;
     assert_eq!(status, 400);
     assert_eq!(result_form(&body), "Missing required field: password");
 
@@ -279,42 +218,20 @@ async fn validation_errors_use_the_result_form() {
     assert_eq!(status, 400);
     result_form(&body);
 
-    let (status, body) = f
-        .post("/account/login", json!({"email": "", "password": "x"}))
-        .await;
+    let (status, body) = f.post("/account/login", json!({"email": "", "password": "x"})).await;
     assert_eq!(status, 400);
     assert_eq!(result_form(&body), "Missing required field: email");
 
     let token = f.token("ada@example.com").await;
-    let (status, body) = f
-        .call(
-            "POST",
-            "/account/otp/carrier-pigeon/enable",
-            Some(&token),
-            Some(json!({})),
-        )
-        .await;
+    let (status, body) =
+        f.call("POST", "/account/otp/carrier-pigeon/enable", Some(&token), Some(json!({}))).await;
     assert_eq!(status, 400);
     assert!(result_form(&body).starts_with("Invalid OTP type"));
 
-    let (status, body) = f
-        .call(
-            "PUT",
-            "/account",
-            Some(&token),
-            Some(json!({"email": "x@y.z"})),
-        )
-        .await;
+    let (status, body) = f.call("PUT", "/account", Some(&token), Some(json!({"email": "x@y.z"}))).await;
     assert_eq!(status, 400);
     result_form(&body);
-    let (status, body) = f
-        .call(
-            "PUT",
-            "/account",
-            Some(&token),
-            Some(json!({"phone": "555"})),
-        )
-        .await;
+    let (status, body) = f.call("PUT", "/account", Some(&token), Some(json!({"phone": "555"}))).await;
     assert_eq!(status, 400);
     result_form(&body);
 }
@@ -332,29 +249,16 @@ async fn other_errors_use_the_top_level_form() {
         (401, top("Authorization denied"))
     );
     let wrong = json!({"email": email, "password": "wrong"});
-    assert_eq!(
-        f.post("/account/login", wrong.clone()).await,
-        (401, top("Invalid credentials"))
-    );
+    assert_eq!(f.post("/account/login", wrong.clone()).await, (401, top("Invalid credentials")));
     let unknown = json!({"email": "nobody@example.com", "password": PASSWORD});
+    assert_eq!(f.post("/account/login", unknown).await, (401, top("Invalid credentials")));
     assert_eq!(
-        f.post("/account/login", unknown).await,
-        (401, top("Invalid credentials"))
-    );
-    assert_eq!(
-        f.call(
-            "POST",
-            "/account/otp/email/enable",
-            Some(&token),
-            Some(wrong)
-        )
-        .await,
+        f.call("POST", "/account/otp/email/enable", Some(&token), Some(wrong)).await,
         (401, top("Invalid credentials"))
     );
     assert_eq!(f.get("/account/confirm/nope").await.0, 404);
     assert_eq!(
-        f.get("/account/resend_confirmation/nobody@example.com")
-            .await,
+        f.get("/account/resend_confirmation/nobody@example.com").await,
         (404, top("Account not found"))
     );
 }
@@ -362,20 +266,11 @@ async fn other_errors_use_the_top_level_form() {
 #[tokio::test]
 async fn unknown_routes_are_named() {
     let f = Fixture::new().await;
-    assert_eq!(
-        f.get("/nope").await,
-        (404, top("Route not found: GET /nope"))
-    );
-    assert_eq!(
-        f.call("PATCH", "/account", None, None).await,
-        (404, top("Route not found: PATCH /account"))
-    );
+    assert_eq!(f.get("/nope").await, (404, top("Route not found: GET /nope")));
+    assert_eq!(f.call("PATCH", "/account", None, None).await, (404, top("Route not found: PATCH /account")));
     assert_eq!(
         f.post("/account/otp/email/frobnicate", json!({})).await,
-        (
-            404,
-            top("Route not found: POST /account/otp/email/frobnicate")
-        )
+        (404, top("Route not found: POST /account/otp/email/frobnicate"))
     );
     assert_eq!(f.tago.requests().len(), 3);
 }
@@ -388,23 +283,16 @@ async fn resend_confirmation_of_a_confirmed_account_is_status_false_with_http_20
     let encoded = "ada%2Btest%40example.com";
     f.create(email).await;
     let first = f.tago.confirmation_token(email).unwrap();
-    let (status, body) = f
-        .get(&format!("/account/resend_confirmation/{encoded}"))
-        .await;
+    let (status, body) = f.get(&format!("/account/resend_confirmation/{encoded}")).await;
     assert_eq!(status, 200);
     assert_eq!(body["status"], true);
     let second = f.tago.confirmation_token(email).unwrap();
     assert_ne!(first, second);
 
     assert_eq!(f.get(&format!("/account/confirm/{second}")).await.0, 200);
-    let (status, body) = f
-        .get(&format!("/account/resend_confirmation/{encoded}"))
-        .await;
+    let (status, body) = f.get(&format!("/account/resend_confirmation/{encoded}")).await;
     assert_eq!((status, body), (200, top("Account already confirmed")));
-    assert_eq!(
-        f.tago.requests().last().unwrap().path,
-        format!("/account/resend_confirmation/{encoded}")
-    );
+    assert_eq!(f.tago.requests().last().unwrap().path, format!("/account/resend_confirmation/{encoded}"));
 }
 
 #[tokio::test]
@@ -415,21 +303,9 @@ async fn otp_login_flow_and_single_use_pins() {
 
     // Wrong confirmation PIN.
     let creds = json!({"email": email, "password": PASSWORD});
-    f.call(
-        "POST",
-        "/account/otp/email/enable",
-        Some(&token),
-        Some(creds.clone()),
-    )
-    .await;
-    let (status, body) = f
-        .call(
-            "POST",
-            "/account/otp/email/confirm",
-            Some(&token),
-            Some(json!({"pin_code": "x"})),
-        )
-        .await;
+    f.call("POST", "/account/otp/email/enable", Some(&token), Some(creds.clone())).await;
+    let (status, body) =
+        f.call("POST", "/account/otp/email/confirm", Some(&token), Some(json!({"pin_code": "x"}))).await;
     assert_eq!(status, 400);
     assert_eq!(result_form(&body), "Invalid PIN code");
     f.enable_otp(email, &token, "email").await;
@@ -439,36 +315,20 @@ async fn otp_login_flow_and_single_use_pins() {
     // Without a PIN: 401 whose message is a JSON document in a string; nothing is sent.
     let sent = f.tago.outbox().len();
     let (status, body) = f.login(email, json!({})).await;
-    assert_eq!(
-        (status, body),
-        (401, top(r#"{"otp_enabled":true,"otp_autosend":"email"}"#))
-    );
+    assert_eq!((status, body), (401, top(r#"{"otp_enabled":true,"otp_autosend":"email"}"#)));
     assert_eq!(f.tago.outbox().len(), sent);
 
     let wrong_pin = json!({"otp_type": "email", "pin_code": "000000"});
-    assert_eq!(
-        f.login(email, wrong_pin).await,
-        (401, top("Invalid PIN code"))
-    );
+    assert_eq!(f.login(email, wrong_pin).await, (401, top("Invalid PIN code")));
 
-    let (status, body) = f
-        .post(
-            "/account/login/otp",
-            json!({"email": email, "password": PASSWORD, "otp_type": "sms"}),
-        )
-        .await;
+    let (status, body) =
+        f.post("/account/login/otp", json!({"email": email, "password": PASSWORD, "otp_type": "sms"})).await;
     assert_eq!(status, 400);
     result_form(&body);
     let (status, body) = f
-        .post(
-            "/account/login/otp",
-            json!({"email": email, "password": PASSWORD, "otp_type": "email"}),
-        )
+        .post("/account/login/otp", json!({"email": email, "password": PASSWORD, "otp_type": "email"}))
         .await;
-    assert_eq!(
-        (status, body),
-        (200, json!({"status": true, "result": "PIN sent"}))
-    );
+    assert_eq!((status, body), (200, json!({"status": true, "result": "PIN sent"})));
     let pin = f.tago.latest_pin(email).unwrap();
     assert_eq!(pin.len(), 6);
     assert!(matches!(
@@ -479,31 +339,15 @@ async fn otp_login_flow_and_single_use_pins() {
     let with_pin = json!({"otp_type": "email", "pin_code": pin});
     let (status, login) = f.login(email, with_pin.clone()).await;
     assert_eq!(status, 200, "{login}");
-    assert_eq!(
-        f.login(email, with_pin.clone()).await,
-        (401, top("Invalid PIN code"))
-    );
+    assert_eq!(f.login(email, with_pin.clone()).await, (401, top("Invalid PIN code")));
 
     // The same PIN also authorises one token creation, as in the vendor's sign-in flow.
     let profile = login["result"]["profiles"][0]["id"].as_str().unwrap();
     assert_eq!(f.create_token(email, profile, json!({})).await.0, 401);
-    assert_eq!(
-        f.create_token(email, profile, with_pin.clone()).await.0,
-        200
-    );
-    assert_eq!(
-        f.create_token(email, profile, with_pin).await,
-        (401, top("Invalid PIN code"))
-    );
+    assert_eq!(f.create_token(email, profile, with_pin.clone()).await.0, 200);
+    assert_eq!(f.create_token(email, profile, with_pin).await, (401, top("Invalid PIN code")));
 
-    let (status, _) = f
-        .call(
-            "POST",
-            "/account/otp/email/disable",
-            Some(&token),
-            Some(creds),
-        )
-        .await;
+    let (status, _) = f.call("POST", "/account/otp/email/disable", Some(&token), Some(creds)).await;
     assert_eq!(status, 200);
     assert_eq!(f.login(email, json!({})).await.0, 200);
 }
@@ -516,20 +360,9 @@ async fn authenticator_prefers_authenticator_and_codes_come_from_the_handle() {
     f.enable_otp(email, &token, "email").await;
     f.enable_otp(email, &token, "authenticator").await;
     let (status, body) = f.login(email, json!({})).await;
-    assert_eq!(
-        (status, body),
-        (
-            401,
-            top(r#"{"otp_enabled":true,"otp_autosend":"authenticator"}"#)
-        )
-    );
+    assert_eq!((status, body), (401, top(r#"{"otp_enabled":true,"otp_autosend":"authenticator"}"#)));
     let code = f.tago.authenticator_code(email).unwrap();
-    let (status, _) = f
-        .login(
-            email,
-            json!({"otp_type": "authenticator", "pin_code": code}),
-        )
-        .await;
+    let (status, _) = f.login(email, json!({"otp_type": "authenticator", "pin_code": code})).await;
     assert_eq!(status, 200);
     assert_eq!(f.tago.authenticator_code("nobody@example.com"), None);
 }
@@ -538,44 +371,20 @@ async fn authenticator_prefers_authenticator_and_codes_come_from_the_handle() {
 async fn team_invitations_are_answered_once() {
     let f = Fixture::new().await;
     let token = f.tago.invite("bob@example.com");
-    assert_eq!(
-        f.tago.invitation_state(&token),
-        Some(InvitationState::Pending)
-    );
+    assert_eq!(f.tago.invitation_state(&token), Some(InvitationState::Pending));
     assert_eq!(
         f.tago.last_message("bob@example.com").unwrap().kind,
-        MessageKind::TeamInvitation {
-            token: token.clone()
-        }
+        MessageKind::TeamInvitation { token: token.clone() }
     );
-    let (status, body) = f
-        .call(
-            "GET",
-            &format!("/profile/team/accept/{token}"),
-            Some("ignored"),
-            None,
-        )
-        .await;
-    assert_eq!(
-        (status, body),
-        (
-            200,
-            json!({"status": true, "result": "Invitation accepted"})
-        )
-    );
-    assert_eq!(
-        f.tago.invitation_state(&token),
-        Some(InvitationState::Accepted)
-    );
+    let (status, body) = f.call("GET", &format!("/profile/team/accept/{token}"), Some("ignored"), None).await;
+    assert_eq!((status, body), (200, json!({"status": true, "result": "Invitation accepted"})));
+    assert_eq!(f.tago.invitation_state(&token), Some(InvitationState::Accepted));
     assert_eq!(
         f.get(&format!("/profile/team/decline/{token}")).await,
         (400, top("Invitation already answered"))
     );
     assert_eq!(f.get("/profile/team/decline/unknown").await.0, 404);
-    assert_eq!(
-        f.tago.invitation_state(&token),
-        Some(InvitationState::Accepted)
-    );
+    assert_eq!(f.tago.invitation_state(&token), Some(InvitationState::Accepted));
     assert!(f.tago.requests()[0].had_token);
 }
 
@@ -584,15 +393,10 @@ async fn edit_merges_and_delete_removes() {
     let f = Fixture::new().await;
     let email = "ada@example.com";
     let token = f.token(email).await;
-    let edit = json!({"name": "Ada L.", "phone": "+44 20 7946 0000", "options": {"date_format": "YYYY-MM-DD"}});
+    let edit =
+        json!({"name": "Ada L.", "phone": "+44 20 7946 0000", "options": {"date_format": "YYYY-MM-DD"}});
     let (status, body) = f.call("PUT", "/account", Some(&token), Some(edit)).await;
-    assert_eq!(
-        (status, body),
-        (
-            200,
-            json!({"status": true, "result": "Account Successfully Updated"})
-        )
-    );
+    assert_eq!((status, body), (200, json!({"status": true, "result": "Account Successfully Updated"})));
     let (_, info) = f.call("GET", "/account", Some(&token), None).await;
     assert_eq!(info["result"]["name"], "Ada L.");
     assert_eq!(info["result"]["phone"], "+44 20 7946 0000");
@@ -612,36 +416,20 @@ async fn password_recovery() {
     f.sign_up(email).await;
     let sent = f.tago.outbox().len();
     let (status, body) = f.get("/account/passwordreset/nobody%40example.com").await;
-    assert_eq!(
-        (status, body),
-        (200, json!({"status": true, "result": "Email sent"}))
-    );
+    assert_eq!((status, body), (200, json!({"status": true, "result": "Email sent"})));
     assert_eq!(f.tago.outbox().len(), sent);
 
     f.get(&format!("/account/passwordreset/{email}")).await;
     let reset = f.tago.password_reset_token(email).unwrap();
     let new = json!({"password": "new password"});
-    let (status, _) = f
-        .call(
-            "POST",
-            "/account/passwordreset",
-            Some(&reset),
-            Some(new.clone()),
-        )
-        .await;
+    let (status, _) = f.call("POST", "/account/passwordreset", Some(&reset), Some(new.clone())).await;
     assert_eq!(status, 200);
     assert_eq!(
-        f.call("POST", "/account/passwordreset", Some(&reset), Some(new))
-            .await,
+        f.call("POST", "/account/passwordreset", Some(&reset), Some(new)).await,
         (401, top("Authorization denied"))
     );
     assert_eq!(f.login(email, json!({})).await.0, 401);
-    let (status, _) = f
-        .post(
-            "/account/login",
-            json!({"email": email, "password": "new password"}),
-        )
-        .await;
+    let (status, _) = f.post("/account/login", json!({"email": email, "password": "new password"})).await;
     assert_eq!(status, 200);
 }
 
@@ -649,20 +437,11 @@ async fn password_recovery() {
 async fn dropping_the_sandbox_stops_it() {
     let f = Fixture::new().await;
     assert_eq!(f.get("/nope").await.0, 404);
-    let Fixture {
-        _sandbox,
-        tago,
-        http,
-    } = f;
+    let Fixture { _sandbox, tago, http } = f;
     drop(_sandbox);
     // The pooled keep-alive connection is closed asynchronously; give it a moment.
     for _ in 0..100 {
-        if http
-            .get(format!("{}/nope", tago.base_url()))
-            .send()
-            .await
-            .is_err()
-        {
+        if http.get(format!("{}/nope", tago.base_url())).send().await.is_err() {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
