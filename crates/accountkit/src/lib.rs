@@ -8,7 +8,7 @@
 //! Every call returns [`Result`], whose [`Error`] carries the HTTP status,
 //! the vendor's code and message and a [`ErrorKind`] to branch on, and never
 //! a secret. Passwords, tokens and PINs travel as
-//! [`SecretString`](secrecy::SecretString), which never prints.
+//! [`SecretString`], which never prints.
 //!
 //! TLS: the `rustls` feature (on by default) or `native-tls`.
 

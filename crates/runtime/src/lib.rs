@@ -183,7 +183,7 @@ pub mod hooks {
     }
 
     /// Sends a request and records the response's status and headers for
-    /// [`observe`](super::observe).
+    /// [`observe`].
     pub async fn execute(
         client: &reqwest::Client,
         request: reqwest::Request,
