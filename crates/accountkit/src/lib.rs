@@ -5,6 +5,8 @@
 //! |---|---|---|
 //! | `tagoio` | [`tagoio`] | TagoIO account |
 //!
+//! `full` turns every provider on.
+//!
 //! Every call returns [`Result`], whose [`Error`] carries the HTTP status,
 //! the vendor's code and message and a [`ErrorKind`] to branch on, and never
 //! a secret. Passwords, tokens and PINs travel as
@@ -16,7 +18,7 @@
 #![deny(missing_docs, missing_debug_implementations)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // The shared machinery has no user until a provider feature is on.
-#![cfg_attr(not(feature = "tagoio"), allow(dead_code, unused_imports, unused_macros))]
+#![cfg_attr(not(feature = "__provider"), allow(dead_code, unused_imports, unused_macros))]
 
 mod call;
 mod error;
@@ -30,6 +32,7 @@ pub use error::{Error, ErrorKind, Result};
 struct ReadmeDoctests;
 pub use secrecy::{self, ExposeSecret, SecretString};
 
+// One module per provider, behind its feature.
 #[cfg(feature = "tagoio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tagoio")))]
 pub mod tagoio;

@@ -39,12 +39,15 @@ pub struct Api {
 }
 
 /// Every REST API with a raw crate.
-pub const APIS: &[Api] = &[Api {
-    name: "tagoio",
-    spec: "openapi/tagoio/account.yaml",
-    crate_dir: "crates/tagoio-raw",
-    package: "accountkit-tagoio-raw",
-}];
+pub const APIS: &[Api] = &[
+    Api {
+        name: "tagoio",
+        spec: "openapi/tagoio/account.yaml",
+        crate_dir: "crates/tagoio-raw",
+        package: "accountkit-tagoio-raw",
+    },
+    // One entry per REST API, in the order they were added.
+];
 
 /// Looks an API up by name.
 pub fn api(name: &str) -> Result<&'static Api, Error> {

@@ -1,19 +1,4 @@
-//! A tour of the TagoIO client.
-//!
-//! By default it starts the sandbox and walks one account through its whole
-//! life: create, confirm, log in, make a token, turn on email 2FA, edit,
-//! change the password and delete.
-//!
-//! With `TAGOIO_TOKEN` and either `TAGOIO_BASE_URL` or `TAGOIO_REGION`
-//! (`us-e1`, `eu-w1`) set, it only reads the account that token belongs to
-//! from the real server, and changes nothing.
-//!
-//! ```text
-//! cargo run --example quickstart
-//! TAGOIO_REGION=us-e1 TAGOIO_TOKEN=... cargo run --example quickstart
-//! ```
-
-use std::process::ExitCode;
+//! The TagoIO account lifecycle.
 
 use accountkit::tagoio::{
     Account, AccountChanges, Client, Credentials, Login, NewAccount, OtpType, ProfileToken, Region,
@@ -23,31 +8,15 @@ use accountkit::{ErrorKind, ExposeSecret, SecretString};
 use accountkit_sandbox::Sandbox;
 use accountkit_sandbox::tagoio::TagoIo;
 
-type Fallible<T = ()> = Result<T, Box<dyn std::error::Error>>;
+use crate::{Fallible, expect_error, step};
 
 const EMAIL: &str = "ada@example.com";
 // Throwaway passwords of a throwaway sandbox account; never printed anyway.
 const PASSWORD: &str = "correct horse battery staple";
 const NEW_PASSWORD: &str = "tr0ub4dor&3";
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let outcome = match real_server() {
-        Ok(Some((region, token))) => read_only(region, token).await,
-        Ok(None) => lifecycle().await,
-        Err(e) => Err(e),
-    };
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("\nquickstart failed: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
 /// The real server to read from, if the environment names one.
-fn real_server() -> Fallible<Option<(Region, SecretString)>> {
+pub fn real_server() -> Fallible<Option<(Region, SecretString)>> {
     let var = |name| std::env::var(name).ok().filter(|v: &String| !v.trim().is_empty());
     let region = match (var("TAGOIO_BASE_URL"), var("TAGOIO_REGION")) {
         (Some(url), _) => Some(Region::Custom(url)),
@@ -71,7 +40,7 @@ fn real_server() -> Fallible<Option<(Region, SecretString)>> {
     }
 }
 
-async fn read_only(region: Region, token: SecretString) -> Fallible {
+pub async fn read_only(region: Region, token: SecretString) -> Fallible {
     let client = Client::new(region, token)?;
     println!("TagoIO at {} (read-only: nothing is changed)\n", client.base_url());
     let account = client.info().await?;
@@ -80,8 +49,7 @@ async fn read_only(region: Region, token: SecretString) -> Fallible {
     Ok(())
 }
 
-async fn lifecycle() -> Fallible {
-    let sandbox = Sandbox::start().await?;
+pub async fn lifecycle(sandbox: &Sandbox) -> Fallible {
     let tagoio = sandbox.tagoio();
     let anonymous = Client::anonymous(Region::Custom(tagoio.base_url()))?;
     println!("TagoIO sandbox at {}\n", anonymous.base_url());
@@ -138,7 +106,6 @@ async fn lifecycle() -> Fallible {
     step("delete", &client.delete().await?);
     expect_error("info (deleted)", client.info().await, ErrorKind::Unauthorized)?;
 
-    println!("\nDone: the account went through its whole life on the sandbox.");
     Ok(())
 }
 
@@ -165,25 +132,8 @@ async fn login_with_email_pin(
     Ok((login, pin))
 }
 
-/// Shows an error that is part of the tour, and fails unless it is the kind expected.
-fn expect_error<T>(name: &str, result: accountkit::Result<T>, kind: ErrorKind) -> Fallible {
-    match result {
-        Ok(_) => Err(format!("{name}: succeeded, but should have failed with {kind:?}").into()),
-        Err(e) if e.kind() == kind => {
-            step(name, &format!("fails as expected ({kind:?}):"));
-            println!("{:22}{e}", "");
-            Ok(())
-        }
-        Err(e) => Err(format!("{name}: expected {kind:?}, got: {e}").into()),
-    }
-}
-
 fn outbox(found: Option<String>, what: &str) -> Fallible<String> {
     found.ok_or_else(|| format!("the sandbox sent no {what} to {EMAIL}").into())
-}
-
-fn step(name: &str, detail: &str) {
-    println!("  ✓ {name:18}{detail}");
 }
 
 fn describe_login(login: &Login) -> String {
