@@ -6,7 +6,15 @@
 //! snapshot tests. `cargo xtask regen --check` changes nothing and fails,
 //! printing the diff, when a committed snapshot is out of date.
 //! `--root DIR` runs against another checkout of the workspace layout.
+//!
+//! Snapshot suites written with insta (see [`INSTA_SUITES`], e.g. the GraphQL
+//! documents of a cynic client) are refreshed the same way: `regen` runs them
+//! with `INSTA_UPDATE=always` and deletes snapshots no test refers to any
+//! more; `--check` runs them with `INSTA_UPDATE=no` and `CI=true` and fails
+//! on a changed, missing or stale snapshot. They need cargo, so they run only
+//! in the workspace itself, not with `--root`.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -66,7 +74,7 @@ struct Snapshot {
 impl Snapshot {
     fn for_api(root: &Path, api: &Api) -> Result<Snapshot, String> {
         let spec = accountkit_codegen::load_spec(&root.join(api.spec)).map_err(|e| e.to_string())?;
-        let generated = accountkit_codegen::generate(&spec, &accountkit_codegen::settings())
+        let generated = accountkit_codegen::generate(&spec, &accountkit_codegen::settings_for(api))
             .map_err(|e| format!("{}: {e}", api.spec))?;
         Ok(Snapshot {
             name: api.name,
@@ -121,6 +129,11 @@ fn regen(root: &Path, check: bool, in_workspace: bool) -> Result<bool, String> {
                 .map_err(|e| format!("{}: {e}", snapshot.path.display()))?;
         }
     }
+    if in_workspace {
+        for suite in INSTA_SUITES {
+            clean &= suite.run(root, check)?;
+        }
+    }
     if check && !clean {
         println!("\nrun `cargo xtask regen` and commit the snapshot diff");
     }
@@ -150,4 +163,161 @@ fn rebuild_raw_crates(root: &Path) -> Result<(), String> {
     println!("rebuilding the raw crates and checking their snapshots...");
     let status = command.status().map_err(|e| format!("cannot run cargo: {e}"))?;
     if status.success() { Ok(()) } else { Err("a raw crate's build or snapshot test failed".to_string()) }
+}
+
+/// A test whose insta snapshots are generated artefacts too.
+struct InstaSuite {
+    package: &'static str,
+    crate_dir: &'static str,
+    /// The test target; its snapshots are `tests/snapshots/<test>__*.snap`.
+    test: &'static str,
+}
+
+/// Every insta-driven snapshot suite, refreshed and checked with the APIs.
+const INSTA_SUITES: &[InstaSuite] =
+    &[InstaSuite { package: "accountkit-stx-raw", crate_dir: "crates/stx-raw", test: "documents" }];
+
+/// What a run did to a suite's snapshot files.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct FileChanges {
+    added: Vec<String>,
+    changed: Vec<String>,
+    /// Files no test referred to.
+    removed: Vec<String>,
+}
+
+impl FileChanges {
+    fn between(
+        before: &BTreeMap<String, String>,
+        after: &BTreeMap<String, String>,
+        referenced: &BTreeSet<String>,
+    ) -> FileChanges {
+        let mut changes = FileChanges::default();
+        for (name, text) in after {
+            match before.get(name) {
+                None => changes.added.push(name.clone()),
+                Some(old) if old != text => changes.changed.push(name.clone()),
+                Some(_) => {}
+            }
+        }
+        let all: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+        changes.removed = all.into_iter().filter(|name| !referenced.contains(*name)).cloned().collect();
+        changes
+    }
+
+    fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.changed.is_empty() && self.removed.is_empty()
+    }
+
+    fn summary(&self) -> String {
+        format!("{} added, {} removed, {} changed", self.added.len(), self.removed.len(), self.changed.len())
+    }
+}
+
+impl InstaSuite {
+    fn snapshot_dir(&self, root: &Path) -> PathBuf {
+        root.join(self.crate_dir).join("tests/snapshots")
+    }
+
+    /// The suite's snapshot files, by name.
+    fn snapshots(&self, root: &Path) -> BTreeMap<String, String> {
+        let prefix = format!("{}__", self.test);
+        let Ok(entries) = std::fs::read_dir(self.snapshot_dir(root)) else { return BTreeMap::new() };
+        entries
+            .filter_map(Result::ok)
+            .filter_map(|entry| {
+                let name = entry.file_name().into_string().ok()?;
+                if !(name.starts_with(&prefix) && name.ends_with(".snap")) {
+                    return None;
+                }
+                Some((name, std::fs::read_to_string(entry.path()).ok()?))
+            })
+            .collect()
+    }
+
+    /// Runs the test; returns whether its snapshots were (or now are) up to date.
+    fn run(&self, root: &Path, check: bool) -> Result<bool, String> {
+        let label = format!("{} ({}, insta)", self.test, self.package);
+        let before = self.snapshots(root);
+        let references =
+            std::env::temp_dir().join(format!("xtask-insta-{}-{}", self.test, std::process::id()));
+        let _ = std::fs::remove_file(&references);
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+        let mut command = Command::new(cargo);
+        command
+            .current_dir(root)
+            .args(["test", "--quiet", "-p", self.package, "--test", self.test])
+            .env("INSTA_SNAPSHOT_REFERENCES_FILE", &references)
+            .env("RUST_BACKTRACE", "0")
+            .env_remove("INSTA_FORCE_PASS");
+        if check {
+            command.env("INSTA_UPDATE", "no").env("CI", "true");
+        } else {
+            command.env("INSTA_UPDATE", "always");
+        }
+        let status = command.status().map_err(|e| format!("cannot run cargo: {e}"))?;
+        let referenced: BTreeSet<String> = std::fs::read_to_string(&references)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| Some(Path::new(line).file_name()?.to_string_lossy().into_owned()))
+            .collect();
+        let _ = std::fs::remove_file(&references);
+        if !status.success() {
+            let what = if check { "out of date (insta printed the diff above)" } else { "its test failed" };
+            println!("{label}: {what}");
+            return if check { Ok(false) } else { Err(format!("{label}: the snapshot test failed")) };
+        }
+        let changes = FileChanges::between(&before, &self.snapshots(root), &referenced);
+        if changes.is_empty() {
+            println!("{label}: unchanged");
+            return Ok(true);
+        }
+        let verb = if check { "out of date" } else { "updated" };
+        println!("{label}: {verb}, {}", changes.summary());
+        for (mark, names) in [("+", &changes.added), ("-", &changes.removed), ("~", &changes.changed)] {
+            for name in names {
+                println!("  {mark} {name}");
+            }
+        }
+        if !check {
+            for name in &changes.removed {
+                let path = self.snapshot_dir(root).join(name);
+                std::fs::remove_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+        }
+        Ok(!check)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(name, text)| (name.to_string(), text.to_string())).collect()
+    }
+
+    #[test]
+    fn insta_file_changes_name_added_changed_and_unreferenced_files() {
+        let before = files(&[("d__a.snap", "1"), ("d__b.snap", "2"), ("d__gone.snap", "3")]);
+        let after = files(&[
+            ("d__a.snap", "1"),
+            ("d__b.snap", "2 changed"),
+            ("d__gone.snap", "3"),
+            ("d__new.snap", "4"),
+        ]);
+        let referenced = ["d__a.snap", "d__b.snap", "d__new.snap"].map(String::from).into();
+        let changes = FileChanges::between(&before, &after, &referenced);
+        assert_eq!(
+            changes,
+            FileChanges {
+                added: vec!["d__new.snap".into()],
+                changed: vec!["d__b.snap".into()],
+                removed: vec!["d__gone.snap".into()],
+            }
+        );
+        assert_eq!(changes.summary(), "1 added, 1 removed, 1 changed");
+        let same = FileChanges::between(&before, &before, &before.keys().cloned().collect());
+        assert!(same.is_empty());
+    }
 }

@@ -153,7 +153,7 @@ pub(crate) fn decode_error(op: Op, status: Option<u16>, cause: &serde_json::Erro
     }
 }
 
-fn transport(op: Op, e: reqwest::Error) -> Error {
+pub(crate) fn transport(op: Op, e: reqwest::Error) -> Error {
     // The URL can carry tokens in its path.
     let e = e.without_url();
     let mut message = if e.is_timeout() {
@@ -186,7 +186,7 @@ async fn read_bounded(mut response: reqwest::Response) -> Vec<u8> {
 }
 
 /// `Retry-After` as seconds or an HTTP date.
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));

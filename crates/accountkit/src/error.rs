@@ -32,6 +32,9 @@ pub enum ErrorKind {
     /// The service refused the request for another reason, including an
     /// error envelope on an HTTP 2xx.
     Rejected,
+    /// A time-limited proof the call needs, such as a verification record,
+    /// has expired; nothing was sent. Obtain a fresh one.
+    Expired,
 }
 
 impl ErrorKind {
@@ -64,6 +67,7 @@ impl ErrorKind {
             ErrorKind::InvalidInput => "invalid argument",
             ErrorKind::SecondFactorRequired => "second factor required",
             ErrorKind::Rejected => "rejected",
+            ErrorKind::Expired => "expired",
         }
     }
 }
@@ -88,6 +92,8 @@ struct Inner {
     retry_after: Option<Duration>,
     second_factor: Option<String>,
     timeout: bool,
+    request_id: Option<String>,
+    path: Option<String>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -112,6 +118,8 @@ impl Error {
                 retry_after: None,
                 second_factor: None,
                 timeout: false,
+                request_id: None,
+                path: None,
                 source: None,
             }),
         }
@@ -155,6 +163,16 @@ impl Error {
 
     pub(crate) fn with_timeout(mut self, timeout: bool) -> Self {
         self.inner.timeout = timeout;
+        self
+    }
+
+    pub(crate) fn with_request_id(mut self, request_id: Option<String>) -> Self {
+        self.inner.request_id = request_id;
+        self
+    }
+
+    pub(crate) fn with_path(mut self, path: Option<String>) -> Self {
+        self.inner.path = path;
         self
     }
 
@@ -221,6 +239,18 @@ impl Error {
         self.inner.second_factor.as_deref()
     }
 
+    /// The vendor's id of the failed request, for support and logs (Pangea
+    /// sends one with every answer).
+    pub fn request_id(&self) -> Option<&str> {
+        self.inner.request_id.as_deref()
+    }
+
+    /// For GraphQL APIs: the path of the field the server reported the
+    /// error on, dot-separated, e.g. `login` or `users.0.email`.
+    pub fn path(&self) -> Option<&str> {
+        self.inner.path.as_deref()
+    }
+
     /// Whether the call ran out of time.
     pub fn is_timeout(&self) -> bool {
         self.inner.timeout
@@ -266,6 +296,8 @@ impl fmt::Debug for Error {
             .field("message", &inner.message)
             .field("retry_after", &inner.retry_after)
             .field("second_factor", &inner.second_factor)
+            .field("request_id", &inner.request_id)
+            .field("path", &inner.path)
             .field("source", &inner.source)
             .finish()
     }
@@ -302,6 +334,22 @@ mod tests {
         assert!(!server(400).is_retryable());
         assert!(!server(401).is_retryable());
         assert_eq!(ErrorKind::from_status(418), ErrorKind::Rejected);
+    }
+
+    #[test]
+    fn request_id_is_kept_and_shown_in_debug() {
+        let plain = Error::new(ErrorKind::Server, "p", "o", "");
+        assert_eq!(plain.request_id(), None);
+        let err = plain.with_request_id(Some("prq_abc".into()));
+        assert_eq!(err.request_id(), Some("prq_abc"));
+        assert!(format!("{err:?}").contains("prq_abc"));
+    }
+
+    #[test]
+    fn graphql_path_is_kept() {
+        let err = Error::new(ErrorKind::Rejected, "p", "o", "").with_path(Some("login".into()));
+        assert_eq!(err.path(), Some("login"));
+        assert_eq!(Error::new(ErrorKind::Rejected, "p", "o", "").path(), None);
     }
 
     #[test]

@@ -4,6 +4,10 @@
 //! | feature | module | API |
 //! |---|---|---|
 //! | `tagoio` | [`tagoio`] | TagoIO account |
+//! | `stx` | [`stx`] | STX (SportsX) GraphQL auth and two-factor |
+//! | `cycle` | [`cycle`] | Cycle platform accounts |
+//! | `logto` | [`logto`] | Logto My Account and verification records |
+//! | `pangea` | [`pangea`] | Pangea AuthN user management |
 //!
 //! `full` turns every provider on.
 //!
@@ -17,8 +21,9 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-// The shared machinery has no user until a provider feature is on.
-#![cfg_attr(not(feature = "__provider"), allow(dead_code, unused_imports, unused_macros))]
+// Parts of the shared machinery serve only some providers: all of it is in
+// use only with every provider on.
+#![cfg_attr(not(feature = "full"), allow(dead_code, unused_imports, unused_macros))]
 
 mod call;
 mod error;
@@ -27,12 +32,31 @@ mod validate;
 pub use error::{Error, ErrorKind, Result};
 
 // The README's examples compile as doctests.
-#[cfg(all(doctest, feature = "tagoio"))]
+#[cfg(all(
+    doctest,
+    feature = "tagoio",
+    feature = "cycle",
+    feature = "logto",
+    feature = "pangea",
+    feature = "stx"
+))]
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
 pub use secrecy::{self, ExposeSecret, SecretString};
 
 // One module per provider, behind its feature.
+#[cfg(feature = "cycle")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cycle")))]
+pub mod cycle;
+#[cfg(feature = "logto")]
+#[cfg_attr(docsrs, doc(cfg(feature = "logto")))]
+pub mod logto;
+#[cfg(feature = "pangea")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pangea")))]
+pub mod pangea;
+#[cfg(feature = "stx")]
+#[cfg_attr(docsrs, doc(cfg(feature = "stx")))]
+pub mod stx;
 #[cfg(feature = "tagoio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tagoio")))]
 pub mod tagoio;

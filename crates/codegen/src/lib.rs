@@ -46,8 +46,48 @@ pub const APIS: &[Api] = &[
         crate_dir: "crates/tagoio-raw",
         package: "accountkit-tagoio-raw",
     },
+    Api {
+        name: "cycle",
+        spec: "openapi/cycle/account.yaml",
+        crate_dir: "crates/cycle-raw",
+        package: "accountkit-cycle-raw",
+    },
+    Api {
+        name: "pangea",
+        spec: "openapi/pangea/authn.yaml",
+        crate_dir: "crates/pangea-raw",
+        package: "accountkit-pangea-raw",
+    },
+    Api {
+        name: "logto",
+        spec: "openapi/logto/account.yaml",
+        crate_dir: "crates/logto-raw",
+        package: "accountkit-logto-raw",
+    },
     // One entry per REST API, in the order they were added.
 ];
+
+/// Per-API additions to the shared [`settings`], by API name: what a
+/// document cannot say, such as a body type replaced by a hand-written one.
+pub const ADJUSTMENTS: &[(&str, Adjustment)] = &[("logto", logto_settings)];
+
+/// A change to the generator settings of one API.
+pub type Adjustment = fn(&mut GenerationSettings);
+
+/// Logto's profile PATCH must send `null` (clear) as well as omit (keep); a
+/// generated optional field can only omit.
+fn logto_settings(settings: &mut GenerationSettings) {
+    settings.with_replacement("ProfileUpdate", "crate::ProfileUpdate", std::iter::empty());
+}
+
+/// The shared [`settings`] plus the API's [`ADJUSTMENTS`], if any.
+pub fn settings_for(api: &Api) -> GenerationSettings {
+    let mut settings = settings();
+    for (_, adjust) in ADJUSTMENTS.iter().filter(|(name, _)| *name == api.name) {
+        adjust(&mut settings);
+    }
+    settings
+}
 
 /// Looks an API up by name.
 pub fn api(name: &str) -> Result<&'static Api, Error> {
@@ -248,7 +288,7 @@ fn strict_path_encoding(file: &mut syn::File) -> Result<(), Error> {
 /// Loads and generates one API of [`APIS`] with the shared settings.
 pub fn generate_api(api: &Api) -> Result<Generated, Error> {
     let spec = load_spec(&workspace_root().join(api.spec))?;
-    generate(&spec, &settings())
+    generate(&spec, &settings_for(api))
 }
 
 /// The whole of a raw crate's `build.rs`: generate the named API into

@@ -172,3 +172,20 @@ fn surface_changes_name_what_moved() {
     );
     assert!(surface_changes(&base.surface, &base.surface).is_empty());
 }
+
+#[test]
+fn every_adjustment_names_a_listed_api() {
+    for (name, _) in ADJUSTMENTS {
+        assert!(api(name).is_ok(), "ADJUSTMENTS names `{name}`, which is not in APIS");
+    }
+}
+
+#[test]
+fn adjustments_replace_the_logto_patch_body() {
+    let logto = api("logto").unwrap();
+    let generated = generate_api(logto).unwrap();
+    assert!(generated.code.contains("body: &'a crate::ProfileUpdate"), "{}", generated.surface);
+    assert!(!generated.code.contains("pub struct ProfileUpdate "));
+    let plain = generate(&load_spec(&workspace_root().join(logto.spec)).unwrap(), &settings()).unwrap();
+    assert!(plain.code.contains("pub struct ProfileUpdate "));
+}

@@ -30,6 +30,10 @@ use axum::response::Response;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+pub mod cycle;
+pub mod logto;
+pub mod pangea;
+pub mod stx;
 pub mod tagoio;
 
 /// A running sandbox server with every provider's fake mounted.
@@ -41,6 +45,10 @@ pub mod tagoio;
 pub struct Sandbox {
     addr: SocketAddr,
     tagoio: tagoio::TagoIo,
+    stx: stx::Stx,
+    pangea: pangea::Pangea,
+    cycle: cycle::Cycle,
+    logto: logto::Logto,
     server: JoinHandle<()>,
 }
 
@@ -54,12 +62,22 @@ impl Sandbox {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
         let tagoio = tagoio::TagoIo::new(format!("http://{addr}{}", tagoio::PREFIX));
-        let app = Router::new().nest(tagoio::PREFIX, tagoio.router()).fallback(outside_providers);
+        let stx = stx::Stx::new(format!("http://{addr}{}", stx::PREFIX));
+        let pangea = pangea::Pangea::new(format!("http://{addr}{}", pangea::PREFIX));
+        let cycle = cycle::Cycle::new(format!("http://{addr}{}", cycle::PREFIX));
+        let logto = logto::Logto::new(format!("http://{addr}{}", logto::PREFIX));
+        let app = Router::new()
+            .nest(tagoio::PREFIX, tagoio.router())
+            .nest(stx::PREFIX, stx.router())
+            .nest(pangea::PREFIX, pangea.router())
+            .nest(cycle::PREFIX, cycle.router())
+            .nest(logto::PREFIX, logto.router())
+            .fallback(outside_providers);
         let server = tokio::spawn(async move {
             // The only error is the listener failing, and nobody is left to tell.
             let _ = axum::serve(listener, app).await;
         });
-        Ok(Sandbox { addr, tagoio, server })
+        Ok(Sandbox { addr, tagoio, stx, pangea, cycle, logto, server })
     }
 
     /// The socket address the server listens on.
@@ -70,6 +88,26 @@ impl Sandbox {
     /// A handle to the TagoIO fake, served under `/tagoio`.
     pub fn tagoio(&self) -> tagoio::TagoIo {
         self.tagoio.clone()
+    }
+
+    /// A handle to the STX GraphQL fake, served under `/stx`.
+    pub fn stx(&self) -> stx::Stx {
+        self.stx.clone()
+    }
+
+    /// A handle to the Pangea AuthN fake, served under `/pangea`.
+    pub fn pangea(&self) -> pangea::Pangea {
+        self.pangea.clone()
+    }
+
+    /// A handle to the Cycle fake, served under `/cycle`.
+    pub fn cycle(&self) -> cycle::Cycle {
+        self.cycle.clone()
+    }
+
+    /// A handle to the Logto fake, served under `/logto`.
+    pub fn logto(&self) -> logto::Logto {
+        self.logto.clone()
     }
 }
 

@@ -1,0 +1,741 @@
+//! Cycle's inputs and outputs.
+
+use accountkit_cycle_raw::types as raw;
+use chrono::{DateTime, Datelike, Utc};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::call::Op;
+use crate::error::Result;
+use crate::validate;
+
+crate::open_enum! {
+    /// Where an account stands.
+    pub enum AccountState {
+        /// `new`
+        New = "new",
+        /// `live`
+        Live = "live",
+        /// `suspending`
+        Suspending = "suspending",
+        /// `purging`
+        Purging = "purging",
+        /// `deleting`
+        Deleting = "deleting",
+        /// `deleted`
+        Deleted = "deleted",
+    }
+}
+
+crate::open_enum! {
+    /// Some of Cycle's error codes ([`Error::code`](crate::Error::code)); the
+    /// vendor adds more often. Read one with `ErrorCode::from(code)`.
+    pub enum ErrorCode {
+        /// `400.invalid-syntax`
+        InvalidSyntax = "400.invalid-syntax",
+        /// `401.auth-invalid`
+        AuthInvalid = "401.auth-invalid",
+        /// `401.auth-expired`
+        AuthExpired = "401.auth-expired",
+        /// `401.no-cookie`
+        NoCookie = "401.no-cookie",
+        /// `403.permissions`
+        Permissions = "403.permissions",
+        /// `403.2fa-required`
+        TwoFactorRequired = "403.2fa-required",
+        /// `403.2fa-failed`
+        TwoFactorFailed = "403.2fa-failed",
+        /// `404.account`
+        AccountNotFound = "404.account",
+        /// `409.duplicate-found`
+        DuplicateFound = "409.duplicate-found",
+        /// `415.invalid-content-type`
+        InvalidContentType = "415.invalid-content-type",
+        /// `422.missing-argument`
+        MissingArgument = "422.missing-argument",
+        /// `422.invalid-argument`
+        InvalidArgument = "422.invalid-argument",
+        /// `422.invalid-input`
+        InvalidInput = "422.invalid-input",
+        /// `422.already-exists`
+        AlreadyExists = "422.already-exists",
+        /// `429.rate-limiting`
+        RateLimiting = "429.rate-limiting",
+        /// `500.unknown`
+        Unknown = "500.unknown",
+        /// `503.not-ready`
+        NotReady = "503.not-ready",
+        /// `504.not-available`
+        NotAvailable = "504.not-available",
+    }
+}
+
+crate::open_enum! {
+    /// Some of the capabilities a 403 names as missing (see
+    /// [`missing_capability`](super::missing_capability)); the set grows
+    /// with the platform.
+    pub enum Capability {
+        /// `api-keys-manage`
+        ApiKeysManage = "api-keys-manage",
+        /// `hubs-delete`
+        HubsDelete = "hubs-delete",
+        /// `hubs-update`
+        HubsUpdate = "hubs-update",
+        /// `hubs-members-view`
+        HubsMembersView = "hubs-members-view",
+        /// `hubs-members-manage`
+        HubsMembersManage = "hubs-members-manage",
+        /// `hubs-invites-send`
+        HubsInvitesSend = "hubs-invites-send",
+        /// `containers-view`
+        ContainersView = "containers-view",
+        /// `containers-manage`
+        ContainersManage = "containers-manage",
+        /// `billing-services-view`
+        BillingServicesView = "billing-services-view",
+    }
+}
+
+/// A date-time as Cycle sends it: RFC 3339, with the zero time (year 1)
+/// or anything unparsable read as unset.
+pub(super) fn time(value: Option<&str>) -> Option<DateTime<Utc>> {
+    let parsed = DateTime::parse_from_rfc3339(value?.trim()).ok()?.with_timezone(&Utc);
+    (parsed.year() > 1).then_some(parsed)
+}
+
+/// A Cycle account.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Account {
+    /// 24 hex digits.
+    pub id: String,
+    /// First and last name.
+    pub name: Name,
+    /// Login email.
+    pub email: Email,
+    /// Whether two-factor auth is on.
+    pub two_factor: TwoFactorStatus,
+    /// Whether Cycle employees may log in as this account.
+    pub allow_support_login: bool,
+    /// Where the account stands.
+    pub state: AccountState,
+    /// When the state last changed.
+    pub state_changed: Option<DateTime<Utc>>,
+    /// The error that put the account in its state, if any.
+    pub state_error: Option<String>,
+    /// When things happened to the account.
+    pub events: AccountEvents,
+}
+
+/// A person's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Name {
+    /// First name.
+    pub first: String,
+    /// Last name.
+    pub last: String,
+}
+
+/// The account's email address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Email {
+    /// The address.
+    pub address: String,
+    /// Whether it was verified.
+    pub verified: bool,
+    /// When it was added.
+    pub added: Option<DateTime<Utc>>,
+}
+
+/// Where two-factor auth stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TwoFactorStatus {
+    /// Never set up.
+    Off,
+    /// Set up but not confirmed with a code.
+    Unverified,
+    /// On: logins need a TOTP code.
+    On,
+}
+
+/// When things happened to an account; `None` when unset.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AccountEvents {
+    /// Created.
+    pub created: Option<DateTime<Utc>>,
+    /// Last changed.
+    pub updated: Option<DateTime<Utc>>,
+    /// Deleted.
+    pub deleted: Option<DateTime<Utc>>,
+    /// Last logged in.
+    pub last_login: Option<DateTime<Utc>>,
+}
+
+impl From<raw::Account> for Account {
+    fn from(account: raw::Account) -> Self {
+        let events = account.events;
+        Account {
+            id: account.id,
+            name: Name { first: account.name.first, last: account.name.last },
+            email: Email {
+                address: account.email.address,
+                verified: account.email.verified.unwrap_or(false),
+                added: time(account.email.added.as_deref()),
+            },
+            two_factor: match account.two_factor_auth {
+                None => TwoFactorStatus::Off,
+                Some(state) if state.verified => TwoFactorStatus::On,
+                Some(_) => TwoFactorStatus::Unverified,
+            },
+            allow_support_login: account.allow_support_login.unwrap_or(false),
+            state: AccountState::from(account.state.current),
+            state_changed: time(account.state.changed.as_deref()),
+            state_error: account.state.error.and_then(|e| e.message),
+            events: AccountEvents {
+                created: time(events.created.as_deref()),
+                updated: time(events.updated.as_deref()),
+                deleted: time(events.deleted.as_deref()),
+                last_login: time(events.last_login.as_deref()),
+            },
+        }
+    }
+}
+
+/// Changes for [`Client::update_account`](super::Client::update_account);
+/// only what is set is sent.
+///
+/// ```
+/// use accountkit::cycle::AccountUpdate;
+/// let update = AccountUpdate::new().name("Ada", "King").allow_support_login(false);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[must_use]
+pub struct AccountUpdate {
+    name: Option<(String, String)>,
+    allow_support_login: Option<bool>,
+}
+
+impl AccountUpdate {
+    /// No changes yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A new name. Both parts are always sent: the API does not say what a
+    /// lone first name does to the last.
+    pub fn name(mut self, first: impl Into<String>, last: impl Into<String>) -> Self {
+        self.name = Some((first.into(), last.into()));
+        self
+    }
+
+    /// Whether Cycle employees may log in as this account.
+    pub fn allow_support_login(mut self, allow: bool) -> Self {
+        self.allow_support_login = Some(allow);
+        self
+    }
+
+    pub(super) fn to_raw(&self, op: Op) -> Result<raw::AccountUpdate> {
+        if self.name.is_none() && self.allow_support_login.is_none() {
+            return Err(op.invalid("update", "changes nothing"));
+        }
+        if let Some((first, last)) = &self.name {
+            validate::text(op, "name.first", first)?;
+            validate::text(op, "name.last", last)?;
+        }
+        Ok(raw::AccountUpdate {
+            name: self.name.as_ref().map(|(first, last)| raw::AccountNameUpdate {
+                first: Some(first.clone()),
+                last: Some(last.clone()),
+            }),
+            allow_support_login: self.allow_support_login,
+        })
+    }
+}
+
+/// One login to the account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Login {
+    /// The account's owner, with a password.
+    Password(LoginRecord),
+    /// A Cycle employee, with the account's support-login permission.
+    Employee {
+        /// The login.
+        record: LoginRecord,
+        /// The employee, when the server names them.
+        employee: Option<LoginOrigin>,
+    },
+    /// A kind of login this version of accountkit does not know.
+    Other {
+        /// The wire name of the kind.
+        kind: String,
+        /// The login.
+        record: LoginRecord,
+    },
+}
+
+impl Login {
+    /// What every kind of login has.
+    pub fn record(&self) -> &LoginRecord {
+        match self {
+            Login::Password(record) | Login::Employee { record, .. } | Login::Other { record, .. } => record,
+        }
+    }
+
+    /// The wire name of the kind: `password`, `employee`, ...
+    pub fn kind(&self) -> &str {
+        match self {
+            Login::Password(_) => "password",
+            Login::Employee { .. } => "employee",
+            Login::Other { kind, .. } => kind,
+        }
+    }
+}
+
+/// What every login has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoginRecord {
+    /// The login's id.
+    pub id: String,
+    /// The account and the address it logged in from.
+    pub account: Option<LoginOrigin>,
+    /// When.
+    pub time: Option<DateTime<Utc>>,
+    /// Whether the login succeeded.
+    pub success: bool,
+}
+
+/// Who logged in, from where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoginOrigin {
+    /// Account or employee id.
+    pub id: String,
+    /// IP address, as the server reports it.
+    pub ip: Option<String>,
+}
+
+fn origin(info: raw::AccountLoginInfo) -> LoginOrigin {
+    LoginOrigin { id: info.id, ip: info.ip }
+}
+
+impl From<raw::AccountLogin> for Login {
+    fn from(login: raw::AccountLogin) -> Self {
+        let record = LoginRecord {
+            id: login.id,
+            account: login.account.map(origin),
+            time: time(login.time.as_deref()),
+            success: login.success.unwrap_or(false),
+        };
+        match login.type_.as_str() {
+            "password" => Login::Password(record),
+            "employee" => Login::Employee { record, employee: login.employee.map(origin) },
+            _ => Login::Other { kind: login.type_, record },
+        }
+    }
+}
+
+/// Which page of a list to fetch, sorted and filtered how: for logins,
+/// invitations and memberships.
+///
+/// ```
+/// use accountkit::cycle::ListQuery;
+/// let query = ListQuery::new().sort_descending("time").filter("success", "true").page_size(50);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct ListQuery {
+    pub(super) sort: Vec<String>,
+    pub(super) filter: Vec<(String, String)>,
+    pub(super) page: u64,
+    pub(super) size: u64,
+}
+
+impl Default for ListQuery {
+    fn default() -> Self {
+        ListQuery { sort: Vec::new(), filter: Vec::new(), page: 1, size: ListQuery::DEFAULT_PAGE_SIZE }
+    }
+}
+
+impl ListQuery {
+    /// Items per page unless set.
+    pub const DEFAULT_PAGE_SIZE: u64 = 20;
+    /// The largest page size accepted.
+    pub const MAX_PAGE_SIZE: u64 = 100;
+
+    /// The first page of 20, unsorted and unfiltered.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sorts by a field, ascending; later calls break ties.
+    pub fn sort_ascending(mut self, field: impl Into<String>) -> Self {
+        self.sort.push(field.into());
+        self
+    }
+
+    /// Sorts by a field, descending (`-field` on the wire).
+    pub fn sort_descending(mut self, field: impl Into<String>) -> Self {
+        self.sort.push(format!("-{}", field.into()));
+        self
+    }
+
+    /// Adds a filter, sent as `filter[key]=value`.
+    pub fn filter(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.filter.push((key.into(), value.into()));
+        self
+    }
+
+    /// The page to return, from 1.
+    pub fn page(mut self, number: u64) -> Self {
+        self.page = number;
+        self
+    }
+
+    /// Items per page, 1 to [`MAX_PAGE_SIZE`](Self::MAX_PAGE_SIZE).
+    pub fn page_size(mut self, size: u64) -> Self {
+        self.size = size;
+        self
+    }
+
+    /// The filters under their wire names, `filter[key]`.
+    pub(super) fn filter_map(&self) -> std::collections::BTreeMap<String, String> {
+        self.filter.iter().map(|(key, value)| (format!("filter[{key}]"), value.clone())).collect()
+    }
+
+    pub(super) fn check(&self, op: Op) -> Result<()> {
+        if self.page == 0 {
+            return Err(op.invalid("page", "counts from 1"));
+        }
+        if !(1..=Self::MAX_PAGE_SIZE).contains(&self.size) {
+            return Err(op.invalid("page_size", "must be 1 to 100"));
+        }
+        for field in &self.sort {
+            let name = field.strip_prefix('-').unwrap_or(field);
+            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b)) {
+                return Err(op.invalid("sort", "must name fields with letters, digits, `_`, `.` or `-`"));
+            }
+        }
+        for (key, value) in &self.filter {
+            if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b)) {
+                return Err(op.invalid("filter", "keys must be letters, digits, `_`, `.` or `-`"));
+            }
+            if value.chars().any(char::is_control) {
+                return Err(op.invalid("filter", "values cannot contain control characters"));
+            }
+        }
+        Ok(())
+    }
+}
+
+crate::open_enum! {
+    /// Where a hub membership stands.
+    pub enum MembershipState {
+        /// `pending`: an invitation not answered yet.
+        Pending = "pending",
+        /// `accepted`
+        Accepted = "accepted",
+        /// `declined`
+        Declined = "declined",
+        /// `revoked`
+        Revoked = "revoked",
+        /// `deleted`
+        Deleted = "deleted",
+    }
+}
+
+/// A membership of one hub; an invitation while it is pending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Membership {
+    /// The membership's id, also the invitation's.
+    pub id: String,
+    /// The hub.
+    pub hub_id: String,
+    /// The member's account, once known.
+    pub account_id: Option<String>,
+    /// The member's role.
+    pub role_id: Option<String>,
+    /// Where it stands.
+    pub state: MembershipState,
+    /// When the invitation was accepted.
+    pub joined: Option<DateTime<Utc>>,
+    /// Who invited whom, for memberships that began as an invitation.
+    pub invitation: Option<Invitation>,
+    /// Access to every environment of the hub.
+    pub all_environments: bool,
+    /// Environments the member may see, with whether they may manage each.
+    pub environments: Vec<(String, bool)>,
+    /// Set when the member is a Cycle employee.
+    pub employee_id: Option<String>,
+}
+
+/// An invitation to a hub.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Invitation {
+    /// The id of whoever sent it.
+    pub sender_id: Option<String>,
+    /// The invited email address.
+    pub recipient: Option<String>,
+    /// When it was sent.
+    pub created: Option<DateTime<Utc>>,
+}
+
+impl From<raw::HubMembership> for Membership {
+    fn from(m: raw::HubMembership) -> Self {
+        let permissions = m.permissions.unwrap_or_default();
+        Membership {
+            id: m.id,
+            hub_id: m.hub_id,
+            account_id: m.account_id,
+            role_id: m.role_id,
+            state: MembershipState::from(m.state.current),
+            joined: time(m.events.and_then(|e| e.joined).as_deref()),
+            invitation: m.invitation.map(|i| Invitation {
+                sender_id: i.sender.map(|s| s.id),
+                recipient: i.recipient,
+                created: time(i.events.and_then(|e| e.created).as_deref()),
+            }),
+            all_environments: permissions.all_environments.unwrap_or(false),
+            environments: permissions
+                .environments
+                .into_iter()
+                .map(|e| (e.id, e.manage.unwrap_or(false)))
+                .collect(),
+            employee_id: m.cycle.and_then(|c| c.employee_id),
+        }
+    }
+}
+
+/// The job a deletion started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct JobDescriptor {
+    /// What the job does, e.g. `delete`.
+    pub action: String,
+    /// The job, when the server queued one.
+    pub job: Option<Job>,
+}
+
+/// A queued job; poll it through the platform's jobs API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Job {
+    /// The job's id.
+    pub id: String,
+    /// Whether the platform accepted it.
+    pub accepted: bool,
+    /// The queue it runs on.
+    pub queue: Option<String>,
+    /// When it is scheduled to run.
+    pub schedule: Option<DateTime<Utc>>,
+    /// The captions of its tasks.
+    pub tasks: Vec<String>,
+}
+
+impl From<raw::JobDescriptor> for JobDescriptor {
+    fn from(descriptor: raw::JobDescriptor) -> Self {
+        JobDescriptor {
+            action: descriptor.action,
+            job: descriptor.job.map(|job| Job {
+                id: job.id,
+                accepted: job.accepted.unwrap_or(false),
+                queue: job.queue,
+                schedule: time(job.schedule.as_deref()),
+                tasks: job.tasks.unwrap_or_default().into_iter().filter_map(|t| t.caption).collect(),
+            }),
+        }
+    }
+}
+
+/// A TOTP secret to add to an authenticator app, from
+/// [`Client::two_factor_setup`](super::Client::two_factor_setup).
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct TwoFactorSetup {
+    /// A QR code of the secret, as an image data URL.
+    pub qr: String,
+    /// The base32 secret.
+    pub secret: SecretString,
+}
+
+impl std::fmt::Debug for TwoFactorSetup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TwoFactorSetup")
+            .field("qr", &format_args!("[{} chars]", self.qr.len()))
+            .field("secret", &"[REDACTED]")
+            .finish()
+    }
+}
+
+impl TwoFactorSetup {
+    /// The code an authenticator app shows for this secret now.
+    pub fn current_code(&self) -> Result<SecretString> {
+        totp_code(&self.secret)
+    }
+}
+
+impl From<raw::TwoFactorAuthSetup> for TwoFactorSetup {
+    fn from(setup: raw::TwoFactorAuthSetup) -> Self {
+        TwoFactorSetup { qr: setup.qr, secret: setup.secret.into_secret() }
+    }
+}
+
+/// The code an authenticator app shows now for a base32 TOTP secret
+/// (SHA-1, 6 digits, 30 s, as authenticator apps and Cycle use).
+pub fn totp_code(secret: &SecretString) -> Result<SecretString> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    totp_code_at(secret, now)
+}
+
+fn totp_code_at(secret: &SecretString, unix_time: u64) -> Result<SecretString> {
+    let op = super::op("totp_code");
+    let cleaned: String = secret
+        .expose_secret()
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '=')
+        .collect::<String>()
+        .to_uppercase();
+    let bytes = totp_rs::Secret::try_from_base32(&cleaned)
+        .map_err(|_| op.invalid("secret", "is not a base32 TOTP secret"))?;
+    let totp = totp_rs::Builder::new()
+        .with_secret(bytes)
+        .build()
+        .map_err(|_| op.invalid("secret", "is too short for a TOTP secret (at least 128 bits)"))?;
+    Ok(SecretString::from(totp.generate(unix_time).to_string()))
+}
+
+/// Recovery codes, shown once when two-factor auth is turned on.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct RecoveryCodes {
+    /// Each works once, with the password, in
+    /// [`Client::recover_two_factor`](super::Client::recover_two_factor).
+    pub codes: Vec<SecretString>,
+    /// The vendor's TOTP passcode, when sent.
+    pub totp_passcode: Option<SecretString>,
+}
+
+impl std::fmt::Debug for RecoveryCodes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecoveryCodes")
+            .field("codes", &format_args!("[{} redacted]", self.codes.len()))
+            .field("totp_passcode", &self.totp_passcode.as_ref().map(|_| "[REDACTED]"))
+            .finish()
+    }
+}
+
+impl From<raw::TwoFactorAuthRecovery> for RecoveryCodes {
+    fn from(recovery: raw::TwoFactorAuthRecovery) -> Self {
+        RecoveryCodes {
+            codes: recovery.recovery_codes.into_iter().map(|c| c.into_secret()).collect(),
+            totp_passcode: recovery.totp_passcode.map(|p| p.into_secret()),
+        }
+    }
+}
+
+/// What a lost authenticator is recovered with, for
+/// [`Client::recover_two_factor`](super::Client::recover_two_factor).
+#[derive(Clone)]
+pub struct TwoFactorRecovery {
+    pub(super) email: String,
+    pub(super) password: SecretString,
+    pub(super) codes: Vec<SecretString>,
+    pub(super) token: Option<SecretString>,
+}
+
+impl std::fmt::Debug for TwoFactorRecovery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TwoFactorRecovery")
+            .field("email", &self.email)
+            .field("password", &"[REDACTED]")
+            .field("codes", &format_args!("[{} redacted]", self.codes.len()))
+            .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
+            .finish()
+    }
+}
+
+impl TwoFactorRecovery {
+    /// The account's email and password and one or more recovery codes.
+    pub fn new(
+        email: impl Into<String>,
+        password: impl Into<SecretString>,
+        codes: impl IntoIterator<Item = SecretString>,
+    ) -> Self {
+        TwoFactorRecovery {
+            email: email.into(),
+            password: password.into(),
+            codes: codes.into_iter().collect(),
+            token: None,
+        }
+    }
+
+    /// A TOTP code too, when one is at hand.
+    #[must_use]
+    pub fn token(mut self, token: impl Into<SecretString>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    pub(super) fn secrets(&self) -> Vec<&str> {
+        let mut secrets = vec![self.password.expose_secret()];
+        secrets.extend(self.codes.iter().map(|c| c.expose_secret()));
+        secrets.extend(self.token.iter().map(|t| t.expose_secret()));
+        secrets
+    }
+
+    pub(super) fn to_raw(&self, op: Op) -> Result<raw::TwoFactorAuthRecover> {
+        validate::email(op, "email", &self.email)?;
+        validate::secret(op, "password", self.password.expose_secret())?;
+        if self.codes.is_empty() {
+            return Err(op.invalid("recovery_codes", "is empty"));
+        }
+        for code in &self.codes {
+            validate::secret(op, "recovery_codes", code.expose_secret())?;
+        }
+        if let Some(token) = &self.token {
+            validate::pin(op, "token", token.expose_secret())?;
+        }
+        Ok(raw::TwoFactorAuthRecover {
+            email: self.email.clone(),
+            password: (&self.password).into(),
+            recovery_codes: self.codes.iter().map(Into::into).collect(),
+            token: self.token.as_ref().map(Into::into),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_the_zero_time_and_garbage_as_unset() {
+        assert_eq!(time(Some("2021-01-30T08:30:00Z")).unwrap().timestamp(), 1_611_995_400);
+        assert_eq!(time(Some("0001-01-01T00:00:00Z")), None);
+        assert_eq!(time(Some("")), None);
+        assert_eq!(time(Some("yesterday")), None);
+        assert_eq!(time(None), None);
+    }
+
+    #[test]
+    fn totp_codes_match_rfc_6238() {
+        // RFC 6238 appendix B, SHA-1 secret "12345678901234567890", last 6 digits.
+        let secret = SecretString::from("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+        let code = |t| totp_code_at(&secret, t).unwrap().expose_secret().to_string();
+        assert_eq!(code(59), "287082");
+        assert_eq!(code(1_111_111_109), "081804");
+        assert_eq!(code(2_000_000_000), "279037");
+        let spaced = SecretString::from("gezd gnbv gy3t qojq gezd gnbv gy3t qojq");
+        assert_eq!(totp_code_at(&spaced, 59).unwrap().expose_secret(), "287082");
+        assert_eq!(totp_code(&secret).unwrap().expose_secret().len(), 6);
+        let err = totp_code(&SecretString::from("not base32!")).unwrap_err();
+        assert_eq!(err.message(), "`secret` is not a base32 TOTP secret");
+        let err = totp_code(&SecretString::from("GEZDGNBV")).unwrap_err();
+        assert!(err.message().starts_with("`secret` is too short"), "{err}");
+    }
+}

@@ -1,0 +1,646 @@
+//! Logto's inputs and outputs.
+
+use std::collections::BTreeMap;
+
+use accountkit_logto_raw as raw_crate;
+use accountkit_logto_raw::types as raw;
+use chrono::{DateTime, TimeDelta, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Map, Value};
+
+use crate::call::Op;
+use crate::error::{ErrorKind, Result};
+use crate::validate;
+
+/// How close to its expiry a record is refused: it must survive the trip.
+const EXPIRY_MARGIN: TimeDelta = TimeDelta::seconds(5);
+
+/// What a verification record proves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Proof {
+    /// The user's password.
+    Password,
+    /// A code sent to this email address.
+    Email(String),
+    /// A code sent to this phone number (digits only).
+    Phone(String),
+    /// A sign-in with this social connector.
+    Social {
+        /// The connector id it was started with.
+        connector_id: String,
+    },
+    /// A passkey registration, ready to bind as an MFA factor.
+    Passkey,
+    /// A record obtained elsewhere (see [`Verification::from_parts`]).
+    External,
+}
+
+/// A verified verification record: proof, valid until
+/// [`expires_at`](Verification::expires_at), that the user re-authenticated
+/// (password, or a code to their current email or phone) or owns a new
+/// email, phone or social account.
+///
+/// Operations that need one take it as an argument and send its id in the
+/// `logto-verification-id` header; an expired record is refused with
+/// [`ErrorKind::Expired`] before anything is sent. The id never shows in
+/// `Debug`.
+#[derive(Clone)]
+pub struct Verification {
+    id: SecretString,
+    expires_at: DateTime<Utc>,
+    proof: Proof,
+}
+
+impl std::fmt::Debug for Verification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verification")
+            .field("id", &"[REDACTED]")
+            .field("expires_at", &self.expires_at)
+            .field("proof", &self.proof)
+            .finish()
+    }
+}
+
+impl Verification {
+    pub(super) fn new(id: String, expires_at: DateTime<Utc>, proof: Proof) -> Self {
+        Verification { id: SecretString::from(id), expires_at, proof }
+    }
+
+    /// A record verified elsewhere (e.g. by a web front end), usable to
+    /// prove the user's identity.
+    pub fn from_parts(id: impl Into<SecretString>, expires_at: DateTime<Utc>) -> Self {
+        Verification { id: id.into(), expires_at, proof: Proof::External }
+    }
+
+    /// The record id, as sent in the `logto-verification-id` header.
+    pub fn id(&self) -> &SecretString {
+        &self.id
+    }
+
+    /// When the server stops accepting it (10 minutes after creation).
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        self.expires_at
+    }
+
+    /// What it proves.
+    pub fn proof(&self) -> &Proof {
+        &self.proof
+    }
+
+    /// Whether it is expired, or about to be (within 5 seconds).
+    pub fn is_expired(&self) -> bool {
+        Utc::now() + EXPIRY_MARGIN >= self.expires_at
+    }
+
+    /// The id, once the record is checked usable for `field`.
+    pub(super) fn usable(&self, op: Op, field: &str) -> Result<&str> {
+        if self.is_expired() {
+            return Err(op
+                .error(
+                    ErrorKind::Expired,
+                    format!("`{field}` expired at {}; verify again", self.expires_at.to_rfc3339()),
+                )
+                .with_code(Some("verification_record.expired".to_string())));
+        }
+        let id = self.id.expose_secret();
+        validate::secret(op, field, id)?;
+        if id.chars().any(char::is_whitespace) {
+            return Err(op.invalid(field, "has an id with whitespace"));
+        }
+        Ok(id)
+    }
+
+    /// Checked as proof of the user's identity: a social or passkey
+    /// registration record cannot be.
+    pub(super) fn identity(&self, op: Op, field: &str) -> Result<&str> {
+        if let Proof::Social { .. } | Proof::Passkey = self.proof {
+            return Err(op.invalid(field, "proves a new identifier, not the user's identity"));
+        }
+        self.usable(op, field)
+    }
+}
+
+/// Where a verification code goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeTarget {
+    /// An email address.
+    Email(String),
+    /// A phone number: digits only, a leading `+` is dropped.
+    Phone(String),
+}
+
+impl CodeTarget {
+    /// An email address.
+    pub fn email(address: impl Into<String>) -> Self {
+        CodeTarget::Email(address.into())
+    }
+
+    /// A phone number such as `+15551234567` or `15551234567`.
+    pub fn phone(number: impl Into<String>) -> Self {
+        CodeTarget::Phone(number.into())
+    }
+
+    /// Checked and in wire form.
+    pub(super) fn to_raw(&self, op: Op) -> Result<raw::VerificationCodeIdentifier> {
+        Ok(match self {
+            CodeTarget::Email(address) => {
+                validate::email(op, "email", address)?;
+                raw::VerificationCodeIdentifier {
+                    type_: raw::VerificationCodeIdentifierType::Email,
+                    value: address.clone(),
+                }
+            }
+            CodeTarget::Phone(number) => raw::VerificationCodeIdentifier {
+                type_: raw::VerificationCodeIdentifierType::Phone,
+                value: phone_digits(op, "phone", number)?,
+            },
+        })
+    }
+
+    pub(super) fn proof(identifier: &raw::VerificationCodeIdentifier) -> Proof {
+        match identifier.type_ {
+            raw::VerificationCodeIdentifierType::Email => Proof::Email(identifier.value.clone()),
+            raw::VerificationCodeIdentifierType::Phone => Proof::Phone(identifier.value.clone()),
+        }
+    }
+}
+
+/// Logto's phone form: 6 to 15 digits, no `+`.
+pub(super) fn phone_digits(op: Op, field: &str, number: &str) -> Result<String> {
+    let digits = number.strip_prefix('+').unwrap_or(number);
+    if !(6..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(op.invalid(field, "must be 6 to 15 digits (country code first, an optional leading `+`)"));
+    }
+    Ok(digits.to_string())
+}
+
+/// A code that was sent and awaits [`Client::verify_code`](super::Client::verify_code).
+#[derive(Clone)]
+pub struct CodeChallenge {
+    pub(super) id: SecretString,
+    pub(super) expires_at: DateTime<Utc>,
+    pub(super) identifier: raw::VerificationCodeIdentifier,
+}
+
+impl std::fmt::Debug for CodeChallenge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodeChallenge")
+            .field("id", &"[REDACTED]")
+            .field("expires_at", &self.expires_at)
+            .field("sent_to", &self.identifier.value)
+            .finish()
+    }
+}
+
+impl CodeChallenge {
+    /// When the record expires.
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        self.expires_at
+    }
+
+    /// The email address or phone number (digits) the code went to.
+    pub fn sent_to(&self) -> &str {
+        &self.identifier.value
+    }
+}
+
+/// A social sign-in that awaits
+/// [`Client::verify_social`](super::Client::verify_social): send the user to
+/// [`authorization_uri`](SocialChallenge::authorization_uri) first.
+#[derive(Clone)]
+pub struct SocialChallenge {
+    pub(super) id: SecretString,
+    pub(super) expires_at: DateTime<Utc>,
+    pub(super) connector_id: String,
+    /// Where to send the user to authorize.
+    pub authorization_uri: String,
+}
+
+impl std::fmt::Debug for SocialChallenge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocialChallenge")
+            .field("id", &"[REDACTED]")
+            .field("expires_at", &self.expires_at)
+            .field("connector_id", &self.connector_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SocialChallenge {
+    /// When the record expires.
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        self.expires_at
+    }
+
+    /// The connector it was started with.
+    pub fn connector_id(&self) -> &str {
+        &self.connector_id
+    }
+}
+
+/// Where to start a social verification, for
+/// [`Client::start_social_verification`](super::Client::start_social_verification).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct SocialStart {
+    connector_id: String,
+    state: String,
+    redirect_uri: String,
+    scope: Option<String>,
+}
+
+impl SocialStart {
+    /// The connector id, the OAuth `state` to check on return, and the
+    /// redirect URI registered with the provider.
+    pub fn new(
+        connector_id: impl Into<String>,
+        state: impl Into<String>,
+        redirect_uri: impl Into<String>,
+    ) -> Self {
+        SocialStart {
+            connector_id: connector_id.into(),
+            state: state.into(),
+            redirect_uri: redirect_uri.into(),
+            scope: None,
+        }
+    }
+
+    /// Extra provider scopes, space-separated.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    pub(super) fn to_raw(&self, op: Op) -> Result<raw::SocialVerificationCreate> {
+        validate::text(op, "connector_id", &self.connector_id)?;
+        validate::text(op, "state", &self.state)?;
+        url_field(op, "redirect_uri", &self.redirect_uri)?;
+        Ok(raw::SocialVerificationCreate {
+            connector_id: self.connector_id.clone(),
+            state: self.state.clone(),
+            redirect_uri: self.redirect_uri.clone(),
+            scope: self.scope.clone(),
+        })
+    }
+}
+
+fn url_field(op: Op, field: &str, value: &str) -> Result<()> {
+    let parsed = url::Url::parse(value).map_err(|_| op.invalid(field, "is not an absolute URL"))?;
+    if parsed.host().is_none() && parsed.scheme().starts_with("http") {
+        return Err(op.invalid(field, "has no host"));
+    }
+    Ok(())
+}
+
+/// Changes for [`Client::update_profile`](super::Client::update_profile):
+/// what is not mentioned is left as it is, what is cleared is sent as `null`.
+///
+/// ```
+/// use accountkit::logto::ProfileChanges;
+/// let changes = ProfileChanges::new().name("Ada Lovelace").clear_avatar();
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+#[must_use]
+pub struct ProfileChanges {
+    name: Option<Option<String>>,
+    avatar: Option<Option<String>>,
+    username: Option<Option<String>>,
+    custom_data: Option<Map<String, Value>>,
+}
+
+impl ProfileChanges {
+    /// No changes yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// A new display name (at most 128 characters).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(Some(name.into()));
+        self
+    }
+    /// Removes the display name.
+    pub fn clear_name(mut self) -> Self {
+        self.name = Some(None);
+        self
+    }
+    /// A new avatar URL.
+    pub fn avatar(mut self, url: impl Into<String>) -> Self {
+        self.avatar = Some(Some(url.into()));
+        self
+    }
+    /// Removes the avatar.
+    pub fn clear_avatar(mut self) -> Self {
+        self.avatar = Some(None);
+        self
+    }
+    /// A new username (a letter or `_`, then letters, digits, `_`). The
+    /// call then needs a verification record.
+    pub fn username(mut self, username: impl Into<String>) -> Self {
+        self.username = Some(Some(username.into()));
+        self
+    }
+    /// Removes the username. The call then needs a verification record.
+    pub fn clear_username(mut self) -> Self {
+        self.username = Some(None);
+        self
+    }
+    /// Replaces the whole custom data object.
+    pub fn custom_data(mut self, data: Map<String, Value>) -> Self {
+        self.custom_data = Some(data);
+        self
+    }
+
+    /// Whether the change touches the username, which needs a verification.
+    pub fn changes_username(&self) -> bool {
+        self.username.is_some()
+    }
+
+    pub(super) fn to_raw(&self, op: Op) -> Result<raw_crate::ProfileUpdate> {
+        if let Some(Some(name)) = &self.name {
+            validate::text(op, "name", name)?;
+            if name.chars().count() > 128 {
+                return Err(op.invalid("name", "is longer than 128 characters"));
+            }
+        }
+        if let Some(Some(avatar)) = &self.avatar {
+            if avatar.len() > 2048 {
+                return Err(op.invalid("avatar", "is longer than 2048 characters"));
+            }
+            url_field(op, "avatar", avatar)?;
+        }
+        if let Some(Some(username)) = &self.username {
+            let mut chars = username.chars();
+            let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+            if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(op.invalid(
+                    "username",
+                    "must start with a letter or `_` and hold only letters, digits and `_`",
+                ));
+            }
+        }
+        Ok(raw_crate::ProfileUpdate {
+            name: self.name.clone(),
+            avatar: self.avatar.clone(),
+            username: self.username.clone(),
+            custom_data: self.custom_data.clone(),
+        })
+    }
+}
+
+/// OIDC standard claims beyond name and picture, plus the address. As
+/// input to [`Client::update_other_profile`](super::Client::update_other_profile)
+/// the fields set are merged into the stored ones; the server takes no
+/// `null` here, so blank a claim with `""`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StandardClaims {
+    /// `familyName`
+    pub family_name: Option<String>,
+    /// `givenName`
+    pub given_name: Option<String>,
+    /// `middleName`
+    pub middle_name: Option<String>,
+    /// `nickname`
+    pub nickname: Option<String>,
+    /// `preferredUsername`
+    pub preferred_username: Option<String>,
+    /// `profile` (a URL)
+    pub profile: Option<String>,
+    /// `website`
+    pub website: Option<String>,
+    /// `gender`
+    pub gender: Option<String>,
+    /// `birthdate`, e.g. `1815-12-10`
+    pub birthdate: Option<String>,
+    /// `zoneinfo`, e.g. `Europe/London`
+    pub zoneinfo: Option<String>,
+    /// `locale`, e.g. `en-GB`
+    pub locale: Option<String>,
+    /// The postal address (needs the `address` scope).
+    pub address: Option<Address>,
+}
+
+/// A postal address claim.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Address {
+    /// The whole address, formatted for display.
+    pub formatted: Option<String>,
+    /// Street and number.
+    pub street_address: Option<String>,
+    /// City.
+    pub locality: Option<String>,
+    /// State or region.
+    pub region: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// Country.
+    pub country: Option<String>,
+}
+
+impl From<raw::UserProfile> for StandardClaims {
+    fn from(p: raw::UserProfile) -> Self {
+        StandardClaims {
+            family_name: p.family_name,
+            given_name: p.given_name,
+            middle_name: p.middle_name,
+            nickname: p.nickname,
+            preferred_username: p.preferred_username,
+            profile: p.profile,
+            website: p.website,
+            gender: p.gender,
+            birthdate: p.birthdate,
+            zoneinfo: p.zoneinfo,
+            locale: p.locale,
+            address: p.address.map(|a| Address {
+                formatted: a.formatted,
+                street_address: a.street_address,
+                locality: a.locality,
+                region: a.region,
+                postal_code: a.postal_code,
+                country: a.country,
+            }),
+        }
+    }
+}
+
+impl StandardClaims {
+    pub(super) fn to_raw(&self, op: Op) -> Result<raw::UserProfile> {
+        let no_control = |field: &str, value: &Option<String>| match value {
+            Some(v) if v.chars().any(char::is_control) => {
+                Err(op.invalid(field, "contains control characters"))
+            }
+            _ => Ok(()),
+        };
+        for (field, value) in [
+            ("family_name", &self.family_name),
+            ("given_name", &self.given_name),
+            ("middle_name", &self.middle_name),
+            ("nickname", &self.nickname),
+            ("preferred_username", &self.preferred_username),
+            ("profile", &self.profile),
+            ("website", &self.website),
+            ("gender", &self.gender),
+            ("birthdate", &self.birthdate),
+            ("zoneinfo", &self.zoneinfo),
+            ("locale", &self.locale),
+        ] {
+            no_control(field, value)?;
+        }
+        Ok(raw::UserProfile {
+            family_name: self.family_name.clone(),
+            given_name: self.given_name.clone(),
+            middle_name: self.middle_name.clone(),
+            nickname: self.nickname.clone(),
+            preferred_username: self.preferred_username.clone(),
+            profile: self.profile.clone(),
+            website: self.website.clone(),
+            gender: self.gender.clone(),
+            birthdate: self.birthdate.clone(),
+            zoneinfo: self.zoneinfo.clone(),
+            locale: self.locale.clone(),
+            address: self.address.as_ref().map(|a| raw::Address {
+                formatted: a.formatted.clone(),
+                street_address: a.street_address.clone(),
+                locality: a.locality.clone(),
+                region: a.region.clone(),
+                postal_code: a.postal_code.clone(),
+                country: a.country.clone(),
+            }),
+        })
+    }
+}
+
+/// A linked social identity.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Identity {
+    /// The user's id at the provider.
+    pub user_id: String,
+    /// What the connector stored about the account (free-form).
+    pub details: Map<String, Value>,
+}
+
+/// The signed-in user's profile. Which fields are present depends on the
+/// token's scopes and the Account Center settings; an absent field and a
+/// `null` one are both `None`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Profile {
+    /// User id.
+    pub id: Option<String>,
+    /// Username.
+    pub username: Option<String>,
+    /// Primary email.
+    pub primary_email: Option<String>,
+    /// Primary phone, digits only.
+    pub primary_phone: Option<String>,
+    /// Display name.
+    pub name: Option<String>,
+    /// Avatar URL.
+    pub avatar: Option<String>,
+    /// Custom data (scope `custom_data`).
+    pub custom_data: Map<String, Value>,
+    /// Linked social identities by connector target, e.g. `github`.
+    pub identities: BTreeMap<String, Identity>,
+    /// OIDC standard claims.
+    pub claims: Option<StandardClaims>,
+    /// Last sign-in.
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+    /// Creation time.
+    pub created_at: Option<DateTime<Utc>>,
+    /// Last change.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// The application the user signed up through.
+    pub application_id: Option<String>,
+    /// Whether the account is suspended.
+    pub is_suspended: Option<bool>,
+    /// Whether a password is set.
+    pub has_password: Option<bool>,
+    /// Whether the user has a password, email or phone to verify with.
+    pub has_security_verification_method: Option<bool>,
+}
+
+/// Epoch milliseconds to a time; out-of-range values are a decode error.
+fn millis(op: Op, field: &str, value: Option<i64>) -> Result<Option<DateTime<Utc>>> {
+    match value {
+        None => Ok(None),
+        Some(ms) => DateTime::from_timestamp_millis(ms).map(Some).ok_or_else(|| {
+            op.error(ErrorKind::Decode, format!("`{field}` is not a time in epoch milliseconds"))
+        }),
+    }
+}
+
+impl Profile {
+    pub(super) fn from_raw(op: Op, p: raw::UserProfileResponse) -> Result<Self> {
+        Ok(Profile {
+            last_sign_in_at: millis(op, "lastSignInAt", p.last_sign_in_at)?,
+            created_at: millis(op, "createdAt", p.created_at)?,
+            updated_at: millis(op, "updatedAt", p.updated_at)?,
+            id: p.id,
+            username: p.username,
+            primary_email: p.primary_email,
+            primary_phone: p.primary_phone,
+            name: p.name,
+            avatar: p.avatar,
+            custom_data: p.custom_data,
+            identities: p
+                .identities
+                .into_iter()
+                .map(|(target, i)| (target, Identity { user_id: i.user_id, details: i.details }))
+                .collect(),
+            claims: p.profile.map(StandardClaims::from),
+            application_id: p.application_id,
+            is_suspended: p.is_suspended,
+            has_password: p.has_password,
+            has_security_verification_method: p.has_security_verification_method,
+        })
+    }
+}
+
+/// A passkey registration that awaits
+/// [`Client::verify_passkey_registration`](super::Client::verify_passkey_registration):
+/// hand [`options`](PasskeyRegistration::options) to the authenticator
+/// (`navigator.credentials.create` in a browser) first.
+#[derive(Clone)]
+pub struct PasskeyRegistration {
+    pub(super) id: SecretString,
+    pub(super) expires_at: DateTime<Utc>,
+    /// The WebAuthn creation options (`rp`, `user`, `challenge`,
+    /// `pubKeyCredParams`, ...), as the server sent them.
+    pub options: Map<String, Value>,
+}
+
+impl std::fmt::Debug for PasskeyRegistration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasskeyRegistration")
+            .field("id", &"[REDACTED]")
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PasskeyRegistration {
+    /// When the record expires.
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        self.expires_at
+    }
+}
+
+/// The authenticator's registration response as Logto takes it: `id`,
+/// `rawId` and a `response` object are required; `type` is set to
+/// `WebAuthn` (browsers say `public-key`).
+pub(super) fn passkey_payload(op: Op, mut credential: Map<String, Value>) -> Result<Map<String, Value>> {
+    for key in ["id", "rawId"] {
+        match credential.get(key) {
+            Some(Value::String(v)) if !v.is_empty() => {}
+            _ => return Err(op.invalid(&format!("credential.{key}"), "must be a non-empty string")),
+        }
+    }
+    if !credential.get("response").is_some_and(Value::is_object) {
+        return Err(op.invalid("credential.response", "must be an object"));
+    }
+    credential.insert("type".into(), Value::String("WebAuthn".into()));
+    Ok(credential)
+}

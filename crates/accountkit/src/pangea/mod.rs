@@ -1,0 +1,946 @@
+//! Pangea AuthN user management: users, their profiles and authenticators,
+//! and the two client-token operations (a session's tokens, a password
+//! change).
+//!
+//! ```no_run
+//! # async fn run() -> accountkit::Result<()> {
+//! use accountkit::pangea::{Client, NewUser, ProfileChanges, UserList, UserRef};
+//! use futures::TryStreamExt;
+//!
+//! let pangea = Client::new("pts_my-service-token")?; // domain aws.us.pangea.cloud
+//! let created = pangea.user_create(&NewUser::new("ada@example.com").profile("first_name", "Ada")).await?;
+//! println!("{} (request {})", created.id, created.request_id);
+//!
+//! // Exactly one of id, email, username, as a type.
+//! let ada = UserRef::email("ada@example.com");
+//! pangea.user_profile_update(&ada, &ProfileChanges::new().set("city", "London").remove("first_name")).await?;
+//!
+//! // Every user, page after page.
+//! let users: Vec<_> = pangea.users(&UserList::new().size(500)).try_collect().await?;
+//! # let _ = users;
+//! # Ok(()) }
+//! ```
+//!
+//! Every answer is Pangea's envelope: a call succeeds when its `status` is
+//! `Success`, and returns the `result` in a [`Response`] that keeps the
+//! `request_id`. Any other status is an [`Error`] whose
+//! [`code`](crate::Error::code) is that status and whose
+//! [`request_id`](crate::Error::request_id) is kept too; a
+//! `ValidationError`'s complaints are in [`field_errors`].
+//!
+//! An HTTP 202 (`Accepted`) answer is polled at `/request/{request_id}` with
+//! a growing delay until it is done or the [`Polling`] deadline passes.
+//! Cloning a [`Client`] is cheap and shares the connection pool.
+
+mod types;
+
+use std::future::Future;
+use std::time::Duration;
+
+use accountkit_pangea_raw as raw;
+use accountkit_runtime::{Auth, ResponseMeta, Sensitive};
+use chrono::{DateTime, Utc};
+use futures::{Stream, TryStreamExt};
+use progenitor_client::ResponseValue;
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::call::{self, Op, VendorError};
+use crate::error::{Error, ErrorKind, Result};
+use crate::validate;
+
+pub use types::*;
+
+const PROVIDER: &str = "pangea";
+
+/// The domain of the default cluster.
+pub const DEFAULT_DOMAIN: &str = "aws.us.pangea.cloud";
+
+const fn op(name: &'static str) -> Op {
+    Op { provider: PROVIDER, name }
+}
+
+/// How an HTTP 202 answer is waited for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Polling {
+    deadline: Duration,
+    first_delay: Duration,
+    max_delay: Duration,
+}
+
+impl Default for Polling {
+    /// Up to 30 s, waiting 0.5 s, then 1 s, 2 s, ... up to 8 s between polls.
+    fn default() -> Self {
+        Polling {
+            deadline: Duration::from_secs(30),
+            first_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(8),
+        }
+    }
+}
+
+impl Polling {
+    /// Polls until `deadline` has passed since the 202, with the default
+    /// delays.
+    pub fn new(deadline: Duration) -> Polling {
+        Polling { deadline, ..Polling::default() }
+    }
+
+    /// Never polls: a 202 fails at once, with its request id.
+    pub fn never() -> Polling {
+        Polling { deadline: Duration::ZERO, ..Polling::default() }
+    }
+
+    /// The first delay, doubled after each poll up to `max`.
+    /// A first delay under 1 ms counts as 1 ms, so polling never spins.
+    pub fn backoff(mut self, first: Duration, max: Duration) -> Polling {
+        self.first_delay = first.max(Duration::from_millis(1));
+        self.max_delay = max.max(self.first_delay);
+        self
+    }
+}
+
+/// Where the service lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Endpoint {
+    Domain(String),
+    BaseUrl(String),
+}
+
+impl Endpoint {
+    fn base_url(&self) -> Result<String> {
+        let op = op("client");
+        match self {
+            Endpoint::Domain(domain) => {
+                let labels_ok = domain.split('.').all(|label| {
+                    !label.is_empty()
+                        && label.len() <= 63
+                        && !label.starts_with('-')
+                        && !label.ends_with('-')
+                        && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                });
+                if labels_ok && domain.contains('.') && domain.len() <= 253 {
+                    Ok(format!("https://authn.{domain}"))
+                } else {
+                    Err(op.invalid("domain", "must be a domain name such as aws.us.pangea.cloud"))
+                }
+            }
+            Endpoint::BaseUrl(url) => {
+                let parsed = url::Url::parse(url).map_err(|_| op.invalid("base_url", "is not a URL"))?;
+                if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+                    return Err(op.invalid("base_url", "must be an http or https URL with a host"));
+                }
+                if parsed.query().is_some() || parsed.fragment().is_some() {
+                    return Err(op.invalid("base_url", "cannot have a query or fragment"));
+                }
+                if !parsed.username().is_empty() || parsed.password().is_some() {
+                    return Err(op.invalid("base_url", "cannot carry credentials"));
+                }
+                Ok(parsed.as_str().trim_end_matches('/').to_string())
+            }
+        }
+    }
+}
+
+/// Builds a [`Client`] with more than the defaults.
+pub struct ClientBuilder {
+    token: SecretString,
+    endpoint: Endpoint,
+    http: Option<reqwest::Client>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    polling: Polling,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("token", &"[REDACTED]")
+            .field("endpoint", &self.endpoint)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("polling", &self.polling)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// The cluster's domain, e.g. `aws.eu.pangea.cloud`; requests go to
+    /// `https://authn.<domain>`.
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.endpoint = Endpoint::Domain(domain.into());
+        self
+    }
+
+    /// A full base URL instead, such as a sandbox or a proxy.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = Endpoint::BaseUrl(url.into());
+        self
+    }
+
+    /// Sends through this `reqwest` client (its own timeouts apply).
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Time allowed for each HTTP request; 30 s unless set.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Time allowed to connect; 10 s unless set.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How HTTP 202 answers are waited for; [`Polling::default`] unless set.
+    pub fn polling(mut self, polling: Polling) -> Self {
+        self.polling = polling;
+        self
+    }
+
+    /// Checks the settings and builds the client.
+    pub fn build(self) -> Result<Client> {
+        let op = op("client");
+        let base_url = self.endpoint.base_url()?;
+        validate::secret(op, "token", self.token.expose_secret())?;
+        let auth = Auth::bearer(self.token.expose_secret())
+            .map_err(|_| op.invalid("token", "contains characters that cannot be sent in a header"))?;
+        let http = match self.http {
+            Some(http) => http,
+            None => call::http_client(self.timeout, self.connect_timeout)
+                .map_err(|e| op.error(ErrorKind::Transport, format!("cannot build the HTTP client: {e}")))?,
+        };
+        Ok(Client {
+            raw: raw::Client::new_with_client(&base_url, http, auth),
+            base_url,
+            polling: self.polling,
+        })
+    }
+}
+
+/// A Pangea AuthN client. See the [module docs](self).
+#[derive(Clone)]
+pub struct Client {
+    raw: raw::Client,
+    base_url: String,
+    polling: Polling,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.base_url)
+            .field("auth", progenitor_client::ClientInfo::inner(&self.raw))
+            .field("polling", &self.polling)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A successful answer: the `result`, and the envelope around it.
+/// Dereferences to the result.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Response<T> {
+    /// What the operation returned.
+    pub result: T,
+    /// The vendor's id of the request, `prq_...`.
+    pub request_id: String,
+    /// When the request arrived.
+    pub request_time: Option<DateTime<Utc>>,
+    /// When the answer left.
+    pub response_time: Option<DateTime<Utc>>,
+    /// The vendor's human summary.
+    pub summary: Option<String>,
+}
+
+impl<T> Response<T> {
+    /// The result alone.
+    pub fn into_result(self) -> T {
+        self.result
+    }
+
+    /// Converts the result, keeping the envelope.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
+        Response {
+            result: f(self.result),
+            request_id: self.request_id,
+            request_time: self.request_time,
+            response_time: self.response_time,
+            summary: self.summary,
+        }
+    }
+}
+
+impl<T> std::ops::Deref for Response<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.result
+    }
+}
+
+/// The complaints of a `ValidationError`, empty for any other error.
+pub fn field_errors(error: &Error) -> &[FieldError] {
+    std::error::Error::source(error)
+        .and_then(|source| source.downcast_ref::<ValidationErrors>())
+        .map(|v| v.0.as_slice())
+        .unwrap_or(&[])
+}
+
+impl Client {
+    /// A client with a service token (`pts_...`), or a client token
+    /// (`pcl_...`) for the `client_*` operations, on the default cluster.
+    pub fn new(token: impl Into<SecretString>) -> Result<Client> {
+        Client::builder(token).build()
+    }
+
+    /// Starts a [`ClientBuilder`].
+    pub fn builder(token: impl Into<SecretString>) -> ClientBuilder {
+        ClientBuilder {
+            token: token.into(),
+            endpoint: Endpoint::Domain(DEFAULT_DOMAIN.to_string()),
+            http: None,
+            timeout: call::REQUEST_TIMEOUT,
+            connect_timeout: call::CONNECT_TIMEOUT,
+            polling: Polling::default(),
+        }
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    fn token(&self) -> Option<&str> {
+        progenitor_client::ClientInfo::inner(&self.raw).expose_secret()
+    }
+
+    // ---- client token ----
+
+    /// Exchanges the code of a finished login flow (`pmc_...`) for the
+    /// session's tokens. Needs a client token.
+    pub async fn client_userinfo(
+        &self,
+        code: &SecretString,
+        flow_id: Option<&str>,
+    ) -> Result<Response<SessionTokens>> {
+        let op = op("client_userinfo");
+        validate::secret(op, "code", code.expose_secret())?;
+        if let Some(flow_id) = flow_id {
+            token_like(op, "flow_id", flow_id)?;
+        }
+        let body =
+            raw::types::UserinfoRequest { code: Sensitive::from(code), flow_id: flow_id.map(str::to_string) };
+        let response = self.send(op, &[code.expose_secret()], self.raw.client_userinfo(&body)).await?;
+        Ok(response.map(SessionTokens::from))
+    }
+
+    /// Changes a user's password, with the user's own token (`ptu_...`).
+    /// Needs a client token.
+    pub async fn client_password_change(
+        &self,
+        user_token: &SecretString,
+        old_password: &SecretString,
+        new_password: &SecretString,
+    ) -> Result<Response<()>> {
+        let op = op("client_password_change");
+        validate::secret(op, "token", user_token.expose_secret())?;
+        validate::secret(op, "old_password", old_password.expose_secret())?;
+        validate::secret(op, "new_password", new_password.expose_secret())?;
+        let body = raw::types::PasswordChangeRequest {
+            token: Sensitive::from(user_token),
+            old_password: Sensitive::from(old_password),
+            new_password: Sensitive::from(new_password),
+        };
+        let secrets =
+            [user_token.expose_secret(), old_password.expose_secret(), new_password.expose_secret()];
+        let response = self.send(op, &secrets, self.raw.client_password_change(&body)).await?;
+        Ok(response.map(drop))
+    }
+
+    // ---- users (service token) ----
+
+    /// Creates a user.
+    pub async fn user_create(&self, user: &NewUser) -> Result<Response<User>> {
+        let op = op("user_create");
+        let body = user.to_raw(op)?;
+        Ok(self.send(op, &[], self.raw.user_create(&body)).await?.map(User::from))
+    }
+
+    /// Deletes a user.
+    pub async fn user_delete(&self, user: &UserRef) -> Result<Response<()>> {
+        let op = op("user_delete");
+        let body = user.to_raw(op)?;
+        Ok(self.send(op, &[], self.raw.user_delete(&body)).await?.map(drop))
+    }
+
+    /// One page of users. For every page in turn, use
+    /// [`user_pages`](Client::user_pages) or [`users`](Client::users).
+    pub async fn user_list(&self, query: &UserList) -> Result<Response<UserPage>> {
+        let op = op("user_list");
+        let body = query.to_raw(op)?;
+        Ok(self.send(op, &[], self.raw.user_list(&body)).await?.map(UserPage::from))
+    }
+
+    /// Every page of users, following the `last` cursor until a page has
+    /// none. The stream ends after its first error.
+    pub fn user_pages(&self, query: &UserList) -> impl Stream<Item = Result<Response<UserPage>>> + Send + '_ {
+        let first = Some((query.clone(), None::<String>));
+        futures::stream::try_unfold(first, move |next| async move {
+            let Some((query, sent)) = next else { return Ok(None) };
+            let page = self.user_list(&query).await?;
+            let next = match &page.last {
+                // A cursor that does not move would page forever.
+                Some(last) if sent.as_deref() == Some(last.as_str()) => {
+                    return Err(op("user_list")
+                        .error(
+                            ErrorKind::Decode,
+                            "the server returned the cursor it was sent; paging stopped",
+                        )
+                        .with_request_id(Some(page.request_id.clone())));
+                }
+                Some(last) => Some((query.after(last.clone()), Some(last.clone()))),
+                None => None,
+            };
+            Ok(Some((page, next)))
+        })
+    }
+
+    /// Every user the query matches, one at a time, fetched page by page.
+    pub fn users(&self, query: &UserList) -> impl Stream<Item = Result<User>> + Send + '_ {
+        self.user_pages(query)
+            .map_ok(|page| futures::stream::iter(page.result.users.into_iter().map(Ok)))
+            .try_flatten()
+    }
+
+    /// Disables, enables or unlocks a user.
+    pub async fn user_update(&self, user: &UserRef, update: UserUpdate) -> Result<Response<User>> {
+        let op = op("user_update");
+        let body = update.to_raw(op, user)?;
+        Ok(self.send(op, &[], self.raw.user_update(&body)).await?.map(User::from))
+    }
+
+    /// A user, with its profile.
+    pub async fn user_profile_get(&self, user: &UserRef) -> Result<Response<User>> {
+        let op = op("user_profile_get");
+        let body = user.to_raw(op)?;
+        Ok(self.send(op, &[], self.raw.user_profile_get(&body)).await?.map(User::from))
+    }
+
+    /// Sets and deletes keys of a user's profile; returns the user.
+    pub async fn user_profile_update(
+        &self,
+        user: &UserRef,
+        changes: &ProfileChanges,
+    ) -> Result<Response<User>> {
+        let op = op("user_profile_update");
+        let (id, email, username) = user.parts(op)?;
+        let body = raw::types::ProfileUpdateRequest { id, email, username, profile: changes.to_raw(op)? };
+        Ok(self.send(op, &[], self.raw.user_profile_update(&body)).await?.map(User::from))
+    }
+
+    /// A user's authenticators.
+    pub async fn user_authenticators_list(&self, user: &UserRef) -> Result<Response<Vec<Authenticator>>> {
+        let op = op("user_authenticators_list");
+        let body = user.to_raw(op)?;
+        let response = self.send(op, &[], self.raw.user_authenticators_list(&body)).await?;
+        Ok(response.map(|r| r.authenticators.into_iter().map(Authenticator::from).collect()))
+    }
+
+    /// Deletes one of a user's authenticators (`pau_...`).
+    pub async fn user_authenticators_delete(
+        &self,
+        user: &UserRef,
+        authenticator_id: &str,
+    ) -> Result<Response<()>> {
+        let op = op("user_authenticators_delete");
+        token_like(op, "authenticator_id", authenticator_id)?;
+        let (id, email, username) = user.parts(op)?;
+        let body = raw::types::AuthenticatorDeleteRequest {
+            id,
+            email,
+            username,
+            authenticator_id: authenticator_id.to_string(),
+        };
+        Ok(self.send(op, &[], self.raw.user_authenticators_delete(&body)).await?.map(drop))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The envelope
+
+/// The fields of a generated envelope type.
+struct Parts<R> {
+    request_id: Option<String>,
+    request_time: Option<String>,
+    response_time: Option<String>,
+    status: Option<String>,
+    summary: Option<String>,
+    result: Option<R>,
+}
+
+impl<R> Parts<R> {
+    fn with_result<U>(self, result: Option<U>) -> Parts<U> {
+        Parts {
+            request_id: self.request_id,
+            request_time: self.request_time,
+            response_time: self.response_time,
+            status: self.status,
+            summary: self.summary,
+            result,
+        }
+    }
+}
+
+/// A generated success envelope, and how to read its `result` from a
+/// polled answer.
+trait Envelope {
+    type Result: DeserializeOwned;
+    fn into_parts(self) -> Parts<Self::Result>;
+    /// What a `Success` without a `result` means: nothing, or a fault.
+    fn missing() -> Option<Self::Result> {
+        None
+    }
+}
+
+macro_rules! envelope {
+    ($($envelope:ident => $result:ty $(, missing: $missing:expr)?;)*) => {$(
+        impl Envelope for raw::types::$envelope {
+            type Result = $result;
+            fn into_parts(self) -> Parts<$result> {
+                Parts {
+                    request_id: Some(self.request_id),
+                    request_time: self.request_time,
+                    response_time: self.response_time,
+                    status: self.status,
+                    summary: self.summary,
+                    result: self.result,
+                }
+            }
+            $(fn missing() -> Option<$result> { $missing })?
+        }
+    )*};
+}
+
+envelope! {
+    EmptyEnvelope => Map<String, Value>, missing: Some(Map::new());
+    UserEnvelope => raw::types::User;
+    UserListEnvelope => raw::types::UserListResult;
+    AuthenticatorsEnvelope => raw::types::AuthenticatorsResult;
+    UserinfoEnvelope => raw::types::SessionTokens;
+}
+
+/// Any envelope, its `result` still JSON.
+fn loose(envelope: raw::types::ErrorEnvelope) -> Parts<Value> {
+    Parts {
+        request_id: envelope.request_id,
+        request_time: envelope.request_time,
+        response_time: envelope.response_time,
+        status: envelope.status,
+        summary: envelope.summary,
+        result: envelope.result,
+    }
+}
+
+fn any(envelope: raw::types::AnyEnvelope) -> Parts<Value> {
+    Parts {
+        request_id: Some(envelope.request_id),
+        request_time: envelope.request_time,
+        response_time: envelope.response_time,
+        status: envelope.status,
+        summary: envelope.summary,
+        result: envelope.result,
+    }
+}
+
+/// Where a call stands after one answer.
+enum Step<R> {
+    Done(Response<R>),
+    /// HTTP 202: poll this request id.
+    Pending(String),
+}
+
+type RawResult<T> =
+    std::result::Result<ResponseValue<T>, progenitor_client::Error<raw::types::ErrorEnvelope>>;
+
+impl Client {
+    /// Runs one raw call, polls if it was accepted for later, and unwraps
+    /// the envelope. `secrets` and the token are scrubbed from any error.
+    async fn send<E: Envelope>(
+        &self,
+        op: Op,
+        secrets: &[&str],
+        call: impl Future<Output = RawResult<E>>,
+    ) -> Result<Response<E::Result>> {
+        let scrub = |error: Error| {
+            let error = error.scrub(secrets);
+            match self.token() {
+                Some(token) => error.scrub(&[token]),
+                None => error,
+            }
+        };
+        let (outcome, meta) = accountkit_runtime::observe(call).await;
+        let step = match outcome {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                settle(op, status, response.into_inner().into_parts(), E::missing)
+            }
+            Err(e) => settle_failure::<E::Result>(op, e, meta, secrets, E::missing).await,
+        };
+        match step.map_err(&scrub)? {
+            Step::Done(response) => Ok(response),
+            Step::Pending(request_id) => self.poll::<E>(op, request_id, secrets).await.map_err(scrub),
+        }
+    }
+
+    /// Polls `/request/{request_id}` until the answer is final or the
+    /// deadline passes.
+    async fn poll<E: Envelope>(
+        &self,
+        op: Op,
+        request_id: String,
+        secrets: &[&str],
+    ) -> Result<Response<E::Result>> {
+        let started = tokio::time::Instant::now();
+        let deadline = started + self.polling.deadline;
+        let mut delay = self.polling.first_delay;
+        let mut request_id = request_id;
+        loop {
+            let now = tokio::time::Instant::now();
+            if now + delay > deadline {
+                return Err(op
+                    .error(
+                        ErrorKind::Transport,
+                        format!(
+                            "the request was accepted but not done within {:?}; its result can be fetched later \
+                             at /request/{request_id}",
+                            self.polling.deadline
+                        ),
+                    )
+                    .with_status(202)
+                    .with_code(Some(Status::Accepted.to_string()))
+                    .with_timeout(true)
+                    .with_request_id(Some(request_id)));
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(self.polling.max_delay);
+
+            let (outcome, meta) = accountkit_runtime::observe(self.raw.request_get(&request_id)).await;
+            let step = match outcome {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let parts = any(response.into_inner());
+                    if status == 202 {
+                        Ok(Step::Pending(parts.request_id.unwrap_or(request_id.clone())))
+                    } else {
+                        typed::<E::Result>(op, status, parts, E::missing, secrets)
+                    }
+                }
+                Err(e) => settle_failure::<E::Result>(op, e, meta, secrets, E::missing).await,
+            };
+            // Whatever went wrong, the id lets the caller fetch the result later.
+            let step = step.map_err(|e| match e.request_id() {
+                Some(_) => e,
+                None => e.with_request_id(Some(request_id.clone())),
+            });
+            match step? {
+                Step::Done(response) => return Ok(response),
+                Step::Pending(id) => request_id = id,
+            }
+        }
+    }
+}
+
+/// Reads a decoded envelope: `Success` is done, `Accepted` is pending, any
+/// other status is the vendor's error.
+fn settle<R>(op: Op, http: u16, parts: Parts<R>, missing: fn() -> Option<R>) -> Result<Step<R>> {
+    match parts.status.as_deref() {
+        Some("Success") => {
+            let Some(request_id) = parts.request_id else {
+                return Err(op
+                    .error(ErrorKind::Decode, "the response envelope has no `request_id`")
+                    .with_status(http));
+            };
+            let Some(result) = parts.result.or_else(missing) else {
+                return Err(op
+                    .error(ErrorKind::Decode, "the response envelope has no `result`")
+                    .with_status(http)
+                    .with_request_id(Some(request_id)));
+            };
+            Ok(Step::Done(Response {
+                result,
+                request_id,
+                request_time: parts.request_time.as_deref().and_then(timestamp),
+                response_time: parts.response_time.as_deref().and_then(timestamp),
+                summary: parts.summary,
+            }))
+        }
+        Some("Accepted") | None if http == 202 => accepted(op, http, parts.request_id),
+        Some("Accepted") => accepted(op, http, parts.request_id),
+        _ => Err(vendor_error(op, http, parts.status, parts.summary, parts.request_id, None)),
+    }
+}
+
+fn accepted<R>(op: Op, http: u16, request_id: Option<String>) -> Result<Step<R>> {
+    match request_id.filter(|id| !id.is_empty()) {
+        Some(id) => Ok(Step::Pending(id)),
+        None => {
+            Err(op.error(ErrorKind::Decode, "an `Accepted` answer without a `request_id`").with_status(http))
+        }
+    }
+}
+
+/// Reads an envelope whose `result` is still JSON into the operation's type.
+fn typed<R: DeserializeOwned>(
+    op: Op,
+    http: u16,
+    parts: Parts<Value>,
+    missing: fn() -> Option<R>,
+    secrets: &[&str],
+) -> Result<Step<R>> {
+    // An HTTP 202 is still in progress, whatever else its body says.
+    if http == 202 && matches!(parts.status.as_deref(), None | Some("Accepted" | "Success")) {
+        return accepted(op, http, parts.request_id);
+    }
+    let mut parts = parts;
+    let value = parts.result.take();
+    if parts.status.as_deref() != Some("Success") {
+        return match settle(op, http, parts.with_result(None::<R>), missing) {
+            Err(error) => Err(with_field_errors(error, value.as_ref(), secrets)),
+            other => other,
+        };
+    }
+    let result = match value {
+        None | Some(Value::Null) => None,
+        Some(value) => match serde_json::from_value::<R>(value) {
+            Ok(result) => Some(result),
+            Err(cause) => {
+                return Err(call::decode_error(op, Some(http), &cause).with_request_id(parts.request_id));
+            }
+        },
+    };
+    settle(op, http, parts.with_result(result), missing)
+}
+
+/// The vendor's error from an envelope's status and summary.
+fn vendor_error(
+    op: Op,
+    http: u16,
+    status: Option<String>,
+    summary: Option<String>,
+    request_id: Option<String>,
+    headers: Option<&reqwest::header::HeaderMap>,
+) -> Error {
+    let message = summary.filter(|s| !s.trim().is_empty()).or_else(|| status.clone());
+    let vendor = VendorError { code: status.clone(), message, is_error: true, second_factor: None };
+    let error = call::vendor_error(op, http, vendor, headers).with_request_id(request_id);
+    match status.as_deref().and_then(kind_of_status) {
+        Some(kind) => error.with_kind(kind),
+        None => error,
+    }
+}
+
+/// The class of a Pangea status, where its name says more than the HTTP
+/// status.
+fn kind_of_status(status: &str) -> Option<ErrorKind> {
+    Some(match Status::from(status) {
+        Status::ValidationError | Status::InvalidPayloadReceived => ErrorKind::Validation,
+        Status::Unauthorized => ErrorKind::Unauthorized,
+        Status::NoCredit
+        | Status::ServiceNotEnabled
+        | Status::MissingConfigId
+        | Status::MissingConfigIdScope => ErrorKind::Forbidden,
+        Status::TooManyRequests => ErrorKind::RateLimited,
+        Status::InternalError | Status::ServiceNotAvailable | Status::ProviderError => ErrorKind::Server,
+        Status::NotFound => ErrorKind::NotFound,
+        _ if status.ends_with("NotFound") => ErrorKind::NotFound,
+        _ if status.ends_with("Exists") => ErrorKind::Conflict,
+        _ => return None,
+    })
+}
+
+/// Attaches a `ValidationError`'s complaints as the error's source.
+fn with_field_errors(error: Error, result: Option<&Value>, secrets: &[&str]) -> Error {
+    match result.and_then(ValidationErrors::from_result) {
+        Some(errors) => error.with_source(errors.scrub(secrets)),
+        None => error,
+    }
+}
+
+/// Reads a failed raw call: a documented error envelope, an undocumented
+/// answer (a 202 among them), a body of the wrong shape, or no answer.
+async fn settle_failure<R: DeserializeOwned>(
+    op: Op,
+    err: progenitor_client::Error<raw::types::ErrorEnvelope>,
+    meta: Option<ResponseMeta>,
+    secrets: &[&str],
+    missing: fn() -> Option<R>,
+) -> Result<Step<R>> {
+    use progenitor_client::Error as Raw;
+    match err {
+        Raw::ErrorResponse(response) => {
+            let http = response.status().as_u16();
+            let headers = response.headers().clone();
+            let parts = loose(response.into_inner());
+            Err(envelope_error(op, http, parts, Some(&headers), secrets))
+        }
+        Raw::UnexpectedResponse(response) if response.status().is_success() => {
+            let http = response.status().as_u16();
+            let body = read_bounded(response).await;
+            match serde_json::from_slice::<raw::types::ErrorEnvelope>(&body) {
+                Ok(envelope) => typed(op, http, loose(envelope), missing, secrets),
+                Err(cause) => Err(call::decode_error(op, Some(http), &cause)),
+            }
+        }
+        Raw::InvalidResponsePayload(body, cause) => {
+            let meta_status = meta.as_ref().map(|m| m.status);
+            match (serde_json::from_slice::<raw::types::ErrorEnvelope>(&body), meta_status) {
+                // A `Success` whose result has the wrong shape is a decode fault.
+                (Ok(envelope), Some(http)) if envelope.status.as_deref() != Some("Success") => {
+                    let headers = meta.map(|m| m.headers);
+                    Err(envelope_error(op, http, loose(envelope), headers.as_ref(), secrets))
+                }
+                (Ok(envelope), http) => {
+                    Err(call::decode_error(op, http, &cause).with_request_id(envelope.request_id))
+                }
+                _ => {
+                    Err(call::failure(op, Raw::<()>::InvalidResponsePayload(body, cause), meta, read_error)
+                        .await)
+                }
+            }
+        }
+        other => Err(call::failure(op, other, meta, read_error).await),
+    }
+}
+
+fn envelope_error(
+    op: Op,
+    http: u16,
+    parts: Parts<Value>,
+    headers: Option<&reqwest::header::HeaderMap>,
+    secrets: &[&str],
+) -> Error {
+    let error = vendor_error(op, http, parts.status, parts.summary, parts.request_id, headers);
+    with_field_errors(error, parts.result.as_ref(), secrets)
+}
+
+/// Reads an envelope for the shared error path (bodies that are not ours).
+fn read_error(body: &Value) -> VendorError {
+    let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_string);
+    let status = text("status");
+    VendorError {
+        is_error: status.as_deref().is_some_and(|s| s != "Success"),
+        message: text("summary").or_else(|| status.clone()),
+        code: status,
+        second_factor: None,
+    }
+}
+
+/// The longest 202 body read; its envelope is small.
+const MAX_ACCEPTED_BODY: usize = 64 * 1024;
+
+async fn read_bounded(mut response: reqwest::Response) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = MAX_ACCEPTED_BODY - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= MAX_ACCEPTED_BODY {
+            break;
+        }
+    }
+    body
+}
+
+/// Pangea's timestamps, with any number of fraction digits.
+fn timestamp(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn polling_never_spins() {
+        let p = Polling::new(Duration::from_secs(1)).backoff(Duration::ZERO, Duration::ZERO);
+        assert_eq!((p.first_delay, p.max_delay), (Duration::from_millis(1), Duration::from_millis(1)));
+        assert_eq!(Polling::never().deadline, Duration::ZERO);
+        assert_eq!(Polling::default().max_delay, Duration::from_secs(8));
+    }
+
+    #[test]
+    fn statuses_classify_errors() {
+        assert_eq!(kind_of_status("ValidationError"), Some(ErrorKind::Validation));
+        assert_eq!(kind_of_status("TooManyRequests"), Some(ErrorKind::RateLimited));
+        assert_eq!(kind_of_status("UserNotFound"), Some(ErrorKind::NotFound));
+        assert_eq!(kind_of_status("UserExists"), Some(ErrorKind::Conflict));
+        assert_eq!(kind_of_status("NoCredit"), Some(ErrorKind::Forbidden));
+        assert_eq!(kind_of_status("SomethingNew"), None);
+    }
+
+    #[test]
+    fn domains_and_base_urls() {
+        let url = |e: Endpoint| e.base_url();
+        assert_eq!(
+            url(Endpoint::Domain(DEFAULT_DOMAIN.into())).unwrap(),
+            "https://authn.aws.us.pangea.cloud"
+        );
+        assert_eq!(
+            url(Endpoint::Domain("aws.eu.pangea.cloud".into())).unwrap(),
+            "https://authn.aws.eu.pangea.cloud"
+        );
+        for bad in ["", "evil.com/x", "a..b", "-a.b", "UPPER.case", "nodot", "x.io:80"] {
+            assert_eq!(
+                url(Endpoint::Domain(bad.into())).unwrap_err().kind(),
+                ErrorKind::InvalidInput,
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            url(Endpoint::BaseUrl("http://127.0.0.1:9/pangea/".into())).unwrap(),
+            "http://127.0.0.1:9/pangea"
+        );
+        for bad in ["ftp://x.io", "not a url", "https://x.io/?a=1", "https://u:p@x.io"] {
+            assert_eq!(
+                url(Endpoint::BaseUrl(bad.into())).unwrap_err().kind(),
+                ErrorKind::InvalidInput,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn validation_details_are_read_leniently() {
+        let errors = ValidationErrors::from_result(&json!({"errors": [
+            {"code": "BadFormatEmail", "detail": "not an email", "source": "/email"},
+            {"code": "MustProvideOne", "detail": "one of id, email, username"},
+            "junk"
+        ]}))
+        .unwrap();
+        assert_eq!(errors.0.len(), 2);
+        assert_eq!(errors.0[0].source, "/email");
+        assert_eq!(errors.0[1].source, "");
+        assert!(ValidationErrors::from_result(&json!({"errors": []})).is_none());
+        assert!(ValidationErrors::from_result(&json!(null)).is_none());
+        assert_eq!(timestamp("2022-09-21T17:24:33.105Z").unwrap().timestamp_subsec_millis(), 105);
+        assert!(timestamp("2023-03-01T16:07:40.256969Z").is_some());
+        assert!(timestamp("yesterday").is_none());
+    }
+
+    #[test]
+    fn user_refs_name_the_field_they_refuse() {
+        let op = op("t");
+        assert_eq!(
+            UserRef::email("nope").parts(op).unwrap_err().message(),
+            "`email` is not an email address (no `@`)"
+        );
+        assert!(UserRef::id("pui 1").parts(op).unwrap_err().message().starts_with("`id` "));
+        assert!(UserRef::username("").parts(op).unwrap_err().message().starts_with("`username` "));
+        assert_eq!(UserRef::id("pui_x").parts(op).unwrap(), (Some("pui_x".into()), None, None));
+    }
+}

@@ -1,0 +1,816 @@
+//! Pangea AuthN's inputs and outputs.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use accountkit_pangea_raw::types as raw;
+use chrono::{DateTime, SecondsFormat, Utc};
+use secrecy::SecretString;
+use serde_json::{Map, Value};
+
+use crate::call::Op;
+use crate::error::Result;
+use crate::validate;
+
+crate::open_enum! {
+    /// The `status` of a Pangea envelope: `Success`, or what went wrong.
+    /// [`Error::code`](crate::Error::code) holds it for failed calls.
+    pub enum Status {
+        /// `Success`
+        Success = "Success",
+        /// `Accepted`: still in progress; polled by the client.
+        Accepted = "Accepted",
+        /// `ValidationError`: see [`field_errors`](super::field_errors).
+        ValidationError = "ValidationError",
+        /// `Unauthorized`
+        Unauthorized = "Unauthorized",
+        /// `TooManyRequests`
+        TooManyRequests = "TooManyRequests",
+        /// `NoCredit`
+        NoCredit = "NoCredit",
+        /// `ServiceNotEnabled`
+        ServiceNotEnabled = "ServiceNotEnabled",
+        /// `ServiceNotAvailable`
+        ServiceNotAvailable = "ServiceNotAvailable",
+        /// `ProviderError`
+        ProviderError = "ProviderError",
+        /// `MissingConfigID`
+        MissingConfigId = "MissingConfigID",
+        /// `MissingConfigIDScope`
+        MissingConfigIdScope = "MissingConfigIDScope",
+        /// `NotFound`
+        NotFound = "NotFound",
+        /// `InternalError`
+        InternalError = "InternalError",
+        /// `Failed`
+        Failed = "Failed",
+        /// `InvalidPayloadReceived`
+        InvalidPayloadReceived = "InvalidPayloadReceived",
+    }
+}
+
+crate::open_enum! {
+    /// The kind of an [`Authenticator`].
+    pub enum AuthenticatorType {
+        /// `email_otp`
+        EmailOtp = "email_otp",
+        /// `magiclink`
+        Magiclink = "magiclink",
+        /// `password`
+        Password = "password",
+        /// `passkey`
+        Passkey = "passkey",
+        /// `sms_otp`
+        SmsOtp = "sms_otp",
+        /// `social`
+        Social = "social",
+        /// `saml`
+        Saml = "saml",
+        /// `totp`
+        Totp = "totp",
+    }
+}
+
+crate::open_enum! {
+    /// The kind of a token.
+    pub enum TokenType {
+        /// `client`
+        Client = "client",
+        /// `service`
+        Service = "service",
+        /// `service_account`
+        ServiceAccount = "service_account",
+        /// `session`
+        Session = "session",
+        /// `user`
+        User = "user",
+    }
+}
+
+crate::open_enum! {
+    /// What [`UserList`] sorts by.
+    pub enum UserOrderBy {
+        /// `id`
+        Id = "id",
+        /// `created_at`
+        CreatedAt = "created_at",
+        /// `last_login_at`
+        LastLoginAt = "last_login_at",
+        /// `last_login_ip`
+        LastLoginIp = "last_login_ip",
+        /// `login_count`
+        LoginCount = "login_count",
+        /// `email`
+        Email = "email",
+        /// `accepted_eula_id`
+        AcceptedEulaId = "accepted_eula_id",
+        /// `accepted_privacy_policy_id`
+        AcceptedPrivacyPolicyId = "accepted_privacy_policy_id",
+    }
+}
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Order {
+    /// Smallest first.
+    Asc,
+    /// Largest first.
+    Desc,
+}
+
+/// Which user an operation is about: exactly one of an id, an email or a
+/// username, as the API demands.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum UserRef {
+    /// A user id, `pui_...`.
+    Id(String),
+    /// The user's email.
+    Email(String),
+    /// The user's username.
+    Username(String),
+}
+
+impl UserRef {
+    /// By user id (`pui_...`).
+    pub fn id(id: impl Into<String>) -> UserRef {
+        UserRef::Id(id.into())
+    }
+
+    /// By email.
+    pub fn email(email: impl Into<String>) -> UserRef {
+        UserRef::Email(email.into())
+    }
+
+    /// By username.
+    pub fn username(username: impl Into<String>) -> UserRef {
+        UserRef::Username(username.into())
+    }
+
+    /// `(id, email, username)` with exactly one set, after checking it.
+    pub(crate) fn parts(&self, op: Op) -> Result<(Option<String>, Option<String>, Option<String>)> {
+        match self {
+            UserRef::Id(id) => {
+                token_like(op, "id", id)?;
+                Ok((Some(id.clone()), None, None))
+            }
+            UserRef::Email(email) => {
+                validate::email(op, "email", email)?;
+                Ok((None, Some(email.clone()), None))
+            }
+            UserRef::Username(username) => {
+                validate::text(op, "username", username)?;
+                Ok((None, None, Some(username.clone())))
+            }
+        }
+    }
+
+    pub(crate) fn to_raw(&self, op: Op) -> Result<raw::UserSelector> {
+        let (id, email, username) = self.parts(op)?;
+        Ok(raw::UserSelector { id, email, username })
+    }
+}
+
+impl From<&User> for UserRef {
+    fn from(user: &User) -> Self {
+        UserRef::Id(user.id.clone())
+    }
+}
+
+/// An identifier such as `pui_...` or `pau_...`: non-empty, no whitespace or
+/// control characters.
+pub(crate) fn token_like(op: Op, field: &str, value: &str) -> Result<()> {
+    if value.is_empty() {
+        Err(op.invalid(field, "is empty"))
+    } else if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Err(op.invalid(field, "contains whitespace or control characters"))
+    } else {
+        Ok(())
+    }
+}
+
+/// A new user for [`user_create`](super::Client::user_create).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    email: String,
+    username: Option<String>,
+    profile: BTreeMap<String, String>,
+}
+
+impl NewUser {
+    /// A user with this email and an empty profile.
+    pub fn new(email: impl Into<String>) -> NewUser {
+        NewUser { email: email.into(), username: None, profile: BTreeMap::new() }
+    }
+
+    /// Sets the username.
+    pub fn username(mut self, username: impl Into<String>) -> NewUser {
+        self.username = Some(username.into());
+        self
+    }
+
+    /// Sets one profile key, e.g. `("first_name", "Ada")`.
+    pub fn profile(mut self, key: impl Into<String>, value: impl Into<String>) -> NewUser {
+        self.profile.insert(key.into(), value.into());
+        self
+    }
+
+    pub(crate) fn to_raw(&self, op: Op) -> Result<raw::UserCreateRequest> {
+        validate::email(op, "email", &self.email)?;
+        if let Some(username) = &self.username {
+            validate::text(op, "username", username)?;
+        }
+        for key in self.profile.keys() {
+            validate::text(op, "profile key", key)?;
+        }
+        Ok(raw::UserCreateRequest {
+            email: self.email.clone(),
+            username: self.username.clone(),
+            profile: self.profile.clone(),
+        })
+    }
+}
+
+/// Changes to a user's profile: keys to set and keys to delete. Keys not
+/// named stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileChanges {
+    changes: BTreeMap<String, Option<String>>,
+}
+
+impl ProfileChanges {
+    /// No changes yet.
+    pub fn new() -> ProfileChanges {
+        ProfileChanges::default()
+    }
+
+    /// Sets `key` to `value`.
+    pub fn set(mut self, key: impl Into<String>, value: impl Into<String>) -> ProfileChanges {
+        self.changes.insert(key.into(), Some(value.into()));
+        self
+    }
+
+    /// Deletes `key` (sent as an explicit `null`).
+    pub fn remove(mut self, key: impl Into<String>) -> ProfileChanges {
+        self.changes.insert(key.into(), None);
+        self
+    }
+
+    pub(crate) fn to_raw(&self, op: Op) -> Result<BTreeMap<String, Option<String>>> {
+        if self.changes.is_empty() {
+            return Err(op.invalid("profile", "has no changes"));
+        }
+        for key in self.changes.keys() {
+            validate::text(op, "profile key", key)?;
+        }
+        Ok(self.changes.clone())
+    }
+}
+
+/// What [`user_update`](super::Client::user_update) changes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UserUpdate {
+    disabled: Option<bool>,
+    unlock: bool,
+}
+
+impl UserUpdate {
+    /// No change yet.
+    pub fn new() -> UserUpdate {
+        UserUpdate::default()
+    }
+
+    /// Disables (`true`) or enables (`false`) the user.
+    pub fn disabled(mut self, disabled: bool) -> UserUpdate {
+        self.disabled = Some(disabled);
+        self
+    }
+
+    /// Unlocks a user locked out by failed logins.
+    pub fn unlock(mut self) -> UserUpdate {
+        self.unlock = true;
+        self
+    }
+
+    pub(crate) fn to_raw(self, op: Op, user: &UserRef) -> Result<raw::UserUpdateRequest> {
+        if self.disabled.is_none() && !self.unlock {
+            return Err(op.invalid("disabled", "or `unlock` must be set"));
+        }
+        let (id, email, username) = user.parts(op)?;
+        Ok(raw::UserUpdateRequest {
+            id,
+            email,
+            username,
+            disabled: self.disabled,
+            unlock: self.unlock.then_some(true),
+        })
+    }
+}
+
+/// Conditions every listed user meets. Each method adds one condition.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserFilter {
+    conditions: Map<String, Value>,
+}
+
+macro_rules! text_conditions {
+    ($($field:ident, $contains:ident, $in_list:ident, $wire:literal;)*) => {$(
+        #[doc = concat!("`", $wire, "` is exactly `value`.")]
+        pub fn $field(self, value: impl Into<String>) -> UserFilter {
+            self.with($wire, Value::String(value.into()))
+        }
+
+        #[doc = concat!("`", $wire, "` contains every one of `parts`.")]
+        pub fn $contains<S: Into<String>>(self, parts: impl IntoIterator<Item = S>) -> UserFilter {
+            self.with(concat!($wire, "__contains"), strings(parts))
+        }
+
+        #[doc = concat!("`", $wire, "` is one of `values`.")]
+        pub fn $in_list<S: Into<String>>(self, values: impl IntoIterator<Item = S>) -> UserFilter {
+            self.with(concat!($wire, "__in"), strings(values))
+        }
+    )*};
+}
+
+macro_rules! range_conditions {
+    ($ty:ty, $to_value:expr; $($field:ident, $gt:ident, $gte:ident, $lt:ident, $lte:ident, $wire:literal;)*) => {$(
+        #[doc = concat!("`", $wire, "` equals `value`.")]
+        pub fn $field(self, value: $ty) -> UserFilter {
+            self.with($wire, $to_value(value))
+        }
+
+        #[doc = concat!("`", $wire, "` is greater than `value`.")]
+        pub fn $gt(self, value: $ty) -> UserFilter {
+            self.with(concat!($wire, "__gt"), $to_value(value))
+        }
+
+        #[doc = concat!("`", $wire, "` is at least `value`.")]
+        pub fn $gte(self, value: $ty) -> UserFilter {
+            self.with(concat!($wire, "__gte"), $to_value(value))
+        }
+
+        #[doc = concat!("`", $wire, "` is less than `value`.")]
+        pub fn $lt(self, value: $ty) -> UserFilter {
+            self.with(concat!($wire, "__lt"), $to_value(value))
+        }
+
+        #[doc = concat!("`", $wire, "` is at most `value`.")]
+        pub fn $lte(self, value: $ty) -> UserFilter {
+            self.with(concat!($wire, "__lte"), $to_value(value))
+        }
+    )*};
+}
+
+fn strings<S: Into<String>>(values: impl IntoIterator<Item = S>) -> Value {
+    Value::Array(values.into_iter().map(|s| Value::String(s.into())).collect())
+}
+
+fn date_value(at: DateTime<Utc>) -> Value {
+    Value::String(at.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+}
+
+fn count_value(n: u64) -> Value {
+    Value::from(n)
+}
+
+impl UserFilter {
+    /// No conditions: every user.
+    pub fn new() -> UserFilter {
+        UserFilter::default()
+    }
+
+    fn with(mut self, key: &str, value: Value) -> UserFilter {
+        self.conditions.insert(key.to_string(), value);
+        self
+    }
+
+    text_conditions! {
+        id, id_contains, id_in, "id";
+        email, email_contains, email_in, "email";
+        username, username_contains, username_in, "username";
+        accepted_eula_id, accepted_eula_id_contains, accepted_eula_id_in, "accepted_eula_id";
+        accepted_privacy_policy_id, accepted_privacy_policy_id_contains, accepted_privacy_policy_id_in,
+            "accepted_privacy_policy_id";
+        last_login_ip, last_login_ip_contains, last_login_ip_in, "last_login_ip";
+    }
+
+    range_conditions! {
+        DateTime<Utc>, date_value;
+        created_at, created_at_gt, created_at_gte, created_at_lt, created_at_lte, "created_at";
+        last_login_at, last_login_at_gt, last_login_at_gte, last_login_at_lt, last_login_at_lte,
+            "last_login_at";
+    }
+
+    range_conditions! {
+        u64, count_value;
+        login_count, login_count_gt, login_count_gte, login_count_lt, login_count_lte, "login_count";
+    }
+
+    /// Disabled (`true`) or enabled (`false`) users.
+    pub fn disabled(self, disabled: bool) -> UserFilter {
+        self.with("disabled", Value::Bool(disabled))
+    }
+
+    /// Verified (`true`) or unverified (`false`) users.
+    pub fn verified(self, verified: bool) -> UserFilter {
+        self.with("verified", Value::Bool(verified))
+    }
+
+    /// Users that must (`true`) or need not (`false`) use a second factor.
+    pub fn require_mfa(self, require_mfa: bool) -> UserFilter {
+        self.with("require_mfa", Value::Bool(require_mfa))
+    }
+
+    /// Users holding every one of these scopes.
+    pub fn scopes<S: Into<String>>(self, scopes: impl IntoIterator<Item = S>) -> UserFilter {
+        self.with("scopes", strings(scopes))
+    }
+
+    /// Profile key `key` is exactly `value`. Keys are ASCII letters only.
+    pub fn profile(self, key: &str, value: impl Into<String>) -> UserFilter {
+        self.with(&format!("profile_{key}"), Value::String(value.into()))
+    }
+
+    /// Profile key `key` contains every one of `parts`.
+    pub fn profile_contains<S: Into<String>>(
+        self,
+        key: &str,
+        parts: impl IntoIterator<Item = S>,
+    ) -> UserFilter {
+        self.with(&format!("profile_{key}__contains"), strings(parts))
+    }
+
+    /// Profile key `key` is (`true`) or is not (`false`) set.
+    pub fn profile_exists(self, key: &str, exists: bool) -> UserFilter {
+        self.with(&format!("profile_{key}__exists"), Value::Bool(exists))
+    }
+
+    pub(crate) fn to_raw(&self, op: Op) -> Result<Map<String, Value>> {
+        for key in self.conditions.keys() {
+            if let Some(rest) = key.strip_prefix("profile_") {
+                let name = rest.split("__").next().unwrap_or_default();
+                if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphabetic()) {
+                    return Err(op.invalid("filter", "profile keys must be ASCII letters only"));
+                }
+            }
+        }
+        Ok(self.conditions.clone())
+    }
+}
+
+/// A query of [`user_list`](super::Client::user_list) and
+/// [`users`](super::Client::users).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserList {
+    filter: UserFilter,
+    order: Option<Order>,
+    order_by: Option<UserOrderBy>,
+    size: Option<u32>,
+    last: Option<String>,
+}
+
+impl UserList {
+    /// Every user, in the server's default order and page size.
+    pub fn new() -> UserList {
+        UserList::default()
+    }
+
+    /// Only the users meeting `filter`.
+    pub fn filter(mut self, filter: UserFilter) -> UserList {
+        self.filter = filter;
+        self
+    }
+
+    /// Sort direction.
+    pub fn order(mut self, order: Order) -> UserList {
+        self.order = Some(order);
+        self
+    }
+
+    /// What to sort by.
+    pub fn order_by(mut self, order_by: UserOrderBy) -> UserList {
+        self.order_by = Some(order_by);
+        self
+    }
+
+    /// Users per page, at least 1.
+    pub fn size(mut self, size: u32) -> UserList {
+        self.size = Some(size);
+        self
+    }
+
+    /// Starts after this cursor (the [`last`](UserPage::last) of a page).
+    pub fn after(mut self, cursor: impl Into<String>) -> UserList {
+        self.last = Some(cursor.into());
+        self
+    }
+
+    pub(crate) fn to_raw(&self, op: Op) -> Result<raw::UserListRequest> {
+        if self.size == Some(0) {
+            return Err(op.invalid("size", "must be at least 1"));
+        }
+        if let Some(last) = &self.last {
+            token_like(op, "last", last)?;
+        }
+        Ok(raw::UserListRequest {
+            filter: self.filter.to_raw(op)?,
+            last: self.last.clone(),
+            order: self.order.map(|order| match order {
+                Order::Asc => raw::ItemOrder::Asc,
+                Order::Desc => raw::ItemOrder::Desc,
+            }),
+            order_by: self.order_by.as_ref().map(|o| o.as_str().to_string()),
+            size: self.size.map(i64::from),
+        })
+    }
+}
+
+/// A Pangea AuthN user.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct User {
+    /// `pui_...`
+    pub id: String,
+    /// Login email.
+    pub email: String,
+    /// Username, when it has one.
+    pub username: Option<String>,
+    /// Free-form profile: first name, last name, phone, ...
+    pub profile: BTreeMap<String, String>,
+    /// Whether the email is verified.
+    pub verified: bool,
+    /// Whether the user is disabled.
+    pub disabled: bool,
+    /// Whether failed logins locked the user out.
+    pub locked_out: bool,
+    /// Phone number, E.164.
+    pub phone: Option<String>,
+    /// The end-user agreement accepted (`peu_...`).
+    pub accepted_eula_id: Option<String>,
+    /// The privacy policy accepted (`peu_...`).
+    pub accepted_privacy_policy_id: Option<String>,
+    /// When the user was created.
+    pub created_at: Option<DateTime<Utc>>,
+    /// When the user last logged in.
+    pub last_login_at: Option<DateTime<Utc>>,
+    /// From where the user last logged in.
+    pub last_login_ip: Option<String>,
+    /// City of the last login.
+    pub last_login_city: Option<String>,
+    /// Country of the last login.
+    pub last_login_country: Option<String>,
+    /// Number of logins.
+    pub login_count: u64,
+    /// The user's authenticators, when the server lists them.
+    pub authenticators: Vec<Authenticator>,
+    /// Groups the user belongs to.
+    pub groups: Vec<String>,
+}
+
+impl From<raw::User> for User {
+    fn from(user: raw::User) -> Self {
+        User {
+            id: user.id,
+            email: user.email,
+            username: user.username,
+            profile: user.profile.unwrap_or_default(),
+            verified: user.verified.unwrap_or(false),
+            disabled: user.disabled.unwrap_or(false),
+            locked_out: user.locked_out.unwrap_or(false),
+            phone: user.phone,
+            accepted_eula_id: user.accepted_eula_id,
+            accepted_privacy_policy_id: user.accepted_privacy_policy_id,
+            created_at: user.created_at,
+            last_login_at: user.last_login_at,
+            last_login_ip: user.last_login_ip,
+            last_login_city: user.last_login_city,
+            last_login_country: user.last_login_country,
+            login_count: user.login_count.and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+            authenticators: user
+                .authenticators
+                .unwrap_or_default()
+                .into_iter()
+                .map(Authenticator::from)
+                .collect(),
+            groups: user.groups.unwrap_or_default(),
+        }
+    }
+}
+
+/// One page of [`user_list`](super::Client::user_list).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UserPage {
+    /// The users of this page.
+    pub users: Vec<User>,
+    /// How many users match the query in all (not the page length).
+    pub count: Option<u64>,
+    /// Cursor of the next page; `None` on the last one.
+    pub last: Option<String>,
+}
+
+impl From<raw::UserListResult> for UserPage {
+    fn from(page: raw::UserListResult) -> Self {
+        UserPage {
+            users: page.users.into_iter().map(User::from).collect(),
+            count: page.count.and_then(|n| u64::try_from(n).ok()),
+            last: page.last.filter(|l| !l.is_empty()),
+        }
+    }
+}
+
+/// A way a user logs in: a password, a passkey, an authenticator app, ...
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Authenticator {
+    /// `pau_...`
+    pub id: String,
+    /// What kind it is.
+    pub kind: AuthenticatorType,
+    /// Whether it can be used.
+    pub enabled: bool,
+    /// The identity provider, for social and SAML logins.
+    pub provider: Option<String>,
+    /// The provider's display name.
+    pub provider_name: Option<String>,
+    /// The relying party of a passkey.
+    pub rpid: Option<String>,
+    /// Enrollment state.
+    pub state: Option<String>,
+    /// E.g. `primary`.
+    pub phase: Option<String>,
+    /// Browser it was enrolled from.
+    pub enrolling_browser: Option<String>,
+    /// Address it was enrolled from.
+    pub enrolling_ip: Option<String>,
+    /// When it was added.
+    pub created_at: Option<DateTime<Utc>>,
+    /// When it last changed.
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl From<raw::Authenticator> for Authenticator {
+    fn from(a: raw::Authenticator) -> Self {
+        Authenticator {
+            id: a.id,
+            kind: AuthenticatorType::from(a.type_),
+            enabled: a.enabled.unwrap_or(true),
+            provider: a.provider,
+            provider_name: a.provider_name,
+            rpid: a.rpid,
+            state: a.state,
+            phase: a.phase,
+            enrolling_browser: a.enrolling_browser,
+            enrolling_ip: a.enrolling_ip,
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+        }
+    }
+}
+
+/// The tokens of a logged-in user's session, from
+/// [`client_userinfo`](super::Client::client_userinfo).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SessionTokens {
+    /// Renews the session.
+    pub refresh_token: TokenInfo,
+    /// The user token to act with, when the session has one.
+    pub active_token: Option<TokenInfo>,
+}
+
+impl From<raw::SessionTokens> for SessionTokens {
+    fn from(tokens: raw::SessionTokens) -> Self {
+        SessionTokens {
+            refresh_token: TokenInfo::from(tokens.refresh_token),
+            active_token: tokens.active_token.map(TokenInfo::from),
+        }
+    }
+}
+
+/// A token and what it is for. The token itself never prints.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct TokenInfo {
+    /// The token (`ptu_...`, `ptr_...` or a JWT).
+    pub token: SecretString,
+    /// The token's id, `pmt_...`.
+    pub id: String,
+    /// What kind of token it is.
+    pub kind: Option<TokenType>,
+    /// Lifetime in seconds.
+    pub life: Option<u64>,
+    /// When it expires.
+    pub expire: Option<DateTime<Utc>>,
+    /// The user it belongs to (`pui_...`).
+    pub identity: Option<String>,
+    /// The user's email.
+    pub email: Option<String>,
+    /// The user's profile.
+    pub profile: BTreeMap<String, String>,
+    /// What it may do.
+    pub scopes: Vec<String>,
+    /// Whether it is usable.
+    pub enabled: Option<bool>,
+    /// When it was made.
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+impl fmt::Debug for TokenInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenInfo")
+            .field("token", &"[REDACTED]")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("life", &self.life)
+            .field("expire", &self.expire)
+            .field("identity", &self.identity)
+            .field("email", &self.email)
+            .field("scopes", &self.scopes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl From<raw::TokenInfo> for TokenInfo {
+    fn from(t: raw::TokenInfo) -> Self {
+        TokenInfo {
+            token: t.token.into_secret(),
+            id: t.id,
+            kind: t.type_.map(TokenType::from),
+            life: t.life.and_then(|n| u64::try_from(n).ok()),
+            expire: t.expire,
+            identity: t.identity,
+            email: t.email,
+            profile: t.profile.unwrap_or_default(),
+            scopes: t.scopes.unwrap_or_default(),
+            enabled: t.enabled,
+            created_at: t.created_at,
+        }
+    }
+}
+
+/// One complaint of a `ValidationError`: which field, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FieldError {
+    /// E.g. `FieldRequired`, `BadFormatEmail`, `MustProvideOne`.
+    pub code: String,
+    /// Human text.
+    pub detail: String,
+    /// JSON pointer to the field in the request, e.g. `/email`.
+    pub source: String,
+    /// JSON pointer into the schema, when the server sends it.
+    pub path: Option<String>,
+}
+
+/// The details of a `ValidationError`, kept as the
+/// [`source`](std::error::Error::source) of the [`Error`](crate::Error);
+/// read them with [`field_errors`](super::field_errors).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationErrors(pub Vec<FieldError>);
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{} at {}: {}", e.code, e.source, e.detail)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationErrors {}
+
+impl ValidationErrors {
+    /// Reads `{errors: [...]}`; entries missing a field are kept with it empty.
+    pub(crate) fn from_result(result: &Value) -> Option<ValidationErrors> {
+        let errors = result.get("errors")?.as_array()?;
+        let text = |e: &Value, key: &str| e.get(key).and_then(Value::as_str).map(str::to_string);
+        let errors: Vec<FieldError> = errors
+            .iter()
+            .filter(|e| e.is_object())
+            .map(|e| FieldError {
+                code: text(e, "code").unwrap_or_default(),
+                detail: text(e, "detail").unwrap_or_default(),
+                source: text(e, "source").unwrap_or_default(),
+                path: text(e, "path"),
+            })
+            .collect();
+        (!errors.is_empty()).then_some(ValidationErrors(errors))
+    }
+
+    /// Replaces echoed secrets in the details.
+    pub(crate) fn scrub(mut self, secrets: &[&str]) -> ValidationErrors {
+        for error in &mut self.0 {
+            for secret in secrets.iter().filter(|s| s.len() >= 3) {
+                for text in [&mut error.detail, &mut error.code, &mut error.source] {
+                    if text.contains(secret) {
+                        *text = text.replace(secret, "[REDACTED]");
+                    }
+                }
+            }
+        }
+        self
+    }
+}

@@ -1,0 +1,817 @@
+//! The STX (SportsX) GraphQL auth and two-factor API: all 14 mutations.
+//!
+//! ```no_run
+//! # async fn run() -> accountkit::Result<()> {
+//! use accountkit::SecretString;
+//! use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+//!
+//! let stx = Client::new(Host::Staging)?;
+//! let credentials = Credentials::new("ada@example.com", SecretString::from("correct horse"));
+//! let session = match stx.login(&credentials).await? {
+//!     LoginOutcome::LoggedIn(session) => session,
+//!     LoginOutcome::TwoFactorRequired(challenge) => {
+//!         let code = SecretString::from(read_code_from_email());
+//!         stx.confirm_2fa(&challenge, &code).await?
+//!     }
+//! };
+//! // Refreshed through `newToken` before it expires, or once when the
+//! // server rejects it.
+//! session.send_2fa().await?;
+//! session.logout(None).await?;
+//! # Ok(()) }
+//! # fn read_code_from_email() -> String { String::new() }
+//! ```
+//!
+//! Every call is one `POST <host>/api/graphql` carrying a document checked
+//! at compile time against the schema in `openapi/stx/schema.graphql`.
+//! [`Client`] sends the anonymous mutations (login, 2FA confirmation,
+//! registration, password reset) without credentials; a [`Session`] sends
+//! the others with `Authorization: Bearer <access token>`.
+//!
+//! GraphQL `errors`, whether the HTTP status is 200 or 400, become an
+//! [`Error`] with the server's message, its `extensions.code`
+//! as [`code`](crate::Error::code) and its field path as
+//! [`path`](crate::Error::path).
+
+mod types;
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use accountkit_runtime::Auth;
+use accountkit_stx_raw as raw;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use cynic::MutationBuilder;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+
+use crate::call::{self, Op};
+use crate::error::{Error, ErrorKind, Result};
+use crate::validate;
+
+pub use types::*;
+
+const PROVIDER: &str = "stx";
+
+const fn op(name: &'static str) -> Op {
+    Op { provider: PROVIDER, name }
+}
+
+/// How long an access token lives when it does not say (the JWT's `exp`).
+pub const TOKEN_LIFETIME: Duration = Duration::from_secs(60 * 60);
+/// How long before expiry a session refreshes its token, unless set.
+pub const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+/// The largest response body read.
+const MAX_BODY: usize = 1024 * 1024;
+
+/// Where the API lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Host {
+    /// Production, `https://api.on.sportsxapp.com`.
+    Production,
+    /// Staging, `https://api-staging.on.sportsxapp.com`.
+    Staging,
+    /// Any base URL, such as a sandbox or a proxy; `/api/graphql` is
+    /// appended.
+    Custom(String),
+}
+
+impl Host {
+    /// The GraphQL endpoint.
+    pub fn endpoint(&self) -> Result<String> {
+        let op = op("client");
+        let base = match self {
+            Host::Production => "https://api.on.sportsxapp.com".to_string(),
+            Host::Staging => "https://api-staging.on.sportsxapp.com".to_string(),
+            Host::Custom(url) => {
+                let parsed = url::Url::parse(url).map_err(|_| op.invalid("base_url", "is not a URL"))?;
+                if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+                    return Err(op.invalid("base_url", "must be an http or https URL with a host"));
+                }
+                if parsed.query().is_some() || parsed.fragment().is_some() {
+                    return Err(op.invalid("base_url", "cannot have a query or fragment"));
+                }
+                if !parsed.username().is_empty() || parsed.password().is_some() {
+                    return Err(op.invalid("base_url", "cannot carry credentials"));
+                }
+                parsed.as_str().trim_end_matches('/').to_string()
+            }
+        };
+        Ok(format!("{base}/api/graphql"))
+    }
+}
+
+/// Builds a [`Client`] with more than the defaults.
+#[derive(Debug)]
+pub struct ClientBuilder {
+    host: Host,
+    http: Option<reqwest::Client>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    refresh_margin: Duration,
+}
+
+impl ClientBuilder {
+    /// Sends through this `reqwest` client (its own timeouts apply).
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Time allowed for a whole request; 30 s unless set.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Time allowed to connect; 10 s unless set.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long before its expiry a session's access token is refreshed;
+    /// [`REFRESH_MARGIN`] unless set.
+    pub fn refresh_margin(mut self, margin: Duration) -> Self {
+        self.refresh_margin = margin;
+        self
+    }
+
+    /// Checks the settings and builds the client.
+    pub fn build(self) -> Result<Client> {
+        let op = op("client");
+        let endpoint = self.host.endpoint()?;
+        let http = match self.http {
+            Some(http) => http,
+            None => call::http_client(self.timeout, self.connect_timeout)
+                .map_err(|e| op.error(ErrorKind::Transport, format!("cannot build the HTTP client: {e}")))?,
+        };
+        Ok(Client { inner: Arc::new(ClientInner { http, endpoint, refresh_margin: self.refresh_margin }) })
+    }
+}
+
+/// An STX client: the anonymous mutations, and the way to a [`Session`].
+/// Cloning is cheap and shares the connection pool.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<ClientInner>,
+}
+
+struct ClientInner {
+    http: reqwest::Client,
+    endpoint: String,
+    refresh_margin: Duration,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("endpoint", &self.inner.endpoint).finish_non_exhaustive()
+    }
+}
+
+/// What [`Client::login`] leads to.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// Logged in.
+    LoggedIn(Session),
+    /// The account has 2FA on: a code went to the user's email. Finish with
+    /// [`Client::confirm_2fa`].
+    TwoFactorRequired(TwoFactorChallenge),
+}
+
+impl Client {
+    /// A client with the default settings.
+    pub fn new(host: Host) -> Result<Client> {
+        Client::builder(host).build()
+    }
+
+    /// Starts a [`ClientBuilder`].
+    pub fn builder(host: Host) -> ClientBuilder {
+        ClientBuilder {
+            host,
+            http: None,
+            timeout: call::REQUEST_TIMEOUT,
+            connect_timeout: call::CONNECT_TIMEOUT,
+            refresh_margin: REFRESH_MARGIN,
+        }
+    }
+
+    /// `login`: a session, or a 2FA challenge when the account has 2FA on.
+    pub async fn login(&self, credentials: &Credentials) -> Result<LoginOutcome> {
+        let op = op("login");
+        let vars = raw::LoginVariables { credentials: credentials.to_raw(op)? };
+        let secrets = [credentials.password.expose_secret()];
+        let data = self.send(op, None, &secrets, || raw::Login::build(vars.clone())).await?;
+        let result = required(op, data.login)?;
+        if result.prompt_two_factor_auth == Some(true) {
+            let session_id = result.session_id.clone().filter(|id| !id.is_empty()).ok_or_else(|| {
+                op.error(ErrorKind::Decode, "2FA is required but the server sent no sessionId")
+            })?;
+            return Ok(LoginOutcome::TwoFactorRequired(TwoFactorChallenge {
+                session_id,
+                email: credentials.email.clone(),
+                user_id: result.user_id.map(|id| id.0),
+            }));
+        }
+        Ok(LoginOutcome::LoggedIn(self.session_from(op, &result)?))
+    }
+
+    /// `confirm2Fa`: completes a login with the emailed code.
+    pub async fn confirm_2fa(&self, challenge: &TwoFactorChallenge, code: &SecretString) -> Result<Session> {
+        let op = op("confirm2Fa");
+        validate::secret(op, "code", code.expose_secret())?;
+        validate::text(op, "session_id", &challenge.session_id)?;
+        validate::email(op, "email", &challenge.email)?;
+        let vars = raw::Confirm2FaVariables {
+            code: types::secret(code),
+            session_id: challenge.session_id.clone(),
+            email: raw::EmailAddress(challenge.email.clone()),
+        };
+        let data =
+            self.send(op, None, &[code.expose_secret()], || raw::Confirm2Fa::build(vars.clone())).await?;
+        let result = required(op, data.confirm2_fa)?;
+        self.session_from(op, &result)
+    }
+
+    /// `resend2Fa`: sends the login code of a challenge again.
+    pub async fn resend_2fa(&self, challenge: &TwoFactorChallenge) -> Result<TwoFactorStatus> {
+        let op = op("resend2Fa");
+        validate::text(op, "session_id", &challenge.session_id)?;
+        validate::email(op, "email", &challenge.email)?;
+        let vars = raw::Resend2FaVariables {
+            session_id: challenge.session_id.clone(),
+            email: raw::EmailAddress(challenge.email.clone()),
+        };
+        let data = self.send(op, None, &[], || raw::Resend2Fa::build(vars.clone())).await?;
+        required(op, data.resend2_fa).map(TwoFactorStatus::from_raw)
+    }
+
+    /// `newToken`: a session from a refresh token kept from an earlier one.
+    pub async fn resume(&self, refresh_token: &SecretString) -> Result<Session> {
+        let op = op("newToken");
+        let result = self.new_token(op, refresh_token).await?;
+        self.session_from(op, &result)
+    }
+
+    /// `register`: creates an account from the typed document, sent as the
+    /// JSON string the API wants.
+    pub async fn register(&self, registration: &Registration) -> Result<Registered> {
+        let op = op("register");
+        let data_string = registration.encode(op)?;
+        let vars = raw::RegisterVariables {
+            input: raw::UserRegistrationInput { data: types::secret(&data_string) },
+        };
+        let secrets = [registration.password().expose_secret(), data_string.expose_secret()];
+        let data = self.send(op, None, &secrets, || raw::Register::build(vars.clone())).await?;
+        let result = required(op, data.register)?;
+        Ok(Registered {
+            status: result.status,
+            message: result.message,
+            verification_code: result.verification_code.map(|code| SecretString::from(code.expose())),
+        })
+    }
+
+    /// `forgotPassword`: emails a password-reset code.
+    pub async fn forgot_password(&self, email: &str) -> Result<ResetRequested> {
+        let op = op("forgotPassword");
+        validate::email(op, "email", email)?;
+        let vars = raw::ForgotPasswordVariables { email: raw::EmailAddress(email.to_string()) };
+        let data = self.send(op, None, &[], || raw::ForgotPassword::build(vars.clone())).await?;
+        let result = required(op, data.forgot_password)?;
+        Ok(ResetRequested {
+            header: result.header,
+            message: result.message,
+            email: result.email.map(|e| e.0),
+        })
+    }
+
+    /// `confirmPasswordReset`: sets a new password with the emailed code.
+    /// A `reset: false` answer is an error carrying the server's message.
+    pub async fn confirm_password_reset(
+        &self,
+        code: &SecretString,
+        new_password: &SecretString,
+    ) -> Result<()> {
+        let op = op("confirmPasswordReset");
+        validate::secret(op, "code", code.expose_secret())?;
+        validate::secret(op, "new_password", new_password.expose_secret())?;
+        let vars = raw::ConfirmPasswordResetVariables {
+            password_reset_params: raw::PasswordResetParams {
+                code: types::secret(code),
+                new_password: types::secret(new_password),
+            },
+        };
+        let secrets = [code.expose_secret(), new_password.expose_secret()];
+        let data = self.send(op, None, &secrets, || raw::ConfirmPasswordReset::build(vars.clone())).await?;
+        let result = required(op, data.confirm_password_reset)?;
+        if result.reset == Some(true) {
+            Ok(())
+        } else {
+            let message = result.message.unwrap_or_else(|| "the password was not reset".to_string());
+            Err(op.error(ErrorKind::Rejected, message).with_status(200).scrub(&secrets))
+        }
+    }
+
+    async fn new_token(&self, op: Op, refresh_token: &SecretString) -> Result<raw::LoginResult> {
+        validate::secret(op, "refresh_token", refresh_token.expose_secret())?;
+        let vars = raw::NewTokenVariables { refresh_token: types::secret(refresh_token) };
+        let data = self
+            .send(op, None, &[refresh_token.expose_secret()], || raw::NewToken::build(vars.clone()))
+            .await?;
+        required(op, data.new_token)
+    }
+
+    fn session_from(&self, op: Op, result: &raw::LoginResult) -> Result<Session> {
+        let tokens = Tokens::from_result(op, result, None)?;
+        Ok(Session {
+            client: self.clone(),
+            shared: Arc::new(SessionShared {
+                tokens: Mutex::new(tokens),
+                info: Mutex::new(LoginInfo::from_raw(result)),
+                refreshing: tokio::sync::Mutex::new(()),
+            }),
+        })
+    }
+
+    /// Sends one operation (`build` makes it) and decodes its `data`.
+    async fn send<Q, V>(
+        &self,
+        op: Op,
+        bearer: Option<&SecretString>,
+        secrets: &[&str],
+        build: impl Fn() -> cynic::Operation<Q, V>,
+    ) -> Result<Q>
+    where
+        Q: serde::de::DeserializeOwned,
+        V: serde::Serialize,
+    {
+        let mut secrets = secrets.to_vec();
+        if let Some(token) = bearer {
+            secrets.push(token.expose_secret());
+        }
+        self.send_inner(op, bearer, build()).await.map_err(|e| e.scrub(&secrets))
+    }
+
+    async fn send_inner<Q, V>(
+        &self,
+        op: Op,
+        bearer: Option<&SecretString>,
+        operation: cynic::Operation<Q, V>,
+    ) -> Result<Q>
+    where
+        Q: serde::de::DeserializeOwned,
+        V: serde::Serialize,
+    {
+        let body = serde_json::to_vec(&operation)
+            .map_err(|_| op.error(ErrorKind::InvalidInput, "the variables cannot be encoded"))?;
+        let mut request = self
+            .inner
+            .http
+            .post(&self.inner.endpoint)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(reqwest::header::ACCEPT, "application/json")
+            .body(body)
+            .build()
+            .map_err(|e| call::transport(op, e))?;
+        let auth = match bearer {
+            Some(token) => {
+                validate::secret(op, "access_token", token.expose_secret())?;
+                Auth::bearer(token.expose_secret()).map_err(|_| {
+                    op.invalid("access_token", "contains characters that cannot be sent in a header")
+                })?
+            }
+            None => Auth::none(),
+        };
+        accountkit_runtime::hooks::prepare(&mut request, &auth, op.name, raw::ANONYMOUS_OPERATIONS)
+            .map_err(|message| op.error(ErrorKind::InvalidInput, message))?;
+        let mut response = self.inner.http.execute(request).await.map_err(|e| call::transport(op, e))?;
+        let status = response.status().as_u16();
+        let retry_after = call::retry_after(response.headers());
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| call::transport(op, e))? {
+            if bytes.len() + chunk.len() > MAX_BODY {
+                return Err(op
+                    .error(ErrorKind::Decode, format!("the response body is larger than {MAX_BODY} bytes"))
+                    .with_status(status));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        decode(op, status, &bytes).map_err(|e| e.with_retry_after(retry_after))
+    }
+}
+
+/// Reads a GraphQL response: its `errors` first, whatever the status, then
+/// its `data`.
+fn decode<Q: serde::de::DeserializeOwned>(op: Op, status: u16, body: &[u8]) -> Result<Q> {
+    let success = (200..300).contains(&status);
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(value) => value,
+        Err(cause) if success => return Err(call::decode_error(op, Some(status), &cause)),
+        Err(_) => {
+            let what = if body.is_empty() { "an empty body" } else { "a body that is not JSON" };
+            return Err(op
+                .error(ErrorKind::from_status(status), format!("HTTP {status} with {what}"))
+                .with_status(status));
+        }
+    };
+    if let Some(errors) = value.get("errors").and_then(Value::as_array).filter(|e| !e.is_empty()) {
+        return Err(graphql_error(op, status, errors));
+    }
+    if !success {
+        return Err(op
+            .error(ErrorKind::from_status(status), format!("HTTP {status} with no GraphQL errors"))
+            .with_status(status));
+    }
+    match value.get("data") {
+        None | Some(Value::Null) => {
+            Err(op.error(ErrorKind::Decode, "the response has neither data nor errors").with_status(status))
+        }
+        Some(data) => Q::deserialize(data).map_err(|cause| call::decode_error(op, Some(status), &cause)),
+    }
+}
+
+/// The first GraphQL error, with the others' messages appended.
+fn graphql_error(op: Op, status: u16, errors: &[Value]) -> Error {
+    let message_of = |e: &Value| e.get("message").and_then(Value::as_str).unwrap_or("").trim().to_string();
+    let messages: Vec<String> = errors.iter().map(message_of).filter(|m| !m.is_empty()).collect();
+    let message =
+        if messages.is_empty() { "the server reported an error".to_string() } else { messages.join("; ") };
+    let first = &errors[0];
+    let path = first.get("path").and_then(Value::as_array).map(|segments| {
+        segments
+            .iter()
+            .map(|s| match s {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(".")
+    });
+    let code =
+        first.get("extensions").and_then(|e| e.get("code")).and_then(Value::as_str).map(str::to_string);
+    // A refused refresh token ends the session, whatever the wording.
+    let kind = if op.name == "newToken" || is_authentication(code.as_deref(), &message) {
+        ErrorKind::Unauthorized
+    } else if (200..300).contains(&status) {
+        ErrorKind::Rejected
+    } else {
+        ErrorKind::from_status(status)
+    };
+    op.error(kind, message).with_status(status).with_code(code).with_path(path)
+}
+
+/// Whether an error says the credentials are missing, wrong or expired.
+fn is_authentication(code: Option<&str>, message: &str) -> bool {
+    let code = code.unwrap_or("").to_ascii_lowercase();
+    if matches!(code.as_str(), "unauthenticated" | "unauthorized" | "invalid_token" | "token_expired") {
+        return true;
+    }
+    let message = message.to_ascii_lowercase();
+    [
+        "unauthenticated",
+        "unauthorized",
+        "not authenticated",
+        "not logged in",
+        "invalid token",
+        "token expired",
+        "expired token",
+        "token has expired",
+        "invalid email or password",
+    ]
+    .iter()
+    .any(|needle| message.contains(needle))
+}
+
+/// Whether an error on an authenticated call means the access token itself
+/// was refused, so a refresh may help (a wrong password does not).
+fn is_token_refused(error: &Error) -> bool {
+    error.kind() == ErrorKind::Unauthorized && !error.message().to_ascii_lowercase().contains("password")
+}
+
+/// A mutation's field, which is null only alongside `errors`.
+fn required<T>(op: Op, field: Option<T>) -> Result<T> {
+    field.ok_or_else(|| {
+        op.error(ErrorKind::Decode, format!("`{}` returned null without errors", op.name)).with_status(200)
+    })
+}
+
+struct Tokens {
+    access: SecretString,
+    refresh: SecretString,
+    expires_at: DateTime<Utc>,
+    /// Bumped on every refresh, so concurrent callers refresh once.
+    generation: u64,
+}
+
+impl Tokens {
+    /// The tokens of a result; `previous` supplies the refresh token when a
+    /// refresh does not rotate it.
+    fn from_result(op: Op, result: &raw::LoginResult, previous: Option<&Tokens>) -> Result<Tokens> {
+        let access = result
+            .token
+            .as_ref()
+            .filter(|t| !t.expose().is_empty())
+            .ok_or_else(|| op.error(ErrorKind::Decode, "the server sent no token").with_status(200))?;
+        let refresh = match (&result.refresh_token, previous) {
+            (Some(refresh), _) if !refresh.expose().is_empty() => SecretString::from(refresh.expose()),
+            (_, Some(previous)) => previous.refresh.clone(),
+            _ => return Err(op.error(ErrorKind::Decode, "the server sent no refreshToken").with_status(200)),
+        };
+        Ok(Tokens {
+            access: SecretString::from(access.expose()),
+            refresh,
+            expires_at: expiry(access.expose()),
+            generation: previous.map_or(0, |p| p.generation + 1),
+        })
+    }
+}
+
+/// The JWT's `exp` claim, or [`TOKEN_LIFETIME`] from now.
+fn expiry(token: &str) -> DateTime<Utc> {
+    let claimed = || {
+        let payload = token.split('.').nth(1)?;
+        let bytes =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+        let claims: Value = serde_json::from_slice(&bytes).ok()?;
+        let exp = claims.get("exp")?.as_f64()?;
+        DateTime::from_timestamp(exp as i64, 0)
+    };
+    claimed().unwrap_or_else(|| Utc::now() + TOKEN_LIFETIME)
+}
+
+/// A logged-in user: the access and refresh tokens, refreshed through
+/// `newToken` shortly before the access token expires, or once when the
+/// server refuses it. Cloning is cheap; clones share the tokens.
+#[derive(Clone)]
+pub struct Session {
+    client: Client,
+    shared: Arc<SessionShared>,
+}
+
+struct SessionShared {
+    tokens: Mutex<Tokens>,
+    info: Mutex<LoginInfo>,
+    /// Held while refreshing, so only one refresh is in flight.
+    refreshing: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("endpoint", &self.client.inner.endpoint)
+            .field("user_id", &self.info().user_id)
+            .field("expires_at", &self.expires_at())
+            .field("tokens", &"[REDACTED]")
+            .finish()
+    }
+}
+
+impl Session {
+    /// What the server said at login or at the last refresh.
+    pub fn info(&self) -> LoginInfo {
+        self.shared.info.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// When the current access token expires.
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        self.tokens(|t| t.expires_at)
+    }
+
+    /// The current access token, e.g. for STX calls outside this module.
+    pub fn access_token(&self) -> SecretString {
+        self.tokens(|t| t.access.clone())
+    }
+
+    /// The current refresh token, to [`resume`](Client::resume) later.
+    pub fn refresh_token(&self) -> SecretString {
+        self.tokens(|t| t.refresh.clone())
+    }
+
+    fn tokens<T>(&self, read: impl FnOnce(&Tokens) -> T) -> T {
+        read(&self.shared.tokens.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// `newToken`: replaces the tokens now.
+    pub async fn refresh(&self) -> Result<()> {
+        let generation = self.tokens(|t| t.generation);
+        self.refresh_from(generation).await
+    }
+
+    /// Refreshes unless another caller already did since `generation`.
+    async fn refresh_from(&self, generation: u64) -> Result<()> {
+        let _flight = self.shared.refreshing.lock().await;
+        let (current, refresh) = self.tokens(|t| (t.generation, t.refresh.clone()));
+        if current != generation {
+            return Ok(());
+        }
+        let op = op("newToken");
+        let result = self.client.new_token(op, &refresh).await?;
+        self.adopt(op, &result)
+    }
+
+    /// Takes the tokens and info of a result that carries a token.
+    fn adopt(&self, op: Op, result: &raw::LoginResult) -> Result<()> {
+        let mut tokens = self.shared.tokens.lock().unwrap_or_else(PoisonError::into_inner);
+        *tokens = Tokens::from_result(op, result, Some(&tokens))?;
+        drop(tokens);
+        let mut info = self.shared.info.lock().unwrap_or_else(PoisonError::into_inner);
+        let fresh = LoginInfo::from_raw(result);
+        // A refresh selects the same fields but may leave them null.
+        info.current_login_at = fresh.current_login_at.or(info.current_login_at);
+        info.status = fresh.status.or(info.status);
+        Ok(())
+    }
+
+    /// Sends an authenticated operation: refreshes first when the token is
+    /// about to expire, and once more if the server refuses it.
+    async fn send<Q, V>(
+        &self,
+        op: Op,
+        secrets: &[&str],
+        build: impl Fn() -> cynic::Operation<Q, V>,
+    ) -> Result<Q>
+    where
+        Q: serde::de::DeserializeOwned,
+        V: serde::Serialize,
+    {
+        let margin =
+            chrono::Duration::from_std(self.client.inner.refresh_margin).unwrap_or(chrono::Duration::MAX);
+        let (generation, expires_at) = self.tokens(|t| (t.generation, t.expires_at));
+        if Utc::now() + margin >= expires_at {
+            self.refresh_from(generation).await?;
+        }
+        let (generation, token) = self.tokens(|t| (t.generation, t.access.clone()));
+        match self.client.send(op, Some(&token), secrets, &build).await {
+            Err(e) if is_token_refused(&e) => {
+                self.refresh_from(generation).await?;
+                let token = self.access_token();
+                self.client.send(op, Some(&token), secrets, &build).await
+            }
+            other => other,
+        }
+    }
+
+    /// `changePassword`. With 2FA on the change waits for
+    /// [`confirm_change_password_2fa`](Session::confirm_change_password_2fa).
+    /// New tokens in the answer replace the session's.
+    pub async fn change_password(
+        &self,
+        old_password: &SecretString,
+        new_password: &SecretString,
+    ) -> Result<PasswordChange> {
+        let op = op("changePassword");
+        validate::secret(op, "old_password", old_password.expose_secret())?;
+        validate::secret(op, "new_password", new_password.expose_secret())?;
+        let vars = raw::ChangePasswordVariables {
+            old_password: types::secret(old_password),
+            new_password: types::secret(new_password),
+        };
+        let secrets = [old_password.expose_secret(), new_password.expose_secret()];
+        let data = self.send(op, &secrets, || raw::ChangePassword::build(vars.clone())).await?;
+        let result = required(op, data.change_password)?;
+        if result.prompt_two_factor_auth == Some(true) {
+            return Ok(PasswordChange::ConfirmationRequired);
+        }
+        self.adopt_if_token(op, &result)?;
+        Ok(PasswordChange::Changed)
+    }
+
+    /// `confirmChangePassword2Fa`: completes a password change with the code.
+    pub async fn confirm_change_password_2fa(&self, code: &SecretString) -> Result<()> {
+        let op = op("confirmChangePassword2Fa");
+        validate::secret(op, "code", code.expose_secret())?;
+        let vars = raw::CodeVariables { code: types::secret(code) };
+        let data = self
+            .send(op, &[code.expose_secret()], || raw::ConfirmChangePassword2Fa::build(vars.clone()))
+            .await?;
+        let result = required(op, data.confirm_change_password2_fa)?;
+        self.adopt_if_token(op, &result)
+    }
+
+    fn adopt_if_token(&self, op: Op, result: &raw::LoginResult) -> Result<()> {
+        if result.token.as_ref().is_some_and(|t| !t.expose().is_empty()) {
+            self.adopt(op, result)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// `resendChangePassword2Fa`: sends the password-change code again.
+    pub async fn resend_change_password_2fa(&self) -> Result<TwoFactorStatus> {
+        let op = op("resendChangePassword2Fa");
+        let data = self.send(op, &[], || raw::ResendChangePassword2Fa::build(raw::NoVariables {})).await?;
+        required(op, data.resend_change_password2_fa).map(TwoFactorStatus::from_raw)
+    }
+
+    /// `enable2Fa`, confirmed with the password when given.
+    pub async fn enable_2fa(&self, password: Option<&SecretString>) -> Result<TwoFactorStatus> {
+        let op = op("enable2Fa");
+        let vars = password_vars(op, password)?;
+        let secrets: Vec<&str> = password.iter().map(|p| p.expose_secret()).collect();
+        let data = self.send(op, &secrets, || raw::Enable2Fa::build(vars.clone())).await?;
+        required(op, data.enable2_fa).map(TwoFactorStatus::from_raw)
+    }
+
+    /// `disable2Fa`, confirmed with the password when given. A no-op when
+    /// 2FA is off.
+    pub async fn disable_2fa(&self, password: Option<&SecretString>) -> Result<TwoFactorStatus> {
+        let op = op("disable2Fa");
+        let vars = password_vars(op, password)?;
+        let secrets: Vec<&str> = password.iter().map(|p| p.expose_secret()).collect();
+        let data = self.send(op, &secrets, || raw::Disable2Fa::build(vars.clone())).await?;
+        required(op, data.disable2_fa).map(TwoFactorStatus::from_raw)
+    }
+
+    /// `send2Fa`: asks for a fresh 2FA code, e.g. before a sensitive change.
+    pub async fn send_2fa(&self) -> Result<TwoFactorStatus> {
+        let op = op("send2Fa");
+        let data = self.send(op, &[], || raw::Send2Fa::build(raw::NoVariables {})).await?;
+        required(op, data.send2_fa).map(TwoFactorStatus::from_raw)
+    }
+
+    /// `logout`: ends the session (on `device_id`, when given), invalidating
+    /// its tokens.
+    pub async fn logout(&self, device_id: Option<&str>) -> Result<LoggedOut> {
+        let op = op("logout");
+        let device_info = match device_id {
+            Some(id) => {
+                validate::text(op, "device_id", id)?;
+                Some(raw::DeviceInfo { device_id: Some(id.to_string()) })
+            }
+            None => None,
+        };
+        let vars = raw::LogoutVariables { device_info };
+        let data = self.send(op, &[], || raw::Logout::build(vars.clone())).await?;
+        let result = required(op, data.logout)?;
+        Ok(LoggedOut { status: result.status, message: result.message, device_id: result.device_id })
+    }
+}
+
+fn password_vars(op: Op, password: Option<&SecretString>) -> Result<raw::PasswordVariables> {
+    if let Some(password) = password {
+        validate::secret(op, "password", password.expose_secret())?;
+    }
+    Ok(raw::PasswordVariables { password: password.map(types::secret) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OP: Op = Op { provider: PROVIDER, name: "login" };
+
+    fn jwt(claims: &str) -> String {
+        let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        format!("{}.{}.sig", engine.encode(r#"{"alg":"HS256"}"#), engine.encode(claims))
+    }
+
+    #[test]
+    fn expiry_reads_exp_or_assumes_an_hour() {
+        assert_eq!(expiry(&jwt(r#"{"exp": 1700000000}"#)).timestamp(), 1_700_000_000);
+        let assumed = expiry("opaque-token") - Utc::now();
+        assert!(assumed > chrono::Duration::minutes(59) && assumed <= chrono::Duration::minutes(60));
+        let no_exp = expiry(&jwt(r#"{"sub": "u"}"#)) - Utc::now();
+        assert!(no_exp > chrono::Duration::minutes(59));
+    }
+
+    #[test]
+    fn errors_keep_message_path_and_code_at_any_status() {
+        let body = br#"{"data": {"login": null}, "errors": [{"message": "Invalid email or password",
+            "path": ["login"], "locations": [{"line": 2, "column": 3}]}]}"#;
+        let err = decode::<Value>(OP, 200, body).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unauthorized);
+        assert_eq!(err.path(), Some("login"));
+        assert_eq!(err.status(), Some(200));
+        assert_eq!(err.message(), "Invalid email or password");
+
+        let body = br#"{"errors": [{"message": "Unknown argument \"x\"", "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}},
+                        {"message": "second"}]}"#;
+        let err = decode::<Value>(OP, 400, body).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Validation);
+        assert_eq!(err.code(), Some("GRAPHQL_VALIDATION_FAILED"));
+        assert_eq!(err.message(), "Unknown argument \"x\"; second");
+        assert_eq!(err.path(), None);
+
+        let body = br#"{"errors": [{"message": "boom", "path": ["users", 0, "email"]}]}"#;
+        assert_eq!(decode::<Value>(OP, 200, body).unwrap_err().path(), Some("users.0.email"));
+    }
+
+    #[test]
+    fn odd_bodies_are_errors_not_panics() {
+        for (status, body, kind) in [
+            (200, &b""[..], ErrorKind::Decode),
+            (200, b"<html>", ErrorKind::Decode),
+            (200, b"{}", ErrorKind::Decode),
+            (200, b"{\"data\": null}", ErrorKind::Decode),
+            (200, b"{\"errors\": \"nope\", \"data\": 3}", ErrorKind::Decode),
+            (502, b"<html>bad gateway</html>", ErrorKind::Server),
+            (401, b"{\"message\": \"no\"}", ErrorKind::Unauthorized),
+            (200, b"{\"errors\": [7]}", ErrorKind::Rejected),
+        ] {
+            let err = decode::<raw::Login>(OP, status, body).unwrap_err();
+            assert_eq!(err.kind(), kind, "{status} {}", String::from_utf8_lossy(body));
+        }
+    }
+}

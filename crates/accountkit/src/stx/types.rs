@@ -1,0 +1,353 @@
+//! STX's inputs and outputs.
+
+use accountkit_stx_raw as raw;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Map, Value};
+
+use crate::call::Op;
+use crate::error::Result;
+use crate::validate;
+
+/// An email and password, with the optional id of the device logging in.
+#[derive(Clone)]
+pub struct Credentials {
+    pub(crate) email: String,
+    pub(crate) password: SecretString,
+    pub(crate) device_id: Option<String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("email", &self.email)
+            .field("password", &"[REDACTED]")
+            .field("device_id", &self.device_id)
+            .finish()
+    }
+}
+
+impl Credentials {
+    /// Email and password.
+    pub fn new(email: impl Into<String>, password: impl Into<SecretString>) -> Self {
+        Credentials { email: email.into(), password: password.into(), device_id: None }
+    }
+
+    /// Your own unique id of the device, which the server ties the session to.
+    pub fn device_id(mut self, device_id: impl Into<String>) -> Self {
+        self.device_id = Some(device_id.into());
+        self
+    }
+
+    /// The email address.
+    pub fn email(&self) -> &str {
+        &self.email
+    }
+
+    pub(crate) fn to_raw(&self, op: Op) -> Result<raw::LoginCredentials> {
+        validate::email(op, "email", &self.email)?;
+        validate::secret(op, "password", self.password.expose_secret())?;
+        let device_info = match &self.device_id {
+            Some(id) => {
+                validate::text(op, "device_id", id)?;
+                Some(raw::DeviceInfo { device_id: Some(id.clone()) })
+            }
+            None => None,
+        };
+        Ok(raw::LoginCredentials {
+            email: raw::EmailAddress(self.email.clone()),
+            password: secret(&self.password),
+            device_info,
+        })
+    }
+}
+
+pub(crate) fn secret(value: &SecretString) -> raw::Secret {
+    raw::Secret::new(value.expose_secret())
+}
+
+/// What the server says about a login or a refreshed token, apart from the
+/// tokens themselves.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct LoginInfo {
+    /// The user's id (a UUID).
+    pub user_id: Option<String>,
+    /// The user's other id.
+    pub user_uid: Option<String>,
+    /// The account's status, e.g. `"ACTIVE"`.
+    pub user_status: Option<String>,
+    /// The server's status number for the call.
+    pub status: Option<i32>,
+    /// When the user logged in before this.
+    pub last_login_at: Option<DateTime<Utc>>,
+    /// When this login happened.
+    pub current_login_at: Option<DateTime<Utc>>,
+    /// The device the session is tied to.
+    pub device_id: Option<String>,
+    /// The user must accept new terms (the `tncAccepted` mutation, outside
+    /// this module) before other calls succeed.
+    pub prompt_tnc_acceptance: bool,
+    /// The terms to accept, with `prompt_tnc_acceptance`.
+    pub tnc_id: Option<String>,
+}
+
+impl LoginInfo {
+    pub(crate) fn from_raw(result: &raw::LoginResult) -> Self {
+        LoginInfo {
+            user_id: result.user_id.as_ref().map(|id| id.0.clone()),
+            user_uid: result.user_uid.clone(),
+            user_status: result.user_status.clone(),
+            status: result.status,
+            last_login_at: result.last_login_at.as_deref().and_then(timestamp),
+            current_login_at: result.current_login_at.as_deref().and_then(timestamp),
+            device_id: result.device_id.clone(),
+            prompt_tnc_acceptance: result.prompt_tnc_acceptance.unwrap_or(false),
+            tnc_id: result.tnc_id.clone(),
+        }
+    }
+}
+
+/// An ISO-8601 time, with or without an offset (then UTC).
+fn timestamp(value: &str) -> Option<DateTime<Utc>> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(value) {
+        return Some(at.with_timezone(&Utc));
+    }
+    NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S%.f").ok().map(|at| at.and_utc())
+}
+
+/// A login that waits for the code the server emailed. Pass it to
+/// [`Client::confirm_2fa`](super::Client::confirm_2fa).
+#[derive(Clone)]
+pub struct TwoFactorChallenge {
+    pub(crate) session_id: String,
+    pub(crate) email: String,
+    /// The user's id, when the server sent it.
+    pub user_id: Option<String>,
+}
+
+impl std::fmt::Debug for TwoFactorChallenge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TwoFactorChallenge")
+            .field("email", &self.email)
+            .field("session_id", &"[REDACTED]")
+            .field("user_id", &self.user_id)
+            .finish()
+    }
+}
+
+impl TwoFactorChallenge {
+    /// Resumes a challenge, e.g. in another process.
+    pub fn new(session_id: impl Into<String>, email: impl Into<String>) -> Self {
+        TwoFactorChallenge { session_id: session_id.into(), email: email.into(), user_id: None }
+    }
+
+    /// The server's id of the 2FA session holding the code.
+    pub fn session_id(&self) -> &str {
+        &self.session_id
+    }
+
+    /// The email address the code went to.
+    pub fn email(&self) -> &str {
+        &self.email
+    }
+}
+
+/// The answer of the two-factor mutations that send or toggle a code.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct TwoFactorStatus {
+    /// The server's status text.
+    pub status: Option<String>,
+    /// The 2FA session the code belongs to.
+    pub session_id: Option<String>,
+}
+
+impl TwoFactorStatus {
+    pub(crate) fn from_raw(result: raw::TwoFactorAuthResult) -> Self {
+        TwoFactorStatus { status: result.status, session_id: result.session_id }
+    }
+}
+
+/// The answer of [`Session::change_password`](super::Session::change_password).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PasswordChange {
+    /// The password is changed.
+    Changed,
+    /// The account has 2FA on: the change waits for the emailed code, given
+    /// to [`Session::confirm_change_password_2fa`](super::Session::confirm_change_password_2fa).
+    ConfirmationRequired,
+}
+
+/// The answer of [`Client::forgot_password`](super::Client::forgot_password):
+/// text to show the user.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct ResetRequested {
+    /// A heading.
+    pub header: Option<String>,
+    /// The text.
+    pub message: Option<String>,
+    /// Where the code went.
+    pub email: Option<String>,
+}
+
+/// The answer of [`Client::register`](super::Client::register).
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub struct Registered {
+    /// The server's status number.
+    pub status: Option<i32>,
+    /// The server's message.
+    pub message: Option<String>,
+    /// The email verification code; test environments only.
+    pub verification_code: Option<SecretString>,
+}
+
+impl std::fmt::Debug for Registered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registered")
+            .field("status", &self.status)
+            .field("message", &self.message)
+            .field("verification_code", &self.verification_code.as_ref().map(|_| "[REDACTED]"))
+            .finish()
+    }
+}
+
+/// The answer of [`Session::logout`](super::Session::logout).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct LoggedOut {
+    /// The server's status number.
+    pub status: Option<i32>,
+    /// The server's message.
+    pub message: Option<String>,
+    /// The device logged out.
+    pub device_id: Option<String>,
+}
+
+/// A registration. STX takes it as a JSON document encoded into one string;
+/// [`Client::register`](super::Client::register) does that encoding.
+///
+/// The schema does not describe the document's keys. The typed fields use
+/// the names of STX's `UserProfile` (`firstName`, `dateOfBirth`, ...); add
+/// anything else with [`field`](Registration::field).
+#[derive(Clone)]
+pub struct Registration {
+    email: String,
+    password: SecretString,
+    fields: Map<String, Value>,
+}
+
+impl std::fmt::Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration")
+            .field("email", &self.email)
+            .field("password", &"[REDACTED]")
+            .field("fields", &self.fields.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Registration {
+    /// A registration with the two fields every account has.
+    pub fn new(email: impl Into<String>, password: impl Into<SecretString>) -> Self {
+        Registration { email: email.into(), password: password.into(), fields: Map::new() }
+    }
+
+    /// `firstName` and `lastName`.
+    pub fn name(self, first: impl Into<String>, last: impl Into<String>) -> Self {
+        self.field("firstName", first.into()).field("lastName", last.into())
+    }
+
+    /// `username`.
+    pub fn username(self, username: impl Into<String>) -> Self {
+        self.field("username", username.into())
+    }
+
+    /// `dateOfBirth`, as `YYYY-MM-DD`.
+    pub fn date_of_birth(self, date: NaiveDate) -> Self {
+        self.field("dateOfBirth", date.format("%Y-%m-%d").to_string())
+    }
+
+    /// `phoneNumber`, international format (`+` and digits).
+    pub fn phone_number(self, phone: impl Into<String>) -> Self {
+        self.field("phoneNumber", phone.into())
+    }
+
+    /// Any other key of the document. `email` and `password` cannot be
+    /// overridden this way.
+    pub fn field(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.fields.insert(key.into(), value.into());
+        self
+    }
+
+    /// The email address.
+    pub fn email(&self) -> &str {
+        &self.email
+    }
+
+    pub(crate) fn password(&self) -> &SecretString {
+        &self.password
+    }
+
+    /// The document, JSON-encoded: what travels in `input.data`.
+    pub(crate) fn encode(&self, op: Op) -> Result<SecretString> {
+        validate::email(op, "email", &self.email)?;
+        validate::secret(op, "password", self.password.expose_secret())?;
+        for key in ["email", "password"] {
+            if self.fields.contains_key(key) {
+                return Err(op.invalid(key, "is set by Registration::new, not by field()"));
+            }
+        }
+        if let Some(Value::String(phone)) = self.fields.get("phoneNumber") {
+            validate::phone(op, "phone_number", phone)?;
+        }
+        let mut document = Map::new();
+        document.insert("email".into(), Value::String(self.email.clone()));
+        document.insert("password".into(), Value::String(self.password.expose_secret().to_string()));
+        document.extend(self.fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Ok(SecretString::from(Value::Object(document).to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OP: Op = Op { provider: "stx", name: "register" };
+
+    #[test]
+    fn registration_is_one_json_string_and_never_prints_the_password() {
+        let registration = Registration::new("ada@example.com", SecretString::from("pw-Horse-1"))
+            .name("Ada", "Lovelace")
+            .date_of_birth(NaiveDate::from_ymd_opt(1990, 12, 10).unwrap())
+            .field("optInMarketing", false);
+        assert!(!format!("{registration:?}").contains("pw-Horse-1"));
+        let encoded = registration.encode(OP).unwrap();
+        let document: Value = serde_json::from_str(encoded.expose_secret()).unwrap();
+        assert_eq!(
+            document,
+            serde_json::json!({"email": "ada@example.com", "password": "pw-Horse-1", "firstName": "Ada",
+                               "lastName": "Lovelace", "dateOfBirth": "1990-12-10", "optInMarketing": false})
+        );
+        let err = Registration::new("ada@example.com", SecretString::from("pw"))
+            .field("password", "other")
+            .encode(OP)
+            .unwrap_err();
+        assert!(err.message().starts_with("`password`"), "{err}");
+        let err = Registration::new("ada@example.com", SecretString::from("pw"))
+            .phone_number("12345")
+            .encode(OP)
+            .unwrap_err();
+        assert!(err.message().starts_with("`phone_number`"), "{err}");
+    }
+
+    #[test]
+    fn timestamps_with_and_without_offset() {
+        assert_eq!(timestamp("2024-05-01T10:00:00Z").unwrap().to_rfc3339(), "2024-05-01T10:00:00+00:00");
+        assert_eq!(timestamp("2024-05-01T10:00:00.123456").unwrap().timestamp(), 1714557600);
+        assert_eq!(timestamp("yesterday"), None);
+    }
+}

@@ -1,0 +1,3 @@
+fn main() {
+    accountkit_codegen::build_script("logto");
+}
