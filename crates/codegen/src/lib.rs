@@ -36,7 +36,13 @@ pub struct Api {
     pub crate_dir: &'static str,
     /// The raw crate's package name.
     pub package: &'static str,
+    /// What the document cannot say, such as a body type replaced by a
+    /// hand-written one: a change to the shared [`settings`].
+    pub adjust: Option<Adjustment>,
 }
+
+/// A change to the generator settings of one API.
+pub type Adjustment = fn(&mut GenerationSettings);
 
 /// Every REST API with a raw crate.
 pub const APIS: &[Api] = &[
@@ -45,34 +51,31 @@ pub const APIS: &[Api] = &[
         spec: "openapi/tagoio/account.yaml",
         crate_dir: "crates/tagoio-raw",
         package: "accountkit-tagoio-raw",
+        adjust: None,
     },
     Api {
         name: "cycle",
         spec: "openapi/cycle/account.yaml",
         crate_dir: "crates/cycle-raw",
         package: "accountkit-cycle-raw",
+        adjust: None,
     },
     Api {
         name: "pangea",
         spec: "openapi/pangea/authn.yaml",
         crate_dir: "crates/pangea-raw",
         package: "accountkit-pangea-raw",
+        adjust: None,
     },
     Api {
         name: "logto",
         spec: "openapi/logto/account.yaml",
         crate_dir: "crates/logto-raw",
         package: "accountkit-logto-raw",
+        adjust: Some(logto_settings),
     },
     // One entry per REST API, in the order they were added.
 ];
-
-/// Per-API additions to the shared [`settings`], by API name: what a
-/// document cannot say, such as a body type replaced by a hand-written one.
-pub const ADJUSTMENTS: &[(&str, Adjustment)] = &[("logto", logto_settings)];
-
-/// A change to the generator settings of one API.
-pub type Adjustment = fn(&mut GenerationSettings);
 
 /// Logto's profile PATCH must send `null` (clear) as well as omit (keep); a
 /// generated optional field can only omit.
@@ -80,10 +83,10 @@ fn logto_settings(settings: &mut GenerationSettings) {
     settings.with_replacement("ProfileUpdate", "crate::ProfileUpdate", std::iter::empty());
 }
 
-/// The shared [`settings`] plus the API's [`ADJUSTMENTS`], if any.
+/// The shared [`settings`] with the API's own [`Api::adjust`].
 pub fn settings_for(api: &Api) -> GenerationSettings {
     let mut settings = settings();
-    for (_, adjust) in ADJUSTMENTS.iter().filter(|(name, _)| *name == api.name) {
+    if let Some(adjust) = api.adjust {
         adjust(&mut settings);
     }
     settings
