@@ -46,6 +46,82 @@ pub(crate) struct VendorError {
 /// Reads a provider's error body.
 pub(crate) type ReadError = fn(&Value) -> VendorError;
 
+/// The transport settings every provider's builder takes.
+#[derive(Debug, Clone)]
+pub(crate) struct Transport {
+    pub retry: accountkit_runtime::RetryPolicy,
+    pub max_response_bytes: usize,
+    pub allow_insecure_http: bool,
+}
+
+impl Default for Transport {
+    fn default() -> Self {
+        Transport {
+            retry: accountkit_runtime::RetryPolicy::default(),
+            max_response_bytes: accountkit_runtime::DEFAULT_MAX_RESPONSE_BYTES,
+            allow_insecure_http: false,
+        }
+    }
+}
+
+impl Transport {
+    /// The raw client's policy for `provider`.
+    pub fn policy(&self, provider: &'static str) -> accountkit_runtime::Policy {
+        accountkit_runtime::Policy {
+            provider,
+            retry: self.retry.clone(),
+            max_response_bytes: self.max_response_bytes,
+        }
+    }
+
+    /// Refuses a plain-HTTP base URL unless its host is a loopback address
+    /// or the caller opted in: tokens and passwords would travel in clear.
+    pub fn check_scheme(&self, op: Op, base_url: &str) -> Result<(), Error> {
+        let url = url::Url::parse(base_url).map_err(|_| op.invalid("base_url", "is not a URL"))?;
+        let loopback = match url.host() {
+            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        };
+        if url.scheme() == "http" && !loopback && !self.allow_insecure_http {
+            return Err(op.invalid(
+                "base_url",
+                "must be https (plain http is allowed for loopback addresses, or with `allow_insecure_http(true)`)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The transport methods of every provider's `ClientBuilder`, which keeps
+/// a `transport: call::Transport` field.
+macro_rules! transport_options {
+    () => {
+        /// When failed requests are sent again; [`RetryPolicy::default`](crate::RetryPolicy::default)
+        /// unless set, [`RetryPolicy::none`](crate::RetryPolicy::none) to send each once.
+        pub fn retry(mut self, policy: $crate::RetryPolicy) -> Self {
+            self.transport.retry = policy;
+            self
+        }
+
+        /// The largest response body read, in bytes; a larger one is an
+        /// error. 4 MiB unless set.
+        pub fn max_response_bytes(mut self, limit: usize) -> Self {
+            self.transport.max_response_bytes = limit;
+            self
+        }
+
+        /// Allows a plain `http://` base URL that is not a loopback address.
+        /// Off unless set: credentials would cross the network in clear.
+        pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+            self.transport.allow_insecure_http = allow;
+            self
+        }
+    };
+}
+pub(crate) use transport_options;
+
 pub(crate) fn http_client(timeout: Duration, connect_timeout: Duration) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder().timeout(timeout).connect_timeout(connect_timeout).build()
 }
@@ -156,6 +232,9 @@ pub(crate) fn decode_error(op: Op, status: Option<u16>, cause: &serde_json::Erro
 pub(crate) fn transport(op: Op, e: reqwest::Error) -> Error {
     // The URL can carry tokens in its path.
     let e = e.without_url();
+    if let Some(limit) = accountkit_runtime::BodyTooLarge::find(&e) {
+        return op.error(ErrorKind::Decode, limit.to_string());
+    }
     let mut message = if e.is_timeout() {
         "the request timed out".to_string()
     } else if e.is_connect() {
@@ -187,30 +266,12 @@ async fn read_bounded(mut response: reqwest::Response) -> Vec<u8> {
 
 /// `Retry-After` as seconds or an HTTP date.
 pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    (when.with_timezone(&chrono::Utc) - chrono::Utc::now()).to_std().ok()
+    accountkit_runtime::retry_after(headers)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retry_after_reads_seconds_and_dates() {
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert("retry-after", "7".parse().unwrap());
-        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
-        let later = (chrono::Utc::now() + chrono::Duration::seconds(120)).to_rfc2822();
-        headers.insert("retry-after", later.parse().unwrap());
-        let wait = retry_after(&headers).unwrap();
-        assert!(wait > Duration::from_secs(100) && wait <= Duration::from_secs(120), "{wait:?}");
-        headers.insert("retry-after", "soon".parse().unwrap());
-        assert_eq!(retry_after(&headers), None);
-    }
 
     #[test]
     fn decode_errors_never_quote_the_body() {

@@ -16,6 +16,12 @@
 //! a secret. Passwords, tokens and PINs travel as
 //! [`SecretString`], which never prints.
 //!
+//! Every provider's `ClientBuilder` takes the same transport settings:
+//! `timeout`, `connect_timeout`, `retry` (a [`RetryPolicy`]: only operations
+//! safe to repeat are retried), `max_response_bytes` and
+//! `allow_insecure_http` (plain `http://` is refused unless the host is a
+//! loopback address). Each request is a `tracing` span, `accountkit.request`.
+//!
 //! TLS: the `rustls` feature (on by default) or `native-tls`.
 
 #![forbid(unsafe_code)]
@@ -29,6 +35,7 @@ mod call;
 mod error;
 mod validate;
 
+pub use accountkit_runtime::RetryPolicy;
 pub use error::{Error, ErrorKind, Result};
 
 // The README's examples compile as doctests.

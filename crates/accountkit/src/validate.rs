@@ -16,7 +16,8 @@ pub(crate) fn email(op: Op, field: &str, value: &str) -> Result<()> {
         match value.rsplit_once('@') {
             None => Some("is not an email address (no `@`)"),
             Some((local, domain)) => {
-                if local.is_empty() || local.len() > 64 {
+                // A second `@` is legal only in a quoted local part, which no vendor takes.
+                if local.is_empty() || local.len() > 64 || local.contains('@') {
                     Some("is not an email address (bad part before `@`)")
                 } else if !domain.contains('.')
                     || domain.starts_with('.')
@@ -102,7 +103,9 @@ mod tests {
         for good in ["a@b.co", "user+tag@example.com", "x.y@sub.example.org"] {
             assert!(email(OP, "email", good).is_ok(), "{good}");
         }
-        for bad in ["", "plain", "@example.com", "a@b", "a@.com", "a@b..com", "a b@c.com", "a@b.com\n"] {
+        for bad in
+            ["", "plain", "@example.com", "a@b", "a@.com", "a@b..com", "a b@c.com", "a@b.com\n", "a@@b.com"]
+        {
             let err = email(OP, "email", bad).unwrap_err();
             assert!(err.message().starts_with("`email` "), "{bad}: {err}");
         }

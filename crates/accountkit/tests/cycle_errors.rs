@@ -10,7 +10,7 @@ use accountkit::cycle::{
     Capability, Client, ClientBuilder, ErrorCode, ListQuery, TwoFactorRecovery, TwoFactorSetup,
     missing_capability,
 };
-use accountkit::{Error, ErrorKind, SecretString};
+use accountkit::{Error, ErrorKind, RetryPolicy, SecretString};
 use serde_json::json;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -27,7 +27,8 @@ async fn answering(template: ResponseTemplate) -> MockServer {
 }
 
 fn client(server: &MockServer) -> Client {
-    Client::builder().base_url(server.uri()).token(TOKEN).build().unwrap()
+    // Error mapping only: retries have their own suite.
+    Client::builder().base_url(server.uri()).token(TOKEN).retry(RetryPolicy::none()).build().unwrap()
 }
 
 fn secret(s: &str) -> SecretString {
@@ -174,6 +175,7 @@ async fn a_stalled_server_ends_in_a_timeout() {
     let client = Client::builder()
         .base_url(server.uri())
         .token(TOKEN)
+        .retry(RetryPolicy::none())
         .timeout(Duration::from_millis(200))
         .build()
         .unwrap();

@@ -5,7 +5,7 @@
 #![cfg(feature = "pangea")]
 
 use accountkit::pangea::{Client, NewUser, ProfileChanges, UserList, UserRef, UserUpdate, field_errors};
-use accountkit::{ErrorKind, SecretString};
+use accountkit::{ErrorKind, RetryPolicy, SecretString};
 use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -19,7 +19,8 @@ async fn answering(template: ResponseTemplate) -> MockServer {
 }
 
 fn client(server: &MockServer) -> Client {
-    Client::builder(TOKEN).base_url(server.uri()).build().unwrap()
+    // Error mapping only: retries have their own suite.
+    Client::builder(TOKEN).base_url(server.uri()).retry(RetryPolicy::none()).build().unwrap()
 }
 
 fn error_envelope(status: &str, summary: &str, result: Value) -> Value {

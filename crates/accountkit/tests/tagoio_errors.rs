@@ -9,7 +9,7 @@ use accountkit::tagoio::{
     AccountChanges, Client, ClientBuilder, Credentials, NewAccount, OtpType, ProfileToken, Region,
     TokenRequest,
 };
-use accountkit::{Error, ErrorKind, SecretString};
+use accountkit::{Error, ErrorKind, RetryPolicy, SecretString};
 use serde_json::{Value, json};
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -25,7 +25,8 @@ async fn answering(template: ResponseTemplate) -> MockServer {
 }
 
 fn client(server: &MockServer) -> Client {
-    Client::new(Region::Custom(server.uri()), TOKEN).unwrap()
+    // Error mapping only: retries have their own suite.
+    Client::builder(Region::Custom(server.uri())).token(TOKEN).retry(RetryPolicy::none()).build().unwrap()
 }
 
 fn credentials() -> Credentials {
@@ -240,6 +241,7 @@ async fn a_stalled_server_ends_in_a_timeout() {
     .await;
     let client = Client::builder(Region::Custom(server.uri()))
         .token(TOKEN)
+        .retry(RetryPolicy::none())
         .timeout(Duration::from_millis(200))
         .build()
         .unwrap();

@@ -197,7 +197,7 @@ pub fn settings() -> GenerationSettings {
         .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
         .with_hooks(HooksMode::Expected)
-        .with_inner_type(tokens("::accountkit_runtime::Auth"))
+        .with_inner_type(tokens("::accountkit_runtime::Context"))
         .with_map_type("::std::collections::BTreeMap")
         .with_conversion(password, "::accountkit_runtime::Sensitive", std::iter::empty());
     settings
@@ -216,6 +216,25 @@ pub fn anonymous_operations(spec: &OpenAPI) -> Vec<String> {
         .filter(|(_, _, op)| {
             let security = op.security.as_deref().unwrap_or(default);
             security.is_empty() || security.iter().any(|req| req.is_empty())
+        })
+        .filter_map(|(_, _, op)| op.operation_id.clone())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Operations that are safe to send twice, and so may be retried: `GET`
+/// and `HEAD` by their method, any other only when the document marks it
+/// `x-accountkit-idempotent: true` (a read sent as `POST`, say). A `false`
+/// mark makes even a `GET` sent once.
+pub fn idempotent_operations(spec: &OpenAPI) -> Vec<String> {
+    let mut ids: Vec<String> = spec
+        .operations()
+        .filter(|(_, method, op)| {
+            match op.extensions.get("x-accountkit-idempotent").and_then(|mark| mark.as_bool()) {
+                Some(marked) => marked,
+                None => matches!(*method, "get" | "head"),
+            }
         })
         .filter_map(|(_, _, op)| op.operation_id.clone())
         .collect();
@@ -250,6 +269,11 @@ pub fn generate(spec: &OpenAPI, settings: &GenerationSettings) -> Result<Generat
     tokens.extend(self::tokens(&format!(
         "/// Operations sent without credentials (`security: []` in the document).\n\
          pub const ANONYMOUS_OPERATIONS: &[&str] = &{anonymous:?};"
+    )));
+    let idempotent = idempotent_operations(spec);
+    tokens.extend(self::tokens(&format!(
+        "/// Operations safe to send twice, which the transport policy may retry.\n\
+         pub const IDEMPOTENT_OPERATIONS: &[&str] = &{idempotent:?};"
     )));
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| Error::new(format!("generated code does not parse: {e}")))?;

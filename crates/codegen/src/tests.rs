@@ -111,6 +111,25 @@ fn lists_anonymous_operations_from_security() {
 }
 
 #[test]
+fn lists_idempotent_operations_by_method_and_mark() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = load_spec(&write(&dir, "a.yaml", THING)).unwrap();
+    assert_eq!(idempotent_operations(&spec), vec!["get_thing".to_string()]);
+    let marked = THING.replace(
+        "      operationId: create_thing\n",
+        "      operationId: create_thing\n      x-accountkit-idempotent: true\n",
+    );
+    let spec = load_spec(&write(&dir, "b.yaml", &marked)).unwrap();
+    assert_eq!(idempotent_operations(&spec), vec!["create_thing".to_string(), "get_thing".to_string()]);
+    let unmarked = THING.replace(
+        "      operationId: get_thing\n",
+        "      operationId: get_thing\n      x-accountkit-idempotent: false\n",
+    );
+    let spec = load_spec(&write(&dir, "c.yaml", &unmarked)).unwrap();
+    assert!(idempotent_operations(&spec).is_empty());
+}
+
+#[test]
 fn generator_panics_become_errors() {
     // Two success bodies of different types make progenitor assert.
     let two_types = THING.replace(

@@ -6,21 +6,28 @@
 
 include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
 
-impl progenitor_client::ClientHooks<accountkit_runtime::Auth> for Client {
+impl progenitor_client::ClientHooks<accountkit_runtime::Context> for Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
         info: &progenitor_client::OperationInfo,
     ) -> Result<(), Error<E>> {
-        accountkit_runtime::hooks::prepare(request, &self.inner, info.operation_id, ANONYMOUS_OPERATIONS)
+        accountkit_runtime::hooks::prepare(request, &self.inner.auth, info.operation_id, ANONYMOUS_OPERATIONS)
             .map_err(Error::InvalidRequest)
     }
 
     async fn exec(
         &self,
         request: reqwest::Request,
-        _info: &progenitor_client::OperationInfo,
+        info: &progenitor_client::OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        accountkit_runtime::hooks::execute(&self.client, request).await
+        accountkit_runtime::hooks::execute(
+            &self.client,
+            &self.inner,
+            request,
+            info.operation_id,
+            IDEMPOTENT_OPERATIONS,
+        )
+        .await
     }
 }

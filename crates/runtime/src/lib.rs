@@ -3,7 +3,10 @@
 //! - [`Sensitive`]: the type generated code uses for `format: password`
 //!   strings (passwords, PINs, tokens). It serialises the value on the wire
 //!   and prints `[REDACTED]` everywhere else.
-//! - [`Auth`]: the credential header a raw client carries as its inner value.
+//! - [`Auth`]: the credential header a request carries.
+//! - [`Context`]: a raw client's inner value, its credential and [`Policy`].
+//! - [`RetryPolicy`] and [`Policy`]: retries, response size limit and
+//!   `tracing` spans, applied by [`transport::execute`] to every request.
 //! - [`hooks`]: what each raw crate's `ClientHooks` impl calls, so the
 //!   cross-cutting request policy lives in one place.
 //! - [`observe`]: the HTTP status and headers of the response an operation
@@ -18,6 +21,10 @@ use std::fmt;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+pub mod transport;
+
+pub use transport::{BodyTooLarge, DEFAULT_MAX_RESPONSE_BYTES, Policy, RetryPolicy, retry_after};
 
 /// The `User-Agent` every request carries.
 pub const USER_AGENT: &str = concat!("accountkit/", env!("CARGO_PKG_VERSION"));
@@ -149,6 +156,23 @@ impl fmt::Debug for Auth {
     }
 }
 
+/// A raw client's inner value: the credential it sends and the policy its
+/// requests go through.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The credential.
+    pub auth: Auth,
+    /// Retries, limits and tracing.
+    pub policy: Policy,
+}
+
+impl Context {
+    /// A credential under a policy.
+    pub fn new(auth: Auth, policy: Policy) -> Self {
+        Context { auth, policy }
+    }
+}
+
 /// What raw crates' `ClientHooks` impls call.
 pub mod hooks {
     use super::*;
@@ -182,17 +206,16 @@ pub mod hooks {
         }
     }
 
-    /// Sends a request and records the response's status and headers for
-    /// [`observe`].
+    /// Sends a request under the client's [`Policy`]: see
+    /// [`transport::execute`].
     pub async fn execute(
         client: &reqwest::Client,
+        context: &Context,
         request: reqwest::Request,
+        operation_id: &str,
+        idempotent: &[&str],
     ) -> reqwest::Result<reqwest::Response> {
-        let response = client.execute(request).await?;
-        let meta = ResponseMeta { status: response.status().as_u16(), headers: response.headers().clone() };
-        // Outside `observe` there is nobody to tell.
-        let _ = LAST_RESPONSE.try_with(|slot| *slot.borrow_mut() = Some(meta));
-        Ok(response)
+        transport::execute(client, &context.policy, request, operation_id, idempotent).await
     }
 }
 

@@ -22,6 +22,10 @@ mod schema {}
 pub const ANONYMOUS_OPERATIONS: &[&str] =
     &["login", "confirm2Fa", "resend2Fa", "newToken", "register", "forgotPassword", "confirmPasswordReset"];
 
+/// The operations safe to send twice: none, every one is a mutation (and
+/// `newToken` rotates the refresh token).
+pub const IDEMPOTENT_OPERATIONS: &[&str] = &[];
+
 // ---- scalars ---------------------------------------------------------------
 
 /// `EmailAddress`: an email address as a string.

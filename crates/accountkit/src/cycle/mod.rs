@@ -52,6 +52,7 @@ use serde_json::Value;
 use crate::call::{self, Op, VendorError};
 use crate::error::{ErrorKind, Result};
 use crate::validate;
+use accountkit_runtime::Context;
 
 pub use types::*;
 
@@ -72,6 +73,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     timeout: Duration,
     connect_timeout: Duration,
+    transport: call::Transport,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -87,6 +89,8 @@ impl std::fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
+    call::transport_options!();
+
     /// The API key or session token, sent as `Authorization: Bearer`.
     pub fn token(mut self, token: impl Into<SecretString>) -> Self {
         self.token = Some(token.into());
@@ -146,7 +150,16 @@ impl ClientBuilder {
             None => call::http_client(self.timeout, self.connect_timeout)
                 .map_err(|e| op.error(ErrorKind::Transport, format!("cannot build the HTTP client: {e}")))?,
         };
-        Ok(Client { raw: raw::Client::new_with_client(&base_url, http, auth), base_url, hub_id: self.hub_id })
+        self.transport.check_scheme(op, &base_url)?;
+        Ok(Client {
+            raw: raw::Client::new_with_client(
+                &base_url,
+                http,
+                Context::new(auth, self.transport.policy(PROVIDER)),
+            ),
+            base_url,
+            hub_id: self.hub_id,
+        })
     }
 }
 
@@ -178,7 +191,7 @@ impl std::fmt::Debug for Client {
         f.debug_struct("Client")
             .field("base_url", &self.base_url)
             .field("hub_id", &self.hub_id)
-            .field("auth", progenitor_client::ClientInfo::inner(&self.raw))
+            .field("auth", &progenitor_client::ClientInfo::inner(&self.raw).auth)
             .finish_non_exhaustive()
     }
 }
@@ -204,6 +217,7 @@ impl Client {
             http: None,
             timeout: call::REQUEST_TIMEOUT,
             connect_timeout: call::CONNECT_TIMEOUT,
+            transport: call::Transport::default(),
         }
     }
 
@@ -567,7 +581,7 @@ impl Client {
             Ok(response) => Ok(response.into_inner()),
             Err(e) => {
                 let error = call::failure(op, e, meta, read_error).await.scrub(secrets);
-                let auth = progenitor_client::ClientInfo::inner(&self.raw);
+                let auth = &progenitor_client::ClientInfo::inner(&self.raw).auth;
                 Err(match auth.expose_secret() {
                     Some(token) => error.scrub(&[token]),
                     None => error,

@@ -45,6 +45,7 @@ use serde_json::{Map, Value};
 use crate::call::{self, Op, VendorError};
 use crate::error::{ErrorKind, Result};
 use crate::validate;
+use accountkit_runtime::Context;
 
 /// The free-form JSON of custom data, connector details and WebAuthn
 /// options and credentials.
@@ -81,6 +82,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     timeout: Duration,
     connect_timeout: Duration,
+    transport: call::Transport,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -95,6 +97,8 @@ impl std::fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
+    call::transport_options!();
+
     /// Sends through this `reqwest` client (its own timeouts apply).
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
@@ -123,7 +127,15 @@ impl ClientBuilder {
                 .map_err(|e| op.error(ErrorKind::Transport, format!("cannot build the HTTP client: {e}")))?,
         };
         let auth = auth(&self.token)?;
-        Ok(Client { raw: raw::Client::new_with_client(&base_url, http, auth), base_url })
+        self.transport.check_scheme(op, &base_url)?;
+        Ok(Client {
+            raw: raw::Client::new_with_client(
+                &base_url,
+                http,
+                Context::new(auth, self.transport.policy(PROVIDER)),
+            ),
+            base_url,
+        })
     }
 }
 
@@ -146,7 +158,7 @@ impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("base_url", &self.base_url)
-            .field("auth", progenitor_client::ClientInfo::inner(&self.raw))
+            .field("auth", &progenitor_client::ClientInfo::inner(&self.raw).auth)
             .finish_non_exhaustive()
     }
 }
@@ -166,6 +178,7 @@ impl Client {
             http: None,
             timeout: call::REQUEST_TIMEOUT,
             connect_timeout: call::CONNECT_TIMEOUT,
+            transport: call::Transport::default(),
         }
     }
 
@@ -174,7 +187,11 @@ impl Client {
         let auth = auth(&access_token.into())?;
         let http = progenitor_client::ClientInfo::client(&self.raw).clone();
         Ok(Client {
-            raw: raw::Client::new_with_client(&self.base_url, http, auth),
+            raw: raw::Client::new_with_client(
+                &self.base_url,
+                http,
+                Context::new(auth, progenitor_client::ClientInfo::inner(&self.raw).policy.clone()),
+            ),
             base_url: self.base_url.clone(),
         })
     }
@@ -529,7 +546,7 @@ impl Client {
                     Some(kind) => error.with_kind(kind),
                     None => error,
                 };
-                Err(match progenitor_client::ClientInfo::inner(&self.raw).expose_secret() {
+                Err(match progenitor_client::ClientInfo::inner(&self.raw).auth.expose_secret() {
                     Some(token) => error.scrub(&[token]),
                     None => error,
                 })

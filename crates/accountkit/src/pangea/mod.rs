@@ -49,6 +49,7 @@ use serde_json::{Map, Value};
 use crate::call::{self, Op, VendorError};
 use crate::error::{Error, ErrorKind, Result};
 use crate::validate;
+use accountkit_runtime::Context;
 
 pub use types::*;
 
@@ -150,6 +151,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     timeout: Duration,
     connect_timeout: Duration,
+    transport: call::Transport,
     polling: Polling,
 }
 
@@ -166,6 +168,8 @@ impl std::fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
+    call::transport_options!();
+
     /// The cluster's domain, e.g. `aws.eu.pangea.cloud`; requests go to
     /// `https://authn.<domain>`.
     pub fn domain(mut self, domain: impl Into<String>) -> Self {
@@ -215,8 +219,13 @@ impl ClientBuilder {
             None => call::http_client(self.timeout, self.connect_timeout)
                 .map_err(|e| op.error(ErrorKind::Transport, format!("cannot build the HTTP client: {e}")))?,
         };
+        self.transport.check_scheme(op, &base_url)?;
         Ok(Client {
-            raw: raw::Client::new_with_client(&base_url, http, auth),
+            raw: raw::Client::new_with_client(
+                &base_url,
+                http,
+                Context::new(auth, self.transport.policy(PROVIDER)),
+            ),
             base_url,
             polling: self.polling,
         })
@@ -235,7 +244,7 @@ impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("base_url", &self.base_url)
-            .field("auth", progenitor_client::ClientInfo::inner(&self.raw))
+            .field("auth", &progenitor_client::ClientInfo::inner(&self.raw).auth)
             .field("polling", &self.polling)
             .finish_non_exhaustive()
     }
@@ -306,6 +315,7 @@ impl Client {
             http: None,
             timeout: call::REQUEST_TIMEOUT,
             connect_timeout: call::CONNECT_TIMEOUT,
+            transport: call::Transport::default(),
             polling: Polling::default(),
         }
     }
@@ -316,7 +326,7 @@ impl Client {
     }
 
     fn token(&self) -> Option<&str> {
-        progenitor_client::ClientInfo::inner(&self.raw).expose_secret()
+        progenitor_client::ClientInfo::inner(&self.raw).auth.expose_secret()
     }
 
     // ---- client token ----

@@ -62,8 +62,6 @@ const fn op(name: &'static str) -> Op {
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(60 * 60);
 /// How long before expiry a session refreshes its token, unless set.
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(60);
-/// The largest response body read.
-const MAX_BODY: usize = 1024 * 1024;
 
 /// Where the API lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,9 +109,12 @@ pub struct ClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
     refresh_margin: Duration,
+    transport: call::Transport,
 }
 
 impl ClientBuilder {
+    call::transport_options!();
+
     /// Sends through this `reqwest` client (its own timeouts apply).
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
@@ -143,12 +144,20 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client> {
         let op = op("client");
         let endpoint = self.host.endpoint()?;
+        self.transport.check_scheme(op, &endpoint)?;
         let http = match self.http {
             Some(http) => http,
             None => call::http_client(self.timeout, self.connect_timeout)
                 .map_err(|e| op.error(ErrorKind::Transport, format!("cannot build the HTTP client: {e}")))?,
         };
-        Ok(Client { inner: Arc::new(ClientInner { http, endpoint, refresh_margin: self.refresh_margin }) })
+        Ok(Client {
+            inner: Arc::new(ClientInner {
+                http,
+                endpoint,
+                refresh_margin: self.refresh_margin,
+                policy: self.transport.policy(PROVIDER),
+            }),
+        })
     }
 }
 
@@ -163,6 +172,7 @@ struct ClientInner {
     http: reqwest::Client,
     endpoint: String,
     refresh_margin: Duration,
+    policy: accountkit_runtime::Policy,
 }
 
 impl std::fmt::Debug for Client {
@@ -195,6 +205,7 @@ impl Client {
             timeout: call::REQUEST_TIMEOUT,
             connect_timeout: call::CONNECT_TIMEOUT,
             refresh_margin: REFRESH_MARGIN,
+            transport: call::Transport::default(),
         }
     }
 
@@ -386,18 +397,21 @@ impl Client {
         };
         accountkit_runtime::hooks::prepare(&mut request, &auth, op.name, raw::ANONYMOUS_OPERATIONS)
             .map_err(|message| op.error(ErrorKind::InvalidInput, message))?;
-        let mut response = self.inner.http.execute(request).await.map_err(|e| call::transport(op, e))?;
+        let http = &self.inner.http;
+        let policy = &self.inner.policy;
+        let response = accountkit_runtime::transport::execute(
+            http,
+            policy,
+            request,
+            op.name,
+            raw::IDEMPOTENT_OPERATIONS,
+        )
+        .await
+        .map_err(|e| call::transport(op, e))?;
         let status = response.status().as_u16();
         let retry_after = call::retry_after(response.headers());
-        let mut bytes = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| call::transport(op, e))? {
-            if bytes.len() + chunk.len() > MAX_BODY {
-                return Err(op
-                    .error(ErrorKind::Decode, format!("the response body is larger than {MAX_BODY} bytes"))
-                    .with_status(status));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
+        // Read under the policy's size limit already.
+        let bytes = response.bytes().await.map_err(|e| call::transport(op, e).with_status(status))?;
         decode(op, status, &bytes).map_err(|e| e.with_retry_after(retry_after))
     }
 }

@@ -30,6 +30,7 @@ use serde_json::Value;
 use crate::call::{self, Op, VendorError};
 use crate::error::{ErrorKind, Result};
 use crate::validate;
+use accountkit_runtime::Context;
 
 pub use types::*;
 
@@ -99,6 +100,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     timeout: Duration,
     connect_timeout: Duration,
+    transport: call::Transport,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -113,6 +115,8 @@ impl std::fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
+    call::transport_options!();
+
     /// The profile or account token sent on account operations.
     pub fn token(mut self, token: impl Into<SecretString>) -> Self {
         self.token = Some(token.into());
@@ -150,7 +154,15 @@ impl ClientBuilder {
             Some(token) => auth(token)?,
             None => Auth::none(),
         };
-        Ok(Client { raw: raw::Client::new_with_client(&base_url, http, auth), base_url })
+        self.transport.check_scheme(op, &base_url)?;
+        Ok(Client {
+            raw: raw::Client::new_with_client(
+                &base_url,
+                http,
+                Context::new(auth, self.transport.policy(PROVIDER)),
+            ),
+            base_url,
+        })
     }
 }
 
@@ -196,6 +208,7 @@ impl Client {
             http: None,
             timeout: call::REQUEST_TIMEOUT,
             connect_timeout: call::CONNECT_TIMEOUT,
+            transport: call::Transport::default(),
         }
     }
 
@@ -205,7 +218,11 @@ impl Client {
         let auth = auth(&token.into())?;
         let http = progenitor_client::ClientInfo::client(&self.raw).clone();
         Ok(Client {
-            raw: raw::Client::new_with_client(&self.base_url, http, auth),
+            raw: raw::Client::new_with_client(
+                &self.base_url,
+                http,
+                Context::new(auth, progenitor_client::ClientInfo::inner(&self.raw).policy.clone()),
+            ),
             base_url: self.base_url.clone(),
         })
     }
@@ -216,7 +233,7 @@ impl Client {
     }
 
     fn raw_auth(&self) -> &Auth {
-        progenitor_client::ClientInfo::inner(&self.raw)
+        &progenitor_client::ClientInfo::inner(&self.raw).auth
     }
 
     // ---- account operations (token) ----

@@ -1,0 +1,373 @@
+//! The transport policy every request goes through: which failures are
+//! retried and how often, how large a response may be, and the `tracing`
+//! spans that show it.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use reqwest::header::HeaderMap;
+use tracing::Instrument;
+
+use crate::{LAST_RESPONSE, ResponseMeta};
+
+/// The default limit on a response body: 4 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
+
+/// Statuses that say "try again later": rate limited, or a gateway that
+/// could not reach the service.
+const RETRY_STATUSES: [u16; 4] = [429, 502, 503, 504];
+
+/// When and how often a failed request is sent again.
+///
+/// Only operations that are safe to repeat are retried on a response or a
+/// broken connection: reads, and the operations the API description marks
+/// as idempotent. Any operation is retried when the connection could not be
+/// made, since then nothing reached the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_elapsed: Duration,
+    jitter: bool,
+    honour_retry_after: bool,
+}
+
+impl Default for RetryPolicy {
+    /// 3 attempts, backoff from 200 ms doubling up to 5 s with jitter,
+    /// `Retry-After` honoured, at most 30 s spent waiting and sending.
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+            max_elapsed: Duration::from_secs(30),
+            jitter: true,
+            honour_retry_after: true,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Every request is sent once.
+    pub fn none() -> Self {
+        RetryPolicy { max_attempts: 1, ..RetryPolicy::default() }
+    }
+
+    /// Attempts in all, the first included; at least 1.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The wait before the first retry, doubled for each one after it up to
+    /// `max`.
+    pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.initial_backoff = initial;
+        self.max_backoff = max.max(initial);
+        self
+    }
+
+    /// No retry starts once this much time has passed since the first
+    /// attempt, nor a wait that would end after it.
+    pub fn max_elapsed(mut self, total: Duration) -> Self {
+        self.max_elapsed = total;
+        self
+    }
+
+    /// Whether each wait is drawn at random between half and all of the
+    /// backoff, so that many clients do not retry in step.
+    pub fn jitter(mut self, on: bool) -> Self {
+        self.jitter = on;
+        self
+    }
+
+    /// Whether a `Retry-After` header sets the wait (instead of the
+    /// backoff). A wait past the time cap ends the retries.
+    pub fn honour_retry_after(mut self, on: bool) -> Self {
+        self.honour_retry_after = on;
+        self
+    }
+
+    /// Attempts in all, the first included.
+    pub fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The wait before attempt `next` (2 or more).
+    fn wait(&self, next: u32, retry_after: Option<Duration>) -> Duration {
+        if let (true, Some(wait)) = (self.honour_retry_after, retry_after) {
+            return wait;
+        }
+        let doublings = next.saturating_sub(2).min(20);
+        let backoff = self.initial_backoff.saturating_mul(1 << doublings).min(self.max_backoff);
+        if self.jitter && !backoff.is_zero() {
+            rand::rng().random_range(backoff / 2..=backoff)
+        } else {
+            backoff
+        }
+    }
+}
+
+/// What a client applies to each request it sends.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// The provider, as named in `tracing` spans.
+    pub provider: &'static str,
+    /// Retries.
+    pub retry: RetryPolicy,
+    /// The largest response body read; a larger one is an error.
+    pub max_response_bytes: usize,
+}
+
+impl Policy {
+    /// The defaults for a provider.
+    pub fn new(provider: &'static str) -> Self {
+        Policy { provider, retry: RetryPolicy::default(), max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES }
+    }
+}
+
+/// A response body larger than the policy allows; found in the source
+/// chain of the `reqwest::Error` reading such a body gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyTooLarge {
+    /// The limit in bytes.
+    pub limit: usize,
+}
+
+impl fmt::Display for BodyTooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the response body is larger than the limit of {} bytes", self.limit)
+    }
+}
+
+impl std::error::Error for BodyTooLarge {}
+
+impl BodyTooLarge {
+    /// The limit breach behind an error, if that is what it is.
+    pub fn find(error: &(dyn std::error::Error + 'static)) -> Option<BodyTooLarge> {
+        let mut cause = Some(error);
+        while let Some(e) = cause {
+            if let Some(found) = e.downcast_ref::<BodyTooLarge>() {
+                return Some(*found);
+            }
+            cause = e.source();
+        }
+        None
+    }
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    (when.with_timezone(&chrono::Utc) - chrono::Utc::now()).to_std().ok()
+}
+
+/// Sends a request under `policy`: retried as the policy allows when
+/// `operation_id` is in `idempotent`, its body read into memory up to the
+/// limit, within one `tracing` span per operation and one per attempt.
+///
+/// The response handed back holds its whole body, or a body whose reading
+/// fails with [`BodyTooLarge`]. Its status and headers are recorded for
+/// [`observe`](crate::observe).
+pub async fn execute(
+    client: &reqwest::Client,
+    policy: &Policy,
+    request: reqwest::Request,
+    operation_id: &str,
+    idempotent: &[&str],
+) -> reqwest::Result<reqwest::Response> {
+    let repeatable = idempotent.contains(&operation_id);
+    let span = tracing::info_span!(
+        "accountkit.request",
+        provider = policy.provider,
+        operation = operation_id,
+        idempotent = repeatable,
+        attempts = tracing::field::Empty,
+        status = tracing::field::Empty,
+    );
+    run(client, policy, request, repeatable).instrument(span).await
+}
+
+async fn run(
+    client: &reqwest::Client,
+    policy: &Policy,
+    request: reqwest::Request,
+    repeatable: bool,
+) -> reqwest::Result<reqwest::Response> {
+    let started = Instant::now();
+    let mut request = Some(request);
+    let mut attempt = 1;
+    loop {
+        // A streamed body cannot be cloned, and then cannot be sent twice.
+        let copy = match (&request, attempt < policy.retry.max_attempts) {
+            (Some(original), true) => original.try_clone(),
+            _ => None,
+        };
+        let may_retry = copy.is_some();
+        let Some(this) = copy.or_else(|| request.take()) else {
+            unreachable!("the original request is kept until the last attempt");
+        };
+
+        let span = tracing::debug_span!(
+            "accountkit.attempt",
+            attempt,
+            status = tracing::field::Empty,
+            error = tracing::field::Empty,
+        );
+        let outcome = send(client, this, policy.max_response_bytes).instrument(span.clone()).await;
+        let current = tracing::Span::current();
+        current.record("attempts", attempt);
+        let retry_after = match &outcome {
+            Ok((response, too_large)) => {
+                let status = response.status().as_u16();
+                span.record("status", status);
+                current.record("status", status);
+                let again = repeatable && !too_large && RETRY_STATUSES.contains(&status);
+                again.then(|| retry_after(response.headers()))
+            }
+            Err(error) => {
+                span.record("error", describe(error));
+                // Nothing reached the server when the connection failed.
+                (repeatable || error.is_connect()).then_some(None)
+            }
+        };
+        let Some(retry_after) = retry_after.filter(|_| may_retry) else {
+            return outcome.map(|(response, _)| response);
+        };
+        let wait = policy.retry.wait(attempt + 1, retry_after);
+        if started.elapsed().saturating_add(wait) > policy.retry.max_elapsed {
+            tracing::debug!(wait_ms = wait.as_millis() as u64, "not retrying: the wait passes the time cap");
+            return outcome.map(|(response, _)| response);
+        }
+        tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
+        drop(outcome);
+        tokio::time::sleep(wait).await;
+        attempt += 1;
+    }
+}
+
+/// What went wrong, without the URL (its path can hold a token).
+fn describe(error: &reqwest::Error) -> &'static str {
+    if error.is_timeout() {
+        "timeout"
+    } else if error.is_connect() {
+        "connect"
+    } else if error.is_body() || error.is_decode() {
+        "body"
+    } else {
+        "request"
+    }
+}
+
+/// One attempt: the response with its body read, and whether that body was
+/// over the limit (and replaced by one that fails to read).
+async fn send(
+    client: &reqwest::Client,
+    request: reqwest::Request,
+    limit: usize,
+) -> reqwest::Result<(reqwest::Response, bool)> {
+    let mut response = client.execute(request).await?;
+    let status = response.status();
+    let version = response.version();
+    let headers = response.headers().clone();
+    let meta = ResponseMeta { status: status.as_u16(), headers: headers.clone() };
+    // Outside `observe` there is nobody to tell.
+    let _ = LAST_RESPONSE.try_with(|slot| *slot.borrow_mut() = Some(meta));
+
+    let announced = response.content_length();
+    if announced.is_some_and(|length| length > limit as u64) {
+        return Ok((rebuild(status, version, headers, too_large(limit)), true));
+    }
+    let mut body = Vec::with_capacity(announced.map_or(0, |length| length as usize));
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Ok((rebuild(status, version, headers, too_large(limit)), true));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((rebuild(status, version, headers, body.into()), false))
+}
+
+fn too_large(limit: usize) -> reqwest::Body {
+    let failing = futures::stream::once(async move { Err::<bytes::Bytes, _>(BodyTooLarge { limit }) });
+    reqwest::Body::wrap_stream(failing)
+}
+
+fn rebuild(
+    status: reqwest::StatusCode,
+    version: reqwest::Version,
+    headers: HeaderMap,
+    body: reqwest::Body,
+) -> reqwest::Response {
+    let mut response = http::Response::new(body);
+    *response.status_mut() = status;
+    *response.version_mut() = version;
+    *response.headers_mut() = headers;
+    reqwest::Response::from(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let policy = RetryPolicy::default()
+            .backoff(Duration::from_millis(100), Duration::from_millis(350))
+            .jitter(false);
+        assert_eq!(policy.wait(2, None), Duration::from_millis(100));
+        assert_eq!(policy.wait(3, None), Duration::from_millis(200));
+        assert_eq!(policy.wait(4, None), Duration::from_millis(350));
+        assert_eq!(policy.wait(40, None), Duration::from_millis(350));
+    }
+
+    #[test]
+    fn jitter_stays_between_half_and_all_of_the_backoff() {
+        let policy = RetryPolicy::default().backoff(Duration::from_millis(400), Duration::from_secs(1));
+        for _ in 0..200 {
+            let wait = policy.wait(2, None);
+            assert!(wait >= Duration::from_millis(200) && wait <= Duration::from_millis(400), "{wait:?}");
+        }
+    }
+
+    #[test]
+    fn retry_after_replaces_the_backoff_unless_turned_off() {
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.wait(2, Some(Duration::from_secs(7))), Duration::from_secs(7));
+        let ignoring = policy.honour_retry_after(false).jitter(false);
+        assert_eq!(ignoring.wait(2, Some(Duration::from_secs(7))), Duration::from_millis(200));
+    }
+
+    #[test]
+    fn none_means_one_attempt() {
+        assert_eq!(RetryPolicy::none().attempts(), 1);
+        assert_eq!(RetryPolicy::default().max_attempts(0).attempts(), 1);
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", "7".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
+        let later = (chrono::Utc::now() + chrono::Duration::seconds(120)).to_rfc2822();
+        headers.insert("retry-after", later.parse().unwrap());
+        let wait = retry_after(&headers).unwrap();
+        assert!(wait > Duration::from_secs(100) && wait <= Duration::from_secs(120), "{wait:?}");
+        headers.insert("retry-after", "soon".parse().unwrap());
+        assert_eq!(retry_after(&headers), None);
+    }
+
+    #[tokio::test]
+    async fn a_too_large_body_fails_to_read_with_the_limit() {
+        let response =
+            rebuild(reqwest::StatusCode::OK, reqwest::Version::HTTP_11, HeaderMap::new(), too_large(9));
+        let error = response.bytes().await.unwrap_err();
+        assert_eq!(BodyTooLarge::find(&error), Some(BodyTooLarge { limit: 9 }));
+    }
+}
