@@ -13,12 +13,16 @@
 //! more; `--check` runs them with `INSTA_UPDATE=no` and `CI=true` and fails
 //! on a changed, missing or stale snapshot. They need cargo, so they run only
 //! in the workspace itself, not with `--root`.
+//!
+//! `cargo xtask bench` runs the benchmarks; see [`bench`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use accountkit_codegen::{APIS, Api, SurfaceChange};
+
+mod bench;
 
 const USAGE: &str = "usage: cargo xtask regen [--check] [--root DIR]";
 
@@ -29,8 +33,17 @@ fn main() -> ExitCode {
     let mut rest = args.iter();
     match rest.next().map(String::as_str) {
         Some("regen") => {}
+        Some("bench") => {
+            return match bench::run(&accountkit_codegen::workspace_root(), &args[1..]) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => {
+                    eprintln!("error: {message}\n{}", bench::USAGE);
+                    ExitCode::FAILURE
+                }
+            };
+        }
         _ => {
-            eprintln!("{USAGE}");
+            eprintln!("{USAGE}\n{}", bench::USAGE);
             return ExitCode::from(2);
         }
     }

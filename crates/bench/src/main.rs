@@ -1,0 +1,625 @@
+//! Benchmarks of accountkit, run with `cargo xtask bench`.
+//!
+//! One process starts the sandbox on loopback and measures, interleaving the
+//! sides of each comparison round by round so that a noisy machine slows
+//! both alike:
+//!
+//! - per call, one representative operation per provider against the floor:
+//!   the same request (captured once from accountkit by a forwarding proxy)
+//!   sent with a bare `reqwest::Client`, decoded into a `serde_json::Value`;
+//! - TagoIO's `Account.info()` through the vendor's Python and JavaScript SDKs;
+//! - 256 concurrent calls sharing one client, against raw reqwest doing the same;
+//! - paging Pangea users through the `users` stream: time, and the peak heap
+//!   of the thread doing it, for two user counts.
+//!
+//! It prints a Markdown report. `--quick` runs a small version of everything,
+//! `--no-vendor` skips the vendor SDKs, `--vendor-dir DIR` says where they are
+//! installed (default: `accountkit-bench` in the system temp dir), and
+//! `--only per-call|vendors|concurrency|paging` runs one part (for profiling).
+
+mod alloc;
+mod capture;
+mod vendor;
+
+use std::fmt::Write as _;
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::{Pin, pin};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use accountkit::SecretString;
+use accountkit_sandbox::Sandbox;
+use futures::StreamExt;
+use tokio::runtime::Runtime;
+
+use capture::{Proxy, Replay};
+
+#[global_allocator]
+static ALLOCATOR: alloc::Counting = alloc::Counting;
+
+const USAGE: &str = "usage: accountkit-bench [--quick] [--no-vendor] [--vendor-dir DIR] [--only PART]";
+const PARTS: [&str; 4] = ["per-call", "vendors", "concurrency", "paging"];
+
+/// How much to measure.
+struct Plan {
+    /// Sequential calls per batch.
+    calls: u32,
+    /// Interleaved rounds of batches.
+    rounds: usize,
+    /// Rounds that include the vendor SDKs.
+    vendor_rounds: usize,
+    vendor_calls: u32,
+    /// Concurrent calls per burst, and bursts.
+    concurrency: usize,
+    bursts: usize,
+    /// User counts to page through, and the page size.
+    users: [usize; 2],
+    page: u32,
+    vendor_dir: Option<PathBuf>,
+    /// Only this part of the run.
+    only: Option<String>,
+}
+
+impl Plan {
+    fn runs(&self, part: &str) -> bool {
+        self.only.as_deref().is_none_or(|only| only == part)
+    }
+}
+
+type CallFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+/// One call of one operation; each call owns what it needs.
+type Call = Arc<dyn Fn() -> CallFuture + Send + Sync>;
+
+fn call<F, Fut>(f: F) -> Call
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), String>> + Send + 'static,
+{
+    Arc::new(move || Box::pin(f()))
+}
+
+fn floor(replay: Replay) -> Call {
+    call(move || {
+        let replay = replay.clone();
+        async move { replay.send().await.map(drop) }
+    })
+}
+
+/// One provider's operation, through accountkit and on the floor.
+struct Case {
+    provider: &'static str,
+    operation: &'static str,
+    accountkit: Call,
+    floor: Call,
+}
+
+fn main() -> ExitCode {
+    let mut plan = Plan {
+        calls: 200,
+        rounds: 15,
+        vendor_rounds: 3,
+        vendor_calls: 200,
+        concurrency: 256,
+        bursts: 10,
+        users: [10_000, 100_000],
+        page: 1000,
+        vendor_dir: Some(std::env::temp_dir().join("accountkit-bench")),
+        only: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--quick" => {
+                plan.calls = 10;
+                plan.rounds = 2;
+                plan.vendor_rounds = 1;
+                plan.vendor_calls = 10;
+                plan.bursts = 1;
+                plan.users = [200, 1000];
+                plan.page = 50;
+            }
+            "--no-vendor" => plan.vendor_dir = None,
+            "--only" => match args.next() {
+                Some(part) if PARTS.contains(&part.as_str()) => plan.only = Some(part),
+                _ => {
+                    eprintln!("`--only` takes one of {PARTS:?}\n{USAGE}");
+                    return ExitCode::from(2);
+                }
+            },
+            "--vendor-dir" => match args.next() {
+                Some(dir) => plan.vendor_dir = Some(dir.into()),
+                None => {
+                    eprintln!("{USAGE}");
+                    return ExitCode::from(2);
+                }
+            },
+            _ => {
+                eprintln!("unknown argument `{arg}`\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    match run(&plan) {
+        Ok(report) => {
+            println!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(plan: &Plan) -> Result<String, String> {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let sandbox = rt.block_on(Sandbox::start()).map_err(|e| e.to_string())?;
+    let raw = reqwest::Client::new();
+    let (cases, tagoio_token) = rt.block_on(cases(&sandbox, &raw))?;
+
+    let mut report = String::new();
+    machine(&mut report);
+    if plan.runs("per-call") {
+        per_call(&rt, plan, &cases, &mut report)?;
+    }
+    if plan.runs("vendors") {
+        vendors(&rt, plan, &cases[0], &sandbox.tagoio().base_url(), &tagoio_token, &mut report)?;
+    }
+    if plan.runs("concurrency") {
+        concurrency(&rt, plan, &cases[0], &mut report)?;
+    }
+    if plan.runs("paging") {
+        paging(&rt, plan, &mut report)?;
+    }
+    Ok(report)
+}
+
+fn text(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// The operation of each provider, TagoIO first.
+async fn cases(sandbox: &Sandbox, raw: &reqwest::Client) -> Result<(Vec<Case>, String), String> {
+    let proxy = Proxy::start(sandbox.addr()).await.map_err(text)?;
+    let addr = sandbox.addr();
+    let replay = |captured: Option<capture::Captured>| -> Result<Call, String> {
+        let captured = captured.ok_or("the proxy saw no request")?;
+        Ok(floor(Replay::new(raw.clone(), addr, captured)))
+    };
+    let mut cases = Vec::new();
+
+    // TagoIO: the account's own info, with a profile token.
+    use accountkit::tagoio;
+    let tago = sandbox.tagoio();
+    let anonymous = tagoio::Client::anonymous(tagoio::Region::Custom(tago.base_url())).map_err(text)?;
+    let (email, password) = ("ada@example.com", "correct horse battery");
+    anonymous
+        .create(&tagoio::NewAccount::new("Ada", email, password, "Europe/London"))
+        .await
+        .map_err(text)?;
+    let confirmation = tago.confirmation_token(email).ok_or("no confirmation email")?;
+    anonymous.confirm_account(&SecretString::from(confirmation)).await.map_err(text)?;
+    let credentials = tagoio::Credentials::new(email, password);
+    let login = anonymous.login(&credentials).await.map_err(text)?;
+    let request = tagoio::TokenRequest::new(&login.profiles[0].id, credentials, "bench");
+    let token = anonymous.token_create(&request).await.map_err(text)?.token;
+    let tagoio_token = secrecy_text(&token);
+    let captured =
+        tagoio::Client::new(tagoio::Region::Custom(proxy.url_for(&tago.base_url(), addr)), token.clone())
+            .map_err(text)?;
+    captured.info().await.map_err(text)?;
+    let client = tagoio::Client::new(tagoio::Region::Custom(tago.base_url()), token).map_err(text)?;
+    cases.push(Case {
+        provider: "TagoIO",
+        operation: "info",
+        accountkit: call(move || {
+            let client = client.clone();
+            async move { client.info().await.map(drop).map_err(text) }
+        }),
+        floor: replay(proxy.take_last())?,
+    });
+
+    // Cycle: the account.
+    use accountkit::cycle;
+    let fake = sandbox.cycle();
+    let token = fake.create_account(email, "Ada", "Lovelace", password);
+    let build =
+        |base: String| cycle::Client::builder().base_url(base).token(token.clone()).build().map_err(text);
+    build(proxy.url_for(&fake.base_url(), addr))?.get_account().await.map_err(text)?;
+    let client = build(fake.base_url())?;
+    cases.push(Case {
+        provider: "Cycle",
+        operation: "get_account",
+        accountkit: call(move || {
+            let client = client.clone();
+            async move { client.get_account().await.map(drop).map_err(text) }
+        }),
+        floor: replay(proxy.take_last())?,
+    });
+
+    // Logto: the profile.
+    use accountkit::logto;
+    let fake = sandbox.logto();
+    let token = fake.add_user(email, password);
+    logto::Client::new(proxy.url_for(&fake.base_url(), addr), token.clone())
+        .map_err(text)?
+        .get_profile()
+        .await
+        .map_err(text)?;
+    let client = logto::Client::new(fake.base_url(), token).map_err(text)?;
+    cases.push(Case {
+        provider: "Logto",
+        operation: "get_profile",
+        accountkit: call(move || {
+            let client = client.clone();
+            async move { client.get_profile().await.map(drop).map_err(text) }
+        }),
+        floor: replay(proxy.take_last())?,
+    });
+
+    // Pangea: a user's profile, by id.
+    use accountkit::pangea;
+    let fake = sandbox.pangea();
+    let id = fake.seed_users(1).pop().ok_or("no user seeded")?;
+    let build =
+        |base: String| pangea::Client::builder(fake.service_token()).base_url(base).build().map_err(text);
+    let user = pangea::UserRef::id(&id);
+    build(proxy.url_for(&fake.base_url(), addr))?.user_profile_get(&user).await.map_err(text)?;
+    let client = build(fake.base_url())?;
+    cases.push(Case {
+        provider: "Pangea",
+        operation: "user_profile_get",
+        accountkit: call(move || {
+            let (client, user) = (client.clone(), user.clone());
+            async move { client.user_profile_get(&user).await.map(drop).map_err(text) }
+        }),
+        floor: replay(proxy.take_last())?,
+    });
+
+    // STX: a login without a second factor.
+    use accountkit::stx;
+    let fake = sandbox.stx();
+    fake.add_user(email, password, false);
+    let credentials = stx::Credentials::new(email, SecretString::from(password));
+    let login = |client: stx::Client, credentials: stx::Credentials| async move {
+        match client.login(&credentials).await.map_err(text)? {
+            stx::LoginOutcome::LoggedIn(_) => Ok(()),
+            stx::LoginOutcome::TwoFactorRequired(_) => Err("STX asked for a second factor".to_string()),
+        }
+    };
+    login(
+        stx::Client::new(stx::Host::Custom(proxy.url_for(&fake.base_url(), addr))).map_err(text)?,
+        credentials.clone(),
+    )
+    .await?;
+    let client = stx::Client::new(stx::Host::Custom(fake.base_url())).map_err(text)?;
+    cases.push(Case {
+        provider: "STX",
+        operation: "login",
+        accountkit: call(move || login(client.clone(), credentials.clone())),
+        floor: replay(proxy.take_last())?,
+    });
+
+    Ok((cases, tagoio_token))
+}
+
+fn secrecy_text(secret: &SecretString) -> String {
+    use accountkit::ExposeSecret as _;
+    secret.expose_secret().to_string()
+}
+
+async fn batch(call: &Call, calls: u32) -> Result<Duration, String> {
+    let start = Instant::now();
+    for _ in 0..calls {
+        call().await?;
+    }
+    Ok(start.elapsed() / calls.max(1))
+}
+
+fn median(values: &mut [Duration]) -> Duration {
+    values.sort();
+    values.get(values.len() / 2).copied().unwrap_or_default()
+}
+
+fn median_f64(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or_default()
+}
+
+fn micros(d: Duration) -> String {
+    format!("{:.1} µs", d.as_secs_f64() * 1e6)
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "**missed**" }
+}
+
+fn machine(report: &mut String) {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines().next().map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse::<u64>().unwrap_or(0))
+        })
+        .map(|kb| format!("{:.0} GiB", kb as f64 / 1024.0 / 1024.0))
+        .unwrap_or_default();
+    let rustc = std::process::Command::new("rustc")
+        .arg("-V")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let _ = writeln!(
+        report,
+        "Machine: {cpu}, {cores} cores, {memory} RAM, {} {}; {rustc}.\n",
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    );
+}
+
+fn per_call(rt: &Runtime, plan: &Plan, cases: &[Case], report: &mut String) -> Result<(), String> {
+    let mut ours = vec![Vec::new(); cases.len()];
+    let mut floors = vec![Vec::new(); cases.len()];
+    let mut ratios = vec![Vec::new(); cases.len()];
+    rt.block_on(async {
+        for case in cases {
+            batch(&case.accountkit, plan.calls / 4 + 1).await?;
+            batch(&case.floor, plan.calls / 4 + 1).await?;
+        }
+        for round in 0..plan.rounds {
+            for (i, case) in cases.iter().enumerate() {
+                // Alternate which side goes first.
+                let (a, f) = if round % 2 == 0 {
+                    let a = batch(&case.accountkit, plan.calls).await?;
+                    (a, batch(&case.floor, plan.calls).await?)
+                } else {
+                    let f = batch(&case.floor, plan.calls).await?;
+                    (batch(&case.accountkit, plan.calls).await?, f)
+                };
+                ratios[i].push(a.as_secs_f64() / f.as_secs_f64());
+                ours[i].push(a);
+                floors[i].push(f);
+            }
+        }
+        Ok::<_, String>(())
+    })?;
+    let _ = writeln!(
+        report,
+        "### Per call ({} rounds × {} sequential calls, medians)\n\n\
+         | provider | operation | accountkit | floor (raw reqwest + `Value`) | ratio | target ≤ 1.10× |\n|---|---|---|---|---|---|",
+        plan.rounds, plan.calls
+    );
+    for (i, case) in cases.iter().enumerate() {
+        let ratio = median_f64(&mut ratios[i]);
+        let _ = writeln!(
+            report,
+            "| {} | `{}` | {} | {} | {ratio:.2}× | {} |",
+            case.provider,
+            case.operation,
+            micros(median(&mut ours[i])),
+            micros(median(&mut floors[i])),
+            verdict(ratio <= 1.10)
+        );
+    }
+    report.push('\n');
+    Ok(())
+}
+
+fn vendors(
+    rt: &Runtime,
+    plan: &Plan,
+    tagoio: &Case,
+    base_url: &str,
+    token: &str,
+    report: &mut String,
+) -> Result<(), String> {
+    let _ = writeln!(report, "### TagoIO `Account.info()` through the vendor SDKs\n");
+    let Some(dir) = &plan.vendor_dir else {
+        let _ = writeln!(report, "Skipped (`--no-vendor`).\n");
+        return Ok(());
+    };
+    let mut sdks = Vec::new();
+    for install in [vendor::python, vendor::javascript] {
+        match install(dir) {
+            Ok(sdk) => sdks.push((sdk, Vec::new())),
+            Err(message) => {
+                eprintln!("warning: a vendor SDK could not be installed: {message}");
+                let _ = writeln!(report, "Not measured, the install failed: {message}\n");
+            }
+        }
+    }
+    if sdks.is_empty() {
+        return Ok(());
+    }
+    let (mut ours, mut floors) = (Vec::new(), Vec::new());
+    let warmup = plan.vendor_calls / 4 + 1;
+    let mut failures = Vec::new();
+    for _ in 0..plan.vendor_rounds {
+        let (a, f) = rt.block_on(async {
+            Ok::<_, String>((
+                batch(&tagoio.accountkit, plan.calls).await?,
+                batch(&tagoio.floor, plan.calls).await?,
+            ))
+        })?;
+        ours.push(a);
+        floors.push(f);
+        for (sdk, times) in &mut sdks {
+            match sdk.per_call(base_url, token, plan.vendor_calls, warmup) {
+                Ok(t) => times.push(t),
+                Err(message) => failures.push(message),
+            }
+        }
+    }
+    let ours = median(&mut ours);
+    let floor = median(&mut floors);
+    let _ = writeln!(
+        report,
+        "{} rounds, each {} calls of each SDK (after {warmup} untimed) between {} accountkit and {} floor calls; medians.\n\n\
+         | client | per call | accountkit is faster by | vs the floor | target |\n|---|---|---|---|---|\n\
+         | accountkit | {} | — | {:.2}× | — |",
+        plan.vendor_rounds,
+        plan.vendor_calls,
+        plan.calls,
+        plan.calls,
+        micros(ours),
+        ours.as_secs_f64() / floor.as_secs_f64()
+    );
+    for (sdk, times) in &mut sdks {
+        if times.is_empty() {
+            let _ = writeln!(report, "| {} | failed | — | — | — |", sdk.name);
+            continue;
+        }
+        let theirs = median(times);
+        let speedup = theirs.as_secs_f64() / ours.as_secs_f64();
+        let want = if sdk.name.starts_with("Python") { 15.0 } else { 5.0 };
+        let _ = writeln!(
+            report,
+            "| {} | {} | {speedup:.1}× | {:.1}× | ≥ {want}× faster: {} |",
+            sdk.name,
+            micros(theirs),
+            theirs.as_secs_f64() / floor.as_secs_f64(),
+            verdict(speedup >= want)
+        );
+    }
+    for message in failures {
+        let _ = writeln!(report, "\nA vendor run failed: {message}");
+    }
+    report.push('\n');
+    Ok(())
+}
+
+async fn burst(call: &Call, concurrency: usize) -> Result<f64, String> {
+    let start = Instant::now();
+    let results = futures::future::join_all((0..concurrency).map(|_| call())).await;
+    let elapsed = start.elapsed();
+    results.into_iter().collect::<Result<Vec<()>, String>>()?;
+    Ok(concurrency as f64 / elapsed.as_secs_f64())
+}
+
+fn concurrency(rt: &Runtime, plan: &Plan, tagoio: &Case, report: &mut String) -> Result<(), String> {
+    let (mut ours, mut floors, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    rt.block_on(async {
+        // The first burst opens the connections.
+        burst(&tagoio.accountkit, plan.concurrency).await?;
+        burst(&tagoio.floor, plan.concurrency).await?;
+        for round in 0..plan.bursts {
+            let (a, f) = if round % 2 == 0 {
+                let a = burst(&tagoio.accountkit, plan.concurrency).await?;
+                (a, burst(&tagoio.floor, plan.concurrency).await?)
+            } else {
+                let f = burst(&tagoio.floor, plan.concurrency).await?;
+                (burst(&tagoio.accountkit, plan.concurrency).await?, f)
+            };
+            ours.push(a);
+            floors.push(f);
+            ratios.push(a / f);
+        }
+        Ok::<_, String>(())
+    })?;
+    let ratio = median_f64(&mut ratios);
+    let _ = writeln!(
+        report,
+        "### {} concurrent TagoIO `info` calls sharing one client ({} bursts, medians)\n\n\
+         | accountkit | raw reqwest | ratio | target ≥ 0.9× |\n|---|---|---|---|\n\
+         | {:.0} calls/s | {:.0} calls/s | {ratio:.2}× | {} |\n",
+        plan.concurrency,
+        plan.bursts,
+        median_f64(&mut ours),
+        median_f64(&mut floors),
+        verdict(ratio >= 0.9)
+    );
+    Ok(())
+}
+
+struct Paged {
+    users: usize,
+    elapsed: Duration,
+    /// CPU time of the paging thread: the client's share of `elapsed`.
+    cpu: Duration,
+    peak_heap: isize,
+}
+
+/// CPU time this thread has used, from `/proc` (Linux; zero elsewhere).
+fn thread_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+    // Fields after the command name: state is the first, utime the 12th, stime the 13th.
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let ticks: u64 = [11, 12].iter().filter_map(|&i| fields.get(i)?.parse::<u64>().ok()).sum();
+    // Linux reports them in USER_HZ, 100 per second.
+    Duration::from_millis(ticks * 10)
+}
+
+/// Pages through `users` seeded users on a thread of its own, whose heap is
+/// the only one counted.
+fn page_through(rt: &Runtime, users: usize, page: u32) -> Result<Paged, String> {
+    let sandbox = rt.block_on(Sandbox::start()).map_err(text)?;
+    let fake = sandbox.pangea();
+    fake.seed_users(users);
+    let (base, token) = (fake.base_url(), fake.service_token());
+    let paged = std::thread::spawn(move || {
+        alloc::track_this_thread();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(text)?;
+        rt.block_on(async {
+            let client = accountkit::pangea::Client::builder(token).base_url(base).build().map_err(text)?;
+            let query = accountkit::pangea::UserList::new().size(page);
+            let before = alloc::reset_peak();
+            let cpu = thread_cpu();
+            let start = Instant::now();
+            let mut stream = pin!(client.users(&query));
+            let mut seen = 0;
+            while let Some(user) = stream.next().await {
+                user.map_err(text)?;
+                seen += 1;
+            }
+            let (elapsed, cpu) = (start.elapsed(), thread_cpu() - cpu);
+            Ok::<_, String>(Paged { users: seen, elapsed, cpu, peak_heap: alloc::peak() - before })
+        })
+    })
+    .join()
+    .map_err(|_| "the paging thread panicked".to_string())??;
+    drop(sandbox);
+    if paged.users != users {
+        return Err(format!("paged {} users of {users}", paged.users));
+    }
+    Ok(paged)
+}
+
+fn paging(rt: &Runtime, plan: &Plan, report: &mut String) -> Result<(), String> {
+    let runs = plan.users.iter().map(|&n| page_through(rt, n, plan.page)).collect::<Result<Vec<_>, _>>()?;
+    let _ = writeln!(
+        report,
+        "### Paging Pangea users through `users` ({} per page)\n\n\
+         | users | time | users/s | client CPU | peak heap of the paging thread |\n|---|---|---|---|---|",
+        plan.page
+    );
+    for run in &runs {
+        let _ = writeln!(
+            report,
+            "| {} | {:.2} s | {:.0} | {:.2} s | {:.1} KiB |",
+            run.users,
+            run.elapsed.as_secs_f64(),
+            run.users as f64 / run.elapsed.as_secs_f64(),
+            run.cpu.as_secs_f64(),
+            run.peak_heap as f64 / 1024.0
+        );
+    }
+    let growth = runs[1].peak_heap as f64 / runs[0].peak_heap.max(1) as f64;
+    let _ = writeln!(
+        report,
+        "\nPeak heap at {} users is {growth:.2}× the peak at {} users: memory flat (≤ 1.5×): {}.\n",
+        runs[1].users,
+        runs[0].users,
+        verdict(growth <= 1.5)
+    );
+    Ok(())
+}
