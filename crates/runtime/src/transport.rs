@@ -275,10 +275,13 @@ async fn send(
     let mut response = client.execute(request).await?;
     let status = response.status();
     let version = response.version();
-    let headers = response.headers().clone();
-    let meta = ResponseMeta { status: status.as_u16(), headers: headers.clone() };
-    // Outside `observe` there is nobody to tell.
-    let _ = LAST_RESPONSE.try_with(|slot| *slot.borrow_mut() = Some(meta));
+    // Outside `observe` there is nobody to tell, and nothing to copy.
+    let _ = LAST_RESPONSE.try_with(|slot| {
+        *slot.borrow_mut() =
+            Some(ResponseMeta { status: status.as_u16(), headers: response.headers().clone() })
+    });
+    // The response is rebuilt around the body read below: its headers move there.
+    let headers = std::mem::take(response.headers_mut());
 
     let announced = response.content_length();
     if announced.is_some_and(|length| length > limit as u64) {
