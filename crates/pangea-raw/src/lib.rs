@@ -6,28 +6,6 @@
 
 include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
 
-impl progenitor_client::ClientHooks<accountkit_runtime::Context> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        info: &progenitor_client::OperationInfo,
-    ) -> Result<(), Error<E>> {
-        accountkit_runtime::hooks::prepare(request, &self.inner.auth, info.operation_id, ANONYMOUS_OPERATIONS)
-            .map_err(Error::InvalidRequest)
-    }
-
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &progenitor_client::OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        accountkit_runtime::hooks::execute(
-            &self.client,
-            &self.inner,
-            request,
-            info.operation_id,
-            IDEMPOTENT_OPERATIONS,
-        )
-        .await
-    }
-}
+// Every request goes through the runtime: credentials, User-Agent, and the
+// transport policy.
+accountkit_runtime::client_hooks!();

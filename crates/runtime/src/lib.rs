@@ -173,6 +173,41 @@ impl Context {
     }
 }
 
+/// The `ClientHooks` impl of a progenitor-generated raw client, expanded in
+/// the raw crate after the `include!` of its generated code (the impl must
+/// live beside the generated `Client`, which it names along with the
+/// generated `Error`, `ANONYMOUS_OPERATIONS` and `IDEMPOTENT_OPERATIONS`).
+#[macro_export]
+macro_rules! client_hooks {
+    () => {
+        impl ::progenitor_client::ClientHooks<$crate::Context> for Client {
+            async fn pre<E>(
+                &self,
+                request: &mut ::reqwest::Request,
+                info: &::progenitor_client::OperationInfo,
+            ) -> ::std::result::Result<(), Error<E>> {
+                $crate::hooks::prepare(request, &self.inner.auth, info.operation_id, ANONYMOUS_OPERATIONS)
+                    .map_err(Error::InvalidRequest)
+            }
+
+            async fn exec(
+                &self,
+                request: ::reqwest::Request,
+                info: &::progenitor_client::OperationInfo,
+            ) -> ::reqwest::Result<::reqwest::Response> {
+                $crate::hooks::execute(
+                    &self.client,
+                    &self.inner,
+                    request,
+                    info.operation_id,
+                    IDEMPOTENT_OPERATIONS,
+                )
+                .await
+            }
+        }
+    };
+}
+
 /// What raw crates' `ClientHooks` impls call.
 pub mod hooks {
     use super::*;
