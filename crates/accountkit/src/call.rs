@@ -122,8 +122,21 @@ macro_rules! transport_options {
 }
 pub(crate) use transport_options;
 
-pub(crate) fn http_client(timeout: Duration, connect_timeout: Duration) -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder().timeout(timeout).connect_timeout(connect_timeout).build()
+/// The caller's HTTP client, or one built with these timeouts.
+pub(crate) fn http_client(
+    op: Op,
+    given: Option<reqwest::Client>,
+    timeout: Duration,
+    connect_timeout: Duration,
+) -> Result<reqwest::Client, Error> {
+    match given {
+        Some(http) => Ok(http),
+        None => reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(connect_timeout)
+            .build()
+            .map_err(|e| op.error(ErrorKind::Transport, format!("cannot build the HTTP client: {e}"))),
+    }
 }
 
 /// An error for a response the vendor marked as failed.

@@ -50,7 +50,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
 use crate::call::{self, Op, VendorError};
-use crate::error::{ErrorKind, Result};
+use crate::error::Result;
 use crate::validate;
 use accountkit_runtime::Context;
 
@@ -145,11 +145,7 @@ impl ClientBuilder {
             }
             None => Auth::none(),
         };
-        let http = match self.http {
-            Some(http) => http,
-            None => call::http_client(self.timeout, self.connect_timeout)
-                .map_err(|e| op.error(ErrorKind::Transport, format!("cannot build the HTTP client: {e}")))?,
-        };
+        let http = call::http_client(op, self.http, self.timeout, self.connect_timeout)?;
         self.transport.check_scheme(op, &base_url)?;
         Ok(Client {
             raw: raw::Client::new_with_client(
@@ -627,6 +623,7 @@ fn read_error(body: &Value) -> VendorError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
     use serde_json::json;
 
     #[test]

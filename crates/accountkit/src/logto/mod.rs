@@ -121,11 +121,7 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client> {
         let op = op("client");
         let base_url = endpoint_url(&self.endpoint)?;
-        let http = match self.http {
-            Some(http) => http,
-            None => call::http_client(self.timeout, self.connect_timeout)
-                .map_err(|e| op.error(ErrorKind::Transport, format!("cannot build the HTTP client: {e}")))?,
-        };
+        let http = call::http_client(op, self.http, self.timeout, self.connect_timeout)?;
         let auth = auth(&self.token)?;
         self.transport.check_scheme(op, &base_url)?;
         Ok(Client {

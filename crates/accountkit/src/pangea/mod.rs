@@ -214,11 +214,7 @@ impl ClientBuilder {
         validate::secret(op, "token", self.token.expose_secret())?;
         let auth = Auth::bearer(self.token.expose_secret())
             .map_err(|_| op.invalid("token", "contains characters that cannot be sent in a header"))?;
-        let http = match self.http {
-            Some(http) => http,
-            None => call::http_client(self.timeout, self.connect_timeout)
-                .map_err(|e| op.error(ErrorKind::Transport, format!("cannot build the HTTP client: {e}")))?,
-        };
+        let http = call::http_client(op, self.http, self.timeout, self.connect_timeout)?;
         self.transport.check_scheme(op, &base_url)?;
         Ok(Client {
             raw: raw::Client::new_with_client(

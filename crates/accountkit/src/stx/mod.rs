@@ -145,11 +145,7 @@ impl ClientBuilder {
         let op = op("client");
         let endpoint = self.host.endpoint()?;
         self.transport.check_scheme(op, &endpoint)?;
-        let http = match self.http {
-            Some(http) => http,
-            None => call::http_client(self.timeout, self.connect_timeout)
-                .map_err(|e| op.error(ErrorKind::Transport, format!("cannot build the HTTP client: {e}")))?,
-        };
+        let http = call::http_client(op, self.http, self.timeout, self.connect_timeout)?;
         Ok(Client {
             inner: Arc::new(ClientInner {
                 http,

@@ -145,11 +145,7 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client> {
         let op = op("client");
         let base_url = self.region.base_url()?;
-        let http = match self.http {
-            Some(http) => http,
-            None => call::http_client(self.timeout, self.connect_timeout)
-                .map_err(|e| op.error(ErrorKind::Transport, format!("cannot build the HTTP client: {e}")))?,
-        };
+        let http = call::http_client(op, self.http, self.timeout, self.connect_timeout)?;
         let auth = match &self.token {
             Some(token) => auth(token)?,
             None => Auth::none(),
