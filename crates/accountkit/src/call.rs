@@ -49,6 +49,9 @@ pub(crate) type ReadError = fn(&Value) -> VendorError;
 /// The transport settings every provider's builder takes.
 #[derive(Debug, Clone)]
 pub(crate) struct Transport {
+    pub http: Option<reqwest::Client>,
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
     pub retry: accountkit_runtime::RetryPolicy,
     pub max_response_bytes: usize,
     pub allow_insecure_http: bool,
@@ -57,6 +60,9 @@ pub(crate) struct Transport {
 impl Default for Transport {
     fn default() -> Self {
         Transport {
+            http: None,
+            timeout: REQUEST_TIMEOUT,
+            connect_timeout: CONNECT_TIMEOUT,
             retry: accountkit_runtime::RetryPolicy::default(),
             max_response_bytes: accountkit_runtime::DEFAULT_MAX_RESPONSE_BYTES,
             allow_insecure_http: false,
@@ -71,6 +77,18 @@ impl Transport {
             provider,
             retry: self.retry.clone(),
             max_response_bytes: self.max_response_bytes,
+        }
+    }
+
+    /// The caller's HTTP client, or one built with these timeouts.
+    pub fn http_client(&self, op: Op) -> Result<reqwest::Client, Error> {
+        match &self.http {
+            Some(http) => Ok(http.clone()),
+            None => reqwest::Client::builder()
+                .timeout(self.timeout)
+                .connect_timeout(self.connect_timeout)
+                .build()
+                .map_err(|e| op.error(ErrorKind::Transport, format!("cannot build the HTTP client: {e}"))),
         }
     }
 
@@ -98,6 +116,24 @@ impl Transport {
 /// a `transport: call::Transport` field.
 macro_rules! transport_options {
     () => {
+        /// Sends through this `reqwest` client (its own timeouts apply).
+        pub fn http_client(mut self, http: reqwest::Client) -> Self {
+            self.transport.http = Some(http);
+            self
+        }
+
+        /// Time allowed for a whole request; 30 s unless set.
+        pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.transport.timeout = timeout;
+            self
+        }
+
+        /// Time allowed to connect; 10 s unless set.
+        pub fn connect_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.transport.connect_timeout = timeout;
+            self
+        }
+
         /// When failed requests are sent again; [`RetryPolicy::default`](crate::RetryPolicy::default)
         /// unless set, [`RetryPolicy::none`](crate::RetryPolicy::none) to send each once.
         pub fn retry(mut self, policy: $crate::RetryPolicy) -> Self {
@@ -121,23 +157,6 @@ macro_rules! transport_options {
     };
 }
 pub(crate) use transport_options;
-
-/// The caller's HTTP client, or one built with these timeouts.
-pub(crate) fn http_client(
-    op: Op,
-    given: Option<reqwest::Client>,
-    timeout: Duration,
-    connect_timeout: Duration,
-) -> Result<reqwest::Client, Error> {
-    match given {
-        Some(http) => Ok(http),
-        None => reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(connect_timeout)
-            .build()
-            .map_err(|e| op.error(ErrorKind::Transport, format!("cannot build the HTTP client: {e}"))),
-    }
-}
 
 /// An error for a response the vendor marked as failed.
 pub(crate) fn vendor_error(

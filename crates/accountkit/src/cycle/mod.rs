@@ -40,7 +40,6 @@
 mod types;
 
 use std::future::Future;
-use std::time::Duration;
 
 use accountkit_cycle_raw as raw;
 use accountkit_runtime::Auth;
@@ -70,9 +69,6 @@ pub struct ClientBuilder {
     base_url: String,
     token: Option<SecretString>,
     hub_id: Option<String>,
-    http: Option<reqwest::Client>,
-    timeout: Duration,
-    connect_timeout: Duration,
     transport: call::Transport,
 }
 
@@ -82,8 +78,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("base_url", &self.base_url)
             .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
             .field("hub_id", &self.hub_id)
-            .field("timeout", &self.timeout)
-            .field("connect_timeout", &self.connect_timeout)
+            .field("transport", &self.transport)
             .finish_non_exhaustive()
     }
 }
@@ -109,24 +104,6 @@ impl ClientBuilder {
         self
     }
 
-    /// Sends through this `reqwest` client (its own timeouts apply).
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = Some(http);
-        self
-    }
-
-    /// Time allowed for a whole request; 30 s unless set.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Time allowed to connect; 10 s unless set.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<Client> {
         let op = op("client");
@@ -145,7 +122,7 @@ impl ClientBuilder {
             }
             None => Auth::none(),
         };
-        let http = call::http_client(op, self.http, self.timeout, self.connect_timeout)?;
+        let http = self.transport.http_client(op)?;
         self.transport.check_scheme(op, &base_url)?;
         Ok(Client {
             raw: raw::Client::new_with_client(
@@ -210,9 +187,6 @@ impl Client {
             base_url: DEFAULT_BASE_URL.to_string(),
             token: None,
             hub_id: None,
-            http: None,
-            timeout: call::REQUEST_TIMEOUT,
-            connect_timeout: call::CONNECT_TIMEOUT,
             transport: call::Transport::default(),
         }
     }

@@ -34,7 +34,6 @@
 mod types;
 
 use std::future::Future;
-use std::time::Duration;
 
 use accountkit_logto_raw as raw;
 use accountkit_runtime::{Auth, Sensitive};
@@ -79,9 +78,6 @@ fn endpoint_url(endpoint: &str) -> Result<String> {
 pub struct ClientBuilder {
     endpoint: String,
     token: SecretString,
-    http: Option<reqwest::Client>,
-    timeout: Duration,
-    connect_timeout: Duration,
     transport: call::Transport,
 }
 
@@ -90,8 +86,7 @@ impl std::fmt::Debug for ClientBuilder {
         f.debug_struct("ClientBuilder")
             .field("endpoint", &self.endpoint)
             .field("token", &"[REDACTED]")
-            .field("timeout", &self.timeout)
-            .field("connect_timeout", &self.connect_timeout)
+            .field("transport", &self.transport)
             .finish_non_exhaustive()
     }
 }
@@ -99,29 +94,11 @@ impl std::fmt::Debug for ClientBuilder {
 impl ClientBuilder {
     call::transport_options!();
 
-    /// Sends through this `reqwest` client (its own timeouts apply).
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = Some(http);
-        self
-    }
-
-    /// Time allowed for a whole request; 30 s unless set.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Time allowed to connect; 10 s unless set.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<Client> {
         let op = op("client");
         let base_url = endpoint_url(&self.endpoint)?;
-        let http = call::http_client(op, self.http, self.timeout, self.connect_timeout)?;
+        let http = self.transport.http_client(op)?;
         let auth = auth(&self.token)?;
         self.transport.check_scheme(op, &base_url)?;
         Ok(Client {
@@ -171,9 +148,6 @@ impl Client {
         ClientBuilder {
             endpoint: endpoint.into(),
             token: access_token.into(),
-            http: None,
-            timeout: call::REQUEST_TIMEOUT,
-            connect_timeout: call::CONNECT_TIMEOUT,
             transport: call::Transport::default(),
         }
     }

@@ -148,9 +148,6 @@ impl Endpoint {
 pub struct ClientBuilder {
     token: SecretString,
     endpoint: Endpoint,
-    http: Option<reqwest::Client>,
-    timeout: Duration,
-    connect_timeout: Duration,
     transport: call::Transport,
     polling: Polling,
 }
@@ -160,8 +157,7 @@ impl std::fmt::Debug for ClientBuilder {
         f.debug_struct("ClientBuilder")
             .field("token", &"[REDACTED]")
             .field("endpoint", &self.endpoint)
-            .field("timeout", &self.timeout)
-            .field("connect_timeout", &self.connect_timeout)
+            .field("transport", &self.transport)
             .field("polling", &self.polling)
             .finish_non_exhaustive()
     }
@@ -183,24 +179,6 @@ impl ClientBuilder {
         self
     }
 
-    /// Sends through this `reqwest` client (its own timeouts apply).
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = Some(http);
-        self
-    }
-
-    /// Time allowed for each HTTP request; 30 s unless set.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Time allowed to connect; 10 s unless set.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
     /// How HTTP 202 answers are waited for; [`Polling::default`] unless set.
     pub fn polling(mut self, polling: Polling) -> Self {
         self.polling = polling;
@@ -214,7 +192,7 @@ impl ClientBuilder {
         validate::secret(op, "token", self.token.expose_secret())?;
         let auth = Auth::bearer(self.token.expose_secret())
             .map_err(|_| op.invalid("token", "contains characters that cannot be sent in a header"))?;
-        let http = call::http_client(op, self.http, self.timeout, self.connect_timeout)?;
+        let http = self.transport.http_client(op)?;
         self.transport.check_scheme(op, &base_url)?;
         Ok(Client {
             raw: raw::Client::new_with_client(
@@ -308,9 +286,6 @@ impl Client {
         ClientBuilder {
             token: token.into(),
             endpoint: Endpoint::Domain(DEFAULT_DOMAIN.to_string()),
-            http: None,
-            timeout: call::REQUEST_TIMEOUT,
-            connect_timeout: call::CONNECT_TIMEOUT,
             transport: call::Transport::default(),
             polling: Polling::default(),
         }

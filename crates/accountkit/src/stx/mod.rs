@@ -105,33 +105,12 @@ impl Host {
 #[derive(Debug)]
 pub struct ClientBuilder {
     host: Host,
-    http: Option<reqwest::Client>,
-    timeout: Duration,
-    connect_timeout: Duration,
     refresh_margin: Duration,
     transport: call::Transport,
 }
 
 impl ClientBuilder {
     call::transport_options!();
-
-    /// Sends through this `reqwest` client (its own timeouts apply).
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = Some(http);
-        self
-    }
-
-    /// Time allowed for a whole request; 30 s unless set.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Time allowed to connect; 10 s unless set.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
 
     /// How long before its expiry a session's access token is refreshed;
     /// [`REFRESH_MARGIN`] unless set.
@@ -145,7 +124,7 @@ impl ClientBuilder {
         let op = op("client");
         let endpoint = self.host.endpoint()?;
         self.transport.check_scheme(op, &endpoint)?;
-        let http = call::http_client(op, self.http, self.timeout, self.connect_timeout)?;
+        let http = self.transport.http_client(op)?;
         Ok(Client {
             inner: Arc::new(ClientInner {
                 http,
@@ -195,14 +174,7 @@ impl Client {
 
     /// Starts a [`ClientBuilder`].
     pub fn builder(host: Host) -> ClientBuilder {
-        ClientBuilder {
-            host,
-            http: None,
-            timeout: call::REQUEST_TIMEOUT,
-            connect_timeout: call::CONNECT_TIMEOUT,
-            refresh_margin: REFRESH_MARGIN,
-            transport: call::Transport::default(),
-        }
+        ClientBuilder { host, refresh_margin: REFRESH_MARGIN, transport: call::Transport::default() }
     }
 
     /// `login`: a session, or a 2FA challenge when the account has 2FA on.

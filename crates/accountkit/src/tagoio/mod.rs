@@ -19,7 +19,6 @@
 mod types;
 
 use std::future::Future;
-use std::time::Duration;
 
 use accountkit_runtime::{Auth, Sensitive};
 use accountkit_tagoio_raw as raw;
@@ -97,9 +96,6 @@ impl Region {
 pub struct ClientBuilder {
     region: Region,
     token: Option<SecretString>,
-    http: Option<reqwest::Client>,
-    timeout: Duration,
-    connect_timeout: Duration,
     transport: call::Transport,
 }
 
@@ -108,8 +104,7 @@ impl std::fmt::Debug for ClientBuilder {
         f.debug_struct("ClientBuilder")
             .field("region", &self.region)
             .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
-            .field("timeout", &self.timeout)
-            .field("connect_timeout", &self.connect_timeout)
+            .field("transport", &self.transport)
             .finish_non_exhaustive()
     }
 }
@@ -123,29 +118,11 @@ impl ClientBuilder {
         self
     }
 
-    /// Sends through this `reqwest` client (its own timeouts apply).
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = Some(http);
-        self
-    }
-
-    /// Time allowed for a whole request; 30 s unless set.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Time allowed to connect; 10 s unless set.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<Client> {
         let op = op("client");
         let base_url = self.region.base_url()?;
-        let http = call::http_client(op, self.http, self.timeout, self.connect_timeout)?;
+        let http = self.transport.http_client(op)?;
         let auth = match &self.token {
             Some(token) => auth(token)?,
             None => Auth::none(),
@@ -198,14 +175,7 @@ impl Client {
 
     /// Starts a [`ClientBuilder`].
     pub fn builder(region: Region) -> ClientBuilder {
-        ClientBuilder {
-            region,
-            token: None,
-            http: None,
-            timeout: call::REQUEST_TIMEOUT,
-            connect_timeout: call::CONNECT_TIMEOUT,
-            transport: call::Transport::default(),
-        }
+        ClientBuilder { region, token: None, transport: call::Transport::default() }
     }
 
     /// The same client (and connection pool) with another token, e.g. the
