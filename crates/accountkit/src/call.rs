@@ -1,6 +1,7 @@
 //! What every provider module shares: the HTTP client it builds, and the
 //! translation of a raw client's failure into an [`Error`].
 
+use std::pin::Pin;
 use std::time::Duration;
 
 use accountkit_runtime::ResponseMeta;
@@ -159,20 +160,12 @@ macro_rules! transport_options {
 pub(crate) use transport_options;
 
 /// An error for a response the vendor marked as failed.
-pub(crate) fn vendor_error(
-    op: Op,
-    status: u16,
-    vendor: VendorError,
-    headers: Option<&reqwest::header::HeaderMap>,
-) -> Error {
+pub(crate) fn vendor_error(op: Op, status: u16, vendor: VendorError, retry_after: Option<Duration>) -> Error {
     let kind =
         if (200..300).contains(&status) { ErrorKind::Rejected } else { ErrorKind::from_status(status) };
     let message = vendor.message.unwrap_or_else(|| format!("HTTP {status} with no message"));
-    let mut error = op
-        .error(kind, message)
-        .with_status(status)
-        .with_code(vendor.code)
-        .with_retry_after(headers.and_then(retry_after));
+    let mut error =
+        op.error(kind, message).with_status(status).with_code(vendor.code).with_retry_after(retry_after);
     if let Some(hint) = vendor.second_factor {
         error = error.with_second_factor(hint);
     }
@@ -181,7 +174,18 @@ pub(crate) fn vendor_error(
 
 /// Translates a raw client failure. `meta` is the response the call saw, if
 /// any; it supplies the status the generated client drops on a bad body.
-pub(crate) async fn failure<E: serde::Serialize>(
+///
+/// Boxed: it is the rare path, and inline it would grow every call's future.
+pub(crate) fn failure<E: serde::Serialize + Send + 'static>(
+    op: Op,
+    err: progenitor_client::Error<E>,
+    meta: Option<ResponseMeta>,
+    read: ReadError,
+) -> Pin<Box<dyn Future<Output = Error> + Send>> {
+    Box::pin(translate(op, err, meta, read))
+}
+
+async fn translate<E: serde::Serialize>(
     op: Op,
     err: progenitor_client::Error<E>,
     meta: Option<ResponseMeta>,
@@ -191,19 +195,19 @@ pub(crate) async fn failure<E: serde::Serialize>(
     match err {
         Raw::ErrorResponse(response) => {
             let status = response.status().as_u16();
-            let headers = response.headers().clone();
+            let wait = retry_after(response.headers());
             let body = serde_json::to_value(response.into_inner()).unwrap_or(Value::Null);
-            vendor_error(op, status, read(&body), Some(&headers))
+            vendor_error(op, status, read(&body), wait)
         }
         Raw::UnexpectedResponse(response) => {
             let status = response.status().as_u16();
-            let headers = response.headers().clone();
+            let wait = retry_after(response.headers());
             let body = read_bounded(response).await;
-            from_body(op, status, &body, read, Some(&headers))
+            from_body(op, status, &body, read, wait)
         }
         Raw::InvalidResponsePayload(body, cause) => match meta {
             // serde's error is not kept as a source: its text can quote the body.
-            Some(meta) => from_body(op, meta.status, &body, read, Some(&meta.headers)),
+            Some(meta) => from_body(op, meta.status, &body, read, meta.retry_after),
             None => decode_error(op, None, &cause),
         },
         Raw::CommunicationError(e) | Raw::ResponseBodyError(e) => transport(op, e),
@@ -213,18 +217,12 @@ pub(crate) async fn failure<E: serde::Serialize>(
 }
 
 /// An error from a body that may or may not be the vendor's error shape.
-fn from_body(
-    op: Op,
-    status: u16,
-    body: &[u8],
-    read: ReadError,
-    headers: Option<&reqwest::header::HeaderMap>,
-) -> Error {
+fn from_body(op: Op, status: u16, body: &[u8], read: ReadError, wait: Option<Duration>) -> Error {
     match serde_json::from_slice::<Value>(body) {
         Ok(value) => {
             let vendor = read(&value);
             if vendor.is_error || !(200..300).contains(&status) {
-                vendor_error(op, status, vendor, headers)
+                vendor_error(op, status, vendor, wait)
             } else {
                 op.error(ErrorKind::Decode, "the response body does not have the documented shape")
                     .with_status(status)
@@ -234,9 +232,7 @@ fn from_body(
         Err(_) => {
             let kind = ErrorKind::from_status(status);
             let what = if body.is_empty() { "an empty body" } else { "a body that is not JSON" };
-            op.error(kind, format!("HTTP {status} with {what}"))
-                .with_status(status)
-                .with_retry_after(headers.and_then(retry_after))
+            op.error(kind, format!("HTTP {status} with {what}")).with_status(status).with_retry_after(wait)
         }
     }
 }

@@ -16,6 +16,10 @@
 //! `--no-vendor` skips the vendor SDKs, `--vendor-dir DIR` says where they are
 //! installed (default: `accountkit-bench` in the system temp dir), and
 //! `--only per-call|vendors|concurrency|paging` runs one part (for profiling).
+//! `--profile PROVIDER:SIDE:CALLS` (side `accountkit` or `floor`) only makes
+//! that many calls of one side and prints nothing: run it under
+//! `valgrind --tool=callgrind` once per side, and the difference in
+//! instructions is what accountkit adds to each call.
 
 mod alloc;
 mod capture;
@@ -39,7 +43,8 @@ use capture::{Proxy, Replay};
 #[global_allocator]
 static ALLOCATOR: alloc::Counting = alloc::Counting;
 
-const USAGE: &str = "usage: accountkit-bench [--quick] [--no-vendor] [--vendor-dir DIR] [--only PART]";
+const USAGE: &str = "usage: accountkit-bench [--quick] [--no-vendor] [--vendor-dir DIR] [--only PART]\n       \
+                     accountkit-bench --profile PROVIDER:accountkit|floor:CALLS";
 const PARTS: [&str; 4] = ["per-call", "vendors", "concurrency", "paging"];
 
 /// How much to measure.
@@ -60,6 +65,8 @@ struct Plan {
     vendor_dir: Option<PathBuf>,
     /// Only this part of the run.
     only: Option<String>,
+    /// Only these calls: provider, side, count.
+    profile: Option<(String, String, u32)>,
 }
 
 impl Plan {
@@ -107,6 +114,7 @@ fn main() -> ExitCode {
         page: 1000,
         vendor_dir: Some(std::env::temp_dir().join("accountkit-bench")),
         only: None,
+        profile: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -125,6 +133,13 @@ fn main() -> ExitCode {
                 Some(part) if PARTS.contains(&part.as_str()) => plan.only = Some(part),
                 _ => {
                     eprintln!("`--only` takes one of {PARTS:?}\n{USAGE}");
+                    return ExitCode::from(2);
+                }
+            },
+            "--profile" => match args.next().as_deref().and_then(parse_profile) {
+                Some(profile) => plan.profile = Some(profile),
+                None => {
+                    eprintln!("`--profile` takes PROVIDER:accountkit|floor:CALLS\n{USAGE}");
                     return ExitCode::from(2);
                 }
             },
@@ -153,11 +168,28 @@ fn main() -> ExitCode {
     }
 }
 
+fn parse_profile(arg: &str) -> Option<(String, String, u32)> {
+    let mut parts = arg.split(':');
+    let (provider, side, calls) = (parts.next()?, parts.next()?, parts.next()?.parse().ok()?);
+    let side_ok = side == "accountkit" || side == "floor";
+    (side_ok && parts.next().is_none()).then(|| (provider.to_ascii_lowercase(), side.to_string(), calls))
+}
+
 fn run(plan: &Plan) -> Result<String, String> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     let sandbox = rt.block_on(Sandbox::start()).map_err(|e| e.to_string())?;
     let raw = reqwest::Client::new();
     let (cases, tagoio_token) = rt.block_on(cases(&sandbox, &raw))?;
+
+    if let Some((provider, side, calls)) = &plan.profile {
+        let case = cases
+            .iter()
+            .find(|c| c.provider.eq_ignore_ascii_case(provider))
+            .ok_or_else(|| format!("no provider `{provider}`"))?;
+        let call = if side == "floor" { &case.floor } else { &case.accountkit };
+        rt.block_on(batch(call, *calls))?;
+        return Ok(String::new());
+    }
 
     let mut report = String::new();
     machine(&mut report);

@@ -17,8 +17,10 @@
 
 use std::cell::RefCell;
 use std::fmt;
+use std::pin::Pin;
+use std::task::{self, Poll};
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -254,13 +256,14 @@ pub mod hooks {
     }
 }
 
-/// Status and headers of an HTTP response.
-#[derive(Debug, Clone)]
+/// What is kept of an HTTP response for [`observe`]: read from its headers
+/// as it arrives, so that no header map is copied on every call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResponseMeta {
     /// The HTTP status code.
     pub status: u16,
-    /// The response headers.
-    pub headers: HeaderMap,
+    /// Its `Retry-After`, as a wait.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 tokio::task_local! {
@@ -270,13 +273,44 @@ tokio::task_local! {
 /// Runs one raw-client call and returns, beside its output, the status and
 /// headers of the last response it received, which generated clients drop
 /// when a body fails to decode.
-pub async fn observe<F: Future>(call: F) -> (F::Output, Option<ResponseMeta>) {
-    LAST_RESPONSE
-        .scope(RefCell::new(None), async {
-            let output = call.await;
-            (output, LAST_RESPONSE.with(|slot| slot.borrow_mut().take()))
-        })
-        .await
+///
+/// The call is moved to the heap once, here: a generated client's future
+/// runs to kilobytes, and every `async fn` layer around it would otherwise
+/// hold (and copy) it again.
+pub fn observe<F: Future>(call: F) -> Observed<F> {
+    Observed { scoped: Box::pin(LAST_RESPONSE.scope(RefCell::new(None), Capture { call })) }
+}
+
+type Scoped<F> = tokio::task::futures::TaskLocalFuture<RefCell<Option<ResponseMeta>>, Capture<F>>;
+
+/// The future [`observe`] returns.
+pub struct Observed<F: Future> {
+    scoped: Pin<Box<Scoped<F>>>,
+}
+
+impl<F: Future> Future for Observed<F> {
+    type Output = (F::Output, Option<ResponseMeta>);
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut task::Context<'_>) -> Poll<Self::Output> {
+        self.scoped.as_mut().poll(cx)
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The call inside the task-local scope; takes the slot when it ends.
+    pub struct Capture<F> {
+        #[pin]
+        call: F,
+    }
+}
+
+impl<F: Future> Future for Capture<F> {
+    type Output = (F::Output, Option<ResponseMeta>);
+
+    fn poll(self: Pin<&mut Self>, cx: &mut task::Context<'_>) -> Poll<Self::Output> {
+        let output = std::task::ready!(self.project().call.poll(cx));
+        Poll::Ready((output, LAST_RESPONSE.with(|slot| slot.borrow_mut().take())))
+    }
 }
 
 #[cfg(test)]

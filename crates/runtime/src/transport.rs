@@ -3,6 +3,8 @@
 //! spans that show it.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use rand::Rng;
@@ -175,13 +177,16 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 /// The response handed back holds its whole body, or a body whose reading
 /// fails with [`BodyTooLarge`]. Its status and headers are recorded for
 /// [`observe`](crate::observe).
-pub async fn execute(
-    client: &reqwest::Client,
-    policy: &Policy,
+///
+/// The work is boxed, so the generated operation futures that await it stay
+/// small; they are moved, and copied, as the caller's futures are.
+pub fn execute<'a>(
+    client: &'a reqwest::Client,
+    policy: &'a Policy,
     request: reqwest::Request,
     operation_id: &str,
     idempotent: &[&str],
-) -> reqwest::Result<reqwest::Response> {
+) -> Pin<Box<dyn Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a>> {
     let repeatable = idempotent.contains(&operation_id);
     let span = tracing::info_span!(
         "accountkit.request",
@@ -191,7 +196,7 @@ pub async fn execute(
         attempts = tracing::field::Empty,
         status = tracing::field::Empty,
     );
-    run(client, policy, request, repeatable).instrument(span).await
+    Box::pin(run(client, policy, request, repeatable).instrument(span))
 }
 
 async fn run(
@@ -277,8 +282,8 @@ async fn send(
     let version = response.version();
     // Outside `observe` there is nobody to tell, and nothing to copy.
     let _ = LAST_RESPONSE.try_with(|slot| {
-        *slot.borrow_mut() =
-            Some(ResponseMeta { status: status.as_u16(), headers: response.headers().clone() })
+        let retry_after = retry_after(response.headers());
+        *slot.borrow_mut() = Some(ResponseMeta { status: status.as_u16(), retry_after })
     });
     // The response is rebuilt around the body read below: its headers move there.
     let headers = std::mem::take(response.headers_mut());

@@ -535,7 +535,7 @@ fn new_password(op: Op, field: &str, password: &SecretString) -> Result<()> {
 impl Client {
     /// Runs one raw call. `secrets` and the client's token are scrubbed
     /// from any error text.
-    async fn send<T>(
+    fn send<T>(
         &self,
         op: Op,
         secrets: &[&str],
@@ -545,17 +545,20 @@ impl Client {
                 progenitor_client::Error<raw::types::ErrorEnvelope>,
             >,
         >,
-    ) -> Result<T> {
-        let (outcome, meta) = accountkit_runtime::observe(call).await;
-        match outcome {
-            Ok(response) => Ok(response.into_inner()),
-            Err(e) => {
-                let error = call::failure(op, e, meta, read_error).await.scrub(secrets);
-                let auth = &progenitor_client::ClientInfo::inner(&self.raw).auth;
-                Err(match auth.expose_secret() {
-                    Some(token) => error.scrub(&[token]),
-                    None => error,
-                })
+    ) -> impl Future<Output = Result<T>> {
+        let call = accountkit_runtime::observe(call);
+        async move {
+            let (outcome, meta) = call.await;
+            match outcome {
+                Ok(response) => Ok(response.into_inner()),
+                Err(e) => {
+                    let error = call::failure(op, e, meta, read_error).await.scrub(secrets);
+                    let auth = &progenitor_client::ClientInfo::inner(&self.raw).auth;
+                    Err(match auth.expose_secret() {
+                        Some(token) => error.scrub(&[token]),
+                        None => error,
+                    })
+                }
             }
         }
     }

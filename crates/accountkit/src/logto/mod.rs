@@ -499,27 +499,30 @@ impl Client {
 
     /// Runs one raw call; `secrets` and the access token are scrubbed from
     /// any error text.
-    async fn send<T>(
+    fn send<T>(
         &self,
         op: Op,
         secrets: &[&str],
         call: impl Future<
             Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<raw::types::Error>>,
         >,
-    ) -> Result<T> {
-        let (outcome, meta) = accountkit_runtime::observe(call).await;
-        match outcome {
-            Ok(response) => Ok(response.into_inner()),
-            Err(e) => {
-                let error = call::failure(op, e, meta, read_error).await.scrub(secrets);
-                let error = match refined_kind(error.code(), error.status()) {
-                    Some(kind) => error.with_kind(kind),
-                    None => error,
-                };
-                Err(match progenitor_client::ClientInfo::inner(&self.raw).auth.expose_secret() {
-                    Some(token) => error.scrub(&[token]),
-                    None => error,
-                })
+    ) -> impl Future<Output = Result<T>> {
+        let call = accountkit_runtime::observe(call);
+        async move {
+            let (outcome, meta) = call.await;
+            match outcome {
+                Ok(response) => Ok(response.into_inner()),
+                Err(e) => {
+                    let error = call::failure(op, e, meta, read_error).await.scrub(secrets);
+                    let error = match refined_kind(error.code(), error.status()) {
+                        Some(kind) => error.with_kind(kind),
+                        None => error,
+                    };
+                    Err(match progenitor_client::ClientInfo::inner(&self.raw).auth.expose_secret() {
+                        Some(token) => error.scrub(&[token]),
+                        None => error,
+                    })
+                }
             }
         }
     }

@@ -551,30 +551,36 @@ type RawResult<T> =
 impl Client {
     /// Runs one raw call, polls if it was accepted for later, and unwraps
     /// the envelope. `secrets` and the token are scrubbed from any error.
-    async fn send<E: Envelope>(
+    fn send<E: Envelope>(
         &self,
         op: Op,
         secrets: &[&str],
         call: impl Future<Output = RawResult<E>>,
-    ) -> Result<Response<E::Result>> {
-        let scrub = |error: Error| {
-            let error = error.scrub(secrets);
-            match self.token() {
-                Some(token) => error.scrub(&[token]),
-                None => error,
+    ) -> impl Future<Output = Result<Response<E::Result>>> {
+        let call = accountkit_runtime::observe(call);
+        async move {
+            let scrub = |error: Error| {
+                let error = error.scrub(secrets);
+                match self.token() {
+                    Some(token) => error.scrub(&[token]),
+                    None => error,
+                }
+            };
+            let (outcome, meta) = call.await;
+            let step = match outcome {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    settle(op, status, response.into_inner().into_parts(), E::missing)
+                }
+                Err(e) => Box::pin(settle_failure::<E::Result>(op, e, meta, secrets, E::missing)).await,
+            };
+            match step.map_err(&scrub)? {
+                Step::Done(response) => Ok(response),
+                // Boxed: the polling loop is rare, and would otherwise grow every call's future.
+                Step::Pending(request_id) => {
+                    Box::pin(self.poll::<E>(op, request_id, secrets)).await.map_err(scrub)
+                }
             }
-        };
-        let (outcome, meta) = accountkit_runtime::observe(call).await;
-        let step = match outcome {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                settle(op, status, response.into_inner().into_parts(), E::missing)
-            }
-            Err(e) => settle_failure::<E::Result>(op, e, meta, secrets, E::missing).await,
-        };
-        match step.map_err(&scrub)? {
-            Step::Done(response) => Ok(response),
-            Step::Pending(request_id) => self.poll::<E>(op, request_id, secrets).await.map_err(scrub),
         }
     }
 
@@ -621,7 +627,7 @@ impl Client {
                         typed::<E::Result>(op, status, parts, E::missing, secrets)
                     }
                 }
-                Err(e) => settle_failure::<E::Result>(op, e, meta, secrets, E::missing).await,
+                Err(e) => Box::pin(settle_failure::<E::Result>(op, e, meta, secrets, E::missing)).await,
             };
             // Whatever went wrong, the id lets the caller fetch the result later.
             let step = step.map_err(|e| match e.request_id() {
@@ -714,11 +720,11 @@ fn vendor_error(
     status: Option<String>,
     summary: Option<String>,
     request_id: Option<String>,
-    headers: Option<&reqwest::header::HeaderMap>,
+    retry_after: Option<std::time::Duration>,
 ) -> Error {
     let message = summary.filter(|s| !s.trim().is_empty()).or_else(|| status.clone());
     let vendor = VendorError { code: status.clone(), message, is_error: true, second_factor: None };
-    let error = call::vendor_error(op, http, vendor, headers).with_request_id(request_id);
+    let error = call::vendor_error(op, http, vendor, retry_after).with_request_id(request_id);
     match status.as_deref().and_then(kind_of_status) {
         Some(kind) => error.with_kind(kind),
         None => error,
@@ -765,9 +771,9 @@ async fn settle_failure<R: DeserializeOwned>(
     match err {
         Raw::ErrorResponse(response) => {
             let http = response.status().as_u16();
-            let headers = response.headers().clone();
+            let wait = call::retry_after(response.headers());
             let parts = loose(response.into_inner());
-            Err(envelope_error(op, http, parts, Some(&headers), secrets))
+            Err(envelope_error(op, http, parts, wait, secrets))
         }
         Raw::UnexpectedResponse(response) if response.status().is_success() => {
             let http = response.status().as_u16();
@@ -782,8 +788,8 @@ async fn settle_failure<R: DeserializeOwned>(
             match (serde_json::from_slice::<raw::types::ErrorEnvelope>(&body), meta_status) {
                 // A `Success` whose result has the wrong shape is a decode fault.
                 (Ok(envelope), Some(http)) if envelope.status.as_deref() != Some("Success") => {
-                    let headers = meta.map(|m| m.headers);
-                    Err(envelope_error(op, http, loose(envelope), headers.as_ref(), secrets))
+                    let wait = meta.and_then(|m| m.retry_after);
+                    Err(envelope_error(op, http, loose(envelope), wait, secrets))
                 }
                 (Ok(envelope), http) => {
                     Err(call::decode_error(op, http, &cause).with_request_id(envelope.request_id))
@@ -802,10 +808,10 @@ fn envelope_error(
     op: Op,
     http: u16,
     parts: Parts<Value>,
-    headers: Option<&reqwest::header::HeaderMap>,
+    retry_after: Option<std::time::Duration>,
     secrets: &[&str],
 ) -> Error {
-    let error = vendor_error(op, http, parts.status, parts.summary, parts.request_id, headers);
+    let error = vendor_error(op, http, parts.status, parts.summary, parts.request_id, retry_after);
     with_field_errors(error, parts.result.as_ref(), secrets)
 }
 

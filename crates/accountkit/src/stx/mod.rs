@@ -35,20 +35,86 @@
 
 mod types;
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use accountkit_runtime::Auth;
 use accountkit_stx_raw as raw;
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use cynic::MutationBuilder;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
 use crate::call::{self, Op};
 use crate::error::{Error, ErrorKind, Result};
 use crate::validate;
+
+/// An operation ready to send, with its GraphQL document built by cynic
+/// once per process rather than on every call.
+macro_rules! operation {
+    ($query:ty, $variables:expr) => {{
+        static DOCUMENT: OnceLock<Document> = OnceLock::new();
+        Prepared::new(&DOCUMENT, $variables, <$query as cynic::MutationBuilder<_>>::build)
+    }};
+}
+
+/// The parts of an operation's JSON body that are the same on every call:
+/// `{"query":…,"variables":` and, after the variables, the operation name.
+struct Document {
+    head: Vec<u8>,
+    tail: Vec<u8>,
+}
+
+impl Document {
+    /// The body cynic would send, split around the variables.
+    fn of<Q, V>(operation: cynic::Operation<Q, V>) -> Document {
+        let text = |value: &str| serde_json::to_string(value).unwrap_or_default();
+        let head = format!("{{\"query\":{},\"variables\":", text(&operation.query));
+        let tail = match &operation.operation_name {
+            Some(name) => format!(",\"operationName\":{}}}", text(name)),
+            None => "}".to_string(),
+        };
+        Document { head: head.into_bytes(), tail: tail.into_bytes() }
+    }
+}
+
+/// An operation's document and variables.
+struct Prepared<'a, Q, V> {
+    document: &'static Document,
+    variables: &'a V,
+    query: PhantomData<fn() -> Q>,
+}
+
+impl<Q, V> Clone for Prepared<'_, Q, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<Q, V> Copy for Prepared<'_, Q, V> {}
+
+impl<'a, Q, V: Clone> Prepared<'a, Q, V> {
+    fn new(
+        cell: &'static OnceLock<Document>,
+        variables: &'a V,
+        build: fn(V) -> cynic::Operation<Q, V>,
+    ) -> Self {
+        let document = cell.get_or_init(|| Document::of(build(variables.clone())));
+        Prepared { document, variables, query: PhantomData }
+    }
+}
+
+impl<Q, V: serde::Serialize> Prepared<'_, Q, V> {
+    /// The JSON body, byte for byte what cynic's `Operation` serialises to.
+    fn body(&self) -> serde_json::Result<Vec<u8>> {
+        let mut body = Vec::with_capacity(self.document.head.len() + 256);
+        body.extend_from_slice(&self.document.head);
+        serde_json::to_writer(&mut body, self.variables)?;
+        body.extend_from_slice(&self.document.tail);
+        Ok(body)
+    }
+}
 
 pub use types::*;
 
@@ -128,7 +194,7 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(ClientInner {
                 http,
-                endpoint,
+                endpoint: url::Url::parse(&endpoint).map_err(|_| op.invalid("host", "is not a URL"))?,
                 refresh_margin: self.refresh_margin,
                 policy: self.transport.policy(PROVIDER),
             }),
@@ -145,14 +211,15 @@ pub struct Client {
 
 struct ClientInner {
     http: reqwest::Client,
-    endpoint: String,
+    /// Parsed once: reqwest would parse a string on every call.
+    endpoint: url::Url,
     refresh_margin: Duration,
     policy: accountkit_runtime::Policy,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("endpoint", &self.inner.endpoint).finish_non_exhaustive()
+        f.debug_struct("Client").field("endpoint", &self.inner.endpoint.as_str()).finish_non_exhaustive()
     }
 }
 
@@ -182,7 +249,7 @@ impl Client {
         let op = op("login");
         let vars = raw::LoginVariables { credentials: credentials.to_raw(op)? };
         let secrets = [credentials.password.expose_secret()];
-        let data = self.send(op, None, &secrets, || raw::Login::build(vars.clone())).await?;
+        let data = self.send(op, None, &secrets, operation!(raw::Login, &vars)).await?;
         let result = required(op, data.login)?;
         if result.prompt_two_factor_auth == Some(true) {
             let session_id = result.session_id.clone().filter(|id| !id.is_empty()).ok_or_else(|| {
@@ -208,8 +275,7 @@ impl Client {
             session_id: challenge.session_id.clone(),
             email: raw::EmailAddress(challenge.email.clone()),
         };
-        let data =
-            self.send(op, None, &[code.expose_secret()], || raw::Confirm2Fa::build(vars.clone())).await?;
+        let data = self.send(op, None, &[code.expose_secret()], operation!(raw::Confirm2Fa, &vars)).await?;
         let result = required(op, data.confirm2_fa)?;
         self.session_from(op, &result)
     }
@@ -223,7 +289,7 @@ impl Client {
             session_id: challenge.session_id.clone(),
             email: raw::EmailAddress(challenge.email.clone()),
         };
-        let data = self.send(op, None, &[], || raw::Resend2Fa::build(vars.clone())).await?;
+        let data = self.send(op, None, &[], operation!(raw::Resend2Fa, &vars)).await?;
         required(op, data.resend2_fa).map(TwoFactorStatus::from_raw)
     }
 
@@ -243,7 +309,7 @@ impl Client {
             input: raw::UserRegistrationInput { data: types::secret(&data_string) },
         };
         let secrets = [registration.password().expose_secret(), data_string.expose_secret()];
-        let data = self.send(op, None, &secrets, || raw::Register::build(vars.clone())).await?;
+        let data = self.send(op, None, &secrets, operation!(raw::Register, &vars)).await?;
         let result = required(op, data.register)?;
         Ok(Registered {
             status: result.status,
@@ -257,7 +323,7 @@ impl Client {
         let op = op("forgotPassword");
         validate::email(op, "email", email)?;
         let vars = raw::ForgotPasswordVariables { email: raw::EmailAddress(email.to_string()) };
-        let data = self.send(op, None, &[], || raw::ForgotPassword::build(vars.clone())).await?;
+        let data = self.send(op, None, &[], operation!(raw::ForgotPassword, &vars)).await?;
         let result = required(op, data.forgot_password)?;
         Ok(ResetRequested {
             header: result.header,
@@ -283,7 +349,7 @@ impl Client {
             },
         };
         let secrets = [code.expose_secret(), new_password.expose_secret()];
-        let data = self.send(op, None, &secrets, || raw::ConfirmPasswordReset::build(vars.clone())).await?;
+        let data = self.send(op, None, &secrets, operation!(raw::ConfirmPasswordReset, &vars)).await?;
         let result = required(op, data.confirm_password_reset)?;
         if result.reset == Some(true) {
             Ok(())
@@ -296,9 +362,8 @@ impl Client {
     async fn new_token(&self, op: Op, refresh_token: &SecretString) -> Result<raw::LoginResult> {
         validate::secret(op, "refresh_token", refresh_token.expose_secret())?;
         let vars = raw::NewTokenVariables { refresh_token: types::secret(refresh_token) };
-        let data = self
-            .send(op, None, &[refresh_token.expose_secret()], || raw::NewToken::build(vars.clone()))
-            .await?;
+        let data =
+            self.send(op, None, &[refresh_token.expose_secret()], operation!(raw::NewToken, &vars)).await?;
         required(op, data.new_token)
     }
 
@@ -314,41 +379,41 @@ impl Client {
         })
     }
 
-    /// Sends one operation (`build` makes it) and decodes its `data`.
+    /// Sends one operation and decodes its `data`.
     async fn send<Q, V>(
         &self,
         op: Op,
         bearer: Option<&SecretString>,
         secrets: &[&str],
-        build: impl Fn() -> cynic::Operation<Q, V>,
+        operation: Prepared<'_, Q, V>,
     ) -> Result<Q>
     where
         Q: serde::de::DeserializeOwned,
         V: serde::Serialize,
     {
-        let mut secrets = secrets.to_vec();
-        if let Some(token) = bearer {
-            secrets.push(token.expose_secret());
-        }
-        self.send_inner(op, bearer, build()).await.map_err(|e| e.scrub(&secrets))
+        self.send_inner(op, bearer, operation).await.map_err(|e| match bearer {
+            Some(token) => e.scrub(secrets).scrub(&[token.expose_secret()]),
+            None => e.scrub(secrets),
+        })
     }
 
     async fn send_inner<Q, V>(
         &self,
         op: Op,
         bearer: Option<&SecretString>,
-        operation: cynic::Operation<Q, V>,
+        operation: Prepared<'_, Q, V>,
     ) -> Result<Q>
     where
         Q: serde::de::DeserializeOwned,
         V: serde::Serialize,
     {
-        let body = serde_json::to_vec(&operation)
+        let body = operation
+            .body()
             .map_err(|_| op.error(ErrorKind::InvalidInput, "the variables cannot be encoded"))?;
         let mut request = self
             .inner
             .http
-            .post(&self.inner.endpoint)
+            .post(self.inner.endpoint.clone())
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(reqwest::header::ACCEPT, "application/json")
             .body(body)
@@ -384,10 +449,26 @@ impl Client {
     }
 }
 
+/// A GraphQL answer read straight into the operation's type.
+#[derive(serde::Deserialize)]
+struct Answer<Q> {
+    data: Option<Q>,
+    #[serde(default)]
+    errors: Option<Vec<serde::de::IgnoredAny>>,
+}
+
 /// Reads a GraphQL response: its `errors` first, whatever the status, then
 /// its `data`.
 fn decode<Q: serde::de::DeserializeOwned>(op: Op, status: u16, body: &[u8]) -> Result<Q> {
     let success = (200..300).contains(&status);
+    // The common answer, data and no errors, decodes in one pass; anything
+    // else is read again below, as a tree, to say what is wrong.
+    if success
+        && let Ok(Answer { data: Some(data), errors }) = serde_json::from_slice::<Answer<Q>>(body)
+        && errors.is_none_or(|e| e.is_empty())
+    {
+        return Ok(data);
+    }
     let value: Value = match serde_json::from_slice(body) {
         Ok(value) => value,
         Err(cause) if success => return Err(call::decode_error(op, Some(status), &cause)),
@@ -542,7 +623,7 @@ struct SessionShared {
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
-            .field("endpoint", &self.client.inner.endpoint)
+            .field("endpoint", &self.client.inner.endpoint.as_str())
             .field("user_id", &self.info().user_id)
             .field("expires_at", &self.expires_at())
             .field("tokens", &"[REDACTED]")
@@ -608,12 +689,7 @@ impl Session {
 
     /// Sends an authenticated operation: refreshes first when the token is
     /// about to expire, and once more if the server refuses it.
-    async fn send<Q, V>(
-        &self,
-        op: Op,
-        secrets: &[&str],
-        build: impl Fn() -> cynic::Operation<Q, V>,
-    ) -> Result<Q>
+    async fn send<Q, V>(&self, op: Op, secrets: &[&str], operation: Prepared<'_, Q, V>) -> Result<Q>
     where
         Q: serde::de::DeserializeOwned,
         V: serde::Serialize,
@@ -625,11 +701,11 @@ impl Session {
             self.refresh_from(generation).await?;
         }
         let (generation, token) = self.tokens(|t| (t.generation, t.access.clone()));
-        match self.client.send(op, Some(&token), secrets, &build).await {
+        match self.client.send(op, Some(&token), secrets, operation).await {
             Err(e) if is_token_refused(&e) => {
                 self.refresh_from(generation).await?;
                 let token = self.access_token();
-                self.client.send(op, Some(&token), secrets, &build).await
+                self.client.send(op, Some(&token), secrets, operation).await
             }
             other => other,
         }
@@ -651,7 +727,7 @@ impl Session {
             new_password: types::secret(new_password),
         };
         let secrets = [old_password.expose_secret(), new_password.expose_secret()];
-        let data = self.send(op, &secrets, || raw::ChangePassword::build(vars.clone())).await?;
+        let data = self.send(op, &secrets, operation!(raw::ChangePassword, &vars)).await?;
         let result = required(op, data.change_password)?;
         if result.prompt_two_factor_auth == Some(true) {
             return Ok(PasswordChange::ConfirmationRequired);
@@ -665,9 +741,8 @@ impl Session {
         let op = op("confirmChangePassword2Fa");
         validate::secret(op, "code", code.expose_secret())?;
         let vars = raw::CodeVariables { code: types::secret(code) };
-        let data = self
-            .send(op, &[code.expose_secret()], || raw::ConfirmChangePassword2Fa::build(vars.clone()))
-            .await?;
+        let data =
+            self.send(op, &[code.expose_secret()], operation!(raw::ConfirmChangePassword2Fa, &vars)).await?;
         let result = required(op, data.confirm_change_password2_fa)?;
         self.adopt_if_token(op, &result)
     }
@@ -683,7 +758,7 @@ impl Session {
     /// `resendChangePassword2Fa`: sends the password-change code again.
     pub async fn resend_change_password_2fa(&self) -> Result<TwoFactorStatus> {
         let op = op("resendChangePassword2Fa");
-        let data = self.send(op, &[], || raw::ResendChangePassword2Fa::build(raw::NoVariables {})).await?;
+        let data = self.send(op, &[], operation!(raw::ResendChangePassword2Fa, &raw::NoVariables {})).await?;
         required(op, data.resend_change_password2_fa).map(TwoFactorStatus::from_raw)
     }
 
@@ -692,7 +767,7 @@ impl Session {
         let op = op("enable2Fa");
         let vars = password_vars(op, password)?;
         let secrets: Vec<&str> = password.iter().map(|p| p.expose_secret()).collect();
-        let data = self.send(op, &secrets, || raw::Enable2Fa::build(vars.clone())).await?;
+        let data = self.send(op, &secrets, operation!(raw::Enable2Fa, &vars)).await?;
         required(op, data.enable2_fa).map(TwoFactorStatus::from_raw)
     }
 
@@ -702,14 +777,14 @@ impl Session {
         let op = op("disable2Fa");
         let vars = password_vars(op, password)?;
         let secrets: Vec<&str> = password.iter().map(|p| p.expose_secret()).collect();
-        let data = self.send(op, &secrets, || raw::Disable2Fa::build(vars.clone())).await?;
+        let data = self.send(op, &secrets, operation!(raw::Disable2Fa, &vars)).await?;
         required(op, data.disable2_fa).map(TwoFactorStatus::from_raw)
     }
 
     /// `send2Fa`: asks for a fresh 2FA code, e.g. before a sensitive change.
     pub async fn send_2fa(&self) -> Result<TwoFactorStatus> {
         let op = op("send2Fa");
-        let data = self.send(op, &[], || raw::Send2Fa::build(raw::NoVariables {})).await?;
+        let data = self.send(op, &[], operation!(raw::Send2Fa, &raw::NoVariables {})).await?;
         required(op, data.send2_fa).map(TwoFactorStatus::from_raw)
     }
 
@@ -725,7 +800,7 @@ impl Session {
             None => None,
         };
         let vars = raw::LogoutVariables { device_info };
-        let data = self.send(op, &[], || raw::Logout::build(vars.clone())).await?;
+        let data = self.send(op, &[], operation!(raw::Logout, &vars)).await?;
         let result = required(op, data.logout)?;
         Ok(LoggedOut { status: result.status, message: result.message, device_id: result.device_id })
     }
@@ -747,6 +822,27 @@ mod tests {
     fn jwt(claims: &str) -> String {
         let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         format!("{}.{}.sig", engine.encode(r#"{"alg":"HS256"}"#), engine.encode(claims))
+    }
+
+    #[test]
+    fn prepared_bodies_are_what_cynic_serialises() {
+        use cynic::MutationBuilder;
+        let vars =
+            raw::LogoutVariables { device_info: Some(raw::DeviceInfo { device_id: Some("d\"1\n".into()) }) };
+        for _ in 0..2 {
+            let ours = operation!(raw::Logout, &vars).body().unwrap();
+            assert_eq!(ours, serde_json::to_vec(&raw::Logout::build(vars.clone())).unwrap());
+        }
+        let ours = operation!(raw::Send2Fa, &raw::NoVariables {}).body().unwrap();
+        assert_eq!(ours, serde_json::to_vec(&raw::Send2Fa::build(raw::NoVariables {})).unwrap());
+    }
+
+    #[test]
+    fn a_clean_answer_decodes_in_one_pass_and_errors_still_win() {
+        let data: Value = decode(OP, 200, br#"{"data": {"login": {"token": "t"}}}"#).unwrap();
+        assert_eq!(data["login"]["token"], "t");
+        let body = br#"{"data": {"login": {"token": "t"}}, "errors": [{"message": "partial"}]}"#;
+        assert_eq!(decode::<Value>(OP, 200, body).unwrap_err().message(), "partial");
     }
 
     #[test]

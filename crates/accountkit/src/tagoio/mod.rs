@@ -433,7 +433,7 @@ impl Client {
     /// Runs one raw call and unwraps its envelope: `status: false` is an
     /// error whatever the HTTP status. `secrets` and the client's token are
     /// scrubbed from any error text.
-    async fn send<T: Envelope>(
+    fn send<T: Envelope>(
         &self,
         op: Op,
         secrets: &[&str],
@@ -443,29 +443,32 @@ impl Client {
                 progenitor_client::Error<raw::types::ErrorEnvelope>,
             >,
         >,
-    ) -> Result<T::Result> {
-        let (outcome, meta) = accountkit_runtime::observe(call).await;
-        let scrub = |error: crate::Error| {
-            let error = error.scrub(secrets);
-            match self.raw_auth().expose_secret() {
-                Some(token) => error.scrub(&[token]),
-                None => error,
-            }
-        };
-        let response = match outcome {
-            Ok(response) => response,
-            Err(e) => return Err(scrub(call::failure(op, e, meta, read_error).await)),
-        };
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        match response.into_inner().into_parts() {
-            (true, Some(result), _) => Ok(result),
-            (true, None, _) => {
-                Err(op.error(ErrorKind::Decode, "the response envelope has no `result`").with_status(status))
-            }
-            (false, _, message) => {
-                let vendor = read_message(message.map(Value::String).as_ref());
-                Err(scrub(call::vendor_error(op, status, vendor, Some(&headers))))
+    ) -> impl Future<Output = Result<T::Result>> {
+        let call = accountkit_runtime::observe(call);
+        async move {
+            let (outcome, meta) = call.await;
+            let scrub = |error: crate::Error| {
+                let error = error.scrub(secrets);
+                match self.raw_auth().expose_secret() {
+                    Some(token) => error.scrub(&[token]),
+                    None => error,
+                }
+            };
+            let response = match outcome {
+                Ok(response) => response,
+                Err(e) => return Err(scrub(call::failure(op, e, meta, read_error).await)),
+            };
+            let status = response.status().as_u16();
+            let retry_after = call::retry_after(response.headers());
+            match response.into_inner().into_parts() {
+                (true, Some(result), _) => Ok(result),
+                (true, None, _) => Err(op
+                    .error(ErrorKind::Decode, "the response envelope has no `result`")
+                    .with_status(status)),
+                (false, _, message) => {
+                    let vendor = read_message(message.map(Value::String).as_ref());
+                    Err(scrub(call::vendor_error(op, status, vendor, retry_after)))
+                }
             }
         }
     }
