@@ -85,7 +85,8 @@ impl Transport {
     pub fn http_client(&self, op: Op) -> Result<reqwest::Client, Error> {
         match &self.http {
             Some(http) => Ok(http.clone()),
-            None => reqwest::Client::builder()
+            None => http_client_builder()
+                .map_err(|e| op.error(ErrorKind::Transport, e.message().to_string()))?
                 .timeout(self.timeout)
                 .connect_timeout(self.connect_timeout)
                 .build()
@@ -110,6 +111,50 @@ impl Transport {
             ));
         }
         Ok(())
+    }
+}
+
+/// A `reqwest::ClientBuilder` with accountkit's TLS set-up, for callers who
+/// build their own client and hand it to a provider's `http_client`.
+///
+/// With the `rustls` feature it carries a rustls configuration on the
+/// `ring` provider with the platform's certificate verifier, made once per
+/// process (loading the system's roots takes milliseconds); it fails, with
+/// [`ErrorKind::Transport`], if that verifier cannot start. Without the
+/// feature, it is `reqwest::Client::builder()`.
+pub fn http_client_builder() -> Result<reqwest::ClientBuilder, Error> {
+    let builder = reqwest::Client::builder();
+    #[cfg(feature = "rustls")]
+    let builder = match tls::config() {
+        Ok(config) => builder.tls_backend_preconfigured(config.clone()),
+        Err(why) => {
+            let message = format!("cannot set up TLS: {why}");
+            return Err(Error::new(ErrorKind::Transport, "accountkit", "http_client_builder", message));
+        }
+    };
+    Ok(builder)
+}
+
+#[cfg(feature = "rustls")]
+mod tls {
+    use std::sync::{Arc, OnceLock};
+
+    use rustls::ClientConfig;
+    use rustls_platform_verifier::BuilderVerifierExt;
+
+    /// The process's rustls configuration, or why it could not be made.
+    pub fn config() -> &'static Result<ClientConfig, String> {
+        static CONFIG: OnceLock<Result<ClientConfig, String>> = OnceLock::new();
+        CONFIG.get_or_init(|| {
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let config = ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .map_err(|e| e.to_string())?
+                .with_platform_verifier()
+                .map_err(|e| e.to_string())?
+                .with_no_client_auth();
+            Ok(config)
+        })
     }
 }
 

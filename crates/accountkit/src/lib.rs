@@ -22,7 +22,12 @@
 //! `allow_insecure_http` (plain `http://` is refused unless the host is a
 //! loopback address). Each request is a `tracing` span, `accountkit.request`.
 //!
-//! TLS: the `rustls` feature (on by default) or `native-tls`.
+//! TLS: the `rustls` feature (on by default: rustls with the `ring`
+//! provider and the platform's certificate verifier) or `native-tls`. To
+//! pass a `reqwest::Client` of your own to a builder's `http_client`, start
+//! from [`http_client_builder`], which carries that TLS set-up: with the
+//! `rustls` feature reqwest has no crypto provider of its own, and
+//! `reqwest::Client::new()` needs one installed for the process.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
@@ -36,6 +41,7 @@ mod error;
 mod validate;
 
 pub use accountkit_runtime::RetryPolicy;
+pub use call::http_client_builder;
 pub use error::{Error, ErrorKind, Result};
 
 // The README's examples compile as doctests.

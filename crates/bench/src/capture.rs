@@ -36,11 +36,11 @@ struct Forward {
 }
 
 impl Proxy {
-    pub async fn start(upstream: SocketAddr) -> std::io::Result<Proxy> {
+    pub async fn start(upstream: SocketAddr, http: reqwest::Client) -> std::io::Result<Proxy> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let state = Forward { upstream, http: reqwest::Client::new(), seen: seen.clone() };
+        let state = Forward { upstream, http, seen: seen.clone() };
         let app = axum::Router::new().fallback(forward).with_state(state);
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;

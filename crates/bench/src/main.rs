@@ -178,7 +178,9 @@ fn parse_profile(arg: &str) -> Option<(String, String, u32)> {
 fn run(plan: &Plan) -> Result<String, String> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     let sandbox = rt.block_on(Sandbox::start()).map_err(|e| e.to_string())?;
-    let raw = reqwest::Client::new();
+    // A bare client; it takes accountkit's TLS set-up only because reqwest,
+    // with accountkit's default `rustls` feature, has no crypto provider.
+    let raw = accountkit::http_client_builder().map_err(text)?.build().map_err(text)?;
     let (cases, tagoio_token) = rt.block_on(cases(&sandbox, &raw))?;
 
     if let Some((provider, side, calls)) = &plan.profile {
@@ -214,7 +216,7 @@ fn text(e: impl std::fmt::Display) -> String {
 
 /// The operation of each provider, TagoIO first.
 async fn cases(sandbox: &Sandbox, raw: &reqwest::Client) -> Result<(Vec<Case>, String), String> {
-    let proxy = Proxy::start(sandbox.addr()).await.map_err(text)?;
+    let proxy = Proxy::start(sandbox.addr(), raw.clone()).await.map_err(text)?;
     let addr = sandbox.addr();
     let replay = |captured: Option<capture::Captured>| -> Result<Call, String> {
         let captured = captured.ok_or("the proxy saw no request")?;

@@ -7,7 +7,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use rand::Rng;
 use reqwest::header::HeaderMap;
 use tracing::Instrument;
 
@@ -105,7 +104,8 @@ impl RetryPolicy {
         let doublings = next.saturating_sub(2).min(20);
         let backoff = self.initial_backoff.saturating_mul(1 << doublings).min(self.max_backoff);
         if self.jitter && !backoff.is_zero() {
-            rand::rng().random_range(backoff / 2..=backoff)
+            let high = u64::try_from(backoff.as_nanos()).unwrap_or(u64::MAX);
+            Duration::from_nanos(fastrand::u64(high / 2..=high))
         } else {
             backoff
         }

@@ -30,6 +30,14 @@ use axum::response::Response;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+/// An HTTP client for the unit tests. With accountkit's default `rustls`
+/// feature reqwest has no crypto provider of its own, so it takes
+/// accountkit's TLS set-up.
+#[cfg(test)]
+fn test_http() -> reqwest::Client {
+    accountkit::http_client_builder().expect("TLS set-up").build().expect("an HTTP client")
+}
+
 pub mod cycle;
 pub mod logto;
 pub mod pangea;

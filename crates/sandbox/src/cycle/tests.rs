@@ -18,7 +18,7 @@ impl Fixture {
         let sandbox = Sandbox::start().await.unwrap();
         let cycle = sandbox.cycle();
         let token = cycle.create_account(EMAIL, "Ada", "Lovelace", PASSWORD);
-        Fixture { _sandbox: sandbox, cycle, http: reqwest::Client::new(), token }
+        Fixture { _sandbox: sandbox, cycle, http: crate::test_http(), token }
     }
 
     /// Sends a request; returns HTTP status and parsed JSON.

@@ -16,7 +16,7 @@ struct Fixture {
 impl Fixture {
     async fn new() -> Fixture {
         let sandbox = Sandbox::start().await.unwrap();
-        Fixture { logto: sandbox.logto(), _sandbox: sandbox, http: reqwest::Client::new() }
+        Fixture { logto: sandbox.logto(), _sandbox: sandbox, http: crate::test_http() }
     }
 
     /// Sends a request; returns the status and the JSON body (`Null` when empty).

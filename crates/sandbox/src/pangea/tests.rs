@@ -12,7 +12,7 @@ struct Fixture {
 impl Fixture {
     async fn new() -> Fixture {
         let sandbox = Sandbox::start().await.unwrap();
-        Fixture { pangea: sandbox.pangea(), _sandbox: sandbox, http: reqwest::Client::new() }
+        Fixture { pangea: sandbox.pangea(), _sandbox: sandbox, http: crate::test_http() }
     }
 
     /// Sends a raw body with a token; returns HTTP status and parsed JSON.

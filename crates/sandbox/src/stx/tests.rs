@@ -132,7 +132,7 @@ struct Env {
 async fn start() -> Env {
     let sandbox = Sandbox::start().await.unwrap();
     let stx = sandbox.stx();
-    Env { _sandbox: sandbox, stx, http: reqwest::Client::new() }
+    Env { _sandbox: sandbox, stx, http: crate::test_http() }
 }
 
 impl Env {

@@ -14,7 +14,7 @@ const PASSWORD: &str = "correct horse";
 impl Fixture {
     async fn new() -> Fixture {
         let sandbox = Sandbox::start().await.unwrap();
-        Fixture { tago: sandbox.tagoio(), _sandbox: sandbox, http: reqwest::Client::new() }
+        Fixture { tago: sandbox.tagoio(), _sandbox: sandbox, http: crate::test_http() }
     }
 
     /// Sends a raw body; returns HTTP status and parsed JSON.
