@@ -44,7 +44,7 @@ use capture::{Proxy, Replay};
 static ALLOCATOR: alloc::Counting = alloc::Counting;
 
 const USAGE: &str = "usage: accountkit-bench [--quick] [--no-vendor] [--vendor-dir DIR] [--only PART]\n       \
-                     accountkit-bench --profile PROVIDER:accountkit|floor:CALLS";
+                     accountkit-bench --profile PROVIDER:accountkit|floor|floor-timed:CALLS";
 const PARTS: [&str; 4] = ["per-call", "vendors", "concurrency", "paging"];
 
 /// How much to measure.
@@ -94,12 +94,24 @@ fn floor(replay: Replay) -> Call {
     })
 }
 
+/// accountkit's default time limit per request, given to the second floor.
+const ACCOUNTKIT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// One provider's operation, through accountkit and on the floor.
 struct Case {
     provider: &'static str,
     operation: &'static str,
     accountkit: Call,
     floor: Call,
+    /// The floor with the 30 s request timeout accountkit's clients have.
+    floor_timed: Call,
+}
+
+impl Case {
+    /// accountkit, the floor, the timed floor.
+    fn sides(&self) -> [&Call; 3] {
+        [&self.accountkit, &self.floor, &self.floor_timed]
+    }
 }
 
 fn main() -> ExitCode {
@@ -139,7 +151,7 @@ fn main() -> ExitCode {
             "--profile" => match args.next().as_deref().and_then(parse_profile) {
                 Some(profile) => plan.profile = Some(profile),
                 None => {
-                    eprintln!("`--profile` takes PROVIDER:accountkit|floor:CALLS\n{USAGE}");
+                    eprintln!("`--profile` takes PROVIDER:accountkit|floor|floor-timed:CALLS\n{USAGE}");
                     return ExitCode::from(2);
                 }
             },
@@ -171,7 +183,7 @@ fn main() -> ExitCode {
 fn parse_profile(arg: &str) -> Option<(String, String, u32)> {
     let mut parts = arg.split(':');
     let (provider, side, calls) = (parts.next()?, parts.next()?, parts.next()?.parse().ok()?);
-    let side_ok = side == "accountkit" || side == "floor";
+    let side_ok = ["accountkit", "floor", "floor-timed"].contains(&side);
     (side_ok && parts.next().is_none()).then(|| (provider.to_ascii_lowercase(), side.to_string(), calls))
 }
 
@@ -188,7 +200,11 @@ fn run(plan: &Plan) -> Result<String, String> {
             .iter()
             .find(|c| c.provider.eq_ignore_ascii_case(provider))
             .ok_or_else(|| format!("no provider `{provider}`"))?;
-        let call = if side == "floor" { &case.floor } else { &case.accountkit };
+        let call = match side.as_str() {
+            "floor" => &case.floor,
+            "floor-timed" => &case.floor_timed,
+            _ => &case.accountkit,
+        };
         rt.block_on(batch(call, *calls))?;
         return Ok(String::new());
     }
@@ -218,9 +234,14 @@ fn text(e: impl std::fmt::Display) -> String {
 async fn cases(sandbox: &Sandbox, raw: &reqwest::Client) -> Result<(Vec<Case>, String), String> {
     let proxy = Proxy::start(sandbox.addr(), raw.clone()).await.map_err(text)?;
     let addr = sandbox.addr();
-    let replay = |captured: Option<capture::Captured>| -> Result<Call, String> {
+    let timed =
+        accountkit::http_client_builder().map_err(text)?.timeout(ACCOUNTKIT_TIMEOUT).build().map_err(text)?;
+    let replay = |captured: Option<capture::Captured>| -> Result<(Call, Call), String> {
         let captured = captured.ok_or("the proxy saw no request")?;
-        Ok(floor(Replay::new(raw.clone(), addr, captured)))
+        Ok((
+            floor(Replay::new(raw.clone(), addr, captured.clone())),
+            floor(Replay::new(timed.clone(), addr, captured)),
+        ))
     };
     let mut cases = Vec::new();
 
@@ -245,6 +266,7 @@ async fn cases(sandbox: &Sandbox, raw: &reqwest::Client) -> Result<(Vec<Case>, S
             .map_err(text)?;
     captured.info().await.map_err(text)?;
     let client = tagoio::Client::new(tagoio::Region::Custom(tago.base_url()), token).map_err(text)?;
+    let (floor, floor_timed) = replay(proxy.take_last())?;
     cases.push(Case {
         provider: "TagoIO",
         operation: "info",
@@ -252,7 +274,8 @@ async fn cases(sandbox: &Sandbox, raw: &reqwest::Client) -> Result<(Vec<Case>, S
             let client = client.clone();
             async move { client.info().await.map(drop).map_err(text) }
         }),
-        floor: replay(proxy.take_last())?,
+        floor,
+        floor_timed,
     });
 
     // Cycle: the account.
@@ -263,6 +286,7 @@ async fn cases(sandbox: &Sandbox, raw: &reqwest::Client) -> Result<(Vec<Case>, S
         |base: String| cycle::Client::builder().base_url(base).token(token.clone()).build().map_err(text);
     build(proxy.url_for(&fake.base_url(), addr))?.get_account().await.map_err(text)?;
     let client = build(fake.base_url())?;
+    let (floor, floor_timed) = replay(proxy.take_last())?;
     cases.push(Case {
         provider: "Cycle",
         operation: "get_account",
@@ -270,7 +294,8 @@ async fn cases(sandbox: &Sandbox, raw: &reqwest::Client) -> Result<(Vec<Case>, S
             let client = client.clone();
             async move { client.get_account().await.map(drop).map_err(text) }
         }),
-        floor: replay(proxy.take_last())?,
+        floor,
+        floor_timed,
     });
 
     // Logto: the profile.
@@ -283,6 +308,7 @@ async fn cases(sandbox: &Sandbox, raw: &reqwest::Client) -> Result<(Vec<Case>, S
         .await
         .map_err(text)?;
     let client = logto::Client::new(fake.base_url(), token).map_err(text)?;
+    let (floor, floor_timed) = replay(proxy.take_last())?;
     cases.push(Case {
         provider: "Logto",
         operation: "get_profile",
@@ -290,7 +316,8 @@ async fn cases(sandbox: &Sandbox, raw: &reqwest::Client) -> Result<(Vec<Case>, S
             let client = client.clone();
             async move { client.get_profile().await.map(drop).map_err(text) }
         }),
-        floor: replay(proxy.take_last())?,
+        floor,
+        floor_timed,
     });
 
     // Pangea: a user's profile, by id.
@@ -302,6 +329,7 @@ async fn cases(sandbox: &Sandbox, raw: &reqwest::Client) -> Result<(Vec<Case>, S
     let user = pangea::UserRef::id(&id);
     build(proxy.url_for(&fake.base_url(), addr))?.user_profile_get(&user).await.map_err(text)?;
     let client = build(fake.base_url())?;
+    let (floor, floor_timed) = replay(proxy.take_last())?;
     cases.push(Case {
         provider: "Pangea",
         operation: "user_profile_get",
@@ -309,7 +337,8 @@ async fn cases(sandbox: &Sandbox, raw: &reqwest::Client) -> Result<(Vec<Case>, S
             let (client, user) = (client.clone(), user.clone());
             async move { client.user_profile_get(&user).await.map(drop).map_err(text) }
         }),
-        floor: replay(proxy.take_last())?,
+        floor,
+        floor_timed,
     });
 
     // STX: a login without a second factor.
@@ -329,11 +358,13 @@ async fn cases(sandbox: &Sandbox, raw: &reqwest::Client) -> Result<(Vec<Case>, S
     )
     .await?;
     let client = stx::Client::new(stx::Host::Custom(fake.base_url())).map_err(text)?;
+    let (floor, floor_timed) = replay(proxy.take_last())?;
     cases.push(Case {
         provider: "STX",
         operation: "login",
         accountkit: call(move || login(client.clone(), credentials.clone())),
-        floor: replay(proxy.take_last())?,
+        floor,
+        floor_timed,
     });
 
     Ok((cases, tagoio_token))
@@ -401,27 +432,28 @@ fn machine(report: &mut String) {
 }
 
 fn per_call(rt: &Runtime, plan: &Plan, cases: &[Case], report: &mut String) -> Result<(), String> {
-    let mut ours = vec![Vec::new(); cases.len()];
-    let mut floors = vec![Vec::new(); cases.len()];
-    let mut ratios = vec![Vec::new(); cases.len()];
+    // Per case: the times of each side, and accountkit's ratio to each floor.
+    let mut times = vec![[Vec::new(), Vec::new(), Vec::new()]; cases.len()];
+    let mut ratios = vec![[Vec::new(), Vec::new()]; cases.len()];
     rt.block_on(async {
         for case in cases {
-            batch(&case.accountkit, plan.calls / 4 + 1).await?;
-            batch(&case.floor, plan.calls / 4 + 1).await?;
+            for side in case.sides() {
+                batch(side, plan.calls / 4 + 1).await?;
+            }
         }
         for round in 0..plan.rounds {
             for (i, case) in cases.iter().enumerate() {
-                // Alternate which side goes first.
-                let (a, f) = if round % 2 == 0 {
-                    let a = batch(&case.accountkit, plan.calls).await?;
-                    (a, batch(&case.floor, plan.calls).await?)
-                } else {
-                    let f = batch(&case.floor, plan.calls).await?;
-                    (batch(&case.accountkit, plan.calls).await?, f)
-                };
-                ratios[i].push(a.as_secs_f64() / f.as_secs_f64());
-                ours[i].push(a);
-                floors[i].push(f);
+                // Rotate which side goes first.
+                let mut took = [Duration::ZERO; 3];
+                for k in 0..3 {
+                    let side = (round + k) % 3;
+                    took[side] = batch(case.sides()[side], plan.calls).await?;
+                }
+                for side in 0..3 {
+                    times[i][side].push(took[side]);
+                }
+                ratios[i][0].push(took[0].as_secs_f64() / took[1].as_secs_f64());
+                ratios[i][1].push(took[0].as_secs_f64() / took[2].as_secs_f64());
             }
         }
         Ok::<_, String>(())
@@ -429,19 +461,27 @@ fn per_call(rt: &Runtime, plan: &Plan, cases: &[Case], report: &mut String) -> R
     let _ = writeln!(
         report,
         "### Per call ({} rounds × {} sequential calls, medians)\n\n\
-         | provider | operation | accountkit | floor (raw reqwest + `Value`) | ratio | target ≤ 1.10× |\n|---|---|---|---|---|---|",
+         The floor is a bare `reqwest::Client` sending the same request and decoding into a \
+         `serde_json::Value`; the timed floor is the same client with the 30 s request timeout \
+         that accountkit's clients have by default.\n\n\
+         | provider | operation | accountkit | floor | ratio | target ≤ 1.10× | timed floor | ratio |\n\
+         |---|---|---|---|---|---|---|---|",
         plan.rounds, plan.calls
     );
     for (i, case) in cases.iter().enumerate() {
-        let ratio = median_f64(&mut ratios[i]);
+        let [ours, floor, timed] = &mut times[i];
+        let [plain_ratio, timed_ratio] = &mut ratios[i];
+        let ratio = median_f64(plain_ratio);
         let _ = writeln!(
             report,
-            "| {} | `{}` | {} | {} | {ratio:.2}× | {} |",
+            "| {} | `{}` | {} | {} | {ratio:.2}× | {} | {} | {:.2}× |",
             case.provider,
             case.operation,
-            micros(median(&mut ours[i])),
-            micros(median(&mut floors[i])),
-            verdict(ratio <= 1.10)
+            micros(median(ours)),
+            micros(median(floor)),
+            verdict(ratio <= 1.10),
+            micros(median(timed)),
+            median_f64(timed_ratio),
         );
     }
     report.push('\n');
@@ -540,36 +580,42 @@ async fn burst(call: &Call, concurrency: usize) -> Result<f64, String> {
 }
 
 fn concurrency(rt: &Runtime, plan: &Plan, tagoio: &Case, report: &mut String) -> Result<(), String> {
-    let (mut ours, mut floors, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let mut rates = [Vec::new(), Vec::new(), Vec::new()];
+    let mut ratios = [Vec::new(), Vec::new()];
     rt.block_on(async {
         // The first burst opens the connections.
-        burst(&tagoio.accountkit, plan.concurrency).await?;
-        burst(&tagoio.floor, plan.concurrency).await?;
+        for side in tagoio.sides() {
+            burst(side, plan.concurrency).await?;
+        }
         for round in 0..plan.bursts {
-            let (a, f) = if round % 2 == 0 {
-                let a = burst(&tagoio.accountkit, plan.concurrency).await?;
-                (a, burst(&tagoio.floor, plan.concurrency).await?)
-            } else {
-                let f = burst(&tagoio.floor, plan.concurrency).await?;
-                (burst(&tagoio.accountkit, plan.concurrency).await?, f)
-            };
-            ours.push(a);
-            floors.push(f);
-            ratios.push(a / f);
+            let mut rate = [0.0; 3];
+            for k in 0..3 {
+                let side = (round + k) % 3;
+                rate[side] = burst(tagoio.sides()[side], plan.concurrency).await?;
+            }
+            for side in 0..3 {
+                rates[side].push(rate[side]);
+            }
+            ratios[0].push(rate[0] / rate[1]);
+            ratios[1].push(rate[0] / rate[2]);
         }
         Ok::<_, String>(())
     })?;
-    let ratio = median_f64(&mut ratios);
+    let ratio = median_f64(&mut ratios[0]);
+    let [ours, floor, timed] = &mut rates;
     let _ = writeln!(
         report,
         "### {} concurrent TagoIO `info` calls sharing one client ({} bursts, medians)\n\n\
-         | accountkit | raw reqwest | ratio | target ≥ 0.9× |\n|---|---|---|---|\n\
-         | {:.0} calls/s | {:.0} calls/s | {ratio:.2}× | {} |\n",
+         | accountkit | raw reqwest | ratio | target ≥ 0.9× | raw reqwest, 30 s timeout | ratio |\n\
+         |---|---|---|---|---|---|\n\
+         | {:.0} calls/s | {:.0} calls/s | {ratio:.2}× | {} | {:.0} calls/s | {:.2}× |\n",
         plan.concurrency,
         plan.bursts,
-        median_f64(&mut ours),
-        median_f64(&mut floors),
-        verdict(ratio >= 0.9)
+        median_f64(ours),
+        median_f64(floor),
+        verdict(ratio >= 0.9),
+        median_f64(timed),
+        median_f64(&mut ratios[1]),
     );
     Ok(())
 }

@@ -280,6 +280,7 @@ async fn send(
     let mut response = client.execute(request).await?;
     let status = response.status();
     let version = response.version();
+    let url = response.url().clone();
     // Outside `observe` there is nobody to tell, and nothing to copy.
     let _ = LAST_RESPONSE.try_with(|slot| {
         let retry_after = retry_after(response.headers());
@@ -290,16 +291,16 @@ async fn send(
 
     let announced = response.content_length();
     if announced.is_some_and(|length| length > limit as u64) {
-        return Ok((rebuild(status, version, headers, too_large(limit)), true));
+        return Ok((rebuild(status, version, url, headers, too_large(limit)), true));
     }
     let mut body = Vec::with_capacity(announced.map_or(0, |length| length as usize));
     while let Some(chunk) = response.chunk().await? {
         if body.len() + chunk.len() > limit {
-            return Ok((rebuild(status, version, headers, too_large(limit)), true));
+            return Ok((rebuild(status, version, url, headers, too_large(limit)), true));
         }
         body.extend_from_slice(&chunk);
     }
-    Ok((rebuild(status, version, headers, body.into()), false))
+    Ok((rebuild(status, version, url, headers, body.into()), false))
 }
 
 fn too_large(limit: usize) -> reqwest::Body {
@@ -310,10 +311,16 @@ fn too_large(limit: usize) -> reqwest::Body {
 fn rebuild(
     status: reqwest::StatusCode,
     version: reqwest::Version,
+    url: reqwest::Url,
     headers: HeaderMap,
     body: reqwest::Body,
 ) -> reqwest::Response {
-    let mut response = http::Response::new(body);
+    use reqwest::ResponseBuilderExt as _;
+    // Given its URL, reqwest does not parse a placeholder one for it.
+    let mut response = match http::Response::builder().url(url).body(body) {
+        Ok(response) => response,
+        Err(_) => unreachable!("a builder given no parts cannot fail"),
+    };
     *response.status_mut() = status;
     *response.version_mut() = version;
     *response.headers_mut() = headers;
@@ -371,10 +378,29 @@ mod tests {
         assert_eq!(retry_after(&headers), None);
     }
 
+    use reqwest::{StatusCode, Version};
+
+    #[tokio::test]
+    async fn a_rebuilt_response_keeps_its_url_status_and_headers() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-request-id", "r1".parse().unwrap());
+        let url: reqwest::Url = "http://x.test/a?b=1".parse().unwrap();
+        let response = rebuild(StatusCode::CREATED, Version::HTTP_11, url.clone(), headers, "hi".into());
+        assert_eq!(response.url(), &url);
+        assert_eq!(response.status(), StatusCode::CREATED);
+        assert_eq!(response.headers()["x-request-id"], "r1");
+        assert_eq!(response.text().await.unwrap(), "hi");
+    }
+
     #[tokio::test]
     async fn a_too_large_body_fails_to_read_with_the_limit() {
-        let response =
-            rebuild(reqwest::StatusCode::OK, reqwest::Version::HTTP_11, HeaderMap::new(), too_large(9));
+        let response = rebuild(
+            StatusCode::OK,
+            Version::HTTP_11,
+            "http://x.test/".parse().unwrap(),
+            HeaderMap::new(),
+            too_large(9),
+        );
         let error = response.bytes().await.unwrap_err();
         assert_eq!(BodyTooLarge::find(&error), Some(BodyTooLarge { limit: 9 }));
     }
