@@ -94,8 +94,10 @@ fn floor(replay: Replay) -> Call {
     })
 }
 
-/// accountkit's default time limit per request, given to the second floor.
+/// accountkit's default time limits per request and to connect, given to
+/// the second floor.
 const ACCOUNTKIT_TIMEOUT: Duration = Duration::from_secs(30);
+const ACCOUNTKIT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One provider's operation, through accountkit and on the floor.
 struct Case {
@@ -103,7 +105,7 @@ struct Case {
     operation: &'static str,
     accountkit: Call,
     floor: Call,
-    /// The floor with the 30 s request timeout accountkit's clients have.
+    /// The floor with the timeouts accountkit's clients have.
     floor_timed: Call,
 }
 
@@ -118,7 +120,7 @@ fn main() -> ExitCode {
     let mut plan = Plan {
         calls: 200,
         rounds: 15,
-        vendor_rounds: 3,
+        vendor_rounds: 5,
         vendor_calls: 200,
         concurrency: 256,
         bursts: 10,
@@ -234,8 +236,12 @@ fn text(e: impl std::fmt::Display) -> String {
 async fn cases(sandbox: &Sandbox, raw: &reqwest::Client) -> Result<(Vec<Case>, String), String> {
     let proxy = Proxy::start(sandbox.addr(), raw.clone()).await.map_err(text)?;
     let addr = sandbox.addr();
-    let timed =
-        accountkit::http_client_builder().map_err(text)?.timeout(ACCOUNTKIT_TIMEOUT).build().map_err(text)?;
+    let timed = accountkit::http_client_builder()
+        .map_err(text)?
+        .timeout(ACCOUNTKIT_TIMEOUT)
+        .connect_timeout(ACCOUNTKIT_CONNECT_TIMEOUT)
+        .build()
+        .map_err(text)?;
     let replay = |captured: Option<capture::Captured>| -> Result<(Call, Call), String> {
         let captured = captured.ok_or("the proxy saw no request")?;
         Ok((
@@ -462,8 +468,8 @@ fn per_call(rt: &Runtime, plan: &Plan, cases: &[Case], report: &mut String) -> R
         report,
         "### Per call ({} rounds × {} sequential calls, medians)\n\n\
          The floor is a bare `reqwest::Client` sending the same request and decoding into a \
-         `serde_json::Value`; the timed floor is the same client with the 30 s request timeout \
-         that accountkit's clients have by default.\n\n\
+         `serde_json::Value`; the timed floor is the same client with the 30 s request and 10 s \
+         connect timeouts that accountkit's clients have by default.\n\n\
          | provider | operation | accountkit | floor | ratio | target ≤ 1.10× | timed floor | ratio |\n\
          |---|---|---|---|---|---|---|---|",
         plan.rounds, plan.calls
