@@ -612,7 +612,7 @@ fn concurrency(rt: &Runtime, plan: &Plan, tagoio: &Case, report: &mut String) ->
     let _ = writeln!(
         report,
         "### {} concurrent TagoIO `info` calls sharing one client ({} bursts, medians)\n\n\
-         | accountkit | raw reqwest | ratio | target ≥ 0.9× | raw reqwest, 30 s timeout | ratio |\n\
+         | accountkit | raw reqwest | ratio | target ≥ 0.9× | raw reqwest with accountkit's timeouts | ratio |\n\
          |---|---|---|---|---|---|\n\
          | {:.0} calls/s | {:.0} calls/s | {ratio:.2}× | {} | {:.0} calls/s | {:.2}× |\n",
         plan.concurrency,
