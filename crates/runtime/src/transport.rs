@@ -290,8 +290,17 @@ async fn send(
     let headers = std::mem::take(response.headers_mut());
 
     let announced = response.content_length();
-    if announced.is_some_and(|length| length > limit as u64) {
-        return Ok((rebuild(status, version, url, headers, too_large(limit)), true));
+    match announced {
+        Some(length) if length > limit as u64 => {
+            return Ok((rebuild(status, version, url, headers, too_large(limit)), true));
+        }
+        // hyper stops at the announced length, so the limit holds; a body
+        // that ends early is an error here, where it can still be retried.
+        Some(_) => {
+            let body = response.bytes().await?;
+            return Ok((rebuild(status, version, url, headers, body.into()), false));
+        }
+        None => {}
     }
     let mut body = Vec::with_capacity(announced.map_or(0, |length| length as usize));
     while let Some(chunk) = response.chunk().await? {
