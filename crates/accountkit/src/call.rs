@@ -217,6 +217,34 @@ pub(crate) fn vendor_error(op: Op, status: u16, vendor: VendorError, retry_after
     error
 }
 
+/// The value of an observed raw call, or its failure as an [`Error`]:
+/// `refine` adjusts a provider's error, then `secrets` and the client's
+/// `token` are scrubbed from its text.
+pub(crate) async fn outcome<T, E, F>(
+    op: Op,
+    call: accountkit_runtime::Observed<F>,
+    read: ReadError,
+    refine: fn(Error) -> Error,
+    secrets: &[&str],
+    token: Option<&str>,
+) -> Result<T, Error>
+where
+    F: Future<Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>>,
+    E: serde::Serialize + Send + 'static,
+{
+    let (result, meta) = call.await;
+    match result {
+        Ok(response) => Ok(response.into_inner()),
+        Err(e) => {
+            let error = refine(failure(op, e, meta, read).await).scrub(secrets);
+            Err(match token {
+                Some(token) => error.scrub(&[token]),
+                None => error,
+            })
+        }
+    }
+}
+
 /// Translates a raw client failure. `meta` is the response the call saw, if
 /// any; it supplies the status the generated client drops on a bad body.
 ///

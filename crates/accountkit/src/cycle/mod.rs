@@ -546,21 +546,8 @@ impl Client {
             >,
         >,
     ) -> impl Future<Output = Result<T>> {
-        let call = accountkit_runtime::observe(call);
-        async move {
-            let (outcome, meta) = call.await;
-            match outcome {
-                Ok(response) => Ok(response.into_inner()),
-                Err(e) => {
-                    let error = call::failure(op, e, meta, read_error).await.scrub(secrets);
-                    let auth = &progenitor_client::ClientInfo::inner(&self.raw).auth;
-                    Err(match auth.expose_secret() {
-                        Some(token) => error.scrub(&[token]),
-                        None => error,
-                    })
-                }
-            }
-        }
+        let token = progenitor_client::ClientInfo::inner(&self.raw).auth.expose_secret();
+        call::outcome(op, accountkit_runtime::observe(call), read_error, |e| e, secrets, token)
     }
 }
 

@@ -507,24 +507,16 @@ impl Client {
             Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<raw::types::Error>>,
         >,
     ) -> impl Future<Output = Result<T>> {
-        let call = accountkit_runtime::observe(call);
-        async move {
-            let (outcome, meta) = call.await;
-            match outcome {
-                Ok(response) => Ok(response.into_inner()),
-                Err(e) => {
-                    let error = call::failure(op, e, meta, read_error).await.scrub(secrets);
-                    let error = match refined_kind(error.code(), error.status()) {
-                        Some(kind) => error.with_kind(kind),
-                        None => error,
-                    };
-                    Err(match progenitor_client::ClientInfo::inner(&self.raw).auth.expose_secret() {
-                        Some(token) => error.scrub(&[token]),
-                        None => error,
-                    })
-                }
-            }
-        }
+        let token = progenitor_client::ClientInfo::inner(&self.raw).auth.expose_secret();
+        call::outcome(op, accountkit_runtime::observe(call), read_error, refine, secrets, token)
+    }
+}
+
+/// An error with the kind [`refined_kind`] gives it, if any.
+fn refine(error: crate::Error) -> crate::Error {
+    match refined_kind(error.code(), error.status()) {
+        Some(kind) => error.with_kind(kind),
+        None => error,
     }
 }
 
