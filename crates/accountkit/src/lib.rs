@@ -27,7 +27,8 @@
 //! pass a `reqwest::Client` of your own to a builder's `http_client`, start
 //! from [`http_client_builder`], which carries that TLS set-up: with the
 //! `rustls` feature reqwest has no crypto provider of its own, and
-//! `reqwest::Client::new()` needs one installed for the process.
+//! `reqwest::Client::new()` needs one installed for the process (unless
+//! another crate turns on reqwest's own `rustls` or `native-tls` feature).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
