@@ -100,47 +100,35 @@ impl Logto {
     /// Creates a user with a primary email and a password, and returns an
     /// access token for them (as a sign-in with every scope would).
     pub fn add_user(&self, email: &str, password: &str) -> String {
-        let mut state = self.lock();
-        let now = state.now().timestamp_millis();
-        let id = random_string(b"abcdefghijklmnopqrstuvwxyz0123456789", 12);
-        let user = User {
-            id: id.clone(),
-            username: None,
-            primary_email: Some(email.to_owned()),
-            primary_phone: None,
-            name: None,
-            avatar: None,
-            password: Some(password.to_owned()),
-            custom_data: Map::new(),
-            identities: BTreeMap::new(),
-            claims: Map::new(),
-            passkeys: Vec::new(),
-            created_at: now,
-            updated_at: now,
-            last_sign_in_at: Some(now),
-        };
-        state.users.insert(id.clone(), user);
-        let token = random_string(URL_SAFE, 43);
-        state.tokens.insert(token.clone(), id);
-        token
+        self.create_user(Some(email), Some(password), BTreeMap::new())
     }
 
     /// Creates a user who signed up through the social connector only (no
     /// password, email or phone), and returns an access token for them.
     pub fn add_social_user(&self, social_code: &str) -> String {
+        let mut identities = BTreeMap::new();
+        identities.insert(SOCIAL_TARGET.to_owned(), (format!("gh-{social_code}"), Map::new()));
+        self.create_user(None, None, identities)
+    }
+
+    /// Stores a new user and returns an access token for them.
+    fn create_user(
+        &self,
+        email: Option<&str>,
+        password: Option<&str>,
+        identities: BTreeMap<String, (String, Map<String, Value>)>,
+    ) -> String {
         let mut state = self.lock();
         let now = state.now().timestamp_millis();
         let id = random_string(b"abcdefghijklmnopqrstuvwxyz0123456789", 12);
-        let mut identities = BTreeMap::new();
-        identities.insert(SOCIAL_TARGET.to_owned(), (format!("gh-{social_code}"), Map::new()));
         let user = User {
             id: id.clone(),
             username: None,
-            primary_email: None,
+            primary_email: email.map(str::to_owned),
             primary_phone: None,
             name: None,
             avatar: None,
-            password: None,
+            password: password.map(str::to_owned),
             custom_data: Map::new(),
             identities,
             claims: Map::new(),
