@@ -289,8 +289,7 @@ async fn send(
     // The response is rebuilt around the body read below: its headers move there.
     let headers = std::mem::take(response.headers_mut());
 
-    let announced = response.content_length();
-    match announced {
+    match response.content_length() {
         Some(length) if length > limit as u64 => {
             return Ok((rebuild(status, version, url, headers, too_large(limit)), true));
         }
@@ -302,7 +301,8 @@ async fn send(
         }
         None => {}
     }
-    let mut body = Vec::with_capacity(announced.map_or(0, |length| length as usize));
+    // No length announced: count as the chunks come.
+    let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await? {
         if body.len() + chunk.len() > limit {
             return Ok((rebuild(status, version, url, headers, too_large(limit)), true));
