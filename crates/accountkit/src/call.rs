@@ -12,10 +12,12 @@ use crate::error::{Error, ErrorKind};
 /// The longest error body read from an undocumented response.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
-/// Default time to connect.
-pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default time for a whole request, body included.
-pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The time a client accountkit builds allows to connect, unless its
+/// builder's `connect_timeout` says otherwise.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The time a client accountkit builds allows for a whole request, body
+/// included, unless its builder's `timeout` says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One operation of one provider, as named in errors.
 #[derive(Debug, Clone, Copy)]
@@ -62,8 +64,8 @@ impl Default for Transport {
     fn default() -> Self {
         Transport {
             http: None,
-            timeout: REQUEST_TIMEOUT,
-            connect_timeout: CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             retry: accountkit_runtime::RetryPolicy::default(),
             max_response_bytes: accountkit_runtime::DEFAULT_MAX_RESPONSE_BYTES,
             allow_insecure_http: false,
@@ -235,13 +237,7 @@ where
     let (result, meta) = call.await;
     match result {
         Ok(response) => Ok(response.into_inner()),
-        Err(e) => {
-            let error = refine(failure(op, e, meta, read).await).scrub(secrets);
-            Err(match token {
-                Some(token) => error.scrub(&[token]),
-                None => error,
-            })
-        }
+        Err(e) => Err(refine(failure(op, e, meta, read).await).scrub_with_token(secrets, token)),
     }
 }
 

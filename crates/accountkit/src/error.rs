@@ -197,6 +197,15 @@ impl Error {
         self
     }
 
+    /// [`scrub`](Error::scrub), then the client's own credential as well.
+    pub(crate) fn scrub_with_token(self, secrets: &[&str], token: Option<&str>) -> Self {
+        let error = self.scrub(secrets);
+        match token {
+            Some(token) => error.scrub(&[token]),
+            None => error,
+        }
+    }
+
     /// The class of failure.
     pub fn kind(&self) -> ErrorKind {
         self.inner.kind

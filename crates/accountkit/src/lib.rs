@@ -42,7 +42,7 @@ mod error;
 mod validate;
 
 pub use accountkit_runtime::RetryPolicy;
-pub use call::http_client_builder;
+pub use call::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, http_client_builder};
 pub use error::{Error, ErrorKind, Result};
 
 // The README's examples compile as doctests.

@@ -62,6 +62,22 @@ pub(crate) fn path_segment(op: Op, field: &str, value: &str) -> Result<()> {
     }
 }
 
+/// A base URL: http or https with a host, no query, fragment or
+/// credentials. Returned without a trailing `/`.
+pub(crate) fn base_url(op: Op, field: &str, url: &str) -> Result<String> {
+    let parsed = url::Url::parse(url).map_err(|_| op.invalid(field, "is not a URL"))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Err(op.invalid(field, "must be an http or https URL with a host"));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(op.invalid(field, "cannot have a query or fragment"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(op.invalid(field, "cannot carry credentials"));
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_string())
+}
+
 /// A secret sent in a header or body: non-empty, no control characters.
 pub(crate) fn secret(op: Op, field: &str, value: &str) -> Result<()> {
     if value.is_empty() {

@@ -94,11 +94,6 @@ fn floor(replay: Replay) -> Call {
     })
 }
 
-/// accountkit's default time limits per request and to connect, given to
-/// the second floor.
-const ACCOUNTKIT_TIMEOUT: Duration = Duration::from_secs(30);
-const ACCOUNTKIT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// One provider's operation, through accountkit and on the floor.
 struct Case {
     provider: &'static str,
@@ -238,8 +233,8 @@ async fn cases(sandbox: &Sandbox, raw: &reqwest::Client) -> Result<(Vec<Case>, S
     let addr = sandbox.addr();
     let timed = accountkit::http_client_builder()
         .map_err(text)?
-        .timeout(ACCOUNTKIT_TIMEOUT)
-        .connect_timeout(ACCOUNTKIT_CONNECT_TIMEOUT)
+        .timeout(accountkit::DEFAULT_TIMEOUT)
+        .connect_timeout(accountkit::DEFAULT_CONNECT_TIMEOUT)
         .build()
         .map_err(text)?;
     let replay = |captured: Option<capture::Captured>| -> Result<(Call, Call), String> {
@@ -468,11 +463,14 @@ fn per_call(rt: &Runtime, plan: &Plan, cases: &[Case], report: &mut String) -> R
         report,
         "### Per call ({} rounds × {} sequential calls, medians)\n\n\
          The floor is a bare `reqwest::Client` sending the same request and decoding into a \
-         `serde_json::Value`; the timed floor is the same client with the 30 s request and 10 s \
+         `serde_json::Value`; the timed floor is the same client with the {} s request and {} s \
          connect timeouts that accountkit's clients have by default.\n\n\
          | provider | operation | accountkit | floor | ratio | target ≤ 1.10× | timed floor | ratio |\n\
          |---|---|---|---|---|---|---|---|",
-        plan.rounds, plan.calls
+        plan.rounds,
+        plan.calls,
+        accountkit::DEFAULT_TIMEOUT.as_secs(),
+        accountkit::DEFAULT_CONNECT_TIMEOUT.as_secs(),
     );
     for (i, case) in cases.iter().enumerate() {
         let [ours, floor, timed] = &mut times[i];

@@ -137,18 +137,7 @@ impl ClientBuilder {
 }
 
 fn base_url(url: &str) -> Result<String> {
-    let op = op("client");
-    let parsed = url::Url::parse(url).map_err(|_| op.invalid("base_url", "is not a URL"))?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-        return Err(op.invalid("base_url", "must be an http or https URL with a host"));
-    }
-    if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(op.invalid("base_url", "cannot have a query or fragment"));
-    }
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(op.invalid("base_url", "cannot carry credentials"));
-    }
-    Ok(parsed.as_str().trim_end_matches('/').to_string())
+    validate::base_url(op("client"), "base_url", url)
 }
 
 /// A Cycle account client. See the [module docs](self).

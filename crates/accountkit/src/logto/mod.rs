@@ -60,18 +60,7 @@ const fn op(name: &'static str) -> Op {
 /// Checks a Logto endpoint (`https://<tenant>.logto.app` or a self-hosted
 /// origin) and returns it without a trailing `/`.
 fn endpoint_url(endpoint: &str) -> Result<String> {
-    let op = op("client");
-    let parsed = url::Url::parse(endpoint).map_err(|_| op.invalid("endpoint", "is not a URL"))?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-        return Err(op.invalid("endpoint", "must be an http or https URL with a host"));
-    }
-    if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(op.invalid("endpoint", "cannot have a query or fragment"));
-    }
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(op.invalid("endpoint", "cannot carry credentials"));
-    }
-    Ok(parsed.as_str().trim_end_matches('/').to_string())
+    validate::base_url(op("client"), "endpoint", endpoint)
 }
 
 /// Builds a [`Client`] with more than the defaults.

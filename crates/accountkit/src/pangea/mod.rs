@@ -127,19 +127,7 @@ impl Endpoint {
                     Err(op.invalid("domain", "must be a domain name such as aws.us.pangea.cloud"))
                 }
             }
-            Endpoint::BaseUrl(url) => {
-                let parsed = url::Url::parse(url).map_err(|_| op.invalid("base_url", "is not a URL"))?;
-                if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-                    return Err(op.invalid("base_url", "must be an http or https URL with a host"));
-                }
-                if parsed.query().is_some() || parsed.fragment().is_some() {
-                    return Err(op.invalid("base_url", "cannot have a query or fragment"));
-                }
-                if !parsed.username().is_empty() || parsed.password().is_some() {
-                    return Err(op.invalid("base_url", "cannot carry credentials"));
-                }
-                Ok(parsed.as_str().trim_end_matches('/').to_string())
-            }
+            Endpoint::BaseUrl(url) => validate::base_url(op, "base_url", url),
         }
     }
 }
@@ -559,13 +547,7 @@ impl Client {
     ) -> impl Future<Output = Result<Response<E::Result>>> {
         let call = accountkit_runtime::observe(call);
         async move {
-            let scrub = |error: Error| {
-                let error = error.scrub(secrets);
-                match self.token() {
-                    Some(token) => error.scrub(&[token]),
-                    None => error,
-                }
-            };
+            let scrub = |error: Error| error.scrub_with_token(secrets, self.token());
             let (outcome, meta) = call.await;
             let step = match outcome {
                 Ok(response) => {

@@ -149,19 +149,7 @@ impl Host {
         let base = match self {
             Host::Production => "https://api.on.sportsxapp.com".to_string(),
             Host::Staging => "https://api-staging.on.sportsxapp.com".to_string(),
-            Host::Custom(url) => {
-                let parsed = url::Url::parse(url).map_err(|_| op.invalid("base_url", "is not a URL"))?;
-                if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-                    return Err(op.invalid("base_url", "must be an http or https URL with a host"));
-                }
-                if parsed.query().is_some() || parsed.fragment().is_some() {
-                    return Err(op.invalid("base_url", "cannot have a query or fragment"));
-                }
-                if !parsed.username().is_empty() || parsed.password().is_some() {
-                    return Err(op.invalid("base_url", "cannot carry credentials"));
-                }
-                parsed.as_str().trim_end_matches('/').to_string()
-            }
+            Host::Custom(url) => validate::base_url(op, "base_url", url)?,
         };
         Ok(format!("{base}/api/graphql"))
     }
@@ -391,10 +379,8 @@ impl Client {
         Q: serde::de::DeserializeOwned,
         V: serde::Serialize,
     {
-        self.send_inner(op, bearer, operation).await.map_err(|e| match bearer {
-            Some(token) => e.scrub(secrets).scrub(&[token.expose_secret()]),
-            None => e.scrub(secrets),
-        })
+        let token = bearer.map(|token| token.expose_secret());
+        self.send_inner(op, bearer, operation).await.map_err(|e| e.scrub_with_token(secrets, token))
     }
 
     async fn send_inner<Q, V>(

@@ -75,19 +75,7 @@ impl Region {
                     ))
                 }
             }
-            Region::Custom(url) => {
-                let parsed = url::Url::parse(url).map_err(|_| op.invalid("base_url", "is not a URL"))?;
-                if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-                    return Err(op.invalid("base_url", "must be an http or https URL with a host"));
-                }
-                if parsed.query().is_some() || parsed.fragment().is_some() {
-                    return Err(op.invalid("base_url", "cannot have a query or fragment"));
-                }
-                if !parsed.username().is_empty() || parsed.password().is_some() {
-                    return Err(op.invalid("base_url", "cannot carry credentials"));
-                }
-                Ok(parsed.as_str().trim_end_matches('/').to_string())
-            }
+            Region::Custom(url) => validate::base_url(op, "base_url", url),
         }
     }
 }
@@ -447,13 +435,8 @@ impl Client {
         let call = accountkit_runtime::observe(call);
         async move {
             let (outcome, meta) = call.await;
-            let scrub = |error: crate::Error| {
-                let error = error.scrub(secrets);
-                match self.raw_auth().expose_secret() {
-                    Some(token) => error.scrub(&[token]),
-                    None => error,
-                }
-            };
+            let scrub =
+                |error: crate::Error| error.scrub_with_token(secrets, self.raw_auth().expose_secret());
             let response = match outcome {
                 Ok(response) => response,
                 Err(e) => return Err(scrub(call::failure(op, e, meta, read_error).await)),
