@@ -14,6 +14,10 @@
 //! on a changed, missing or stale snapshot. They need cargo, so they run only
 //! in the workspace itself, not with `--root`.
 //!
+//! In the workspace, `regen` also writes the table of which operations are
+//! retried on what into SECURITY.md (see [`retries`]), and `--check` fails
+//! when it is stale.
+//!
 //! `cargo xtask bench` runs the benchmarks; see [`bench`].
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,6 +27,7 @@ use std::process::{Command, ExitCode};
 use accountkit_codegen::{APIS, Api, SurfaceChange};
 
 mod bench;
+mod retries;
 
 const USAGE: &str = "usage: cargo xtask regen [--check] [--root DIR]";
 
@@ -146,6 +151,7 @@ fn regen(root: &Path, check: bool, in_workspace: bool) -> Result<bool, String> {
         for suite in INSTA_SUITES {
             clean &= suite.run(root, check)?;
         }
+        clean &= retries::refresh(root, check)?;
     }
     if check && !clean {
         println!("\nrun `cargo xtask regen` and commit the snapshot diff");

@@ -36,6 +36,17 @@ impl Op {
     }
 }
 
+/// `Authorization: Bearer <token>`, once the token is checked fit for a
+/// header (visible ASCII, not blank, not too long).
+pub(crate) fn bearer(
+    op: Op,
+    field: &str,
+    token: &secrecy::SecretString,
+) -> Result<accountkit_runtime::Auth, Error> {
+    use secrecy::ExposeSecret as _;
+    accountkit_runtime::Auth::bearer(token.expose_secret()).map_err(|why| op.invalid(field, why.problem()))
+}
+
 /// What a provider reads out of an error body.
 #[derive(Debug, Default)]
 pub(crate) struct VendorError {
@@ -80,6 +91,7 @@ impl Transport {
             provider,
             retry: self.retry.clone(),
             max_response_bytes: self.max_response_bytes,
+            retried_ids_header: None,
         }
     }
 
@@ -116,16 +128,19 @@ impl Transport {
     }
 }
 
-/// A `reqwest::ClientBuilder` with accountkit's TLS set-up, for callers who
-/// build their own client and hand it to a provider's `http_client`.
+/// A `reqwest::ClientBuilder` with accountkit's TLS set-up and redirect
+/// policy, for callers who build their own client and hand it to a
+/// provider's `http_client`.
 ///
-/// With the `rustls` feature it carries a rustls configuration on the
-/// `ring` provider with the platform's certificate verifier, made once per
-/// process (loading the system's roots takes milliseconds); it fails, with
-/// [`ErrorKind::Transport`], if that verifier cannot start. Without the
-/// feature, it is `reqwest::Client::builder()`.
+/// It follows no redirect and sends no `Referer`: a redirect would carry
+/// the credential headers and the body (a password, say) to wherever the
+/// server points. With the `rustls` feature it carries a rustls
+/// configuration on the `ring` provider with the platform's certificate
+/// verifier, made once per process (loading the system's roots takes
+/// milliseconds); it fails, with [`ErrorKind::Transport`], if that verifier
+/// cannot start.
 pub fn http_client_builder() -> Result<reqwest::ClientBuilder, Error> {
-    let builder = reqwest::Client::builder();
+    let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).referer(false);
     #[cfg(feature = "rustls")]
     let builder = match tls::config() {
         Ok(config) => builder.tls_backend_preconfigured(config.clone()),
@@ -165,6 +180,13 @@ mod tls {
 macro_rules! transport_options {
     () => {
         /// Sends through this `reqwest` client (its own timeouts apply).
+        ///
+        /// Build it from [`http_client_builder`](crate::http_client_builder),
+        /// which follows no redirect. A client that follows redirects
+        /// (reqwest's default) sends the credential headers and the body to
+        /// wherever a redirect points before accountkit sees the answer;
+        /// accountkit then refuses an answer from another origin, but cannot
+        /// take back what was sent.
         pub fn http_client(mut self, http: reqwest::Client) -> Self {
             self.transport.http = Some(http);
             self
@@ -331,6 +353,9 @@ pub(crate) fn transport(op: Op, e: reqwest::Error) -> Error {
     let e = e.without_url();
     if let Some(limit) = accountkit_runtime::BodyTooLarge::find(&e) {
         return op.error(ErrorKind::Decode, limit.to_string());
+    }
+    if let Some(redirect) = accountkit_runtime::Redirected::find(&e) {
+        return op.error(ErrorKind::Redirected, redirect.to_string()).with_status(redirect.status);
     }
     let mut message = if e.is_timeout() {
         "the request timed out".to_string()

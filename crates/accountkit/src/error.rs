@@ -35,6 +35,11 @@ pub enum ErrorKind {
     /// A time-limited proof the call needs, such as a verification record,
     /// has expired; nothing was sent. Obtain a fresh one.
     Expired,
+    /// The server answered with a redirect (HTTP 3xx), which accountkit
+    /// never follows, or the HTTP client followed one to another origin.
+    /// The message names the other origin only. A captive portal or a base
+    /// URL that moved answers like this.
+    Redirected,
 }
 
 impl ErrorKind {
@@ -45,6 +50,7 @@ impl ErrorKind {
             401 => ErrorKind::Unauthorized,
             403 => ErrorKind::Forbidden,
             404 | 410 => ErrorKind::NotFound,
+            300..=399 => ErrorKind::Redirected,
             408 => ErrorKind::Transport,
             409 => ErrorKind::Conflict,
             429 => ErrorKind::RateLimited,
@@ -68,6 +74,7 @@ impl ErrorKind {
             ErrorKind::SecondFactorRequired => "second factor required",
             ErrorKind::Rejected => "rejected",
             ErrorKind::Expired => "expired",
+            ErrorKind::Redirected => "redirected",
         }
     }
 }
@@ -94,7 +101,196 @@ struct Inner {
     timeout: bool,
     request_id: Option<String>,
     path: Option<String>,
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    source: Option<Box<dyn Cause>>,
+}
+
+/// What an [`Error`] keeps as its source: something that can be scrubbed
+/// of secrets in place, or said to be unfit to keep.
+pub(crate) trait Cause: std::error::Error + Send + Sync + 'static {
+    /// Scrubs the text it holds; false if it cannot, and must be dropped
+    /// for a scrubbed copy of its text.
+    fn scrub(&mut self, scrubber: &Scrubber) -> bool;
+
+    /// Itself, as the standard error type (for `source` and downcasts).
+    fn as_error(&self) -> &(dyn std::error::Error + 'static);
+}
+
+impl Cause for reqwest::Error {
+    fn scrub(&mut self, scrubber: &Scrubber) -> bool {
+        !scrubber.finds_in_chain(self)
+    }
+
+    fn as_error(&self) -> &(dyn std::error::Error + 'static) {
+        self
+    }
+}
+
+/// The text of a source that quoted a secret, scrubbed.
+#[derive(Debug)]
+struct Scrubbed(String);
+
+impl fmt::Display for Scrubbed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Scrubbed {}
+
+impl Cause for Scrubbed {
+    fn scrub(&mut self, scrubber: &Scrubber) -> bool {
+        scrubber.scrub(&mut self.0);
+        true
+    }
+
+    fn as_error(&self) -> &(dyn std::error::Error + 'static) {
+        self
+    }
+}
+
+/// What replaces an echoed secret.
+const REDACTED: &str = "[REDACTED]";
+/// What replaces a whole text that holds a secret too short to cut out
+/// without cutting up the text.
+const WITHHELD: &str = "[withheld: the text contained a secret]";
+/// Secrets shorter than this (in bytes) would match ordinary words: a text
+/// holding one is withheld whole.
+const MIN_SCRUBBED: usize = 4;
+
+/// Finds secrets in text, in the forms a server echoes them: as sent,
+/// JSON-escaped (minimally, as `\uXXXX` for non-ASCII, and Go's HTML-safe
+/// way), and percent-encoded (upper- and lower-case hex, `+` for spaces).
+pub(crate) struct Scrubber {
+    /// Longest first.
+    needles: Vec<String>,
+    short: Vec<String>,
+}
+
+impl Scrubber {
+    pub(crate) fn new<'a>(secrets: impl IntoIterator<Item = &'a str>) -> Scrubber {
+        let mut needles = Vec::new();
+        let mut short = Vec::new();
+        for secret in secrets.into_iter().filter(|s| !s.is_empty()) {
+            for form in forms(secret) {
+                let list = if form.len() < MIN_SCRUBBED { &mut short } else { &mut needles };
+                if !list.contains(&form) {
+                    list.push(form);
+                }
+            }
+        }
+        needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        Scrubber { needles, short }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.needles.is_empty() && self.short.is_empty()
+    }
+
+    /// Whether any secret, in any form, is in `text`.
+    pub(crate) fn finds(&self, text: &str) -> bool {
+        self.needles.iter().chain(&self.short).any(|n| text.contains(n.as_str()))
+    }
+
+    fn finds_in_chain(&self, error: &(dyn std::error::Error + 'static)) -> bool {
+        let mut cause = Some(error);
+        while let Some(e) = cause {
+            if self.finds(&e.to_string()) || self.finds(&format!("{e:?}")) {
+                return true;
+            }
+            cause = e.source();
+        }
+        false
+    }
+
+    /// Replaces every occurrence of every secret. The spans of all
+    /// occurrences are merged first, so that overlapping secrets leave no
+    /// tail of either. A text that still shows a secret afterwards (a short
+    /// one, or one that the marker itself completes) is withheld whole.
+    pub(crate) fn scrub(&self, text: &mut String) {
+        if self.is_empty() || !self.finds(text) {
+            return;
+        }
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        for needle in &self.needles {
+            let mut from = 0;
+            while let Some(at) = text[from..].find(needle.as_str()) {
+                let start = from + at;
+                spans.push((start, start + needle.len()));
+                // The next match may overlap this one.
+                from = start + text[start..].chars().next().map_or(1, char::len_utf8);
+            }
+        }
+        spans.sort_unstable();
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        let mut spans = spans.into_iter().peekable();
+        while let Some((start, mut end)) = spans.next() {
+            while let Some(&(next, next_end)) = spans.peek()
+                && next <= end
+            {
+                end = end.max(next_end);
+                spans.next();
+            }
+            out.push_str(&text[at..start]);
+            out.push_str(REDACTED);
+            at = end;
+        }
+        out.push_str(&text[at..]);
+        *text = if self.finds(&out) { WITHHELD.to_string() } else { out };
+    }
+
+    fn scrub_option(&self, text: &mut Option<String>) {
+        if let Some(text) = text {
+            self.scrub(text);
+        }
+    }
+}
+
+/// The forms a secret may be echoed in.
+fn forms(secret: &str) -> Vec<String> {
+    let mut forms = vec![secret.to_string()];
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json.trim_matches('"');
+    let mut ascii = String::new();
+    let mut html_safe = String::new();
+    for c in json.chars() {
+        if c.is_ascii() {
+            ascii.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                ascii.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+        match c {
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => html_safe.push_str(&format!("\\u{:04x}", c as u32)),
+            c => html_safe.push(c),
+        }
+    }
+    let percent = accountkit_runtime::encode_path_segment(secret);
+    let lower = lower_hex(&percent);
+    let form: String = percent_encoding::utf8_percent_encode(secret, FORM).to_string().replace("%20", "+");
+    let form_lower = lower_hex(&form);
+    forms.extend([json.to_string(), ascii, html_safe, percent, lower, form, form_lower]);
+    forms
+}
+
+/// `application/x-www-form-urlencoded` keeps letters, digits and `*-._`.
+const FORM: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'*').remove(b'-').remove(b'.').remove(b'_');
+
+/// Percent-escapes with lower-case hex digits.
+fn lower_hex(encoded: &str) -> String {
+    let mut out = String::with_capacity(encoded.len());
+    let mut rest = encoded;
+    while let Some(at) = rest.find('%') {
+        out.push_str(&rest[..at]);
+        let escape = rest.get(at..at + 3).unwrap_or(&rest[at..]);
+        out.push_str(&escape.to_ascii_lowercase());
+        rest = &rest[at + escape.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The result type of every accountkit call.
@@ -176,34 +372,41 @@ impl Error {
         self
     }
 
-    pub(crate) fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+    pub(crate) fn with_source(mut self, source: impl Cause) -> Self {
         self.inner.source = Some(Box::new(source));
         self
     }
 
-    /// Replaces every occurrence of the given secrets in the message and
-    /// code, in case a server echoes what it was sent.
-    pub(crate) fn scrub(mut self, secrets: &[&str]) -> Self {
-        for secret in secrets.iter().filter(|s| s.len() >= 3) {
-            if self.inner.message.contains(secret) {
-                self.inner.message = self.inner.message.replace(secret, "[REDACTED]");
-            }
-            if let Some(code) = &mut self.inner.code
-                && code.contains(secret)
-            {
-                *code = code.replace(secret, "[REDACTED]");
-            }
-        }
-        self
+    /// Scrubs the given secrets, in every form a server echoes them, from
+    /// every text the error holds: message, code, second-factor hint,
+    /// request id, path and source.
+    pub(crate) fn scrub(self, secrets: &[&str]) -> Self {
+        self.scrub_with(&Scrubber::new(secrets.iter().copied()))
     }
 
-    /// [`scrub`](Error::scrub), then the client's own credential as well.
+    /// [`scrub`](Error::scrub) of `secrets` and the client's own credential.
     pub(crate) fn scrub_with_token(self, secrets: &[&str], token: Option<&str>) -> Self {
-        let error = self.scrub(secrets);
-        match token {
-            Some(token) => error.scrub(&[token]),
-            None => error,
+        self.scrub_with(&Scrubber::new(secrets.iter().copied().chain(token)))
+    }
+
+    fn scrub_with(mut self, scrubber: &Scrubber) -> Self {
+        if scrubber.is_empty() {
+            return self;
         }
+        let inner = &mut *self.inner;
+        scrubber.scrub(&mut inner.message);
+        scrubber.scrub_option(&mut inner.code);
+        scrubber.scrub_option(&mut inner.second_factor);
+        scrubber.scrub_option(&mut inner.request_id);
+        scrubber.scrub_option(&mut inner.path);
+        if let Some(source) = &mut inner.source
+            && !source.scrub(scrubber)
+        {
+            let mut text = chain_text(source.as_error());
+            scrubber.scrub(&mut text);
+            inner.source = Some(Box::new(Scrubbed(text)));
+        }
+        self
     }
 
     /// The class of failure.
@@ -314,8 +517,20 @@ impl fmt::Debug for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.inner.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+        self.inner.source.as_deref().map(Cause::as_error)
     }
+}
+
+/// An error and its causes, as one line.
+fn chain_text(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
+    text
 }
 
 #[cfg(test)]
@@ -359,6 +574,100 @@ mod tests {
         let err = Error::new(ErrorKind::Rejected, "p", "o", "").with_path(Some("login".into()));
         assert_eq!(err.path(), Some("login"));
         assert_eq!(Error::new(ErrorKind::Rejected, "p", "o", "").path(), None);
+    }
+
+    fn scrubbed(secrets: &[&str], text: &str) -> String {
+        let mut text = text.to_string();
+        Scrubber::new(secrets.iter().copied()).scrub(&mut text);
+        text
+    }
+
+    #[test]
+    fn overlapping_secrets_leave_no_tail() {
+        assert_eq!(scrubbed(&["abcdef", "cdefgh"], "xx abcdefgh yy"), "xx [REDACTED] yy");
+        assert_eq!(scrubbed(&["cdefgh", "abcdef"], "abcdefgh"), "[REDACTED]");
+        // Overlapping occurrences of one secret.
+        assert_eq!(scrubbed(&["aaaa"], "aaaaaa!"), "[REDACTED]!");
+        assert_eq!(scrubbed(&["abab"], "ababab"), "[REDACTED]");
+    }
+
+    #[test]
+    fn short_secrets_withhold_the_whole_text() {
+        assert_eq!(scrubbed(&["ab"], "wrong password ab"), WITHHELD);
+        assert_eq!(scrubbed(&["ab"], "wrong password"), "wrong password");
+        assert_eq!(scrubbed(&["é"], "café"), WITHHELD);
+    }
+
+    #[test]
+    fn a_secret_the_marker_completes_is_withheld() {
+        assert_eq!(scrubbed(&["abcd", "TED]efgh"], "abcdefgh"), WITHHELD);
+    }
+
+    #[test]
+    fn echoed_forms_are_scrubbed() {
+        let secret = "pa\"ss\\wörd&<x>";
+        for echoed in [
+            "pa\"ss\\wörd&<x>",
+            r#"pa\"ss\\wörd&<x>"#,
+            r#"pa\"ss\\w\u00f6rd&<x>"#,
+            r#"pa\"ss\\wörd\u0026\u003cx\u003e"#,
+            "pa%22ss%5Cw%C3%B6rd%26%3Cx%3E",
+            "pa%22ss%5cw%c3%b6rd%26%3cx%3e",
+        ] {
+            let text = format!("bad value <{echoed}> given");
+            let out = scrubbed(&[secret], &text);
+            assert_eq!(out, "bad value <[REDACTED]> given", "{echoed}");
+        }
+        assert_eq!(scrubbed(&["my secret*"], "q=my+secret*"), "q=[REDACTED]");
+        assert_eq!(scrubbed(&["a b/c"], "a+b%2Fc and a%20b%2fc"), "[REDACTED] and [REDACTED]");
+    }
+
+    #[derive(Debug)]
+    struct Echo(String);
+
+    impl fmt::Display for Echo {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "echo {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Echo {}
+
+    impl Cause for Echo {
+        fn scrub(&mut self, scrubber: &Scrubber) -> bool {
+            !scrubber.finds(&self.0)
+        }
+
+        fn as_error(&self) -> &(dyn std::error::Error + 'static) {
+            self
+        }
+    }
+
+    #[test]
+    fn every_field_is_scrubbed_and_the_token_too() {
+        let err = Error::new(ErrorKind::Rejected, "p", "o", "pw hunter22 and tok-abcdef")
+            .with_code(Some("hunter22".into()))
+            .with_second_factor("{\"pin\":\"hunter22\"}".into())
+            .with_request_id(Some("prq_hunter22".into()))
+            .with_path(Some("login.tok-abcdef".into()))
+            .with_source(Echo("tok-abcdef".into()))
+            .scrub_with_token(&["hunter22"], Some("tok-abcdef"));
+        let shown = format!("{err} {err:?} {:?}", std::error::Error::source(&err).map(ToString::to_string));
+        assert!(!shown.contains("hunter22") && !shown.contains("tok-abcdef"), "{shown}");
+        assert_eq!(err.message(), "pw [REDACTED] and [REDACTED]");
+        assert_eq!(err.code(), Some("[REDACTED]"));
+        assert_eq!(err.second_factor_hint(), Some("{\"pin\":\"[REDACTED]\"}"));
+        assert_eq!(err.request_id(), Some("prq_[REDACTED]"));
+        assert_eq!(err.path(), Some("login.[REDACTED]"));
+        assert_eq!(std::error::Error::source(&err).unwrap().to_string(), "echo [REDACTED]");
+    }
+
+    #[test]
+    fn a_clean_source_is_kept_as_it_is() {
+        let err = Error::new(ErrorKind::Transport, "p", "o", "")
+            .with_source(Echo("nothing".into()))
+            .scrub(&["secret"]);
+        assert!(std::error::Error::source(&err).unwrap().is::<Echo>());
     }
 
     #[test]

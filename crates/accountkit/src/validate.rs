@@ -46,13 +46,20 @@ pub(crate) fn text(op: Op, field: &str, value: &str) -> Result<()> {
     }
 }
 
-/// A value that travels as one path segment: non-empty, no whitespace or
-/// control characters, and not `.` or `..`, which URL parsers fold away even
-/// when percent-encoded. The message never repeats the value (it may be a
-/// token).
+/// The longest value accountkit puts in a URL, as one path segment or one
+/// query value: with percent-encoding (up to three bytes a byte) it stays
+/// inside the request line common servers accept.
+pub(crate) const MAX_URL_VALUE: usize = 2048;
+
+/// A value that travels as one path segment: non-empty, at most
+/// [`MAX_URL_VALUE`] bytes, no whitespace or control characters, and not `.`
+/// or `..`, which URL parsers fold away even when percent-encoded. The
+/// message never repeats the value (it may be a token).
 pub(crate) fn path_segment(op: Op, field: &str, value: &str) -> Result<()> {
     if value.is_empty() {
         Err(op.invalid(field, "is empty"))
+    } else if value.len() > MAX_URL_VALUE {
+        Err(op.invalid(field, "is longer than the 2048 bytes accountkit sends in a URL"))
     } else if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
         Err(op.invalid(field, "contains whitespace or control characters"))
     } else if value == "." || value == ".." {
@@ -60,6 +67,25 @@ pub(crate) fn path_segment(op: Op, field: &str, value: &str) -> Result<()> {
     } else {
         Ok(())
     }
+}
+
+/// A value sent in the query string: at most [`MAX_URL_VALUE`] bytes, no
+/// control characters.
+pub(crate) fn query_value(op: Op, field: &str, value: &str) -> Result<()> {
+    if value.len() > MAX_URL_VALUE {
+        Err(op.invalid(field, "is longer than the 2048 bytes accountkit sends in a URL"))
+    } else if value.chars().any(char::is_control) {
+        Err(op.invalid(field, "contains control characters"))
+    } else {
+        Ok(())
+    }
+}
+
+/// A credential or id sent as a header value: visible ASCII only (servers
+/// cannot read other bytes there), not blank, and not longer than
+/// accountkit sends in a header.
+pub(crate) fn header(op: Op, field: &str, value: &str) -> Result<()> {
+    accountkit_runtime::InvalidCredential::check(value).map_err(|why| op.invalid(field, why.problem()))
 }
 
 /// A base URL: http or https with a host, no query, fragment or
@@ -140,5 +166,21 @@ mod tests {
         assert!(path_segment(OP, "token", "a b").is_err());
         let err = secret(OP, "password", "").unwrap_err();
         assert_eq!(err.message(), "`password` is empty");
+        assert!(path_segment(OP, "token", &"t".repeat(MAX_URL_VALUE)).is_ok());
+        let err = path_segment(OP, "token", &"t".repeat(MAX_URL_VALUE + 1)).unwrap_err();
+        assert!(err.message().starts_with("`token` is longer than"), "{err}");
+        assert!(query_value(OP, "filter", &"f".repeat(MAX_URL_VALUE + 1)).is_err());
+        assert!(query_value(OP, "filter", "a\nb").is_err());
+    }
+
+    #[test]
+    fn header_values_are_visible_ascii() {
+        assert!(header(OP, "token", "tok-123.ABC_~").is_ok());
+        for bad in ["", "   ", "tok 123", "tók", "tok\t1", "\u{7f}x"] {
+            let err = header(OP, "token", bad).unwrap_err();
+            assert!(err.message().starts_with("`token` "), "{bad:?}: {err}");
+        }
+        let err = header(OP, "token", &"t".repeat(5000)).unwrap_err();
+        assert!(err.message().contains("4096"), "{err}");
     }
 }

@@ -125,10 +125,12 @@ async fn undocumented_statuses_and_bodies() {
     assert_eq!((err.kind(), err.status()), (ErrorKind::NotFound, Some(404)));
     assert_eq!(err.message(), "HTTP 404 with an empty body");
 
-    // A 3xx is no documented answer, and still not a panic.
+    // A 3xx is never followed, nor its body read.
     let server = answering(envelope(302, "302.moved", "Moved")).await;
     let err = client(&server).get_account().await.unwrap_err();
-    assert_eq!((err.kind(), err.status(), err.code()), (ErrorKind::Rejected, Some(302), Some("302.moved")));
+    assert_eq!((err.kind(), err.status(), err.code()), (ErrorKind::Redirected, Some(302), None));
+    assert!(err.message().contains("follows no redirect"), "{err}");
+    assert!(!err.is_retryable());
 }
 
 #[tokio::test]

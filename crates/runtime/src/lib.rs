@@ -26,7 +26,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub mod transport;
 
-pub use transport::{BodyTooLarge, DEFAULT_MAX_RESPONSE_BYTES, Policy, RetryPolicy, retry_after};
+pub use transport::{
+    BodyTooLarge, DEFAULT_MAX_RESPONSE_BYTES, Policy, Redirected, RetryPolicy, origin_of, retry_after,
+};
 
 /// The `User-Agent` every request carries.
 pub const USER_AGENT: &str = concat!("accountkit/", env!("CARGO_PKG_VERSION"));
@@ -105,13 +107,55 @@ pub struct Auth {
     secret: Option<SecretString>,
 }
 
+/// The longest value accountkit sends in one header: far past any token
+/// these APIs issue, and inside what common servers accept (8 KiB).
+pub const MAX_HEADER_VALUE: usize = 4096;
+
+/// The longest request URL accountkit sends; common servers refuse longer
+/// request lines (nginx: 8 KiB).
+pub const MAX_URL: usize = 8192;
+
 /// A credential that cannot be sent as a header value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvalidCredential;
+pub enum InvalidCredential {
+    /// Empty, or only spaces.
+    Blank,
+    /// A byte that is not visible ASCII (`!` to `~`): a space, a control
+    /// character or non-ASCII text, which servers cannot read in a header.
+    NotVisibleAscii,
+    /// Longer than [`MAX_HEADER_VALUE`].
+    TooLong,
+}
+
+impl InvalidCredential {
+    /// Checks a value bound for a header.
+    pub fn check(value: &str) -> Result<(), InvalidCredential> {
+        if value.trim().is_empty() {
+            Err(InvalidCredential::Blank)
+        } else if !value.bytes().all(|b| b.is_ascii_graphic()) {
+            Err(InvalidCredential::NotVisibleAscii)
+        } else if value.len() > MAX_HEADER_VALUE {
+            Err(InvalidCredential::TooLong)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// What is wrong, completing "`field` ...".
+    pub fn problem(&self) -> &'static str {
+        match self {
+            InvalidCredential::Blank => "is empty",
+            InvalidCredential::NotVisibleAscii => {
+                "must be visible ASCII (no spaces, control characters or non-ASCII text) to be sent in a header"
+            }
+            InvalidCredential::TooLong => "is longer than the 4096 bytes accountkit sends in a header",
+        }
+    }
+}
 
 impl fmt::Display for InvalidCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the credential contains characters that cannot be sent in an HTTP header")
+        write!(f, "the credential {}", self.problem())
     }
 }
 
@@ -126,15 +170,18 @@ impl Auth {
     /// A credential sent as `name: value`, marked sensitive so HTTP
     /// libraries never log it.
     pub fn header(name: &'static str, value: &str) -> Result<Self, InvalidCredential> {
+        InvalidCredential::check(value)?;
         let secret = SecretString::from(value.to_string());
-        let mut value = HeaderValue::from_str(value).map_err(|_| InvalidCredential)?;
+        let mut value = HeaderValue::from_str(value).map_err(|_| InvalidCredential::NotVisibleAscii)?;
         value.set_sensitive(true);
         Ok(Auth { header: Some((HeaderName::from_static(name), value)), secret: Some(secret) })
     }
 
     /// A credential sent as `Authorization: Bearer <token>`.
     pub fn bearer(token: &str) -> Result<Self, InvalidCredential> {
-        let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| InvalidCredential)?;
+        InvalidCredential::check(token)?;
+        let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
+            .map_err(|_| InvalidCredential::NotVisibleAscii)?;
         value.set_sensitive(true);
         let secret = Some(SecretString::from(token.to_string()));
         Ok(Auth { header: Some((reqwest::header::AUTHORIZATION, value)), secret })
@@ -216,13 +263,23 @@ pub mod hooks {
 
     /// Readies a request: drops progenitor's `api-version` header (these APIs
     /// are not versioned that way), sets the `User-Agent`, and attaches the
-    /// credential exactly when the operation is not anonymous.
+    /// credential exactly when the operation is not anonymous. A URL or a
+    /// header value longer than accountkit sends is refused here, whatever
+    /// the facade checked before.
     pub fn prepare(
         request: &mut reqwest::Request,
         auth: &Auth,
         operation_id: &str,
         anonymous: &[&str],
     ) -> Result<(), String> {
+        if request.url().as_str().len() > MAX_URL {
+            return Err(format!("the request URL is longer than the {MAX_URL} bytes accountkit sends"));
+        }
+        if let Some((name, _)) = request.headers().iter().find(|(_, value)| value.len() > MAX_HEADER_VALUE) {
+            return Err(format!(
+                "the `{name}` header is longer than the {MAX_HEADER_VALUE} bytes accountkit sends"
+            ));
+        }
         let headers = request.headers_mut();
         headers.remove("api-version");
         headers.insert(reqwest::header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
@@ -342,7 +399,16 @@ mod tests {
         assert!(shown.contains("token") && !shown.contains("abc-123"), "{shown}");
         let bearer = format!("{:?}", Auth::bearer("xyz-789").unwrap());
         assert!(!bearer.contains("xyz-789"), "{bearer}");
-        assert_eq!(Auth::header("token", "bad\nvalue").unwrap_err(), InvalidCredential);
+        assert_eq!(Auth::header("token", "bad\nvalue").unwrap_err(), InvalidCredential::NotVisibleAscii);
+        assert_eq!(Auth::header("token", "   ").unwrap_err(), InvalidCredential::Blank);
+        assert_eq!(Auth::bearer("").unwrap_err(), InvalidCredential::Blank);
+        assert_eq!(Auth::bearer("tók").unwrap_err(), InvalidCredential::NotVisibleAscii);
+        assert_eq!(Auth::bearer("a b").unwrap_err(), InvalidCredential::NotVisibleAscii);
+        assert_eq!(
+            Auth::header("token", &"x".repeat(MAX_HEADER_VALUE + 1)).unwrap_err(),
+            InvalidCredential::TooLong
+        );
+        assert!(Auth::header("token", &"x".repeat(MAX_HEADER_VALUE)).is_ok());
     }
 
     fn request() -> reqwest::Request {

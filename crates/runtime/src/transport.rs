@@ -121,13 +121,89 @@ pub struct Policy {
     pub retry: RetryPolicy,
     /// The largest response body read; a larger one is an error.
     pub max_response_bytes: usize,
+    /// A header that tells the server, on a retry, the request ids of the
+    /// attempts before it (Pangea's `X-Pangea-Retried-Request-Ids`).
+    pub retried_ids_header: Option<&'static str>,
 }
 
 impl Policy {
     /// The defaults for a provider.
     pub fn new(provider: &'static str) -> Self {
-        Policy { provider, retry: RetryPolicy::default(), max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES }
+        Policy {
+            provider,
+            retry: RetryPolicy::default(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            retried_ids_header: None,
+        }
     }
+}
+
+/// A response accountkit refuses to read: a redirect (3xx), which it never
+/// follows, or one that a caller's own HTTP client fetched from another
+/// origin after following one. Found in the source chain of the
+/// `reqwest::Error` such a request fails with; never retried.
+///
+/// It names the other origin (scheme, host, port) only: the rest of a
+/// `Location` can carry a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirected {
+    /// The HTTP status of the refused response.
+    pub status: u16,
+    /// The origin the response pointed to (or, when `followed`, came from),
+    /// if it named one.
+    pub origin: Option<String>,
+    /// Whether the HTTP client had followed the redirect already.
+    pub followed: bool,
+}
+
+impl fmt::Display for Redirected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let status = self.status;
+        match (&self.origin, self.followed) {
+            (Some(origin), true) => write!(
+                f,
+                "the HTTP client followed a redirect to {origin}, another origin than the base URL's; \
+                 its answer (HTTP {status}) was refused"
+            ),
+            (None, true) => {
+                write!(f, "the HTTP client followed a redirect to another origin; its answer was refused")
+            }
+            (Some(origin), false) => {
+                write!(
+                    f,
+                    "the server answered HTTP {status}, a redirect to {origin}; accountkit follows no redirect"
+                )
+            }
+            (None, false) => write!(
+                f,
+                "the server answered HTTP {status}, a redirect with no usable location; accountkit follows no redirect"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Redirected {}
+
+impl Redirected {
+    /// The refusal behind an error, if that is what it is.
+    pub fn find<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a Redirected> {
+        let mut cause = Some(error);
+        while let Some(e) = cause {
+            if let Some(found) = e.downcast_ref::<Redirected>() {
+                return Some(found);
+            }
+            cause = e.source();
+        }
+        None
+    }
+}
+
+/// Scheme, host and port of a URL, e.g. `https://api.example.com:443`;
+/// `None` for an opaque one.
+pub fn origin_of(url: &reqwest::Url) -> Option<String> {
+    let host = url.host_str()?;
+    let port = url.port_or_known_default().map(|p| format!(":{p}")).unwrap_or_default();
+    Some(format!("{}://{host}{port}", url.scheme()))
 }
 
 /// A response body larger than the policy allows; found in the source
@@ -205,8 +281,28 @@ async fn run(
     request: reqwest::Request,
     repeatable: bool,
 ) -> reqwest::Result<reqwest::Response> {
+    let (outcome, attempts, status) = attempts(client, policy, request, repeatable).await;
+    // Recorded once: a field recorded on every attempt is printed again, in
+    // full, by every event under the span.
+    let current = tracing::Span::current();
+    current.record("attempts", attempts);
+    if let Some(status) = status {
+        current.record("status", status);
+    }
+    outcome
+}
+
+/// The attempts of one request: the outcome, how many were made, and the
+/// last status received.
+async fn attempts(
+    client: &reqwest::Client,
+    policy: &Policy,
+    request: reqwest::Request,
+    repeatable: bool,
+) -> (reqwest::Result<reqwest::Response>, u32, Option<u16>) {
     let started = Instant::now();
     let mut request = Some(request);
+    let mut retried_ids: Vec<String> = Vec::new();
     let mut attempt = 1;
     loop {
         // A streamed body cannot be cloned, and then cannot be sent twice.
@@ -215,9 +311,14 @@ async fn run(
             _ => None,
         };
         let may_retry = copy.is_some();
-        let Some(this) = copy.or_else(|| request.take()) else {
+        let Some(mut this) = copy.or_else(|| request.take()) else {
             unreachable!("the original request is kept until the last attempt");
         };
+        if let (Some(name), false) = (policy.retried_ids_header, retried_ids.is_empty())
+            && let Ok(value) = reqwest::header::HeaderValue::from_str(&retried_ids.join(","))
+        {
+            this.headers_mut().insert(name, value);
+        }
 
         let span = tracing::debug_span!(
             "accountkit.attempt",
@@ -226,35 +327,55 @@ async fn run(
             error = tracing::field::Empty,
         );
         let outcome = send(client, this, policy.max_response_bytes).instrument(span.clone()).await;
-        let current = tracing::Span::current();
-        current.record("attempts", attempt);
-        let retry_after = match &outcome {
-            Ok((response, too_large)) => {
+        let (status, retry_after) = match &outcome {
+            Ok(Sent::Read(response, too_large)) => {
                 let status = response.status().as_u16();
                 span.record("status", status);
-                current.record("status", status);
                 let again = repeatable && !too_large && RETRY_STATUSES.contains(&status);
-                again.then(|| retry_after(response.headers()))
+                (Some(status), again.then(|| retry_after(response.headers())))
+            }
+            // A redirect is the server's answer, not a failure to repeat.
+            Ok(Sent::Refused(_, status)) => {
+                span.record("status", *status);
+                span.record("error", "redirect");
+                (Some(*status), None)
             }
             Err(error) => {
                 span.record("error", describe(error));
                 // Nothing reached the server when the connection failed.
-                (repeatable || error.is_connect()).then_some(None)
+                (None, (repeatable || error.is_connect()).then_some(None))
             }
         };
         let Some(retry_after) = retry_after.filter(|_| may_retry) else {
-            return outcome.map(|(response, _)| response);
+            return (outcome.and_then(Sent::into_result), attempt, status);
         };
         let wait = policy.retry.wait(attempt + 1, retry_after);
         if started.elapsed().saturating_add(wait) > policy.retry.max_elapsed {
             tracing::debug!(wait_ms = wait.as_millis() as u64, "not retrying: the wait passes the time cap");
-            return outcome.map(|(response, _)| response);
+            return (outcome.and_then(Sent::into_result), attempt, status);
+        }
+        if policy.retried_ids_header.is_some()
+            && let Ok(Sent::Read(response, _)) = &outcome
+            && let Some(id) = request_id(response)
+        {
+            retried_ids.push(id);
         }
         tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
         drop(outcome);
         tokio::time::sleep(wait).await;
         attempt += 1;
     }
+}
+
+/// The server's id of a response, from its `x-request-id` header: what
+/// Pangea's SDKs send back on a retry. Only ids that are a plain token
+/// are kept, so a hostile value cannot add to the header.
+fn request_id(response: &reqwest::Response) -> Option<String> {
+    let id = response.headers().get("x-request-id")?.to_str().ok()?;
+    let plain = !id.is_empty()
+        && id.len() <= 128
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    plain.then(|| id.to_string())
 }
 
 /// What went wrong, without the URL (its path can hold a token).
@@ -270,15 +391,43 @@ fn describe(error: &reqwest::Error) -> &'static str {
     }
 }
 
-/// One attempt: the response with its body read, and whether that body was
-/// over the limit (and replaced by one that fails to read).
-async fn send(
-    client: &reqwest::Client,
-    request: reqwest::Request,
-    limit: usize,
-) -> reqwest::Result<(reqwest::Response, bool)> {
+/// What one attempt got.
+enum Sent {
+    /// The response with its body read, and whether that body was over the
+    /// limit (and replaced by one that fails to read).
+    Read(reqwest::Response, bool),
+    /// A redirect, or an answer from another origin: the error the request
+    /// fails with, and the status.
+    Refused(reqwest::Error, u16),
+}
+
+impl Sent {
+    fn into_result(self) -> reqwest::Result<reqwest::Response> {
+        match self {
+            Sent::Read(response, _) => Ok(response),
+            Sent::Refused(error, _) => Err(error),
+        }
+    }
+}
+
+/// One attempt.
+async fn send(client: &reqwest::Client, request: reqwest::Request, limit: usize) -> reqwest::Result<Sent> {
+    let origin = request.url().origin();
     let mut response = client.execute(request).await?;
     let status = response.status();
+    if response.url().origin() != origin || status.is_redirection() {
+        let followed = response.url().origin() != origin;
+        let target = if followed {
+            Some(response.url().clone())
+        } else {
+            let location = response.headers().get(reqwest::header::LOCATION).and_then(|l| l.to_str().ok());
+            location.and_then(|l| response.url().join(l).ok())
+        };
+        let refusal =
+            Redirected { status: status.as_u16(), origin: target.as_ref().and_then(origin_of), followed };
+        // The body is never read: the connection is dropped with it.
+        return Ok(Sent::Refused(refused(refusal).await, status.as_u16()));
+    }
     let version = response.version();
     let url = response.url().clone();
     // Outside `observe` there is nobody to tell, and nothing to copy.
@@ -291,13 +440,13 @@ async fn send(
 
     match response.content_length() {
         Some(length) if length > limit as u64 => {
-            return Ok((rebuild(status, version, url, headers, too_large(limit)), true));
+            return Ok(Sent::Read(rebuild(status, version, url, headers, too_large(limit)), true));
         }
         // hyper stops at the announced length, so the limit holds; a body
         // that ends early is an error here, where it can still be retried.
         Some(_) => {
             let body = response.bytes().await?;
-            return Ok((rebuild(status, version, url, headers, body.into()), false));
+            return Ok(Sent::Read(rebuild(status, version, url, headers, body.into()), false));
         }
         None => {}
     }
@@ -305,16 +454,30 @@ async fn send(
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await? {
         if body.len() + chunk.len() > limit {
-            return Ok((rebuild(status, version, url, headers, too_large(limit)), true));
+            return Ok(Sent::Read(rebuild(status, version, url, headers, too_large(limit)), true));
         }
         body.extend_from_slice(&chunk);
     }
-    Ok((rebuild(status, version, url, headers, body.into()), false))
+    Ok(Sent::Read(rebuild(status, version, url, headers, body.into()), false))
+}
+
+/// A body whose first read fails with `error`.
+fn failing<E: std::error::Error + Send + Sync + 'static>(error: E) -> reqwest::Body {
+    reqwest::Body::wrap_stream(futures::stream::once(async move { Err::<bytes::Bytes, _>(error) }))
 }
 
 fn too_large(limit: usize) -> reqwest::Body {
-    let failing = futures::stream::once(async move { Err::<bytes::Bytes, _>(BodyTooLarge { limit }) });
-    reqwest::Body::wrap_stream(failing)
+    failing(BodyTooLarge { limit })
+}
+
+/// The `reqwest::Error` a refused response becomes, with the refusal as
+/// its source: the error type every raw client's hook must return.
+async fn refused(refusal: Redirected) -> reqwest::Error {
+    let response = reqwest::Response::from(http::Response::new(failing(refusal)));
+    match response.bytes().await {
+        Err(error) => error,
+        Ok(_) => unreachable!("a body whose first chunk is an error cannot be read"),
+    }
 }
 
 fn rebuild(

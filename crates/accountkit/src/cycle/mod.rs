@@ -109,17 +109,10 @@ impl ClientBuilder {
         let op = op("client");
         let base_url = base_url(&self.base_url)?;
         if let Some(hub) = &self.hub_id {
-            validate::text(op, "hub_id", hub)?;
-            if !hub.bytes().all(|b| b.is_ascii_graphic()) {
-                return Err(op.invalid("hub_id", "must be printable ASCII without spaces"));
-            }
+            validate::header(op, "hub_id", hub)?;
         }
         let auth = match &self.token {
-            Some(token) => {
-                validate::secret(op, "token", token.expose_secret())?;
-                Auth::bearer(token.expose_secret())
-                    .map_err(|_| op.invalid("token", "contains characters that cannot be sent in a header"))?
-            }
+            Some(token) => call::bearer(op, "token", token)?,
             None => Auth::none(),
         };
         let http = self.transport.http_client(op)?;

@@ -423,11 +423,11 @@ impl ListQuery {
             if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b)) {
                 return Err(op.invalid("filter", "keys must be letters, digits, `_`, `.` or `-`"));
             }
-            if value.chars().any(char::is_control) {
-                return Err(op.invalid("filter", "values cannot contain control characters"));
-            }
+            validate::query_value(op, "filter", key)?;
+            validate::query_value(op, "filter", value)?;
         }
-        Ok(())
+        let sort = self.sort.join(",");
+        validate::query_value(op, "sort", &sort)
     }
 }
 

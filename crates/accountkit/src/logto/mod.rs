@@ -103,9 +103,7 @@ impl ClientBuilder {
 
 fn auth(token: &SecretString) -> Result<Auth> {
     let op = op("client");
-    validate::secret(op, "access_token", token.expose_secret())?;
-    Auth::bearer(token.expose_secret())
-        .map_err(|_| op.invalid("access_token", "contains characters that cannot be sent in a header"))
+    call::bearer(op, "access_token", token)
 }
 
 /// A Logto My Account client for one signed-in user. See the

@@ -104,10 +104,7 @@ impl Verification {
                 .with_code(Some("verification_record.expired".to_string())));
         }
         let id = self.id.expose_secret();
-        validate::secret(op, field, id)?;
-        if id.chars().any(char::is_whitespace) {
-            return Err(op.invalid(field, "has an id with whitespace"));
-        }
+        validate::header(op, field, id)?;
         Ok(id)
     }
 

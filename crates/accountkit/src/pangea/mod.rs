@@ -38,7 +38,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use accountkit_pangea_raw as raw;
-use accountkit_runtime::{Auth, ResponseMeta, Sensitive};
+use accountkit_runtime::{ResponseMeta, Sensitive};
 use chrono::{DateTime, Utc};
 use futures::{Stream, TryStreamExt};
 use progenitor_client::ResponseValue;
@@ -177,16 +177,21 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client> {
         let op = op("client");
         let base_url = self.endpoint.base_url()?;
-        validate::secret(op, "token", self.token.expose_secret())?;
-        let auth = Auth::bearer(self.token.expose_secret())
-            .map_err(|_| op.invalid("token", "contains characters that cannot be sent in a header"))?;
+        let auth = call::bearer(op, "token", &self.token)?;
         let http = self.transport.http_client(op)?;
         self.transport.check_scheme(op, &base_url)?;
         Ok(Client {
             raw: raw::Client::new_with_client(
                 &base_url,
                 http,
-                Context::new(auth, self.transport.policy(PROVIDER)),
+                Context::new(
+                    auth,
+                    // As Pangea's SDKs do: a retry names the attempts before it.
+                    accountkit_runtime::Policy {
+                        retried_ids_header: Some("x-pangea-retried-request-ids"),
+                        ..self.transport.policy(PROVIDER)
+                    },
+                ),
             ),
             base_url,
             polling: self.polling,
@@ -604,7 +609,7 @@ impl Client {
                     let status = response.status().as_u16();
                     let parts = any(response.into_inner());
                     if status == 202 {
-                        Ok(Step::Pending(parts.request_id.unwrap_or(request_id.clone())))
+                        accepted(op, status, parts.request_id.or_else(|| Some(request_id.clone())))
                     } else {
                         typed::<E::Result>(op, status, parts, E::missing, secrets)
                     }
@@ -656,11 +661,21 @@ fn settle<R>(op: Op, http: u16, parts: Parts<R>, missing: fn() -> Option<R>) -> 
 
 fn accepted<R>(op: Op, http: u16, request_id: Option<String>) -> Result<Step<R>> {
     match request_id.filter(|id| !id.is_empty()) {
-        Some(id) => Ok(Step::Pending(id)),
+        Some(id) if is_poll_id(&id) => Ok(Step::Pending(id)),
+        Some(_) => Err(op
+            .error(ErrorKind::Decode, "an `Accepted` answer whose `request_id` is not a plain id")
+            .with_status(http)),
         None => {
             Err(op.error(ErrorKind::Decode, "an `Accepted` answer without a `request_id`").with_status(http))
         }
     }
+}
+
+/// Whether a request id can be polled as `/request/{id}`: one plain path
+/// segment (letters, digits, `_`, `-`), so a server cannot point the poll,
+/// and the token it carries, at another path.
+fn is_poll_id(id: &str) -> bool {
+    (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// Reads an envelope whose `result` is still JSON into the operation's type.
@@ -735,7 +750,7 @@ fn kind_of_status(status: &str) -> Option<ErrorKind> {
 /// Attaches a `ValidationError`'s complaints as the error's source.
 fn with_field_errors(error: Error, result: Option<&Value>, secrets: &[&str]) -> Error {
     match result.and_then(ValidationErrors::from_result) {
-        Some(errors) => error.with_source(errors.scrub(secrets)),
+        Some(errors) => error.with_source(errors).scrub(secrets),
         None => error,
     }
 }

@@ -799,18 +799,22 @@ impl ValidationErrors {
             .collect();
         (!errors.is_empty()).then_some(ValidationErrors(errors))
     }
+}
 
-    /// Replaces echoed secrets in the details.
-    pub(crate) fn scrub(mut self, secrets: &[&str]) -> ValidationErrors {
+impl crate::error::Cause for ValidationErrors {
+    fn scrub(&mut self, scrubber: &crate::error::Scrubber) -> bool {
         for error in &mut self.0 {
-            for secret in secrets.iter().filter(|s| s.len() >= 3) {
-                for text in [&mut error.detail, &mut error.code, &mut error.source] {
-                    if text.contains(secret) {
-                        *text = text.replace(secret, "[REDACTED]");
-                    }
-                }
+            for text in [&mut error.detail, &mut error.code, &mut error.source] {
+                scrubber.scrub(text);
+            }
+            if let Some(path) = &mut error.path {
+                scrubber.scrub(path);
             }
         }
+        true
+    }
+
+    fn as_error(&self) -> &(dyn std::error::Error + 'static) {
         self
     }
 }

@@ -406,12 +406,7 @@ impl Client {
             .build()
             .map_err(|e| call::transport(op, e))?;
         let auth = match bearer {
-            Some(token) => {
-                validate::secret(op, "access_token", token.expose_secret())?;
-                Auth::bearer(token.expose_secret()).map_err(|_| {
-                    op.invalid("access_token", "contains characters that cannot be sent in a header")
-                })?
-            }
+            Some(token) => call::bearer(op, "access_token", token)?,
             None => Auth::none(),
         };
         accountkit_runtime::hooks::prepare(&mut request, &auth, op.name, raw::ANONYMOUS_OPERATIONS)

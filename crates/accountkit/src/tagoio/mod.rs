@@ -129,9 +129,7 @@ impl ClientBuilder {
 
 fn auth(token: &SecretString) -> Result<Auth> {
     let op = op("client");
-    validate::secret(op, "token", token.expose_secret())?;
-    Auth::header("token", token.expose_secret())
-        .map_err(|_| op.invalid("token", "contains characters that cannot be sent in a header"))
+    Auth::header("token", token.expose_secret()).map_err(|why| op.invalid("token", why.problem()))
 }
 
 /// A TagoIO account client. See the [module docs](self).
