@@ -158,8 +158,9 @@ const WITHHELD: &str = "[withheld: the text contained a secret]";
 const MIN_SCRUBBED: usize = 4;
 
 /// Finds secrets in text, in the forms a server echoes them: as sent,
-/// JSON-escaped (minimally, as `\uXXXX` for non-ASCII, and Go's HTML-safe
-/// way), and percent-encoded (upper- and lower-case hex, `+` for spaces).
+/// JSON-escaped (minimally, twice, as `\uXXXX` for non-ASCII, and Go's
+/// HTML-safe way), and percent-encoded (RFC 3986 with upper- and lower-case
+/// hex, forms with `+` for spaces, and JavaScript's `encodeURIComponent`).
 pub(crate) struct Scrubber {
     /// Longest first.
     needles: Vec<String>,
@@ -271,9 +272,25 @@ fn forms(secret: &str) -> Vec<String> {
     let lower = lower_hex(&percent);
     let form: String = percent_encoding::utf8_percent_encode(secret, FORM).to_string().replace("%20", "+");
     let form_lower = lower_hex(&form);
-    forms.extend([json.to_string(), ascii, html_safe, percent, lower, form, form_lower]);
+    // A JSON text inside a JSON string (a body echoed whole, say).
+    let twice = serde_json::to_string(json).unwrap_or_default();
+    let twice = twice.trim_matches('"').to_string();
+    let script: String = percent_encoding::utf8_percent_encode(secret, SCRIPT).to_string();
+    forms.extend([json.to_string(), twice, ascii, html_safe, percent, lower, form, form_lower, script]);
     forms
 }
+
+/// JavaScript's `encodeURIComponent` keeps letters, digits and `-_.!~*'()`.
+const SCRIPT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')');
 
 /// `application/x-www-form-urlencoded` keeps letters, digits and `*-._`.
 const FORM: &percent_encoding::AsciiSet =
@@ -619,6 +636,8 @@ mod tests {
             assert_eq!(out, "bad value <[REDACTED]> given", "{echoed}");
         }
         assert_eq!(scrubbed(&["my secret*"], "q=my+secret*"), "q=[REDACTED]");
+        assert_eq!(scrubbed(&["it's (ok)"], "it's%20(ok) x"), "[REDACTED] x");
+        assert_eq!(scrubbed(&["a\"b\\c"], r#"{"m":"a\\\"b\\\\c"}"#), r#"{"m":"[REDACTED]"}"#);
         assert_eq!(scrubbed(&["a b/c"], "a+b%2Fc and a%20b%2fc"), "[REDACTED] and [REDACTED]");
     }
 
