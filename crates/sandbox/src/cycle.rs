@@ -249,7 +249,7 @@ impl Cycle {
 
     /// Every email sent so far, oldest first.
     pub fn outbox(&self) -> Vec<Message> {
-        self.lock().outbox.clone()
+        self.lock().outbox.to_vec()
     }
 
     /// The newest password-reset token sent to `email`.
@@ -264,7 +264,7 @@ impl Cycle {
 
     /// Every request received under the base URL, oldest first (unknown routes included).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.lock().requests.clone()
+        self.lock().requests.to_vec()
     }
 
     fn lock(&self) -> MutexGuard<'_, StateData> {
@@ -301,9 +301,9 @@ struct StateData {
     tokens: HashMap<String, String>,
     /// Reset token → account email.
     reset_tokens: HashMap<String, String>,
-    outbox: Vec<Message>,
+    outbox: crate::Log<Message>,
     jobs: Vec<Job>,
-    requests: Vec<RecordedRequest>,
+    requests: crate::Log<RecordedRequest>,
 }
 
 impl StateData {
@@ -429,7 +429,7 @@ impl AccountData {
 const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
 
 fn now() -> DateTime<Utc> {
-    DateTime::<Utc>::from(std::time::SystemTime::now())
+    crate::now()
 }
 
 fn timestamp(at: DateTime<Utc>) -> String {
@@ -443,14 +443,21 @@ fn totp(secret: &str) -> Option<totp_rs::Totp> {
 
 /// Whether `code` is the secret's code now, or one step either side.
 fn totp_matches(secret: &str, code: &str) -> bool {
-    totp(secret).is_some_and(|t| t.check_current(code).is_some())
+    totp(secret).is_some_and(|t| t.check(code, clock_seconds()).is_some())
+}
+
+/// The fakes' clock in Unix seconds, for TOTP windows.
+fn clock_seconds() -> u64 {
+    u64::try_from(now().timestamp()).unwrap_or(0)
+}
+
+/// The code an authenticator app holding `secret` shows now.
+pub(crate) fn totp_code(secret: &str) -> Option<String> {
+    totp(secret).map(|t| t.generate(clock_seconds()).to_string())
 }
 
 fn new_totp_secret() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 20];
-    rand::rng().fill_bytes(&mut bytes);
-    totp_rs::Secret::from(bytes).to_base32()
+    totp_rs::Secret::from(crate::random_bytes::<20>()).to_base32()
 }
 
 fn recovery_code() -> String {
@@ -921,6 +928,23 @@ async fn two_factor_recover(State(c): State<Cycle>, Body(body): Body) -> Reply {
     account.totp = Some(Totp { secret: secret.clone(), verified: false });
     account.updated = now();
     data(StatusCode::OK, setup_json(&account.email, &secret))
+}
+
+impl Cycle {
+    /// Empties the fake, as if the server had just started.
+    pub(crate) fn reset(&self) {
+        *self.lock() = StateData::default();
+    }
+
+    /// What the fake "sent", with each entry's place in the sandbox's order.
+    pub(crate) fn sequenced_outbox(&self) -> Vec<(u64, Message)> {
+        self.lock().outbox.sequenced()
+    }
+
+    /// The requests it received, with each one's place in the sandbox's order.
+    pub(crate) fn sequenced_requests(&self) -> Vec<(u64, RecordedRequest)> {
+        self.lock().requests.sequenced()
+    }
 }
 
 #[cfg(test)]

@@ -19,14 +19,21 @@
 //! ```
 //!
 //! Dropping the [`Sandbox`] stops the server.
+//!
+//! The same server answers an admin API under `/_sandbox/` (see [`admin`]):
+//! the handles' API over HTTP, for tests written in any language. The
+//! `accountkit-sandbox` binary serves it all as a separate process.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use axum::Router;
 use axum::http::{Method, Uri};
 use axum::response::Response;
+use rand::{Rng as _, SeedableRng as _};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -38,6 +45,7 @@ fn test_http() -> reqwest::Client {
     accountkit::http_client_builder().expect("TLS set-up").build().expect("an HTTP client")
 }
 
+pub mod admin;
 pub mod cycle;
 pub mod logto;
 pub mod pangea;
@@ -52,12 +60,50 @@ pub mod tagoio;
 #[derive(Debug)]
 pub struct Sandbox {
     addr: SocketAddr,
-    tagoio: tagoio::TagoIo,
-    stx: stx::Stx,
-    pangea: pangea::Pangea,
-    cycle: cycle::Cycle,
-    logto: logto::Logto,
+    fakes: Fakes,
+    env: Env,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: JoinHandle<()>,
+}
+
+/// Every provider's fake.
+#[derive(Debug, Clone)]
+pub(crate) struct Fakes {
+    pub tagoio: tagoio::TagoIo,
+    pub stx: stx::Stx,
+    pub pangea: pangea::Pangea,
+    pub cycle: cycle::Cycle,
+    pub logto: logto::Logto,
+}
+
+/// How to start a [`Sandbox`]: where it listens and how it draws its ids.
+#[derive(Debug, Clone)]
+pub struct Options {
+    addr: SocketAddr,
+    seed: Option<u64>,
+}
+
+impl Default for Options {
+    /// `127.0.0.1` on a free port, ids drawn at random.
+    fn default() -> Self {
+        Options { addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), seed: None }
+    }
+}
+
+impl Options {
+    /// Listens on this address (port 0: a free one).
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Draws every id, code and token the fakes make, while they serve a
+    /// request, from a generator seeded with `seed`: the same requests in
+    /// the same order get the same answers. Without it they are random.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
 }
 
 impl Sandbox {
@@ -67,25 +113,50 @@ impl Sandbox {
     /// runtime. The socket is bound before this returns, so requests may be
     /// sent right away.
     pub async fn start() -> std::io::Result<Sandbox> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        Sandbox::start_with(Options::default()).await
+    }
+
+    /// [`start`](Sandbox::start) with other [`Options`].
+    pub async fn start_with(options: Options) -> std::io::Result<Sandbox> {
+        let listener = TcpListener::bind(options.addr).await?;
         let addr = listener.local_addr()?;
-        let tagoio = tagoio::TagoIo::new(format!("http://{addr}{}", tagoio::PREFIX));
-        let stx = stx::Stx::new(format!("http://{addr}{}", stx::PREFIX));
-        let pangea = pangea::Pangea::new(format!("http://{addr}{}", pangea::PREFIX));
-        let cycle = cycle::Cycle::new(format!("http://{addr}{}", cycle::PREFIX));
-        let logto = logto::Logto::new(format!("http://{addr}{}", logto::PREFIX));
+        let env = Env::new(options.seed);
+        // Made inside the environment, so a seed decides their tokens too.
+        let fakes = env.enter(|| Fakes {
+            tagoio: tagoio::TagoIo::new(format!("http://{addr}{}", tagoio::PREFIX)),
+            stx: stx::Stx::new(format!("http://{addr}{}", stx::PREFIX)),
+            pangea: pangea::Pangea::new(format!("http://{addr}{}", pangea::PREFIX)),
+            cycle: cycle::Cycle::new(format!("http://{addr}{}", cycle::PREFIX)),
+            logto: logto::Logto::new(format!("http://{addr}{}", logto::PREFIX)),
+        });
         let app = Router::new()
-            .nest(tagoio::PREFIX, tagoio.router())
-            .nest(stx::PREFIX, stx.router())
-            .nest(pangea::PREFIX, pangea.router())
-            .nest(cycle::PREFIX, cycle.router())
-            .nest(logto::PREFIX, logto.router())
-            .fallback(outside_providers);
+            .nest(tagoio::PREFIX, fakes.tagoio.router())
+            .nest(stx::PREFIX, fakes.stx.router())
+            .nest(pangea::PREFIX, fakes.pangea.router())
+            .nest(cycle::PREFIX, fakes.cycle.router())
+            .nest(logto::PREFIX, fakes.logto.router())
+            .nest(admin::PREFIX, admin::router(fakes.clone(), env.clone()))
+            .fallback(outside_providers)
+            .layer(axum::middleware::from_fn_with_state(env.clone(), in_environment));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             // The only error is the listener failing, and nobody is left to tell.
-            let _ = axum::serve(listener, app).await;
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await;
         });
-        Ok(Sandbox { addr, tagoio, stx, pangea, cycle, logto, server })
+        Ok(Sandbox { addr, fakes, env, stop: Some(stop), server })
+    }
+
+    /// Stops taking connections, lets the requests in flight finish, and
+    /// returns once the server is done.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.server).await;
     }
 
     /// The socket address the server listens on.
@@ -93,29 +164,52 @@ impl Sandbox {
         self.addr
     }
 
+    /// Moves every fake's clock forward: verification records, tokens and
+    /// TOTP windows expire as if that much time had passed. What the admin
+    /// API's `POST /_sandbox/clock` does.
+    pub fn advance_clock(&self, by: std::time::Duration) {
+        self.env.advance(by);
+    }
+
+    /// Empties every fake, as if the server had just started. What the
+    /// admin API's `POST /_sandbox/reset` does.
+    pub fn reset(&self) {
+        self.env.enter(|| self.fakes.reset());
+    }
+
     /// A handle to the TagoIO fake, served under `/tagoio`.
     pub fn tagoio(&self) -> tagoio::TagoIo {
-        self.tagoio.clone()
+        self.fakes.tagoio.clone()
     }
 
     /// A handle to the STX GraphQL fake, served under `/stx`.
     pub fn stx(&self) -> stx::Stx {
-        self.stx.clone()
+        self.fakes.stx.clone()
     }
 
     /// A handle to the Pangea AuthN fake, served under `/pangea`.
     pub fn pangea(&self) -> pangea::Pangea {
-        self.pangea.clone()
+        self.fakes.pangea.clone()
     }
 
     /// A handle to the Cycle fake, served under `/cycle`.
     pub fn cycle(&self) -> cycle::Cycle {
-        self.cycle.clone()
+        self.fakes.cycle.clone()
     }
 
     /// A handle to the Logto fake, served under `/logto`.
     pub fn logto(&self) -> logto::Logto {
-        self.logto.clone()
+        self.fakes.logto.clone()
+    }
+}
+
+impl Fakes {
+    fn reset(&self) {
+        self.tagoio.reset();
+        self.stx.reset();
+        self.pangea.reset();
+        self.cycle.reset();
+        self.logto.reset();
     }
 }
 
@@ -145,9 +239,119 @@ pub(crate) fn json_response(status: axum::http::StatusCode, body: serde_json::Va
 
 /// Random string of `len` characters from `alphabet`.
 pub(crate) fn random_string(alphabet: &[u8], len: usize) -> String {
-    use rand::Rng;
-    let mut rng = rand::rng();
-    (0..len).map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())])).collect()
+    with_rng(|rng| (0..len).map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())])).collect())
+}
+
+/// A random number below `bound`.
+pub(crate) fn random_below(bound: u32) -> u32 {
+    with_rng(|rng| rng.random_range(0..bound))
+}
+
+/// Random bytes.
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    with_rng(|rng| rng.fill_bytes(&mut bytes));
+    bytes
+}
+
+/// The fakes' clock: the real time, moved forward by the sandbox serving
+/// the current request (see [`Sandbox::advance_clock`]).
+pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
+    let offset = ENV.try_with(|env| env.0.offset_ms.load(Ordering::Relaxed)).unwrap_or(0);
+    chrono::Utc::now() + chrono::TimeDelta::milliseconds(offset)
+}
+
+/// A number that grows with every call in the process: orders what the
+/// fakes record across providers.
+pub(crate) fn sequence() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Draws from the seeded generator of the sandbox serving the current
+/// request, or from the thread's own.
+fn with_rng<T>(draw: impl FnOnce(&mut dyn rand::RngCore) -> T) -> T {
+    let env = ENV.try_with(Env::clone).ok();
+    match env.as_ref().and_then(|env| env.0.rng.as_ref()) {
+        Some(rng) => draw(&mut *rng.lock().unwrap_or_else(|e| e.into_inner())),
+        None => draw(&mut rand::rng()),
+    }
+}
+
+/// What a sandbox shares with its fakes while they serve: the seeded
+/// generator and the clock's offset.
+#[derive(Debug, Clone)]
+pub(crate) struct Env(Arc<EnvData>);
+
+#[derive(Debug)]
+struct EnvData {
+    rng: Option<std::sync::Mutex<rand::rngs::StdRng>>,
+    offset_ms: AtomicI64,
+}
+
+tokio::task_local! {
+    static ENV: Env;
+}
+
+impl Env {
+    fn new(seed: Option<u64>) -> Env {
+        let rng = seed.map(|seed| std::sync::Mutex::new(rand::rngs::StdRng::seed_from_u64(seed)));
+        Env(Arc::new(EnvData { rng, offset_ms: AtomicI64::new(0) }))
+    }
+
+    /// Runs `f` as the fakes would while serving a request.
+    pub(crate) fn enter<T>(&self, f: impl FnOnce() -> T) -> T {
+        ENV.sync_scope(self.clone(), f)
+    }
+
+    pub(crate) fn advance(&self, by: std::time::Duration) {
+        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        self.0.offset_ms.fetch_add(ms, Ordering::Relaxed);
+    }
+
+    /// How far the clock was moved.
+    pub(crate) fn offset(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.0.offset_ms.load(Ordering::Relaxed).max(0) as u64)
+    }
+}
+
+/// Serves every request inside the sandbox's [`Env`].
+async fn in_environment(
+    axum::extract::State(env): axum::extract::State<Env>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    ENV.scope(env, next.run(request)).await
+}
+
+/// Records kept in the order they happened, each with its place in the
+/// process-wide [`sequence`].
+#[derive(Debug, Clone)]
+pub(crate) struct Log<T>(Vec<(u64, T)>);
+
+impl<T> Default for Log<T> {
+    fn default() -> Self {
+        Log(Vec::new())
+    }
+}
+
+impl<T: Clone> Log<T> {
+    pub(crate) fn push(&mut self, entry: T) {
+        self.0.push((sequence(), entry));
+    }
+
+    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &T> {
+        self.0.iter().map(|(_, entry)| entry)
+    }
+
+    pub(crate) fn to_vec(&self) -> Vec<T> {
+        self.iter().cloned().collect()
+    }
+
+    /// The entries with their places in the sequence.
+    pub(crate) fn sequenced(&self) -> Vec<(u64, T)> {
+        self.0.clone()
+    }
 }
 
 /// Lowercase hex digits.

@@ -145,7 +145,7 @@ impl Logto {
 
     /// Every code sent so far, oldest first.
     pub fn outbox(&self) -> Vec<Message> {
-        self.lock().outbox.clone()
+        self.lock().outbox.to_vec()
     }
 
     /// The newest code sent to an email address or phone number (digits).
@@ -181,7 +181,7 @@ impl Logto {
 
     /// Every request received under the base URL, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.lock().requests.clone()
+        self.lock().requests.to_vec()
     }
 
     fn lock(&self) -> MutexGuard<'_, StateData> {
@@ -437,8 +437,8 @@ struct StateData {
     /// Access token → user id.
     tokens: HashMap<String, String>,
     records: HashMap<String, VerificationRecord>,
-    outbox: Vec<Message>,
-    requests: Vec<RecordedRequest>,
+    outbox: crate::Log<Message>,
+    requests: crate::Log<RecordedRequest>,
     offset: TimeDelta,
     /// Account Center fields switched to read-only.
     read_only: HashSet<String>,
@@ -446,7 +446,7 @@ struct StateData {
 
 impl StateData {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now() + self.offset
+        crate::now() + self.offset
     }
 
     /// The user id of the Bearer token.
@@ -864,10 +864,7 @@ async fn send_code(State(l): State<Logto>, headers: HeaderMap, body: Bytes) -> R
     } else {
         Template::NewIdentifier
     };
-    let code = {
-        use rand::Rng;
-        format!("{:06}", rand::rng().random_range(0..1_000_000))
-    };
+    let code = format!("{:06}", crate::random_below(1_000_000));
     state.outbox.push(Message { to: value.clone(), code: code.clone() });
     let (record, expires_at) = state.new_record(&id, RecordKind::Code { kind, value, code, template }, false);
     record_reply(&record, expires_at)
@@ -1043,6 +1040,23 @@ async fn add_mfa_verification(State(l): State<Logto>, headers: HeaderMap, body: 
     state.user(&id).passkeys.push(name);
     state.touch(&id);
     no_content()
+}
+
+impl Logto {
+    /// Empties the fake, as if the server had just started.
+    pub(crate) fn reset(&self) {
+        *self.lock() = StateData::default();
+    }
+
+    /// What the fake "sent", with each entry's place in the sandbox's order.
+    pub(crate) fn sequenced_outbox(&self) -> Vec<(u64, Message)> {
+        self.lock().outbox.sequenced()
+    }
+
+    /// The requests it received, with each one's place in the sandbox's order.
+    pub(crate) fn sequenced_requests(&self) -> Vec<(u64, RecordedRequest)> {
+        self.lock().requests.sequenced()
+    }
 }
 
 #[cfg(test)]

@@ -171,7 +171,7 @@ impl Pangea {
 
     /// Every request received under the base URL, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.lock().requests.clone()
+        self.lock().requests.to_vec()
     }
 
     fn lock(&self) -> MutexGuard<'_, StateData> {
@@ -206,7 +206,7 @@ struct StateData {
     user_tokens: HashMap<String, String>,
     accept_next: Option<usize>,
     pending: HashMap<String, PendingAnswer>,
-    requests: Vec<RecordedRequest>,
+    requests: crate::Log<RecordedRequest>,
 }
 
 #[derive(Debug)]
@@ -242,7 +242,7 @@ struct AuthenticatorRec {
 
 impl AuthenticatorRec {
     fn new(kind: &str) -> AuthenticatorRec {
-        AuthenticatorRec { id: pangea_id("pau"), kind: kind.to_string(), created_at: Utc::now() }
+        AuthenticatorRec { id: pangea_id("pau"), kind: kind.to_string(), created_at: crate::now() }
     }
 
     fn json(&self) -> Value {
@@ -317,7 +317,7 @@ impl StateData {
             verified: true,
             disabled: false,
             locked_out: false,
-            created_at: Utc::now(),
+            created_at: crate::now(),
             seq,
             last_login_at: None,
             login_count: 0,
@@ -407,7 +407,7 @@ fn envelope(request_id: &str, received: DateTime<Utc>, status: &str, summary: &s
     json!({
         "request_id": request_id,
         "request_time": timestamp(received),
-        "response_time": timestamp(Utc::now()),
+        "response_time": timestamp(crate::now()),
         "status": status,
         "summary": summary,
         "result": result,
@@ -432,7 +432,7 @@ async fn record(State(p): State<Pangea>, request: Request, next: Next) -> Respon
 async fn not_found(method: Method, uri: Uri) -> Response {
     let body = envelope(
         &pangea_id("prq"),
-        Utc::now(),
+        crate::now(),
         "NotFound",
         &format!("Route not found: {method} {}", uri.path()),
         Value::Null,
@@ -452,7 +452,7 @@ async fn operation(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let received = Utc::now();
+    let received = crate::now();
     let request_id = pangea_id("prq");
     let (http, status, summary, result) = run(&p, &name, &headers, &body).unwrap_or_else(Failure::answer);
     let answer = envelope(&request_id, received, status, &summary, result);
@@ -531,7 +531,7 @@ fn run(p: &Pangea, name: &str, headers: &HeaderMap, body: &[u8]) -> Result<Answe
 }
 
 async fn poll(State(p): State<Pangea>, Path(request_id): Path<String>, headers: HeaderMap) -> Response {
-    let received = Utc::now();
+    let received = crate::now();
     let mut state = p.lock();
     let token = bearer(&headers).unwrap_or_default();
     if token != state.service_token && token != state.client_token {
@@ -605,7 +605,7 @@ fn looks_like_email(value: &str) -> bool {
 // Operations
 
 fn token_info(user: &UserRec, token: &str, kind: &str, life: i64) -> Value {
-    let now = Utc::now();
+    let now = crate::now();
     json!({
         "id": pangea_id("pmt"), "token": token, "type": kind, "life": life,
         "expire": timestamp(now + TimeDelta::seconds(life)), "identity": user.id, "email": user.email,
@@ -630,7 +630,7 @@ fn client_userinfo(state: &mut StateData, body: &Map<String, Value>) -> Result<V
         .get_mut(&user_id)
         .ok_or_else(|| Failure::status(StatusCode::BAD_REQUEST, "UserNotFound", "User not found"))?;
     user.login_count += 1;
-    user.last_login_at = Some(Utc::now());
+    user.last_login_at = Some(crate::now());
     Ok(json!({
         "refresh_token": token_info(user, &pangea_id("ptr"), "session", 172_800),
         "active_token": token_info(user, &active, "user", 1_800),
@@ -953,6 +953,21 @@ impl Condition {
             // The fake's users hold no scopes.
             Test::Scopes => false,
         }
+    }
+}
+
+impl Pangea {
+    /// Empties the fake, as if the server had just started; the project's
+    /// service and client tokens stay as they were.
+    pub(crate) fn reset(&self) {
+        let mut state = self.lock();
+        let (service_token, client_token) = (state.service_token.clone(), state.client_token.clone());
+        *state = StateData { service_token, client_token, ..StateData::default() };
+    }
+
+    /// The requests it received, with each one's place in the sandbox's order.
+    pub(crate) fn sequenced_requests(&self) -> Vec<(u64, RecordedRequest)> {
+        self.lock().requests.sequenced()
     }
 }
 

@@ -154,8 +154,8 @@ struct AccessToken {
 
 struct StateData {
     users: HashMap<String, User>,
-    outbox: Vec<Message>,
-    requests: Vec<RecordedRequest>,
+    outbox: crate::Log<Message>,
+    requests: crate::Log<RecordedRequest>,
     access_tokens: HashMap<String, AccessToken>,
     /// Refresh token → email.
     refresh_tokens: HashMap<String, String>,
@@ -172,8 +172,8 @@ impl Default for StateData {
     fn default() -> Self {
         StateData {
             users: HashMap::new(),
-            outbox: Vec::new(),
-            requests: Vec::new(),
+            outbox: crate::Log::default(),
+            requests: crate::Log::default(),
             access_tokens: HashMap::new(),
             refresh_tokens: HashMap::new(),
             challenges: HashMap::new(),
@@ -197,7 +197,7 @@ impl Stx {
 
     /// Every message sent so far, oldest first.
     pub fn outbox(&self) -> Vec<Message> {
-        self.lock().outbox.clone()
+        self.lock().outbox.to_vec()
     }
 
     /// The newest message sent to `to_email`.
@@ -213,7 +213,7 @@ impl Stx {
 
     /// Every request received, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.lock().requests.clone()
+        self.lock().requests.to_vec()
     }
 
     /// How long access tokens issued from now on live (60 minutes unless
@@ -383,7 +383,7 @@ impl StateData {
     fn authenticate(&self, bearer: Option<&str>) -> Result<String, Failure> {
         let token = bearer.ok_or_else(unauthenticated)?;
         match self.access_tokens.get(token) {
-            Some(access) if access.expires_at > Utc::now() => Ok(access.email.clone()),
+            Some(access) if access.expires_at > crate::now() => Ok(access.email.clone()),
             _ => Err(unauthenticated()),
         }
     }
@@ -391,7 +391,7 @@ impl StateData {
     /// A fresh access token (JWT-shaped, with `exp`) and refresh token.
     fn issue_tokens(&mut self, email: &str) -> (String, String) {
         let lifetime = chrono::Duration::from_std(self.token_lifetime).unwrap_or(chrono::Duration::hours(1));
-        let expires_at = Utc::now() + lifetime;
+        let expires_at = crate::now() + lifetime;
         let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let subject = self.users.get(email).map(|u| u.id.clone()).unwrap_or_default();
         let claims = json!({"sub": subject, "exp": expires_at.timestamp(), "jti": random_string(HEX, 16)});
@@ -410,7 +410,7 @@ impl StateData {
     /// A full `LoginResult` for a logged-in user.
     fn login_result(&mut self, email: &str, device_id: Option<String>) -> Value {
         let (token, refresh) = self.issue_tokens(email);
-        let now = Utc::now();
+        let now = crate::now();
         let user = self.users.get_mut(email).expect("the user exists");
         let last = user.last_login_at.replace(now);
         json!({
@@ -501,7 +501,7 @@ impl StateData {
                 let user = &self.users[&email];
                 Ok((
                     json!({"userId": user.id, "status": 200, "token": token, "refreshToken": refresh,
-                           "userUid": user.uid, "currentLoginAt": now_iso(Utc::now())}),
+                           "userUid": user.uid, "currentLoginAt": now_iso(crate::now())}),
                     "LoginResult",
                 ))
             }
@@ -637,5 +637,22 @@ impl StateData {
             }
             other => Err(fail(format!("`{other}` is in the schema but not served by this fake"))),
         }
+    }
+}
+
+impl Stx {
+    /// Empties the fake, as if the server had just started.
+    pub(crate) fn reset(&self) {
+        *self.lock() = StateData::default();
+    }
+
+    /// What the fake "sent", with each entry's place in the sandbox's order.
+    pub(crate) fn sequenced_outbox(&self) -> Vec<(u64, Message)> {
+        self.lock().outbox.sequenced()
+    }
+
+    /// The requests it received, with each one's place in the sandbox's order.
+    pub(crate) fn sequenced_requests(&self) -> Vec<(u64, RecordedRequest)> {
+        self.lock().requests.sequenced()
     }
 }

@@ -84,6 +84,15 @@ pub enum MessageKind {
     },
 }
 
+/// What [`TagoIo::add_account`] made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadyAccount {
+    /// The id of the account's one profile.
+    pub profile_id: String,
+    /// A profile token for it, for the `token` header.
+    pub token: String,
+}
+
 /// Where a team invitation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InvitationState {
@@ -119,7 +128,7 @@ impl TagoIo {
 
     /// Every message sent so far, oldest first.
     pub fn outbox(&self) -> Vec<Message> {
-        self.lock().outbox.clone()
+        self.lock().outbox.to_vec()
     }
 
     /// The newest message sent to `to_email`.
@@ -166,6 +175,22 @@ impl TagoIo {
         self.lock().invitations.get(token).copied()
     }
 
+    /// A confirmed account with a profile token, in one call: what signing
+    /// up, confirming and `token_create` would leave. Replaces any account
+    /// with that email; its name is the part of the email before `@`.
+    pub fn add_account(&self, email: &str, password: &str) -> ReadyAccount {
+        let name = email.split('@').next().unwrap_or(email);
+        let mut account = Account::new(name, email, password, "UTC");
+        account.active = true;
+        let profile_id = account.profile_id.clone();
+        let token = profile_token();
+        let mut state = self.lock();
+        state.accounts.insert(email.to_owned(), account);
+        state.profile_tokens.retain(|_, owner| owner != email);
+        state.profile_tokens.insert(token.clone(), email.to_owned());
+        ReadyAccount { profile_id, token }
+    }
+
     /// Whether an account (confirmed or not) exists for that email.
     pub fn account_exists(&self, email: &str) -> bool {
         self.lock().accounts.contains_key(email)
@@ -173,7 +198,7 @@ impl TagoIo {
 
     /// Every request received under the base URL, oldest first (unknown routes included).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.lock().requests.clone()
+        self.lock().requests.to_vec()
     }
 
     /// What the account's authenticator app would display now, for accounts with
@@ -359,7 +384,7 @@ fn optional_bool(body: &Map<String, Value>, key: &str) -> Result<Option<bool>, A
 }
 
 fn now() -> DateTime<Utc> {
-    DateTime::<Utc>::from(std::time::SystemTime::now())
+    crate::now()
 }
 
 fn timestamp(at: DateTime<Utc>) -> String {
@@ -371,8 +396,7 @@ fn object_id() -> String {
 }
 
 fn pin() -> String {
-    use rand::Rng;
-    format!("{:06}", rand::rng().random_range(0..1_000_000))
+    format!("{:06}", crate::random_below(1_000_000))
 }
 
 fn profile_token() -> String {
@@ -542,6 +566,40 @@ impl Account {
     }
 }
 
+impl Account {
+    /// A new, unconfirmed account with one profile.
+    fn new(name: &str, email: &str, password: &str, timezone: &str) -> Account {
+        let created = timestamp(now());
+        let mut options = Map::new();
+        options.insert("user_view_welcome".into(), json!(true));
+        options.insert("decimal_separator".into(), json!("."));
+        options.insert("thousand_separator".into(), json!(","));
+        options.insert("last_whats_new".into(), Value::Null);
+        Account {
+            id: object_id(),
+            name: name.to_owned(),
+            email: email.to_owned(),
+            password: password.to_owned(),
+            timezone: timezone.to_owned(),
+            company: None,
+            phone: None,
+            language: "en".to_owned(),
+            active: false,
+            newsletter: false,
+            developer: false,
+            created_at: created.clone(),
+            updated_at: created,
+            last_login: None,
+            options,
+            otp: HashSet::new(),
+            pending_otp: HashMap::new(),
+            login_pins: HashMap::new(),
+            profile_id: object_id(),
+            profile_name: format!("{name}'s profile"),
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct StateData {
     /// By email, case-sensitive.
@@ -551,8 +609,8 @@ struct StateData {
     password_resets: HashMap<String, String>,
     profile_tokens: HashMap<String, String>,
     invitations: HashMap<String, InvitationState>,
-    outbox: Vec<Message>,
-    requests: Vec<RecordedRequest>,
+    outbox: crate::Log<Message>,
+    requests: crate::Log<RecordedRequest>,
 }
 
 impl StateData {
@@ -654,35 +712,10 @@ async fn create(State(t): State<TagoIo>, Body(body): Body) -> Reply {
     if state.accounts.contains_key(email) {
         return Err(ApiError::Top(StatusCode::BAD_REQUEST, "Email already in use".to_owned()));
     }
-    let created = timestamp(now());
-    let id = object_id();
-    let mut options = Map::new();
-    options.insert("user_view_welcome".into(), json!(true));
-    options.insert("decimal_separator".into(), json!("."));
-    options.insert("thousand_separator".into(), json!(","));
-    options.insert("last_whats_new".into(), Value::Null);
-    let account = Account {
-        id,
-        name: name.to_owned(),
-        email: email.to_owned(),
-        password: password.to_owned(),
-        timezone: timezone.to_owned(),
-        company: company.map(str::to_owned),
-        phone: None,
-        language: "en".to_owned(),
-        active: false,
-        newsletter,
-        developer,
-        created_at: created.clone(),
-        updated_at: created,
-        last_login: None,
-        options,
-        otp: HashSet::new(),
-        pending_otp: HashMap::new(),
-        login_pins: HashMap::new(),
-        profile_id: object_id(),
-        profile_name: format!("{name}'s profile"),
-    };
+    let mut account = Account::new(name, email, password, timezone);
+    account.company = company.map(str::to_owned);
+    account.newsletter = newsletter;
+    account.developer = developer;
     state.accounts.insert(email.to_owned(), account);
     state.send_confirmation(email);
     done("Account created. Check your email to confirm it.")
@@ -926,6 +959,23 @@ async fn otp_disable(
     account.pending_otp.remove(&kind);
     account.login_pins.remove(&kind);
     done("2FA disabled")
+}
+
+impl TagoIo {
+    /// Empties the fake, as if the server had just started.
+    pub(crate) fn reset(&self) {
+        *self.lock() = StateData::default();
+    }
+
+    /// What the fake "sent", with each entry's place in the sandbox's order.
+    pub(crate) fn sequenced_outbox(&self) -> Vec<(u64, Message)> {
+        self.lock().outbox.sequenced()
+    }
+
+    /// The requests it received, with each one's place in the sandbox's order.
+    pub(crate) fn sequenced_requests(&self) -> Vec<(u64, RecordedRequest)> {
+        self.lock().requests.sequenced()
+    }
 }
 
 #[cfg(test)]

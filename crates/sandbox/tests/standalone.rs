@@ -1,0 +1,271 @@
+//! The `accountkit-sandbox` binary as a separate process: started as a test
+//! harness of any language would start it, spoken to over plain HTTP, and
+//! driven through accountkit.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// A running `accountkit-sandbox` process; killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(args: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_accountkit-sandbox"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+        let url =
+            first.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("first line: {first:?}"));
+        Server { url: url.to_string(), child }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One plain HTTP/1.1 request, no client library: status and JSON body.
+fn http(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&Value>) -> (u16, Value) {
+    let rest = url.strip_prefix("http://").expect("an http URL");
+    let (host, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let mut stream = TcpStream::connect(host).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let payload = body.map(Value::to_string).unwrap_or_default();
+    let mut request = format!("{method} {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if body.is_some() {
+        request.push_str("content-type: application/json\r\n");
+    }
+    request.push_str(&format!("content-length: {}\r\n\r\n{payload}", payload.len()));
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8(raw).unwrap();
+    let (head, mut body) = text.split_once("\r\n\r\n").unwrap();
+    let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let decoded;
+    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        decoded = dechunk(body);
+        body = &decoded;
+    }
+    (status, if body.is_empty() { Value::Null } else { serde_json::from_str(body).unwrap() })
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap();
+        if size == 0 {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = &rest[size + 2..];
+    }
+    out
+}
+
+#[test]
+fn the_first_line_names_a_free_loopback_port() {
+    let server = Server::start(&["--port", "0"]);
+    assert!(server.url.starts_with("http://127.0.0.1:"), "{}", server.url);
+    let port: u16 = server.url.rsplit(':').next().unwrap().parse().unwrap();
+    assert_ne!(port, 0);
+}
+
+#[test]
+fn a_tagoio_account_lives_its_life_over_plain_http() {
+    let server = Server::start(&["--port", "0"]);
+    let tago = format!("{}/tagoio", server.url);
+    let email = "ada@example.com";
+    let password = "correct horse";
+    let new = json!({"name": "Ada", "email": email, "password": password, "cpassword": password, "timezone": "UTC"});
+    let (status, created) = http("POST", &format!("{tago}/account"), &[], Some(&new));
+    assert_eq!((status, &created["status"]), (200, &json!(true)), "{created}");
+
+    // The confirmation email, read from the outbox.
+    let (_, outbox) =
+        http("GET", &format!("{}/_sandbox/outbox?provider=tagoio&to={email}", server.url), &[], None);
+    let mail = &outbox.as_array().unwrap()[0];
+    assert_eq!(
+        (&mail["provider"], &mail["to"], &mail["kind"]),
+        (&json!("tagoio"), &json!(email), &json!("confirmation"))
+    );
+    let token = mail["secret"].as_str().unwrap();
+    let (status, _) = http("GET", &format!("{tago}/account/confirm/{token}"), &[], None);
+    assert_eq!(status, 200);
+
+    let credentials = json!({"email": email, "password": password});
+    let (status, login) = http("POST", &format!("{tago}/account/login"), &[], Some(&credentials));
+    assert_eq!(status, 200, "{login}");
+    let profile = login["result"]["profiles"][0]["id"].as_str().unwrap().to_string();
+
+    let request = json!({"profile_id": profile, "email": email, "password": password, "name": "ci", "expire_time": "1 day"});
+    let (status, created) = http("POST", &format!("{tago}/account/profile/token"), &[], Some(&request));
+    assert_eq!(status, 200, "{created}");
+    let profile_token = created["result"]["token"].as_str().unwrap().to_string();
+
+    let (status, info) = http("GET", &format!("{tago}/account"), &[("token", &profile_token)], None);
+    assert_eq!((status, &info["result"]["email"]), (200, &json!(email)), "{info}");
+
+    // Every request was recorded, in order, without bodies.
+    let (_, requests) = http("GET", &format!("{}/_sandbox/requests?provider=tagoio", server.url), &[], None);
+    let seen: Vec<String> = requests
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| format!("{} {}", r["method"].as_str().unwrap(), r["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(seen[0], "POST /account");
+    assert_eq!(seen.last().unwrap(), "GET /account");
+    assert!(!requests.to_string().contains(password));
+}
+
+fn post(server: &Server, path: &str, body: Value) -> Value {
+    let (status, answer) = http("POST", &format!("{}/_sandbox/{path}", server.url), &[], Some(&body));
+    assert_eq!(status, 200, "{path}: {answer}");
+    answer
+}
+
+#[test]
+fn the_same_seed_gives_the_same_tokens() {
+    let tokens = |seed: &str| {
+        let server = Server::start(&["--port", "0", "--seed", seed]);
+        let first =
+            post(&server, "tagoio/accounts", json!({"email": "a@example.com", "password": "pw-12345"}));
+        let pangea = http("GET", &format!("{}/_sandbox/pangea/tokens", server.url), &[], None).1;
+        (first["token"].clone(), pangea["service_token"].clone())
+    };
+    assert_eq!(tokens("7"), tokens("7"));
+    assert_ne!(tokens("7"), tokens("8"));
+}
+
+#[test]
+fn admin_errors_say_what_is_missing() {
+    let server = Server::start(&["--port", "0"]);
+    let (status, answer) =
+        http("POST", &format!("{}/_sandbox/tagoio/accounts", server.url), &[], Some(&json!({})));
+    assert_eq!(status, 400);
+    assert!(answer["error"].as_str().unwrap().contains("`email`"), "{answer}");
+    let (status, _) = http("GET", &format!("{}/_sandbox/nothing-here", server.url), &[], None);
+    assert_eq!(status, 404);
+}
+
+#[test]
+fn a_non_loopback_address_is_refused_unless_allowed() {
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_accountkit-sandbox")).args(["--bind", "0.0.0.0"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--allow-remote"));
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_and_sigint_stop_it_cleanly() {
+    for signal in ["-TERM", "-INT"] {
+        let mut server = Server::start(&["--port", "0"]);
+        let status = Command::new("kill").args([signal, &server.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+        let started = Instant::now();
+        let exit = loop {
+            if let Some(exit) = server.child.try_wait().unwrap() {
+                break exit;
+            }
+            assert!(started.elapsed() < Duration::from_secs(10), "still running after {signal}");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(exit.success(), "{signal}: {exit:?}");
+    }
+}
+
+/// Every provider, through accountkit, against the binary, set up through
+/// the admin API.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_provider_works_through_accountkit_against_the_binary() {
+    use accountkit::SecretString;
+    let server = Server::start(&["--port", "0"]);
+    let url = server.url.clone();
+
+    // TagoIO
+    let ready =
+        post(&server, "tagoio/accounts", json!({"email": "ada@example.com", "password": "pw-tago-1"}));
+    let tago = accountkit::tagoio::Client::new(
+        accountkit::tagoio::Region::Custom(format!("{url}/tagoio")),
+        ready["token"].as_str().unwrap(),
+    )
+    .unwrap();
+    assert_eq!(tago.info().await.unwrap().email, "ada@example.com");
+
+    // Cycle
+    let account = post(
+        &server,
+        "cycle/accounts",
+        json!({"email": "grace@example.com", "first": "Grace", "last": "Hopper", "password": "pw-cycle-1"}),
+    );
+    let cycle = accountkit::cycle::Client::builder()
+        .base_url(format!("{url}/cycle"))
+        .token(account["token"].as_str().unwrap())
+        .build()
+        .unwrap();
+    assert_eq!(cycle.get_account().await.unwrap().email.address, "grace@example.com");
+
+    // Logto: a verification record expires when the admin API moves the clock.
+    let user = post(&server, "logto/users", json!({"email": "alan@example.com", "password": "pw-logto-1"}));
+    let logto =
+        accountkit::logto::Client::new(format!("{url}/logto"), user["access_token"].as_str().unwrap())
+            .unwrap();
+    assert_eq!(logto.get_profile().await.unwrap().primary_email.as_deref(), Some("alan@example.com"));
+    let proof = logto.verify_password(&SecretString::from("pw-logto-1")).await.unwrap();
+    post(&server, "clock", json!({"advance_seconds": 3600}));
+    let stale = logto.update_password(&proof, &SecretString::from("pw-logto-2")).await.unwrap_err();
+    assert_eq!(stale.status(), Some(401), "{stale}");
+
+    // Pangea
+    let tokens = http("GET", &format!("{url}/_sandbox/pangea/tokens"), &[], None).1;
+    let ids = post(&server, "pangea/users", json!({"count": 1}));
+    let pangea = accountkit::pangea::Client::builder(tokens["service_token"].as_str().unwrap())
+        .base_url(format!("{url}/pangea"))
+        .build()
+        .unwrap();
+    let id = ids["ids"][0].as_str().unwrap();
+    let found = pangea.user_profile_get(&accountkit::pangea::UserRef::id(id)).await.unwrap();
+    assert_eq!(found.id, id);
+
+    // STX: the login code comes from the outbox.
+    post(
+        &server,
+        "stx/users",
+        json!({"email": "ada@stx.example", "password": "pw-stx-1", "two_factor": true}),
+    );
+    let stx = accountkit::stx::Client::new(accountkit::stx::Host::Custom(format!("{url}/stx"))).unwrap();
+    let credentials = accountkit::stx::Credentials::new("ada@stx.example", SecretString::from("pw-stx-1"));
+    let challenge = match stx.login(&credentials).await.unwrap() {
+        accountkit::stx::LoginOutcome::TwoFactorRequired(challenge) => challenge,
+        other => panic!("expected a 2FA challenge, got {other:?}"),
+    };
+    let outbox = http("GET", &format!("{url}/_sandbox/outbox?provider=stx"), &[], None).1;
+    let code = outbox.as_array().unwrap().last().unwrap()["secret"].as_str().unwrap().to_string();
+    let session = stx.confirm_2fa(&challenge, &SecretString::from(code)).await.unwrap();
+    session.logout(None).await.unwrap();
+
+    // After a reset nothing is left.
+    post(&server, "reset", json!({}));
+    assert_eq!(tago.info().await.unwrap_err().status(), Some(401));
+    let outbox = http("GET", &format!("{url}/_sandbox/outbox"), &[], None).1;
+    assert_eq!(outbox, json!([]));
+}
