@@ -412,11 +412,13 @@ impl Sent {
 
 /// One attempt.
 async fn send(client: &reqwest::Client, request: reqwest::Request, limit: usize) -> reqwest::Result<Sent> {
-    let origin = request.url().origin();
+    // Scheme, host and port as written: the URL parser already dropped a
+    // default port, so equal origins are equal prefixes.
+    let origin = request.url()[..url::Position::BeforePath].to_string();
     let mut response = client.execute(request).await?;
     let status = response.status();
-    if response.url().origin() != origin || status.is_redirection() {
-        let followed = response.url().origin() != origin;
+    let followed = response.url()[..url::Position::BeforePath] != origin;
+    if followed || status.is_redirection() {
         let target = if followed {
             Some(response.url().clone())
         } else {
