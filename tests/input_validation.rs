@@ -73,7 +73,7 @@ async fn malformed_input_is_refused_before_sending_naming_the_field() {
         tagoio_confirm_account, "token" => |c| c.tagoio.confirm_account(&s(".."));
         tagoio_accept_invitation, "token" => |c| c.tagoio.accept_team_invitation(&s("two words"));
         cycle_accept_invite, "invite_id" => |c| c.cycle.accept_invite("");
-        logto_delete_identity, "target" => |c| c.logto.delete_identity(&record(), "..");
+        logto_delete_identity, "target" => |c| c.logto.delete_identity(Some(&record()), "..");
         pangea_profile_by_id, "id" => |c| c.pangea.user_profile_get(&pangea::UserRef::id(""));
         pangea_authenticator_delete, "authenticator_id" => |c| c.pangea.user_authenticators_delete(&pangea::UserRef::id("pui_1"), "");
         stx_resend_2fa, "session_id" => |c| c.stx.resend_2fa(&stx::TwoFactorChallenge::new("\n", "ada@example.com"));

@@ -127,7 +127,7 @@ async fn wrong_shapes_on_success_are_decode_errors() {
 #[tokio::test]
 async fn empty_and_proxy_errors() {
     let server = answering(ResponseTemplate::new(404)).await;
-    let err = client(&server).delete_identity(&record(), "github").await.unwrap_err();
+    let err = client(&server).delete_identity(Some(&record()), "github").await.unwrap_err();
     assert_eq!((err.kind(), err.status()), (ErrorKind::NotFound, Some(404)));
     let server = answering(ResponseTemplate::new(503).insert_header("retry-after", "4")).await;
     let err = client(&server).get_profile().await.unwrap_err();

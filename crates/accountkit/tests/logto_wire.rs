@@ -296,7 +296,7 @@ async fn new_identifier_operations_refuse_the_wrong_kind_of_record() {
     assert!(err.message().starts_with("`new_email`"), "{err}");
     let err = client.update_primary_phone(&record(), &record()).await.unwrap_err();
     assert!(err.message().starts_with("`new_phone`"), "{err}");
-    let err = client.add_social_identity(&record(), &record()).await.unwrap_err();
+    let err = client.add_social_identity(Some(&record()), &record()).await.unwrap_err();
     assert!(err.message().starts_with("`social`"), "{err}");
     assert!(server.received_requests().await.unwrap().is_empty());
 }
@@ -340,7 +340,7 @@ async fn social_verification_then_add_identity() {
     assert_eq!(challenge.authorization_uri, "https://github.com/login/oauth/authorize?state=st-1");
     let social = client.verify_social(&challenge, [("code", "gh-code"), ("state", "st-1")]).await.unwrap();
     assert_eq!(social.proof(), &Proof::Social { connector_id: "github-conn".into() });
-    client.add_social_identity(&record(), &social).await.unwrap();
+    client.add_social_identity(Some(&record()), &social).await.unwrap();
 
     let requests = server.received_requests().await.unwrap();
     assert_wire(
@@ -370,9 +370,58 @@ async fn social_verification_then_add_identity() {
 }
 
 #[tokio::test]
+async fn identity_operations_without_a_record_send_no_verification_header() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/verifications/social"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "verificationRecordId": NEW_RECORD,
+            "authorizationUri": "https://gitlab.com/oauth/authorize",
+            "expiresAt": "2099-01-01T00:10:00.000Z"
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/verifications/social/verify"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"verificationRecordId": NEW_RECORD})))
+        .mount(&server)
+        .await;
+    Mock::given(any()).respond_with(ResponseTemplate::new(204)).mount(&server).await;
+    let client = client(&server);
+    let start = SocialStart::new("gitlab-conn", "st-1", "https://app.example.com/callback");
+    let challenge = client.start_social_verification(&start).await.unwrap();
+    let social = client.verify_social(&challenge, [("code", "gl-code")]).await.unwrap();
+    client.add_social_identity(None, &social).await.unwrap();
+    client.delete_identity(None, "github").await.unwrap();
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 4);
+    assert_wire(
+        &requests[2],
+        "POST",
+        "/api/my-account/identities",
+        None,
+        Some(json!({"newIdentifierVerificationRecordId": NEW_RECORD})),
+    );
+    assert_wire(&requests[3], "DELETE", "/api/my-account/identities/github", None, None);
+}
+
+#[tokio::test]
+async fn delete_identity_sends_a_target_with_a_space_or_slash_as_one_segment() {
+    let server = no_content().await;
+    client(&server).delete_identity(None, "my conn/ee").await.unwrap();
+    assert_wire(
+        &only_request(&server).await,
+        "DELETE",
+        "/api/my-account/identities/my%20conn%2Fee",
+        None,
+        None,
+    );
+}
+
+#[tokio::test]
 async fn delete_identity_encodes_the_target() {
     let server = no_content().await;
-    client(&server).delete_identity(&record(), "my/connector+1").await.unwrap();
+    client(&server).delete_identity(Some(&record()), "my/connector+1").await.unwrap();
     assert_wire(
         &only_request(&server).await,
         "DELETE",
@@ -498,7 +547,7 @@ async fn expired_records_are_refused_before_sending() {
     for err in [
         client.update_password(&stale, &secret("x-pass")).await.unwrap_err(),
         client.delete_primary_email(&stale).await.unwrap_err(),
-        client.delete_identity(&stale, "github").await.unwrap_err(),
+        client.delete_identity(Some(&stale), "github").await.unwrap_err(),
         client.update_profile(&ProfileChanges::new().username("ada"), Some(&stale)).await.unwrap_err(),
     ] {
         assert_eq!(err.kind(), ErrorKind::Expired, "{err}");
@@ -532,7 +581,9 @@ async fn malformed_arguments_are_refused_before_sending() {
     assert!(email.unwrap_err().message().starts_with("`email`"));
     let phone = client.send_code(&CodeTarget::phone("+1 555 123")).await;
     assert!(phone.unwrap_err().message().starts_with("`phone`"));
-    let target = client.delete_identity(&record(), "..").await;
+    let target = client.delete_identity(Some(&record()), "..").await;
+    assert!(target.unwrap_err().message().starts_with("`target`"));
+    let target = client.delete_identity(None, "").await;
     assert!(target.unwrap_err().message().starts_with("`target`"));
     let empty = client.verify_password(&secret("")).await;
     assert_eq!(empty.unwrap_err().message(), "`password` is empty");

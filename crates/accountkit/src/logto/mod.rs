@@ -280,27 +280,39 @@ impl Client {
 
     /// Links the social account `social` proves (see
     /// [`verify_social`](Client::verify_social)).
+    ///
+    /// `verification` proves the user's identity. Logto asks for it only
+    /// from a user with a password, email or phone (see
+    /// [`Profile::has_security_verification_method`]); a user who signed up
+    /// through a social connector alone has nothing to verify with and
+    /// passes `None`.
     pub async fn add_social_identity(
         &self,
-        verification: &Verification,
+        verification: Option<&Verification>,
         social: &Verification,
     ) -> Result<()> {
-        let op = op("add_user_identities");
-        let header = verification.identity(op, "verification")?;
+        let op = op("add_social_identity");
+        let header = verification.map(|v| v.identity(op, "verification")).transpose()?;
         if !matches!(social.proof(), Proof::Social { .. }) {
             return Err(op.invalid("social", "must be a verified social record"));
         }
         let record = social.usable(op, "social")?;
         let body = raw::types::IdentityAdd { new_identifier_verification_record_id: record.to_string() };
-        self.send(op, &[header, record], self.raw.add_user_identities(Some(header), &body)).await
+        let secrets: Vec<&str> = header.into_iter().chain([record]).collect();
+        self.send(op, &secrets, self.raw.add_user_identities(header, &body)).await
     }
 
-    /// Unlinks the social identity of connector `target` (e.g. `github`).
-    pub async fn delete_identity(&self, verification: &Verification, target: &str) -> Result<()> {
+    /// Unlinks the social identity of connector `target` (e.g. `github`);
+    /// any target is sent as one path segment. `verification` as for
+    /// [`add_social_identity`](Client::add_social_identity).
+    pub async fn delete_identity(&self, verification: Option<&Verification>, target: &str) -> Result<()> {
         let op = op("delete_identity");
-        let header = verification.identity(op, "verification")?;
-        validate::path_segment(op, "target", target)?;
-        self.send(op, &[header], self.raw.delete_identity(target, Some(header))).await
+        let header = verification.map(|v| v.identity(op, "verification")).transpose()?;
+        // Dot segments would be resolved away by URL parsing, leaving another path.
+        if target.is_empty() || target == "." || target == ".." {
+            return Err(op.invalid("target", "must be a connector target, not empty, `.` or `..`"));
+        }
+        self.send(op, header.as_slice(), self.raw.delete_identity(target, header)).await
     }
 
     // ---- verification records ----

@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{Logto, SOCIAL_CONNECTOR_ID};
+use super::{Logto, SECOND_SOCIAL_CONNECTOR_ID, SOCIAL_CONNECTOR_ID};
 use crate::Sandbox;
 
 const PASSWORD: &str = "correct horse";
@@ -249,6 +249,32 @@ async fn social_link_and_unlink() {
     let (status, _) =
         f.call("DELETE", "/api/my-account/identities/github", &token, Some(&record), None).await;
     assert_eq!(status, 204);
+}
+
+#[tokio::test]
+async fn a_user_with_nothing_to_verify_with_links_without_a_record() {
+    let f = Fixture::new().await;
+    let token = f.logto.add_social_user("s1");
+    let start = json!({"connectorId": SECOND_SOCIAL_CONNECTOR_ID, "state": "st", "redirectUri": "https://app.example/cb"});
+    let (_, started) = f.call("POST", "/api/verifications/social", &token, None, Some(start)).await;
+    let social = started["verificationRecordId"].as_str().unwrap();
+    let verify = json!({"connectorData": {"code": "c2", "state": "st"}, "verificationRecordId": social});
+    f.call("POST", "/api/verifications/social/verify", &token, None, Some(verify)).await;
+    let add = json!({"newIdentifierVerificationRecordId": social});
+    let (status, body) = f.call("POST", "/api/my-account/identities", &token, None, Some(add)).await;
+    assert_eq!(status, 204, "{body}");
+    let (_, profile) = f.call("GET", "/api/my-account", &token, None, None).await;
+    assert_eq!(profile["identities"]["gitlab"]["userId"], "gl-c2");
+    let (status, _) = f.call("DELETE", "/api/my-account/identities/github", &token, None, None).await;
+    assert_eq!(status, 204);
+    // An encoded target is one segment, decoded.
+    let (status, body) = f.call("DELETE", "/api/my-account/identities/a%20b%2Fc", &token, None, None).await;
+    assert_eq!((status, code(&body)), (404, "user.identity_not_exist"));
+
+    // Once there is an email, the record is required.
+    let with_email = f.logto.add_user("ada@example.com", PASSWORD);
+    let (status, body) = f.call("DELETE", "/api/my-account/identities/github", &with_email, None, None).await;
+    assert_eq!((status, code(&body)), (401, "verification_record.permission_denied"));
 }
 
 #[tokio::test]
