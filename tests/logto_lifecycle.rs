@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use accountkit::logto::{
-    Client, CodeTarget, ProfileChanges, Proof, SocialStart, StandardClaims, Verification,
+    Client, CodeTarget, CodeTemplate, ProfileChanges, Proof, SocialStart, StandardClaims, Verification,
 };
 use accountkit::{Error, ErrorKind, SecretString};
 use accountkit_sandbox::Sandbox;
@@ -136,6 +136,22 @@ async fn a_code_to_a_new_address_does_not_prove_identity() {
         "verification_record.permission_denied",
     );
     assert_eq!(err.kind(), ErrorKind::Unauthorized);
+}
+
+#[tokio::test]
+async fn a_code_sent_to_bind_mfa_does_not_prove_identity() {
+    let env = start().await;
+    let to = CodeTarget::email(EMAIL);
+    let challenge = env.client.send_code_with_template(&to, &CodeTemplate::BindMfa).await.unwrap();
+    let code = env.logto.latest_code(EMAIL).expect("a code in the outbox");
+    let mfa = env.client.verify_code(&challenge, &secret(&code)).await.unwrap();
+    let refused = env.client.update_password(&mfa, &secret(NEW_PASSWORD)).await;
+    expect_err(refused, 401, "verification_record.permission_denied");
+    let challenge =
+        env.client.send_code_with_template(&to, &CodeTemplate::UserPermissionValidation).await.unwrap();
+    let code = env.logto.latest_code(EMAIL).expect("a code in the outbox");
+    let identity = env.client.verify_code(&challenge, &secret(&code)).await.unwrap();
+    env.client.update_password(&identity, &secret(NEW_PASSWORD)).await.unwrap();
 }
 
 #[tokio::test]

@@ -6,7 +6,8 @@
 #![cfg(feature = "logto")]
 
 use accountkit::logto::{
-    Address, Client, CodeTarget, ProfileChanges, Proof, SocialStart, StandardClaims, Verification,
+    Address, Client, CodeTarget, CodeTemplate, ProfileChanges, Proof, SocialChallenge, SocialStart,
+    StandardClaims, Verification,
 };
 use accountkit::{ErrorKind, ExposeSecret, SecretString};
 use chrono::{TimeDelta, Utc};
@@ -86,6 +87,7 @@ fn profile_json() -> Value {
         "createdAt": 1_700_000_000_000_i64,
         "updatedAt": 1_755_770_400_000_i64,
         "applicationId": null,
+        "cimdClientId": "https://app.example/client.json",
         "isSuspended": false,
         "hasPassword": true,
         "hasSecurityVerificationMethod": true,
@@ -112,6 +114,57 @@ async fn get_profile_decodes_epoch_milliseconds_and_nulls() {
     assert_eq!(profile.created_at.unwrap().timestamp(), 1_700_000_000);
     assert_eq!(profile.has_password, Some(true));
     assert_eq!(profile.is_suspended, Some(false));
+    assert_eq!(profile.cimd_client_id.as_deref(), Some("https://app.example/client.json"));
+    assert!(profile.sso_identities.is_empty());
+}
+
+#[tokio::test]
+async fn get_profile_keeps_sso_identities() {
+    let sso = json!({"tenantId": "t1", "id": "s1", "userId": "u1", "issuer": "https://idp.example",
+                     "identityId": "i1", "detail": {}, "createdAt": 1, "updatedAt": 2, "ssoConnectorId": "c1"});
+    let server = json_server(200, json!({"id": "u1", "ssoIdentities": [sso]})).await;
+    let profile = client(&server).get_profile().await.unwrap();
+    assert_eq!(profile.sso_identities.len(), 1);
+    assert_eq!(profile.sso_identities[0]["issuer"], "https://idp.example");
+}
+
+#[tokio::test]
+async fn send_code_with_template_sends_template_type() {
+    let server = json_server(
+        201,
+        json!({"verificationRecordId": NEW_RECORD, "expiresAt": "2099-01-01T00:10:00.000Z"}),
+    )
+    .await;
+    let client = client(&server);
+    let to = CodeTarget::email("ada@example.com");
+    client.send_code_with_template(&to, &CodeTemplate::BindMfa).await.unwrap();
+    client.send_code_with_template(&to, &CodeTemplate::UserPermissionValidation).await.unwrap();
+    client.send_code_with_template(&to, &CodeTemplate::from("SomethingNew")).await.unwrap();
+    let requests = server.received_requests().await.unwrap();
+    let identifier = json!({"type": "email", "value": "ada@example.com"});
+    for (request, template) in requests.iter().zip(["BindMfa", "UserPermissionValidation", "SomethingNew"]) {
+        let body = json!({"identifier": identifier, "templateType": template});
+        assert_wire(request, "POST", "/api/verifications/verification-code", None, Some(body));
+    }
+}
+
+#[tokio::test]
+async fn verify_social_sends_any_json_as_connector_data() {
+    let server = json_server(200, json!({"verificationRecordId": NEW_RECORD})).await;
+    let client = client(&server);
+    let challenge =
+        SocialChallenge::from_parts(NEW_RECORD, "2099-01-01T00:10:00Z".parse().unwrap(), "apple-conn");
+    let data = [("code", json!("c1")), ("user", json!({"name": {"firstName": "Ada"}})), ("nonce", json!(7))];
+    let proof = client.verify_social(&challenge, data).await.unwrap();
+    assert_eq!(proof.proof(), &Proof::Social { connector_id: "apple-conn".into() });
+    assert_wire(
+        &only_request(&server).await,
+        "POST",
+        "/api/verifications/social/verify",
+        None,
+        Some(json!({"connectorData": {"code": "c1", "user": {"name": {"firstName": "Ada"}}, "nonce": 7},
+                    "verificationRecordId": NEW_RECORD})),
+    );
 }
 
 #[tokio::test]

@@ -419,6 +419,8 @@ enum Template {
     Permission,
     /// A code to a new address: proves ownership of it.
     NewIdentifier,
+    /// `templateType: BindMfa` to the current address: binds an MFA factor.
+    BindMfa,
 }
 
 #[derive(Debug)]
@@ -863,12 +865,18 @@ async fn send_code(State(l): State<Logto>, headers: HeaderMap, body: Bytes) -> R
     let id = state.authenticate(&headers)?;
     let body = object(&body)?;
     let (kind, value) = identifier(&body)?;
+    let asked = match body.get("templateType") {
+        None => None,
+        Some(Value::String(t)) if t == "BindMfa" || t == "UserPermissionValidation" => Some(t.as_str()),
+        Some(_) => return Err(invalid("templateType", "(invalid_enum_value) Invalid enum value")),
+    };
     let user = &state.users[&id];
     let current = if kind == "email" { &user.primary_email } else { &user.primary_phone };
-    let template = if current.as_deref() == Some(value.as_str()) {
-        Template::Permission
-    } else {
-        Template::NewIdentifier
+    // A new address is always a new identifier, whatever was asked.
+    let template = match (current.as_deref() == Some(value.as_str()), asked) {
+        (false, _) => Template::NewIdentifier,
+        (true, Some("BindMfa")) => Template::BindMfa,
+        (true, _) => Template::Permission,
     };
     let code = {
         use rand::Rng;

@@ -333,9 +333,28 @@ impl Client {
     /// [`update_primary_email`](Client::update_primary_email) or
     /// [`update_primary_phone`](Client::update_primary_phone)).
     pub async fn send_code(&self, to: &CodeTarget) -> Result<CodeChallenge> {
-        let op = op("create_verification_by_verification_code");
+        self.code(op("send_code"), to, None).await
+    }
+
+    /// Sends a one-time code for a stated purpose (`templateType`), e.g.
+    /// [`CodeTemplate::BindMfa`] to bind the address as an MFA factor.
+    pub async fn send_code_with_template(
+        &self,
+        to: &CodeTarget,
+        template: &CodeTemplate,
+    ) -> Result<CodeChallenge> {
+        self.code(op("send_code_with_template"), to, Some(template)).await
+    }
+
+    async fn code(&self, op: Op, to: &CodeTarget, template: Option<&CodeTemplate>) -> Result<CodeChallenge> {
         let identifier = to.to_raw(op)?;
-        let body = raw::types::CodeVerificationCreate { identifier: identifier.clone(), template_type: None };
+        if let Some(CodeTemplate::Other(other)) = template {
+            validate::text(op, "template", other)?;
+        }
+        let body = raw::types::CodeVerificationCreate {
+            identifier: identifier.clone(),
+            template_type: template.map(|t| t.as_str().to_string()),
+        };
         let record = self.send(op, &[], self.raw.create_verification_by_verification_code(&body)).await?;
         Ok(CodeChallenge {
             id: SecretString::from(record.verification_record_id),
@@ -385,7 +404,9 @@ impl Client {
     }
 
     /// Verifies a social sign-in with what the provider sent back to the
-    /// redirect URI: its query (or form) parameters, e.g. `code` and `state`.
+    /// redirect URI: its query (or form) parameters, e.g. `code` and `state`,
+    /// sent as Logto's `connectorData`. Values are any JSON (`&str`,
+    /// `String` or a [`Value`]), for connectors that take more than strings.
     pub async fn verify_social<I, K, V>(
         &self,
         challenge: &SocialChallenge,
@@ -394,11 +415,11 @@ impl Client {
     where
         I: IntoIterator<Item = (K, V)>,
         K: Into<String>,
-        V: Into<String>,
+        V: Into<Value>,
     {
         let op = op("verify_verification_by_social");
         let connector_data: Map<String, Value> =
-            callback.into_iter().map(|(k, v)| (k.into(), Value::String(v.into()))).collect();
+            callback.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
         if connector_data.is_empty() {
             return Err(op.invalid("connector_data", "is empty"));
         }

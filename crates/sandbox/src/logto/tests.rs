@@ -56,16 +56,24 @@ impl Fixture {
 
     /// Sends and verifies a code; returns the record id.
     async fn code_record(&self, token: &str, kind: &str, value: &str) -> String {
+        self.templated_code_record(token, kind, value, None).await
+    }
+
+    /// As `code_record`, with a `templateType`.
+    async fn templated_code_record(
+        &self,
+        token: &str,
+        kind: &str,
+        value: &str,
+        template: Option<&str>,
+    ) -> String {
         let identifier = json!({"type": kind, "value": value});
-        let (status, body) = self
-            .call(
-                "POST",
-                "/api/verifications/verification-code",
-                token,
-                None,
-                Some(json!({"identifier": identifier})),
-            )
-            .await;
+        let mut send = json!({"identifier": identifier});
+        if let Some(template) = template {
+            send["templateType"] = json!(template);
+        }
+        let (status, body) =
+            self.call("POST", "/api/verifications/verification-code", token, None, Some(send)).await;
         assert_eq!(status, 201, "{body}");
         let id = body["verificationRecordId"].as_str().unwrap().to_owned();
         let code = self.logto.latest_code(value).unwrap();
@@ -161,6 +169,32 @@ async fn only_identity_records_unlock_sensitive_operations() {
     assert_eq!((status, body), (204, Value::Null));
     let (_, profile) = f.call("GET", "/api/my-account", &token, None, None).await;
     assert_eq!(profile["primaryEmail"], "ada@new.example");
+}
+
+#[tokio::test]
+async fn a_code_sent_to_bind_mfa_proves_no_identity() {
+    let f = Fixture::new().await;
+    let token = f.logto.add_user("ada@example.com", PASSWORD);
+    let mfa = f.templated_code_record(&token, "email", "ada@example.com", Some("BindMfa")).await;
+    let (status, _) = f.call("DELETE", "/api/my-account/primary-email", &token, Some(&mfa), None).await;
+    assert_eq!(status, 401);
+    let asked =
+        f.templated_code_record(&token, "email", "ada@example.com", Some("UserPermissionValidation")).await;
+    let (status, _) = f
+        .call(
+            "POST",
+            "/api/my-account/password",
+            &token,
+            Some(&asked),
+            Some(json!({"password": "n3w-Passw0rd!"})),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let bad =
+        json!({"identifier": {"type": "email", "value": "ada@example.com"}, "templateType": "Register"});
+    let (status, body) =
+        f.call("POST", "/api/verifications/verification-code", &token, None, Some(bad)).await;
+    assert_eq!((status, code(&body)), (400, "guard.invalid_input"));
 }
 
 #[tokio::test]
