@@ -634,6 +634,17 @@ impl Expiry {
     }
 }
 
+impl std::fmt::Display for Expiry {
+    /// `never`, the moment in RFC 3339, or the value as sent.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expiry::Never => f.write_str("never"),
+            Expiry::At(at) => f.write_str(&at.to_rfc3339()),
+            Expiry::Other(other) => f.write_str(other),
+        }
+    }
+}
+
 impl From<String> for Expiry {
     // An unreadable date must not fail the call: the token exists by then.
     fn from(value: String) -> Self {
