@@ -220,7 +220,7 @@ impl Client {
 
     /// One page of the account's logins, as `query` selects.
     pub async fn logins_page(&self, query: &ListQuery) -> Result<Vec<Login>> {
-        let op = op("get_account_logins");
+        let op = op("logins_page");
         query.check(op)?;
         let filter = query.filter_map();
         let call = self.raw.get_account_logins(
@@ -241,19 +241,19 @@ impl Client {
         let client = self.clone();
         pages(query, move |q| {
             let client = client.clone();
-            async move { client.logins_page(&q).await }
+            async move { client.logins_page(&q).await.map_err(|e| e.reported_as("logins")) }
         })
     }
 
     /// Every login `query` selects, collected; see [`logins`](Client::logins).
     pub async fn all_logins(&self, query: ListQuery) -> Result<Vec<Login>> {
         use futures::TryStreamExt;
-        self.logins(query).try_collect().await
+        self.logins(query).map_err(|e| e.reported_as("all_logins")).try_collect().await
     }
 
     /// One page of the account's pending hub invitations.
     pub async fn invites_page(&self, query: &ListQuery) -> Result<Vec<Membership>> {
-        let op = op("get_account_invites");
+        let op = op("invites_page");
         query.check(op)?;
         let filter = query.filter_map();
         let call = self.raw.get_account_invites(
@@ -272,22 +272,21 @@ impl Client {
         let client = self.clone();
         pages(query, move |q| {
             let client = client.clone();
-            async move { client.invites_page(&q).await }
+            async move { client.invites_page(&q).await.map_err(|e| e.reported_as("invites")) }
         })
     }
 
     /// Accepts an invitation; returns the membership.
     pub async fn accept_invite(&self, invite_id: &str) -> Result<Membership> {
-        self.answer_invite(invite_id, true).await
+        self.answer_invite(op("accept_invite"), invite_id, true).await
     }
 
     /// Declines an invitation; returns the membership.
     pub async fn decline_invite(&self, invite_id: &str) -> Result<Membership> {
-        self.answer_invite(invite_id, false).await
+        self.answer_invite(op("decline_invite"), invite_id, false).await
     }
 
-    async fn answer_invite(&self, invite_id: &str, accept: bool) -> Result<Membership> {
-        let op = op("update_account_invite");
+    async fn answer_invite(&self, op: Op, invite_id: &str, accept: bool) -> Result<Membership> {
         validate::path_segment(op, "invite_id", invite_id)?;
         let body = match accept {
             true => raw::types::InviteAnswer { accept: Some(true), decline: None },
@@ -300,7 +299,7 @@ impl Client {
 
     /// One page of the hubs the account is a member of.
     pub async fn memberships_page(&self, query: &ListQuery) -> Result<Vec<Membership>> {
-        let op = op("get_account_memberships");
+        let op = op("memberships_page");
         query.check(op)?;
         let filter = query.filter_map();
         let call = self.raw.get_account_memberships(
@@ -317,7 +316,8 @@ impl Client {
     /// Every hub the account is a member of, collected.
     pub async fn all_memberships(&self) -> Result<Vec<Membership>> {
         use futures::TryStreamExt;
-        self.memberships(ListQuery::new().page_size(ListQuery::MAX_PAGE_SIZE)).try_collect().await
+        let all = self.memberships(ListQuery::new().page_size(ListQuery::MAX_PAGE_SIZE));
+        all.map_err(|e| e.reported_as("all_memberships")).try_collect().await
     }
 
     /// Every membership `query` selects, page after page.
@@ -325,7 +325,7 @@ impl Client {
         let client = self.clone();
         pages(query, move |q| {
             let client = client.clone();
-            async move { client.memberships_page(&q).await }
+            async move { client.memberships_page(&q).await.map_err(|e| e.reported_as("memberships")) }
         })
     }
 
@@ -346,7 +346,7 @@ impl Client {
     /// Asks Cycle to email a password-reset token to `email`. Returns the
     /// server's `success` flag.
     pub async fn start_password_reset(&self, email: &str) -> Result<bool> {
-        let op = op("reset_password");
+        let op = op("start_password_reset");
         validate::email(op, "email", email)?;
         let body = raw::types::PasswordReset::from(raw::types::PasswordResetStart {
             email: raw::types::EmailAddress { address: email.to_string() },
@@ -362,7 +362,7 @@ impl Client {
         token: &SecretString,
         new_password: &SecretString,
     ) -> Result<bool> {
-        let op = op("reset_password");
+        let op = op("complete_password_reset");
         validate::secret(op, "token", token.expose_secret())?;
         self::new_password(op, "password", new_password)?;
         let body = raw::types::PasswordReset::from(raw::types::PasswordResetComplete {
@@ -377,7 +377,7 @@ impl Client {
     /// Turns off a lost authenticator with recovery codes, and returns a
     /// fresh secret to set up again.
     pub async fn recover_two_factor(&self, recovery: &TwoFactorRecovery) -> Result<TwoFactorSetup> {
-        let op = op("recover_two_factor_auth");
+        let op = op("recover_two_factor");
         let body = recovery.to_raw(op)?;
         let response =
             self.send(op, &recovery.secrets(), self.raw.recover_two_factor_auth(self.hub(), &body)).await?;
@@ -389,7 +389,7 @@ impl Client {
     /// Starts setting up two-factor auth: a TOTP secret for an
     /// authenticator app, and its QR code.
     pub async fn two_factor_setup(&self) -> Result<TwoFactorSetup> {
-        let op = op("get_two_factor_auth_setup");
+        let op = op("two_factor_setup");
         let response = self.send(op, &[], self.raw.get_two_factor_auth_setup(self.hub())).await?;
         Ok(TwoFactorSetup::from(response.data))
     }
@@ -397,7 +397,7 @@ impl Client {
     /// Turns two-factor auth on with a code from the authenticator app;
     /// returns the recovery codes, shown this once.
     pub async fn enable_two_factor(&self, code: &SecretString) -> Result<RecoveryCodes> {
-        let op = op("enable_two_factor_auth");
+        let op = op("enable_two_factor");
         validate::pin(op, "code", code.expose_secret())?;
         let body = raw::types::TotpToken { token: code.into() };
         let response = self
@@ -410,13 +410,16 @@ impl Client {
     /// of [`two_factor_setup`](Client::two_factor_setup): computes the
     /// current code and sends it.
     pub async fn enable_two_factor_with(&self, setup: &TwoFactorSetup) -> Result<RecoveryCodes> {
-        let code = setup.current_code().map_err(|e| rename(e, "enable_two_factor_auth"))?;
-        self.enable_two_factor(&code).await.map_err(|e| e.scrub(&[setup.secret.expose_secret()]))
+        let name = "enable_two_factor_with";
+        let code = setup.current_code().map_err(|e| rename(e, name))?;
+        self.enable_two_factor(&code)
+            .await
+            .map_err(|e| e.scrub(&[setup.secret.expose_secret()]).reported_as(name))
     }
 
     /// Turns two-factor auth off with a current code; returns the account.
     pub async fn disable_two_factor(&self, code: &SecretString) -> Result<Account> {
-        let op = op("disable_two_factor_auth");
+        let op = op("disable_two_factor");
         validate::pin(op, "code", code.expose_secret())?;
         let body = raw::types::TotpToken { token: code.into() };
         let response = self
@@ -428,8 +431,9 @@ impl Client {
     /// Turns two-factor auth off, computing the current code from the
     /// account's TOTP secret.
     pub async fn disable_two_factor_with(&self, secret: &SecretString) -> Result<Account> {
-        let code = totp_code(secret).map_err(|e| rename(e, "disable_two_factor_auth"))?;
-        self.disable_two_factor(&code).await.map_err(|e| e.scrub(&[secret.expose_secret()]))
+        let name = "disable_two_factor_with";
+        let code = totp_code(secret).map_err(|e| rename(e, name))?;
+        self.disable_two_factor(&code).await.map_err(|e| e.scrub(&[secret.expose_secret()]).reported_as(name))
     }
 }
 
@@ -616,7 +620,7 @@ mod tests {
 
     #[test]
     fn login_queries_are_checked() {
-        let op = op("get_account_logins");
+        let op = op("logins_page");
         assert!(ListQuery::new().sort_descending("time").filter("success", "true").check(op).is_ok());
         assert_eq!(ListQuery::new().page(0).check(op).unwrap_err().message(), "`page` counts from 1");
         assert!(ListQuery::new().page_size(101).check(op).is_err());

@@ -218,7 +218,7 @@ impl Client {
     /// server answers 401 `verification_record.permission_denied`; use
     /// [`update_password`](Client::update_password).
     pub async fn set_first_password(&self, password: &SecretString) -> Result<()> {
-        let op = op("update_password");
+        let op = op("set_first_password");
         validate::secret(op, "password", password.expose_secret())?;
         let body = raw::types::PasswordUpdate { password: Sensitive::from(password) };
         self.send(op, &[password.expose_secret()], self.raw.update_password(None, &body)).await
@@ -319,7 +319,7 @@ impl Client {
 
     /// Proves the user's identity with their password.
     pub async fn verify_password(&self, password: &SecretString) -> Result<Verification> {
-        let op = op("create_verification_by_password");
+        let op = op("verify_password");
         validate::secret(op, "password", password.expose_secret())?;
         let body = raw::types::PasswordVerificationCreate { password: Sensitive::from(password) };
         let record = self
@@ -365,7 +365,7 @@ impl Client {
 
     /// Verifies a sent code.
     pub async fn verify_code(&self, challenge: &CodeChallenge, code: &SecretString) -> Result<Verification> {
-        let op = op("verify_verification_by_verification_code");
+        let op = op("verify_code");
         let code_text = code.expose_secret().trim();
         if code_text.is_empty()
             || code_text.len() > 32
@@ -392,7 +392,7 @@ impl Client {
     /// Starts a social verification: send the user to the returned
     /// [`authorization_uri`](SocialChallenge::authorization_uri).
     pub async fn start_social_verification(&self, start: &SocialStart) -> Result<SocialChallenge> {
-        let op = op("create_verification_by_social");
+        let op = op("start_social_verification");
         let body = start.to_raw(op)?;
         let record = self.send(op, &[], self.raw.create_verification_by_social(&body)).await?;
         Ok(SocialChallenge {
@@ -417,7 +417,7 @@ impl Client {
         K: Into<String>,
         V: Into<Value>,
     {
-        let op = op("verify_verification_by_social");
+        let op = op("verify_social");
         let connector_data: Map<String, Value> =
             callback.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
         if connector_data.is_empty() {
@@ -437,7 +437,7 @@ impl Client {
     /// Starts registering a passkey: returns the WebAuthn creation options
     /// for the authenticator.
     pub async fn start_passkey_registration(&self) -> Result<PasskeyRegistration> {
-        let op = op("generate_web_authn_registration_options");
+        let op = op("start_passkey_registration");
         let record = self.send(op, &[], self.raw.generate_web_authn_registration_options()).await?;
         Ok(PasskeyRegistration {
             id: SecretString::from(record.verification_record_id),
@@ -454,7 +454,7 @@ impl Client {
         registration: &PasskeyRegistration,
         credential: Map<String, Value>,
     ) -> Result<Verification> {
-        let op = op("verify_web_authn_registration");
+        let op = op("verify_passkey_registration");
         let payload = types::passkey_payload(op, credential)?;
         let id = registration.id.expose_secret();
         let body = raw::types::WebAuthnRegistrationVerify { verification_record_id: id.to_string(), payload };
@@ -470,7 +470,7 @@ impl Client {
         passkey: &Verification,
         name: Option<&str>,
     ) -> Result<()> {
-        let op = op("add_mfa_verification");
+        let op = op("add_passkey");
         let header = verification.identity(op, "verification")?;
         if *passkey.proof() != Proof::Passkey {
             return Err(op.invalid("passkey", "must be a verified passkey registration record"));
@@ -491,9 +491,10 @@ impl Client {
 
     /// Verifies with the current password, then sets the new one.
     pub async fn change_password(&self, current: &SecretString, new_password: &SecretString) -> Result<()> {
-        validate::secret(op("update_password"), "new_password", new_password.expose_secret())?;
-        let proof = self.verify_password(current).await?;
-        self.update_password(&proof, new_password).await
+        let recipe = "change_password";
+        validate::secret(op(recipe), "new_password", new_password.expose_secret())?;
+        let proof = self.verify_password(current).await.map_err(|e| e.during(recipe, "verify_password"))?;
+        self.update_password(&proof, new_password).await.map_err(|e| e.during(recipe, "update_password"))
     }
 
     /// The whole email change in one call: verifies with the password,
@@ -509,14 +510,19 @@ impl Client {
     where
         F: AsyncFnOnce(&str) -> Option<SecretString>,
     {
-        validate::email(op("update_primary_email"), "new_email", new_email)?;
-        let identity = self.verify_password(password).await?;
-        let challenge = self.send_code(&CodeTarget::email(new_email)).await?;
+        let recipe = "change_primary_email";
+        validate::email(op(recipe), "new_email", new_email)?;
+        let identity =
+            self.verify_password(password).await.map_err(|e| e.during(recipe, "verify_password"))?;
+        let to = CodeTarget::email(new_email);
+        let challenge = self.send_code(&to).await.map_err(|e| e.during(recipe, "send_code"))?;
         let Some(sent) = code(challenge.sent_to()).await else {
-            return Err(op("verify_verification_by_verification_code").invalid("code", "was not supplied"));
+            return Err(op(recipe).invalid("code", "was not supplied"));
         };
-        let proof = self.verify_code(&challenge, &sent).await?;
-        self.update_primary_email(&identity, &proof).await
+        let proof = self.verify_code(&challenge, &sent).await.map_err(|e| e.during(recipe, "verify_code"))?;
+        self.update_primary_email(&identity, &proof)
+            .await
+            .map_err(|e| e.during(recipe, "update_primary_email"))
     }
 
     /// Runs one raw call; `secrets` and the access token are scrubbed from
