@@ -387,7 +387,7 @@ impl Client {
             .try_flatten()
     }
 
-    /// Disables, enables or unlocks a user.
+    /// Disables, enables or unlocks a user, or sets their phone number.
     pub async fn user_update(&self, user: &UserRef, update: UserUpdate) -> Result<Response<User>> {
         let op = op("user_update");
         let body = update.to_raw(op, user)?;
