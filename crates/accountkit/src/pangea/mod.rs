@@ -390,7 +390,7 @@ impl Client {
     /// Disables, enables or unlocks a user, or sets their phone number.
     pub async fn user_update(&self, user: &UserRef, update: UserUpdate) -> Result<Response<User>> {
         let op = op("user_update");
-        let body = update.to_raw(op, user)?;
+        let body = update.into_raw(op, user)?;
         Ok(self.send(op, &[], self.raw.user_update(&body)).await?.map(User::from))
     }
 
