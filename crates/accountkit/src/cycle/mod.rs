@@ -49,7 +49,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
 use crate::call::{self, Op, VendorError};
-use crate::error::Result;
+use crate::error::{ErrorKind, Result};
 use crate::validate;
 use accountkit_runtime::Context;
 
@@ -218,6 +218,68 @@ impl Client {
         Ok(JobDescriptor::from(response.data))
     }
 
+    /// Deletes the account and waits, as `tracking` says, until the job
+    /// doing it is over; returns the completed job. A failed or expired job
+    /// is an [`ErrorKind::Rejected`] error, a deadline passed an
+    /// [`ErrorKind::Transport`] one that [`is_timeout`](crate::Error::is_timeout).
+    pub async fn delete_account_and_wait(&self, tracking: &JobTracking) -> Result<JobStatus> {
+        let name = "delete_account_and_wait";
+        let descriptor = self.delete_account().await.map_err(|e| e.during(name, "delete_account"))?;
+        let Some(job) = descriptor.job else {
+            return Err(op(name).error(ErrorKind::Decode, "the deletion was accepted but names no job"));
+        };
+        self.track(op(name), &job.id, tracking).await
+    }
+
+    // ---- jobs ----
+
+    /// The job `job_id` as it stands now (Cycle's Jobs API).
+    pub async fn get_job(&self, job_id: &str) -> Result<JobStatus> {
+        let op = op("get_job");
+        validate::path_segment(op, "job_id", job_id)?;
+        let response = self.send(op, &[], self.raw.get_job(job_id, self.hub())).await?;
+        Ok(JobStatus::from(response.data))
+    }
+
+    /// Polls the job `job_id` until it is over, as Cycle's TypeScript
+    /// client's `trackJob` does: every `tracking` interval, riding out a
+    /// few `404.job` answers while a new job becomes visible. Returns the
+    /// completed job; errors as for
+    /// [`delete_account_and_wait`](Client::delete_account_and_wait).
+    pub async fn track_job(&self, job_id: &str, tracking: &JobTracking) -> Result<JobStatus> {
+        self.track(op("track_job"), job_id, tracking).await
+    }
+
+    async fn track(&self, op: Op, job_id: &str, tracking: &JobTracking) -> Result<JobStatus> {
+        // As many as the TypeScript client rides out.
+        const NOT_YET_VISIBLE: u32 = 5;
+        validate::path_segment(op, "job_id", job_id)?;
+        let deadline = tokio::time::Instant::now() + tracking.deadline;
+        let mut not_found = 0;
+        let mut last_state = None;
+        loop {
+            match self.get_job(job_id).await {
+                Ok(job) if job.is_done() => return finished(op, job),
+                Ok(job) => last_state = Some(job.state),
+                Err(e) if e.code() == Some("404.job") && not_found < NOT_YET_VISIBLE => not_found += 1,
+                Err(e) => return Err(e.reported_as(op.name)),
+            }
+            if tokio::time::Instant::now() + tracking.interval > deadline {
+                let state = last_state.as_ref().map_or("not yet visible", JobState::as_str);
+                return Err(op
+                    .error(
+                        ErrorKind::Transport,
+                        format!(
+                            "job {job_id} was not done within {:?} (last {state}); track it again later",
+                            tracking.deadline
+                        ),
+                    )
+                    .with_timeout(true));
+            }
+            tokio::time::sleep(tracking.interval).await;
+        }
+    }
+
     /// One page of the account's logins, as `query` selects.
     pub async fn logins_page(&self, query: &ListQuery) -> Result<Vec<Login>> {
         let op = op("logins_page");
@@ -316,7 +378,7 @@ impl Client {
     /// Every hub the account is a member of, collected.
     pub async fn all_memberships(&self) -> Result<Vec<Membership>> {
         use futures::TryStreamExt;
-        let all = self.memberships(ListQuery::new().page_size(ListQuery::MAX_PAGE_SIZE));
+        let all = self.memberships(ListQuery::new().page_size(100));
         all.map_err(|e| e.reported_as("all_memberships")).try_collect().await
     }
 
@@ -364,7 +426,8 @@ impl Client {
     ) -> Result<bool> {
         let op = op("complete_password_reset");
         validate::secret(op, "token", token.expose_secret())?;
-        self::new_password(op, "password", new_password)?;
+        // No length rule here: the vendor documents none for a reset.
+        validate::secret(op, "password", new_password.expose_secret())?;
         let body = raw::types::PasswordReset::from(raw::types::PasswordResetComplete {
             token: token.into(),
             password: new_password.into(),
@@ -512,11 +575,25 @@ where
     })
 }
 
+/// A job that is over: its value when it completed, an error otherwise.
+fn finished(op: Op, job: JobStatus) -> Result<JobStatus> {
+    match &job.state {
+        JobState::Completed => Ok(job),
+        JobState::Error => {
+            let why = job.error.as_deref().unwrap_or("no reason given");
+            Err(op.error(ErrorKind::Rejected, format!("job {} failed: {why}", job.id)))
+        }
+        _ => Err(op.error(ErrorKind::Rejected, format!("job {} expired before it ran", job.id))),
+    }
+}
+
 /// A refused TOTP secret reported under the operation that needed it.
 fn rename(error: crate::Error, operation: &'static str) -> crate::Error {
     op(operation).invalid("secret", error.message().trim_start_matches("`secret` "))
 }
 
+/// Cycle's rule for a changed password: `minLength: 8` on `new` in its
+/// spec (`platform/paths/accounts/update-password.yml`).
 fn new_password(op: Op, field: &str, password: &SecretString) -> Result<()> {
     validate::secret(op, field, password.expose_secret())?;
     if password.expose_secret().chars().count() < 8 {
@@ -623,7 +700,9 @@ mod tests {
         let op = op("logins_page");
         assert!(ListQuery::new().sort_descending("time").filter("success", "true").check(op).is_ok());
         assert_eq!(ListQuery::new().page(0).check(op).unwrap_err().message(), "`page` counts from 1");
-        assert!(ListQuery::new().page_size(101).check(op).is_err());
+        assert!(ListQuery::new().page_size(0).check(op).is_err());
+        // Cycle documents no maximum.
+        assert!(ListQuery::new().page_size(500).check(op).is_ok());
         assert!(ListQuery::new().filter("a]b", "x").check(op).is_err());
         assert!(ListQuery::new().sort_ascending("").check(op).is_err());
     }
