@@ -539,7 +539,8 @@ async fn context(server: &Scripted) -> Ctx {
         "userId": "8d5f7f5e-4d3b-4f6e-9d61-0c1f7a7d1a11", "status": 200, "token": "access-fuzz",
         "refreshToken": "refresh-fuzz", "userStatus": "ACTIVE", "userUid": "U-1", "lastLoginAt": null,
         "currentLoginAt": null, "deviceId": null, "promptTwoFactorAuth": false, "sessionId": null,
-        "promptTncAcceptance": false, "tncId": null
+        "promptTncAcceptance": false, "tncId": null, "ipAddress": null, "limitsNumber": null, "tncChanged": null, "whitelistIpAddresses": null,
+        "deviceTokens": null, "allowMultipleLogins": null, "appSettings": null, "referralCode": null
     }}});
     server.answer(ok_json(200, tokens));
     let session = stx.resume(&s("refresh-start")).await.unwrap();

@@ -62,16 +62,27 @@ impl Env {
 #[tokio::test]
 async fn login_2fa_refresh_change_password_logout() {
     let env = start().await;
-    let registration = Registration::new(EMAIL, secret(PASSWORD)).name("Ada", "Lovelace").username("ada");
+    let registration = Registration::new(EMAIL, secret(PASSWORD))
+        .name("Ada", "Lovelace")
+        .username("ada")
+        .phone_number("(416) 555-0100");
     let registered = env.client.register(&registration).await.unwrap();
     assert_eq!(registered.status, Some(200));
     assert_eq!(env.stx.profile(EMAIL).unwrap()["lastName"], "Lovelace");
+    assert_eq!(env.stx.profile(EMAIL).unwrap()["phoneNumber"], "(416) 555-0100");
 
     // Without 2FA, login is a session at once; turn 2FA on.
     let session = env.login(&env.client, PASSWORD).await.unwrap();
     let info = session.info();
     assert!(info.user_id.is_some());
     assert_eq!(info.device_id.as_deref(), Some("e2e-laptop"));
+    assert_eq!(info.ip_address.as_deref(), Some("127.0.0.1"));
+    assert_eq!(
+        info.limits.as_ref().and_then(|l| l.admin.as_ref()).and_then(|a| a.daily_deposit),
+        Some(10_000)
+    );
+    assert_eq!(info.tnc_changed.and_then(|t| t.terms), Some(false));
+    assert_eq!(info.allow_multiple_logins, Some(false));
     expect_err(session.enable_2fa(Some(&secret("not my password"))).await, ErrorKind::Rejected);
     session.enable_2fa(Some(&secret(PASSWORD))).await.unwrap();
     assert_eq!(env.stx.two_factor_enabled(EMAIL), Some(true));

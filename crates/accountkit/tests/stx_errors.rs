@@ -28,7 +28,8 @@ fn login_result(token: &str, refresh: &str) -> Value {
     json!({
         "userId": null, "status": 200, "token": token, "refreshToken": refresh, "userStatus": null,
         "userUid": null, "lastLoginAt": null, "currentLoginAt": null, "deviceId": null,
-        "promptTwoFactorAuth": false, "sessionId": null, "promptTncAcceptance": false, "tncId": null
+        "promptTwoFactorAuth": false, "sessionId": null, "promptTncAcceptance": false, "tncId": null, "ipAddress": null, "limitsNumber": null, "tncChanged": null, "whitelistIpAddresses": null,
+        "deviceTokens": null, "allowMultipleLogins": null, "appSettings": null, "referralCode": null
     })
 }
 
@@ -387,7 +388,8 @@ async fn two_factor_login_is_not_an_error() {
             200,
             json!({"data": {"login": {"userId": null, "status": 200, "token": null, "refreshToken": null,
                 "userStatus": null, "userUid": null, "lastLoginAt": null, "currentLoginAt": null, "deviceId": null,
-                "promptTwoFactorAuth": true, "sessionId": "sess-9", "promptTncAcceptance": null, "tncId": null}}}),
+                "promptTwoFactorAuth": true, "sessionId": "sess-9", "promptTncAcceptance": null, "tncId": null, "ipAddress": null, "limitsNumber": null, "tncChanged": null, "whitelistIpAddresses": null,
+        "deviceTokens": null, "allowMultipleLogins": null, "appSettings": null, "referralCode": null}}}),
         ))
         .mount(&server)
         .await;

@@ -138,11 +138,20 @@ pub const TOKEN_LIFETIME: Duration = Duration::from_secs(60 * 60);
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
 /// Where the API lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// STX names two production hosts: its official Python SDK (`stx-pysdk`
+/// 1.0.19) sends to `api.on.stxapp.ca`, its documentation names
+/// `api.on.sportsxapp.com`. The default, [`Host::Production`], is the SDK's:
+/// that is what STX's own released code talks to;
+/// [`Host::ProductionSportsx`] is the documented one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Host {
-    /// Production, `https://api.on.sportsxapp.com`.
+    /// Production as the SDK sends to it, `https://api.on.stxapp.ca`.
+    #[default]
     Production,
+    /// Production as the documentation names it, `https://api.on.sportsxapp.com`.
+    ProductionSportsx,
     /// Staging, `https://api-staging.on.sportsxapp.com`.
     Staging,
     /// Any base URL, such as a sandbox or a proxy; `/api/graphql` is
@@ -155,7 +164,8 @@ impl Host {
     pub fn endpoint(&self) -> Result<String> {
         let op = op("client");
         let base = match self {
-            Host::Production => "https://api.on.sportsxapp.com".to_string(),
+            Host::Production => "https://api.on.stxapp.ca".to_string(),
+            Host::ProductionSportsx => "https://api.on.sportsxapp.com".to_string(),
             Host::Staging => "https://api-staging.on.sportsxapp.com".to_string(),
             Host::Custom(url) => validate::base_url(op, "base_url", url)?,
         };
