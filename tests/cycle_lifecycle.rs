@@ -116,6 +116,11 @@ async fn account_update_password_change_and_reset() {
     let updated = env.client.update_account(&AccountUpdate::new().allow_support_login(true)).await.unwrap();
     assert!(updated.allow_support_login);
     assert_eq!(updated.name.first, "Augusta");
+    // One part of the name alone leaves the other.
+    let updated = env.client.update_account(&AccountUpdate::new().last_name("Lovelace")).await.unwrap();
+    assert_eq!((updated.name.first.as_str(), updated.name.last.as_str()), ("Augusta", "Lovelace"));
+    let updated = env.client.update_account(&AccountUpdate::new().first_name("Ada")).await.unwrap();
+    assert_eq!((updated.name.first.as_str(), updated.name.last.as_str()), ("Ada", "Lovelace"));
 
     // change: the current password must be right
     let e = expect_err(
