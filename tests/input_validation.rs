@@ -63,7 +63,6 @@ async fn malformed_input_is_refused_before_sending_naming_the_field() {
         // phone numbers
         tagoio_edit_phone, "phone" => |c| c.tagoio.edit(&tagoio::AccountChanges::new().phone("555-0123"));
         logto_send_code_phone, "phone" => |c| c.logto.send_code(&logto::CodeTarget::phone("+1 555"));
-        stx_register_phone, "phone_number" => |c| c.stx.register(&stx::Registration::new("ada@example.com", "pw-1").phone_number("12"));
         // PINs and one-time codes
         tagoio_confirm_otp, "pin" => |c| c.tagoio.confirm_otp(tagoio::OtpType::Email, &s("12ab56"));
         cycle_enable_two_factor, "code" => |c| c.cycle.enable_two_factor(&s("123"));
