@@ -368,14 +368,15 @@ async fn delete_primary_phone() {
     assert_wire(&only_request(&server).await, "DELETE", "/api/my-account/primary-phone", Some(RECORD), None);
 }
 
-#[tokio::test]
-async fn social_verification_then_add_identity() {
+/// Answers a social verification's start (with `authorization_uri`) and
+/// verify, and anything else with 204.
+async fn social_server(authorization_uri: &str) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/api/verifications/social"))
         .respond_with(ResponseTemplate::new(201).set_body_json(json!({
             "verificationRecordId": NEW_RECORD,
-            "authorizationUri": "https://github.com/login/oauth/authorize?state=st-1",
+            "authorizationUri": authorization_uri,
             "expiresAt": "2099-01-01T00:10:00.000Z"
         })))
         .mount(&server)
@@ -386,6 +387,12 @@ async fn social_verification_then_add_identity() {
         .mount(&server)
         .await;
     Mock::given(any()).respond_with(ResponseTemplate::new(204)).mount(&server).await;
+    server
+}
+
+#[tokio::test]
+async fn social_verification_then_add_identity() {
+    let server = social_server("https://github.com/login/oauth/authorize?state=st-1").await;
     let client = client(&server);
     let start =
         SocialStart::new("github-conn", "st-1", "https://app.example.com/callback").scope("read:user");
@@ -424,22 +431,7 @@ async fn social_verification_then_add_identity() {
 
 #[tokio::test]
 async fn identity_operations_without_a_record_send_no_verification_header() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/api/verifications/social"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
-            "verificationRecordId": NEW_RECORD,
-            "authorizationUri": "https://gitlab.com/oauth/authorize",
-            "expiresAt": "2099-01-01T00:10:00.000Z"
-        })))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/api/verifications/social/verify"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"verificationRecordId": NEW_RECORD})))
-        .mount(&server)
-        .await;
-    Mock::given(any()).respond_with(ResponseTemplate::new(204)).mount(&server).await;
+    let server = social_server("https://gitlab.com/oauth/authorize").await;
     let client = client(&server);
     let start = SocialStart::new("gitlab-conn", "st-1", "https://app.example.com/callback");
     let challenge = client.start_social_verification(&start).await.unwrap();
