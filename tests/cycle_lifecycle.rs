@@ -3,9 +3,11 @@
 //! handle stands in for what the section has no route for (signing up,
 //! logging in through the portal, owning a hub, reading email).
 
+use std::time::Duration;
+
 use accountkit::cycle::{
-    AccountState, AccountUpdate, Client, ErrorCode, ListQuery, Login, MembershipState, TwoFactorRecovery,
-    TwoFactorStatus, totp_code,
+    AccountState, AccountUpdate, Client, ErrorCode, JobState, JobTracking, ListQuery, Login, MembershipState,
+    TwoFactorRecovery, TwoFactorStatus, totp_code,
 };
 use accountkit::{Error, ErrorKind, ExposeSecret, SecretString};
 use accountkit_sandbox::Sandbox;
@@ -114,6 +116,11 @@ async fn account_update_password_change_and_reset() {
     let updated = env.client.update_account(&AccountUpdate::new().allow_support_login(true)).await.unwrap();
     assert!(updated.allow_support_login);
     assert_eq!(updated.name.first, "Augusta");
+    // One part of the name alone leaves the other.
+    let updated = env.client.update_account(&AccountUpdate::new().last_name("Lovelace")).await.unwrap();
+    assert_eq!((updated.name.first.as_str(), updated.name.last.as_str()), ("Augusta", "Lovelace"));
+    let updated = env.client.update_account(&AccountUpdate::new().first_name("Ada")).await.unwrap();
+    assert_eq!((updated.name.first.as_str(), updated.name.last.as_str()), ("Ada", "Lovelace"));
 
     // change: the current password must be right
     let e = expect_err(
@@ -185,9 +192,24 @@ async fn hub_header_and_deletion() {
     assert_eq!(env.cycle.requests().pop().unwrap().hub_id, None);
 
     assert!(env.cycle.remove_hub(&hub));
+    // A job that fails leaves the account, and says why.
+    env.cycle.fail_next_job("storage is busy");
+    let tracking = JobTracking::new(Duration::from_secs(5)).interval(Duration::from_millis(5));
+    let e = scoped.delete_account_and_wait(&tracking).await.unwrap_err();
+    assert_eq!((e.kind(), e.status()), (ErrorKind::Rejected, None));
+    assert!(e.message().ends_with("failed: storage is busy"), "{e}");
+    assert_eq!(env.cycle.jobs()[0].state, "error");
+    assert_eq!(env.client.get_account().await.unwrap().state, AccountState::Live);
+
     let job = scoped.delete_account().await.unwrap();
     assert_eq!(job.action, "delete");
-    assert_eq!(job.job.unwrap().id, env.cycle.jobs()[0].id);
+    let job = job.job.unwrap();
+    assert_eq!(job.id, env.cycle.jobs()[1].id);
+    assert_eq!(job.tasks[0].header, "delete");
+    assert_eq!(env.client.get_account().await.unwrap().state, AccountState::Deleting);
+    let done = env.client.track_job(&job.id, &tracking).await.unwrap();
+    assert_eq!(done.state, JobState::Completed);
+    assert_eq!(done.progress().completed, 1);
     assert!(!env.cycle.account_exists(EMAIL));
 
     // every token of the account is gone; the sandbox answers in the OAuth shape

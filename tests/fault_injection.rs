@@ -337,6 +337,9 @@ fn retries_show_in_tracing_spans() {
         .finish();
     // The current thread runs the call, so its subscriber sees the spans.
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Other tests of this binary, on other threads and without a subscriber,
+    // may have left callsites marked as never wanted.
+    tracing::callsite::rebuild_interest_cache();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let error = runtime.block_on(async {
         let server = serve(Fault::Html502).await;

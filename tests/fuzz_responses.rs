@@ -151,8 +151,8 @@ fn logto_calls() -> Vec<(&'static str, Call)> {
         delete_primary_email => |c| c.logto.delete_primary_email(&record());
         update_primary_phone => |c| c.logto.update_primary_phone(&record(), &c.phone_proof);
         delete_primary_phone => |c| c.logto.delete_primary_phone(&record());
-        add_social_identity => |c| c.logto.add_social_identity(&record(), &c.social_proof);
-        delete_identity => |c| c.logto.delete_identity(&record(), "github");
+        add_social_identity => |c| c.logto.add_social_identity(Some(&record()), &c.social_proof);
+        delete_identity => |c| c.logto.delete_identity(Some(&record()), "github");
         verify_password => |c| c.logto.verify_password(&s("pw-fuzz"));
         send_code => |c| c.logto.send_code(&CodeTarget::email("ada@example.com"));
         verify_code => |c| c.logto.verify_code(&c.code, &s("123456"));
@@ -539,7 +539,8 @@ async fn context(server: &Scripted) -> Ctx {
         "userId": "8d5f7f5e-4d3b-4f6e-9d61-0c1f7a7d1a11", "status": 200, "token": "access-fuzz",
         "refreshToken": "refresh-fuzz", "userStatus": "ACTIVE", "userUid": "U-1", "lastLoginAt": null,
         "currentLoginAt": null, "deviceId": null, "promptTwoFactorAuth": false, "sessionId": null,
-        "promptTncAcceptance": false, "tncId": null
+        "promptTncAcceptance": false, "tncId": null, "ipAddress": null, "limitsNumber": null, "tncChanged": null, "whitelistIpAddresses": null,
+        "deviceTokens": null, "allowMultipleLogins": null, "appSettings": null, "referralCode": null
     }}});
     server.answer(ok_json(200, tokens));
     let session = stx.resume(&s("refresh-start")).await.unwrap();

@@ -500,7 +500,10 @@ async fn oversized_url_values_are_invalid_input_not_a_transport_error() {
                 .await
                 .map(drop),
         ),
-        ("target", logto(&server.url, &settings).delete_identity(&verification(VERIFICATION), &huge).await),
+        (
+            "target",
+            logto(&server.url, &settings).delete_identity(Some(&verification(VERIFICATION)), &huge).await,
+        ),
     ];
     for (field, result) in calls {
         let error = result.unwrap_err();
@@ -730,6 +733,9 @@ fn traced(provider: Provider, attempts: u32) -> String {
         .with_writer(move || writer.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Other tests of this binary, on other threads and without a subscriber,
+    // may have left callsites marked as never wanted.
+    tracing::callsite::rebuild_interest_cache();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
         let server = always(response("503 Service Unavailable", &[], b"")).await;

@@ -5,11 +5,11 @@
 use std::time::Duration;
 
 use accountkit::logto::{
-    Client, CodeTarget, ProfileChanges, Proof, SocialStart, StandardClaims, Verification,
+    Client, CodeTarget, CodeTemplate, ProfileChanges, Proof, SocialStart, StandardClaims, Verification,
 };
 use accountkit::{Error, ErrorKind, SecretString};
 use accountkit_sandbox::Sandbox;
-use accountkit_sandbox::logto::{Logto, SOCIAL_CONNECTOR_ID};
+use accountkit_sandbox::logto::{Logto, SECOND_SOCIAL_CONNECTOR_ID, SOCIAL_CONNECTOR_ID};
 
 const EMAIL: &str = "ada@example.com";
 const PASSWORD: &str = "first password";
@@ -139,6 +139,22 @@ async fn a_code_to_a_new_address_does_not_prove_identity() {
 }
 
 #[tokio::test]
+async fn a_code_sent_to_bind_mfa_does_not_prove_identity() {
+    let env = start().await;
+    let to = CodeTarget::email(EMAIL);
+    let challenge = env.client.send_code_with_template(&to, &CodeTemplate::BindMfa).await.unwrap();
+    let code = env.logto.latest_code(EMAIL).expect("a code in the outbox");
+    let mfa = env.client.verify_code(&challenge, &secret(&code)).await.unwrap();
+    let refused = env.client.update_password(&mfa, &secret(NEW_PASSWORD)).await;
+    expect_err(refused, 401, "verification_record.permission_denied");
+    let challenge =
+        env.client.send_code_with_template(&to, &CodeTemplate::UserPermissionValidation).await.unwrap();
+    let code = env.logto.latest_code(EMAIL).expect("a code in the outbox");
+    let identity = env.client.verify_code(&challenge, &secret(&code)).await.unwrap();
+    env.client.update_password(&identity, &secret(NEW_PASSWORD)).await.unwrap();
+}
+
+#[tokio::test]
 async fn records_expire_on_the_server_and_are_refused_locally() {
     let env = start().await;
     let proof = env.password_proof().await;
@@ -199,16 +215,45 @@ async fn link_and_unlink_a_social_identity() {
     let challenge = env.client.start_social_verification(&start).await.unwrap();
     assert!(challenge.authorization_uri.contains("state=state-1"), "{}", challenge.authorization_uri);
     let social = env.client.verify_social(&challenge, [("code", "c42"), ("state", "state-1")]).await.unwrap();
-    env.client.add_social_identity(&identity, &social).await.unwrap();
+    env.client.add_social_identity(Some(&identity), &social).await.unwrap();
     let profile = env.client.get_profile().await.unwrap();
     assert_eq!(profile.identities["github"].user_id, "gh-c42");
 
     // A social record is refused as proof of identity before sending.
-    let err = env.client.delete_identity(&social, "github").await.unwrap_err();
+    let err = env.client.delete_identity(Some(&social), "github").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
-    expect_err(env.client.delete_identity(&identity, "gitlab").await, 404, "user.identity_not_exist");
-    env.client.delete_identity(&identity, "github").await.unwrap();
+    expect_err(env.client.delete_identity(Some(&identity), "gitlab").await, 404, "user.identity_not_exist");
+    env.client.delete_identity(Some(&identity), "github").await.unwrap();
     assert!(env.client.get_profile().await.unwrap().identities.is_empty());
+}
+
+#[tokio::test]
+async fn a_social_only_user_links_and_unlinks_without_a_record() {
+    let env = start().await;
+    let social_only = Client::new(env.logto.base_url(), env.logto.add_social_user("s7")).unwrap();
+    let start = SocialStart::new(SECOND_SOCIAL_CONNECTOR_ID, "st", "https://app.example/callback");
+    let challenge = social_only.start_social_verification(&start).await.unwrap();
+    let gitlab = social_only.verify_social(&challenge, [("code", "c9"), ("state", "st")]).await.unwrap();
+    social_only.add_social_identity(None, &gitlab).await.unwrap();
+    social_only.delete_identity(None, "github").await.unwrap();
+    let profile = social_only.get_profile().await.unwrap();
+    assert_eq!(profile.identities.keys().collect::<Vec<_>>(), ["gitlab"]);
+    assert_eq!(profile.identities["gitlab"].user_id, "gl-c9");
+
+    // A user with a password must prove it.
+    let challenge = env.client.start_social_verification(&start).await.unwrap();
+    let gitlab = env.client.verify_social(&challenge, [("code", "c10"), ("state", "st")]).await.unwrap();
+    let refused = env.client.add_social_identity(None, &gitlab).await;
+    expect_err(refused, 401, "verification_record.permission_denied");
+    expect_err(
+        env.client.delete_identity(None, "gitlab").await,
+        401,
+        "verification_record.permission_denied",
+    );
+    // A target that needs encoding reaches the route as one segment.
+    let identity = env.password_proof().await;
+    let odd = env.client.delete_identity(Some(&identity), "my conn/ee").await;
+    expect_err(odd, 404, "user.identity_not_exist");
 }
 
 #[tokio::test]

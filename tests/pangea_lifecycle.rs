@@ -70,6 +70,10 @@ async fn a_user_from_creation_to_deletion() {
     assert!(env.service.user_profile_get(&ada).await.unwrap().locked_out);
     let back = env.service.user_update(&ada, UserUpdate::new().disabled(false).unlock()).await.unwrap();
     assert!(!back.disabled && !back.locked_out);
+    let phoned = env.service.user_update(&ada, UserUpdate::new().phone("+18085550173")).await.unwrap();
+    assert_eq!(phoned.phone.as_deref(), Some("+18085550173"));
+    let refused = env.service.user_update(&ada, UserUpdate::new().phone("call me")).await.unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Validation);
 
     let deleted = env.service.user_delete(&ada).await.unwrap();
     assert!(deleted.request_id.starts_with("prq_"));

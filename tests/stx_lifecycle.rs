@@ -62,16 +62,27 @@ impl Env {
 #[tokio::test]
 async fn login_2fa_refresh_change_password_logout() {
     let env = start().await;
-    let registration = Registration::new(EMAIL, secret(PASSWORD)).name("Ada", "Lovelace").username("ada");
+    let registration = Registration::new(EMAIL, secret(PASSWORD))
+        .name("Ada", "Lovelace")
+        .username("ada")
+        .phone_number("(416) 555-0100");
     let registered = env.client.register(&registration).await.unwrap();
     assert_eq!(registered.status, Some(200));
     assert_eq!(env.stx.profile(EMAIL).unwrap()["lastName"], "Lovelace");
+    assert_eq!(env.stx.profile(EMAIL).unwrap()["phoneNumber"], "(416) 555-0100");
 
     // Without 2FA, login is a session at once; turn 2FA on.
     let session = env.login(&env.client, PASSWORD).await.unwrap();
     let info = session.info();
     assert!(info.user_id.is_some());
     assert_eq!(info.device_id.as_deref(), Some("e2e-laptop"));
+    assert_eq!(info.ip_address.as_deref(), Some("127.0.0.1"));
+    assert_eq!(
+        info.limits.as_ref().and_then(|l| l.admin.as_ref()).and_then(|a| a.daily_deposit),
+        Some(10_000)
+    );
+    assert_eq!(info.tnc_changed.and_then(|t| t.terms), Some(false));
+    assert_eq!(info.allow_multiple_logins, Some(false));
     expect_err(session.enable_2fa(Some(&secret("not my password"))).await, ErrorKind::Rejected);
     session.enable_2fa(Some(&secret(PASSWORD))).await.unwrap();
     assert_eq!(env.stx.two_factor_enabled(EMAIL), Some(true));
@@ -108,7 +119,7 @@ async fn login_2fa_refresh_change_password_logout() {
     assert_ne!(session.refresh_token().expose_secret(), first_refresh.expose_secret(), "rotated");
     // The rotated-out refresh token is dead.
     let err = expect_err(client.resume(&first_refresh).await, ErrorKind::Unauthorized);
-    assert_eq!(err.operation(), "newToken");
+    assert_eq!(err.operation(), "resume");
 
     // A token the server revoked: refreshed once, and the call goes through.
     env.stx.revoke_access_tokens();
@@ -133,7 +144,9 @@ async fn login_2fa_refresh_change_password_logout() {
     let out = session.logout(None).await.unwrap();
     assert_eq!(out.status, Some(200));
     let err = expect_err(session.send_2fa().await, ErrorKind::Unauthorized);
-    assert_eq!(err.operation(), "newToken", "the refresh after the refused token failed too");
+    // The call made, then the refresh after the refused token, which failed too.
+    assert_eq!(err.operation(), "send_2fa");
+    assert!(err.message().starts_with("refreshing the session: "), "{err}");
 
     let err = expect_err(env.login(&client, PASSWORD).await, ErrorKind::Unauthorized);
     assert_eq!(err.message(), "Invalid email or password");

@@ -389,6 +389,21 @@ impl Error {
         self
     }
 
+    /// The same failure, reported under the facade method the caller used
+    /// (a recipe or a wrapper around another call).
+    pub(crate) fn reported_as(mut self, operation: &'static str) -> Self {
+        self.inner.operation = operation;
+        self
+    }
+
+    /// The failure of an inner `step`, reported under the caller's
+    /// `operation`, the message saying which step failed.
+    pub(crate) fn during(mut self, operation: &'static str, step: &str) -> Self {
+        self.inner.operation = operation;
+        self.inner.message = format!("{step}: {}", self.inner.message);
+        self
+    }
+
     pub(crate) fn with_source(mut self, source: impl Cause) -> Self {
         self.inner.source = Some(Box::new(source));
         self

@@ -276,3 +276,24 @@ async fn no_secret_in_debug_or_display_of_clients_inputs_or_errors() {
     let errors: Vec<&Error> = checks.iter().map(|(e, _)| e).collect();
     assert!(errors[0].message().contains("[REDACTED]"), "{}", errors[0]);
 }
+
+#[tokio::test]
+async fn errors_name_the_facade_method() {
+    let server = answering(envelope(403, "403.2fa-invalid", "Invalid 2FA token")).await;
+    let client = client(&server);
+    let err = client.enable_two_factor(&secret(CODE)).await.unwrap_err();
+    assert_eq!(err.operation(), "enable_two_factor");
+    let err = client.disable_two_factor(&secret(CODE)).await.unwrap_err();
+    assert_eq!(err.operation(), "disable_two_factor");
+    let err = client.disable_two_factor_with(&secret("JBSWY3DPEHPK3PXP")).await.unwrap_err();
+    assert_eq!(err.operation(), "disable_two_factor_with");
+    assert_eq!(client.two_factor_setup().await.unwrap_err().operation(), "two_factor_setup");
+    assert_eq!(
+        client.start_password_reset("ada@example.com").await.unwrap_err().operation(),
+        "start_password_reset"
+    );
+    assert_eq!(client.decline_invite("inv-1").await.unwrap_err().operation(), "decline_invite");
+    assert_eq!(client.logins_page(&ListQuery::new()).await.unwrap_err().operation(), "logins_page");
+    assert_eq!(client.all_logins(ListQuery::new()).await.unwrap_err().operation(), "all_logins");
+    assert_eq!(client.all_memberships().await.unwrap_err().operation(), "all_memberships");
+}

@@ -127,7 +127,7 @@ async fn wrong_shapes_on_success_are_decode_errors() {
 #[tokio::test]
 async fn empty_and_proxy_errors() {
     let server = answering(ResponseTemplate::new(404)).await;
-    let err = client(&server).delete_identity(&record(), "github").await.unwrap_err();
+    let err = client(&server).delete_identity(Some(&record()), "github").await.unwrap_err();
     assert_eq!((err.kind(), err.status()), (ErrorKind::NotFound, Some(404)));
     let server = answering(ResponseTemplate::new(503).insert_header("retry-after", "4")).await;
     let err = client(&server).get_profile().await.unwrap_err();
@@ -193,4 +193,30 @@ async fn no_secret_in_debug_of_clients_and_records() {
     }
     let bad = Client::new(server.uri(), format!("{TOKEN}\n")).unwrap_err();
     assert!(!format!("{bad} {bad:?}").contains(TOKEN));
+}
+
+#[tokio::test]
+async fn errors_name_the_facade_method() {
+    let server =
+        logto_error(422, json!({"code": "session.invalid_credentials", "message": "Invalid credentials."}))
+            .await;
+    let client = client(&server);
+    let err = client.send_code(&CodeTarget::email("ada@example.com")).await.unwrap_err();
+    assert_eq!(err.operation(), "send_code");
+    assert_eq!(client.verify_password(&secret(PASSWORD)).await.unwrap_err().operation(), "verify_password");
+    let err = client.set_first_password(&secret(PASSWORD)).await.unwrap_err();
+    assert_eq!(err.operation(), "set_first_password");
+    let start = SocialStart::new("c", "s", "https://app.example/cb");
+    let err = client.start_social_verification(&start).await.unwrap_err();
+    assert_eq!(err.operation(), "start_social_verification");
+    assert_eq!(
+        client.start_passkey_registration().await.unwrap_err().operation(),
+        "start_passkey_registration"
+    );
+    // A recipe names itself, then the step that failed; the code stays.
+    let err = client.change_password(&secret(PASSWORD), &secret("n3w-Passw0rd")).await.unwrap_err();
+    assert_eq!(err.operation(), "change_password");
+    assert_eq!(err.message(), "verify_password: Invalid credentials.");
+    assert_eq!(err.code(), Some("session.invalid_credentials"));
+    assert_eq!(err.status(), Some(422));
 }

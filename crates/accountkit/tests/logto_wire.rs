@@ -6,7 +6,8 @@
 #![cfg(feature = "logto")]
 
 use accountkit::logto::{
-    Address, Client, CodeTarget, ProfileChanges, Proof, SocialStart, StandardClaims, Verification,
+    Address, Client, CodeTarget, CodeTemplate, ProfileChanges, Proof, SocialChallenge, SocialStart,
+    StandardClaims, Verification,
 };
 use accountkit::{ErrorKind, ExposeSecret, SecretString};
 use chrono::{TimeDelta, Utc};
@@ -86,6 +87,7 @@ fn profile_json() -> Value {
         "createdAt": 1_700_000_000_000_i64,
         "updatedAt": 1_755_770_400_000_i64,
         "applicationId": null,
+        "cimdClientId": "https://app.example/client.json",
         "isSuspended": false,
         "hasPassword": true,
         "hasSecurityVerificationMethod": true,
@@ -112,6 +114,57 @@ async fn get_profile_decodes_epoch_milliseconds_and_nulls() {
     assert_eq!(profile.created_at.unwrap().timestamp(), 1_700_000_000);
     assert_eq!(profile.has_password, Some(true));
     assert_eq!(profile.is_suspended, Some(false));
+    assert_eq!(profile.cimd_client_id.as_deref(), Some("https://app.example/client.json"));
+    assert!(profile.sso_identities.is_empty());
+}
+
+#[tokio::test]
+async fn get_profile_keeps_sso_identities() {
+    let sso = json!({"tenantId": "t1", "id": "s1", "userId": "u1", "issuer": "https://idp.example",
+                     "identityId": "i1", "detail": {}, "createdAt": 1, "updatedAt": 2, "ssoConnectorId": "c1"});
+    let server = json_server(200, json!({"id": "u1", "ssoIdentities": [sso]})).await;
+    let profile = client(&server).get_profile().await.unwrap();
+    assert_eq!(profile.sso_identities.len(), 1);
+    assert_eq!(profile.sso_identities[0]["issuer"], "https://idp.example");
+}
+
+#[tokio::test]
+async fn send_code_with_template_sends_template_type() {
+    let server = json_server(
+        201,
+        json!({"verificationRecordId": NEW_RECORD, "expiresAt": "2099-01-01T00:10:00.000Z"}),
+    )
+    .await;
+    let client = client(&server);
+    let to = CodeTarget::email("ada@example.com");
+    client.send_code_with_template(&to, &CodeTemplate::BindMfa).await.unwrap();
+    client.send_code_with_template(&to, &CodeTemplate::UserPermissionValidation).await.unwrap();
+    client.send_code_with_template(&to, &CodeTemplate::from("SomethingNew")).await.unwrap();
+    let requests = server.received_requests().await.unwrap();
+    let identifier = json!({"type": "email", "value": "ada@example.com"});
+    for (request, template) in requests.iter().zip(["BindMfa", "UserPermissionValidation", "SomethingNew"]) {
+        let body = json!({"identifier": identifier, "templateType": template});
+        assert_wire(request, "POST", "/api/verifications/verification-code", None, Some(body));
+    }
+}
+
+#[tokio::test]
+async fn verify_social_sends_any_json_as_connector_data() {
+    let server = json_server(200, json!({"verificationRecordId": NEW_RECORD})).await;
+    let client = client(&server);
+    let challenge =
+        SocialChallenge::from_parts(NEW_RECORD, "2099-01-01T00:10:00Z".parse().unwrap(), "apple-conn");
+    let data = [("code", json!("c1")), ("user", json!({"name": {"firstName": "Ada"}})), ("nonce", json!(7))];
+    let proof = client.verify_social(&challenge, data).await.unwrap();
+    assert_eq!(proof.proof(), &Proof::Social { connector_id: "apple-conn".into() });
+    assert_wire(
+        &only_request(&server).await,
+        "POST",
+        "/api/verifications/social/verify",
+        None,
+        Some(json!({"connectorData": {"code": "c1", "user": {"name": {"firstName": "Ada"}}, "nonce": 7},
+                    "verificationRecordId": NEW_RECORD})),
+    );
 }
 
 #[tokio::test]
@@ -296,7 +349,7 @@ async fn new_identifier_operations_refuse_the_wrong_kind_of_record() {
     assert!(err.message().starts_with("`new_email`"), "{err}");
     let err = client.update_primary_phone(&record(), &record()).await.unwrap_err();
     assert!(err.message().starts_with("`new_phone`"), "{err}");
-    let err = client.add_social_identity(&record(), &record()).await.unwrap_err();
+    let err = client.add_social_identity(Some(&record()), &record()).await.unwrap_err();
     assert!(err.message().starts_with("`social`"), "{err}");
     assert!(server.received_requests().await.unwrap().is_empty());
 }
@@ -315,14 +368,15 @@ async fn delete_primary_phone() {
     assert_wire(&only_request(&server).await, "DELETE", "/api/my-account/primary-phone", Some(RECORD), None);
 }
 
-#[tokio::test]
-async fn social_verification_then_add_identity() {
+/// Answers a social verification's start (with `authorization_uri`) and
+/// verify, and anything else with 204.
+async fn social_server(authorization_uri: &str) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/api/verifications/social"))
         .respond_with(ResponseTemplate::new(201).set_body_json(json!({
             "verificationRecordId": NEW_RECORD,
-            "authorizationUri": "https://github.com/login/oauth/authorize?state=st-1",
+            "authorizationUri": authorization_uri,
             "expiresAt": "2099-01-01T00:10:00.000Z"
         })))
         .mount(&server)
@@ -333,6 +387,12 @@ async fn social_verification_then_add_identity() {
         .mount(&server)
         .await;
     Mock::given(any()).respond_with(ResponseTemplate::new(204)).mount(&server).await;
+    server
+}
+
+#[tokio::test]
+async fn social_verification_then_add_identity() {
+    let server = social_server("https://github.com/login/oauth/authorize?state=st-1").await;
     let client = client(&server);
     let start =
         SocialStart::new("github-conn", "st-1", "https://app.example.com/callback").scope("read:user");
@@ -340,7 +400,7 @@ async fn social_verification_then_add_identity() {
     assert_eq!(challenge.authorization_uri, "https://github.com/login/oauth/authorize?state=st-1");
     let social = client.verify_social(&challenge, [("code", "gh-code"), ("state", "st-1")]).await.unwrap();
     assert_eq!(social.proof(), &Proof::Social { connector_id: "github-conn".into() });
-    client.add_social_identity(&record(), &social).await.unwrap();
+    client.add_social_identity(Some(&record()), &social).await.unwrap();
 
     let requests = server.received_requests().await.unwrap();
     assert_wire(
@@ -370,9 +430,43 @@ async fn social_verification_then_add_identity() {
 }
 
 #[tokio::test]
+async fn identity_operations_without_a_record_send_no_verification_header() {
+    let server = social_server("https://gitlab.com/oauth/authorize").await;
+    let client = client(&server);
+    let start = SocialStart::new("gitlab-conn", "st-1", "https://app.example.com/callback");
+    let challenge = client.start_social_verification(&start).await.unwrap();
+    let social = client.verify_social(&challenge, [("code", "gl-code")]).await.unwrap();
+    client.add_social_identity(None, &social).await.unwrap();
+    client.delete_identity(None, "github").await.unwrap();
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 4);
+    assert_wire(
+        &requests[2],
+        "POST",
+        "/api/my-account/identities",
+        None,
+        Some(json!({"newIdentifierVerificationRecordId": NEW_RECORD})),
+    );
+    assert_wire(&requests[3], "DELETE", "/api/my-account/identities/github", None, None);
+}
+
+#[tokio::test]
+async fn delete_identity_sends_a_target_with_a_space_or_slash_as_one_segment() {
+    let server = no_content().await;
+    client(&server).delete_identity(None, "my conn/ee").await.unwrap();
+    assert_wire(
+        &only_request(&server).await,
+        "DELETE",
+        "/api/my-account/identities/my%20conn%2Fee",
+        None,
+        None,
+    );
+}
+
+#[tokio::test]
 async fn delete_identity_encodes_the_target() {
     let server = no_content().await;
-    client(&server).delete_identity(&record(), "my/connector+1").await.unwrap();
+    client(&server).delete_identity(Some(&record()), "my/connector+1").await.unwrap();
     assert_wire(
         &only_request(&server).await,
         "DELETE",
@@ -498,7 +592,7 @@ async fn expired_records_are_refused_before_sending() {
     for err in [
         client.update_password(&stale, &secret("x-pass")).await.unwrap_err(),
         client.delete_primary_email(&stale).await.unwrap_err(),
-        client.delete_identity(&stale, "github").await.unwrap_err(),
+        client.delete_identity(Some(&stale), "github").await.unwrap_err(),
         client.update_profile(&ProfileChanges::new().username("ada"), Some(&stale)).await.unwrap_err(),
     ] {
         assert_eq!(err.kind(), ErrorKind::Expired, "{err}");
@@ -532,7 +626,9 @@ async fn malformed_arguments_are_refused_before_sending() {
     assert!(email.unwrap_err().message().starts_with("`email`"));
     let phone = client.send_code(&CodeTarget::phone("+1 555 123")).await;
     assert!(phone.unwrap_err().message().starts_with("`phone`"));
-    let target = client.delete_identity(&record(), "..").await;
+    let target = client.delete_identity(Some(&record()), "..").await;
+    assert!(target.unwrap_err().message().starts_with("`target`"));
+    let target = client.delete_identity(None, "").await;
     assert!(target.unwrap_err().message().starts_with("`target`"));
     let empty = client.verify_password(&secret("")).await;
     assert_eq!(empty.unwrap_err().message(), "`password` is empty");

@@ -245,3 +245,17 @@ async fn transport_errors_are_retryable_and_name_no_url() {
     assert!(err.is_retryable());
     assert!(!err.to_string().contains(TOKEN));
 }
+
+#[tokio::test]
+async fn paging_errors_name_the_stream_the_caller_used() {
+    use futures::TryStreamExt;
+    let body = error_envelope("ValidationError", "bad filter", json!({"errors": []}));
+    let server = answering(ResponseTemplate::new(400).set_body_json(body)).await;
+    let client = client(&server);
+    let query = UserList::new();
+    assert_eq!(client.user_list(&query).await.unwrap_err().operation(), "user_list");
+    let err = client.user_pages(&query).try_collect::<Vec<_>>().await.unwrap_err();
+    assert_eq!(err.operation(), "user_pages");
+    let err = client.users(&query).try_collect::<Vec<_>>().await.unwrap_err();
+    assert_eq!(err.operation(), "users");
+}

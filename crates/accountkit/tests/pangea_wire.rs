@@ -227,6 +227,34 @@ async fn user_list_with_every_option() {
 }
 
 #[tokio::test]
+async fn user_list_filters_on_last_login_place_and_any_raw_key() {
+    let server = answering(json!({"users": [], "count": 0})).await;
+    let filter = UserFilter::new()
+        .last_login_city("Lisbon")
+        .last_login_city_contains(["Lis"])
+        .last_login_city_in(["Lisbon", "Porto"])
+        .last_login_country("Portugal")
+        .last_login_country_contains(["Port"])
+        .last_login_country_in(["Portugal"])
+        .raw("phone__contains", json!(["+351"]))
+        .raw("use_new", true);
+    client(&server).user_list(&UserList::new().filter(filter)).await.unwrap();
+    assert_wire(
+        &only_request(&server).await,
+        "/v2/user/list",
+        json!({"filter": {
+            "last_login_city": "Lisbon", "last_login_city__contains": ["Lis"],
+            "last_login_city__in": ["Lisbon", "Porto"], "last_login_country": "Portugal",
+            "last_login_country__contains": ["Port"], "last_login_country__in": ["Portugal"],
+            "phone__contains": ["+351"], "use_new": true
+        }}),
+    );
+    let empty_key = UserList::new().filter(UserFilter::new().raw("", 1));
+    let err = client(&server).user_list(&empty_key).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+}
+
+#[tokio::test]
 async fn user_list_with_no_options_sends_an_empty_object() {
     let server = answering(json!({"users": [], "count": 0})).await;
     let page = client(&server).user_list(&UserList::new()).await.unwrap();
@@ -307,6 +335,51 @@ async fn user_update_disable_and_unlock() {
         "/v2/user/update",
         json!({"username": "joe", "disabled": false}),
     );
+}
+
+#[tokio::test]
+async fn user_update_phone_alone() {
+    let mut answer = user_json();
+    answer["phone"] = json!("+18085550173");
+    let server = answering(answer).await;
+    let user = client(&server)
+        .user_update(&UserRef::id(USER_ID), UserUpdate::new().phone("+18085550173"))
+        .await
+        .unwrap();
+    assert_wire(
+        &only_request(&server).await,
+        "/v2/user/update",
+        json!({"id": USER_ID, "phone": "+18085550173"}),
+    );
+    assert_eq!(user.phone.as_deref(), Some("+18085550173"));
+    let err = client(&server).user_update(&UserRef::id(USER_ID), UserUpdate::new()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+}
+
+#[tokio::test]
+async fn client_userinfo_keeps_intelligence_audience_client_id_and_claims() {
+    let server = answering(json!({
+        "refresh_token": {"id": "pmt_r", "token": "ptr_x", "type": "session"},
+        "active_token": {"id": "pmt_a", "token": "ptu_y", "type": "client",
+            "intelligence": {"embargo": false, "user_intel": true,
+                "ip_intel": {"is_bad": false, "ip_address": "203.0.113.7", "reputation": {"verdict": "benign"}},
+                "domain_intel": {"is_bad": false, "reputation": {"verdict": "benign", "score": 0}}},
+            "audience": ["https://api.example.com"], "client_id": "psa_wuk7tvtpswyjtlsx52b7yyi2l7zotv4a",
+            "claims": {"tenant": "acme", "roles": ["admin"]}}
+    }))
+    .await;
+    let tokens = client(&server).client_userinfo(&secret("pmc_code"), None).await.unwrap();
+    let active = tokens.active_token.as_ref().unwrap();
+    let intel = active.intelligence.as_ref().unwrap();
+    assert_eq!((intel.embargo, intel.user_intel), (Some(false), Some(true)));
+    assert_eq!(intel.ip_intel["reputation"]["verdict"], "benign");
+    assert_eq!(intel.domain_intel["reputation"]["score"], 0);
+    assert_eq!(active.audience, ["https://api.example.com"]);
+    assert_eq!(active.client_id.as_deref(), Some("psa_wuk7tvtpswyjtlsx52b7yyi2l7zotv4a"));
+    assert_eq!(active.claims["roles"], json!(["admin"]));
+    // Absent or null, each is empty.
+    let refresh = &tokens.refresh_token;
+    assert!(refresh.intelligence.is_none() && refresh.audience.is_empty() && refresh.claims.is_empty());
 }
 
 #[tokio::test]

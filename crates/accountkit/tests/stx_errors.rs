@@ -5,7 +5,7 @@
 
 #![cfg(feature = "stx")]
 
-use accountkit::stx::{Client, Credentials, Host, LoginOutcome, Registration, Session};
+use accountkit::stx::{Client, Credentials, Host, LoginOutcome, Registration, Session, TwoFactorChallenge};
 use accountkit::{ErrorKind, ExposeSecret, SecretString};
 use base64::Engine;
 use serde_json::{Value, json};
@@ -28,7 +28,8 @@ fn login_result(token: &str, refresh: &str) -> Value {
     json!({
         "userId": null, "status": 200, "token": token, "refreshToken": refresh, "userStatus": null,
         "userUid": null, "lastLoginAt": null, "currentLoginAt": null, "deviceId": null,
-        "promptTwoFactorAuth": false, "sessionId": null, "promptTncAcceptance": false, "tncId": null
+        "promptTwoFactorAuth": false, "sessionId": null, "promptTncAcceptance": false, "tncId": null, "ipAddress": null, "limitsNumber": null, "tncChanged": null, "whitelistIpAddresses": null,
+        "deviceTokens": null, "allowMultipleLogins": null, "appSettings": null, "referralCode": null
     })
 }
 
@@ -80,12 +81,13 @@ async fn wrong_password_on_http_200_is_unauthorized_with_message_and_path() {
         .await;
     let err = client(&server).login(&Credentials::new(EMAIL, secret("wrong-pw"))).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unauthorized);
-    assert_eq!(err.status(), Some(200));
+    // The HTTP exchange worked; the failure is GraphQL's alone.
+    assert_eq!(err.status(), None);
     assert_eq!(err.message(), "Invalid email or password");
     assert_eq!(err.path(), Some("login"));
     assert_eq!(err.provider(), "stx");
     assert_eq!(err.operation(), "login");
-    assert_eq!(err.to_string(), "stx login: unauthorized (HTTP 200): Invalid email or password");
+    assert_eq!(err.to_string(), "stx login: unauthorized: Invalid email or password");
 }
 
 #[tokio::test]
@@ -351,8 +353,31 @@ async fn a_failed_refresh_is_the_error_of_the_call() {
         .await;
     let err = session.logout(None).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unauthorized);
-    assert_eq!(err.operation(), "newToken");
+    // The call the user made, then the refresh.
+    assert_eq!(err.operation(), "logout");
+    assert_eq!(err.message(), "refreshing the session: Invalid token");
+    assert_eq!(err.to_string(), "stx logout: unauthorized: refreshing the session: Invalid token");
     assert_eq!(operation_names(&server.received_requests().await.unwrap()), ["NewToken"]);
+    // Asked for directly, the refresh is the call.
+    let err = session.refresh().await.unwrap_err();
+    assert_eq!((err.operation(), err.message()), ("refresh", "Invalid token"));
+}
+
+#[tokio::test]
+async fn errors_name_the_facade_method_not_the_mutation() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(reply(200, json!({"data": null, "errors": [{"message": "Code mismatch"}]})))
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let challenge = TwoFactorChallenge::new("sess-1", EMAIL);
+    let err = client.confirm_2fa(&challenge, &secret("123456")).await.unwrap_err();
+    assert_eq!(err.operation(), "confirm_2fa");
+    let err = client.forgot_password(EMAIL).await.unwrap_err();
+    assert_eq!(err.operation(), "forgot_password");
+    let err = client.resume(&secret("refresh-1")).await.unwrap_err();
+    assert_eq!(err.operation(), "resume");
 }
 
 #[tokio::test]
@@ -363,7 +388,8 @@ async fn two_factor_login_is_not_an_error() {
             200,
             json!({"data": {"login": {"userId": null, "status": 200, "token": null, "refreshToken": null,
                 "userStatus": null, "userUid": null, "lastLoginAt": null, "currentLoginAt": null, "deviceId": null,
-                "promptTwoFactorAuth": true, "sessionId": "sess-9", "promptTncAcceptance": null, "tncId": null}}}),
+                "promptTwoFactorAuth": true, "sessionId": "sess-9", "promptTncAcceptance": null, "tncId": null, "ipAddress": null, "limitsNumber": null, "tncChanged": null, "whitelistIpAddresses": null,
+        "deviceTokens": null, "allowMultipleLogins": null, "appSettings": null, "referralCode": null}}}),
         ))
         .mount(&server)
         .await;

@@ -88,7 +88,8 @@ fn login_result(token: &str, refresh: &str) -> Value {
         "userId": USER_ID, "status": 200, "token": token, "refreshToken": refresh,
         "userStatus": "ACTIVE", "userUid": "U-1001", "lastLoginAt": "2026-11-20T08:15:00Z",
         "currentLoginAt": "2026-11-23T04:00:00.000000", "deviceId": "laptop-1",
-        "promptTwoFactorAuth": false, "sessionId": null, "promptTncAcceptance": false, "tncId": null
+        "promptTwoFactorAuth": false, "sessionId": null, "promptTncAcceptance": false, "tncId": null, "ipAddress": null, "limitsNumber": null, "tncChanged": null, "whitelistIpAddresses": null,
+        "deviceTokens": null, "allowMultipleLogins": null, "appSettings": null, "referralCode": null
     })
 }
 
@@ -154,7 +155,8 @@ async fn login_with_2fa_is_a_challenge_and_confirm_2fa_completes_it() {
     let server = answering(json!({"login": {
         "userId": USER_ID, "status": 200, "token": null, "refreshToken": null, "userStatus": "ACTIVE",
         "userUid": null, "lastLoginAt": null, "currentLoginAt": null, "deviceId": null,
-        "promptTwoFactorAuth": true, "sessionId": "2fa-session-77", "promptTncAcceptance": false, "tncId": null
+        "promptTwoFactorAuth": true, "sessionId": "2fa-session-77", "promptTncAcceptance": false, "tncId": null, "ipAddress": null, "limitsNumber": null, "tncChanged": null, "whitelistIpAddresses": null,
+        "deviceTokens": null, "allowMultipleLogins": null, "appSettings": null, "referralCode": null
     }}))
     .await;
     let outcome = client(&server).login(&Credentials::new(EMAIL, secret("pw"))).await.unwrap();
@@ -257,6 +259,102 @@ async fn register_sends_the_document_as_one_json_string() {
     assert_eq!(registered.status, Some(200));
     assert_eq!(registered.message.as_deref(), Some("Registered"));
     assert_eq!(registered.verification_code.unwrap().expose_secret(), "991122");
+}
+
+#[tokio::test]
+async fn register_sends_a_phone_number_in_any_form() {
+    let server =
+        answering(json!({"register": {"status": 200, "message": "Registered", "verificationCode": null}}))
+            .await;
+    let registration = Registration::new(EMAIL, secret("pw-Correct-Horse")).phone_number("(416) 555-0100");
+    client(&server).register(&registration).await.unwrap();
+    let request = only_request(&server).await;
+    let body: Value = serde_json::from_slice(&request.body).unwrap();
+    let data = body["variables"]["input"]["data"].as_str().unwrap();
+    assert_eq!(serde_json::from_str::<Value>(data).unwrap()["phoneNumber"], "(416) 555-0100");
+    assert_wire(&request, "register", "Register", None, json!({"input": {"data": data}}));
+}
+
+#[tokio::test]
+async fn login_keeps_the_fields_the_sdk_documents_leave_out() {
+    let access = jwt(USER_ID);
+    let mut result = login_result(&access, "refresh-1");
+    let extra = json!({
+        "ipAddress": "203.0.113.7",
+        "limitsNumber": {
+            "accountLimits": {"accountId": USER_ID, "dailyDeposit": 500, "weeklyDeposit": null,
+                "monthlyDeposit": 2000, "lifetimeDeposit": null, "orderLiability": 100,
+                "maxOrderLiabilityPerOrder": 50, "lossLimit24Hours": 200, "lossLimitWeekly": null,
+                "lossLimitMonthly": null, "coolOffPeriod": 0, "hoursPerDay": 6, "selfExcluded": 0},
+            "adminLimits": {"dailyDeposit": 10000, "weeklyDeposit": null, "monthlyDeposit": null,
+                "lifetimeDeposit": null, "orderLiability": null, "maxOrderLiabilityPerOrder": 5000,
+                "lossLimit24Hours": null, "lossLimitWeekly": null, "lossLimitMonthly": null,
+                "coolOffPeriod": null, "hoursPerDay": null, "selfExcluded": 0}
+        },
+        "tncChanged": {"terms": true, "privacyPolicy": false, "houseRules": null},
+        "whitelistIpAddresses": "203.0.113.0/24",
+        "deviceTokens": [{"deviceId": "phone-1", "deviceToken": "push-secret-42", "deviceType": "ios",
+                          "effectiveStartDate": "2026-11-01T00:00:00Z"}, null],
+        "allowMultipleLogins": true,
+        "appSettings": [{"deviceId": "phone-1", "settings": {"deviceId": "phone-1", "mode": "dark",
+            "oddsDisplay": "american", "enableFaceId": true, "wageringQtyIncrement": "5",
+            "closeYourAccount": false, "enable2Fa": true, "deviceType": "ios", "showTutorialAgain": false}}],
+        "referralCode": "ADA-2026"
+    });
+    result.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+    let server = answering(json!({"login": result})).await;
+    let LoginOutcome::LoggedIn(session) =
+        client(&server).login(&Credentials::new(EMAIL, secret("pw"))).await.unwrap()
+    else {
+        panic!("expected a session")
+    };
+    let request = only_request(&server).await;
+    assert_wire(&request, "login", "Login", None, json!({"credentials": {"email": EMAIL, "password": "pw"}}));
+    let body: Value = serde_json::from_slice(&request.body).unwrap();
+    let query = body["query"].as_str().unwrap();
+    for field in [
+        "ipAddress",
+        "limitsNumber",
+        "tncChanged",
+        "whitelistIpAddresses",
+        "deviceTokens",
+        "allowMultipleLogins",
+        "appSettings",
+        "referralCode",
+    ] {
+        assert!(query.contains(field), "{field} is not selected");
+    }
+    // Its non-null fields could null the whole result.
+    assert!(!query.contains("userProfile"));
+
+    let info = session.info();
+    assert_eq!(info.ip_address.as_deref(), Some("203.0.113.7"));
+    let limits = info.limits.clone().unwrap();
+    let account = limits.account.unwrap();
+    assert_eq!(account.account_id.as_deref(), Some(USER_ID));
+    assert_eq!((account.daily_deposit, account.weekly_deposit), (Some(500), None));
+    assert_eq!((account.loss_limit_24_hours, account.hours_per_day), (Some(200), Some(6)));
+    assert_eq!(limits.admin.unwrap().daily_deposit, Some(10000));
+    let tnc = info.tnc_changed.unwrap();
+    assert_eq!((tnc.terms, tnc.privacy_policy, tnc.house_rules), (Some(true), Some(false), None));
+    assert_eq!(info.whitelist_ip_addresses.as_deref(), Some("203.0.113.0/24"));
+    assert_eq!(info.device_tokens.len(), 1, "a null entry is skipped");
+    let device = &info.device_tokens[0];
+    assert_eq!(device.token.as_ref().unwrap().expose_secret(), "push-secret-42");
+    assert_eq!(device.effective_start_date.unwrap().to_rfc3339(), "2026-11-01T00:00:00+00:00");
+    assert!(!format!("{info:?}").contains("push-secret-42"));
+    assert_eq!(info.allow_multiple_logins, Some(true));
+    let settings = &info.app_settings[0];
+    assert_eq!((settings.mode.as_deref(), settings.enable_2fa), (Some("dark"), Some(true)));
+    assert_eq!(info.referral_code.as_deref(), Some("ADA-2026"));
+}
+
+#[test]
+fn hosts_name_both_production_domains_and_default_to_the_sdks() {
+    assert_eq!(Host::default(), Host::Production);
+    assert_eq!(Host::Production.endpoint().unwrap(), "https://api.on.stxapp.ca/api/graphql");
+    assert_eq!(Host::ProductionSportsx.endpoint().unwrap(), "https://api.on.sportsxapp.com/api/graphql");
+    assert_eq!(Host::Staging.endpoint().unwrap(), "https://api-staging.on.sportsxapp.com/api/graphql");
 }
 
 #[tokio::test]

@@ -328,3 +328,17 @@ async fn no_secret_in_debug_or_display_of_clients_inputs_or_errors() {
         assert_clean("error", &format!("{err} {err:?}"));
     }
 }
+
+#[tokio::test]
+async fn errors_name_the_facade_method() {
+    let server = answering(json_response(401, json!({"status": false, "message": "Invalid PIN"}))).await;
+    let client = client(&server);
+    let err =
+        client.login_with_pin(&credentials(), OtpType::Email, &SecretString::from(PIN)).await.unwrap_err();
+    assert_eq!(err.operation(), "login_with_pin");
+    assert_eq!(client.login(&credentials()).await.unwrap_err().operation(), "login");
+    // A recipe names itself, then the step that failed.
+    let err = client.enable_otp_with(OtpType::Email, &credentials(), async |_| None).await.unwrap_err();
+    assert_eq!(err.operation(), "enable_otp_with");
+    assert_eq!(err.message(), "enable_otp: Invalid PIN");
+}

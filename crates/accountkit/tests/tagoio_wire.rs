@@ -5,8 +5,8 @@
 #![cfg(feature = "tagoio")]
 
 use accountkit::tagoio::{
-    AccountChanges, Client, Credentials, DateFormat, Language, LastUpdatedPlacement, NewAccount, OtpType,
-    Permission, Plan, Region, TimeFormat, TokenRequest,
+    AccountChanges, Client, Credentials, DateFormat, Expiry, Language, LastUpdatedPlacement, NewAccount,
+    OtpType, Permission, Plan, Region, TimeFormat, TokenRequest,
 };
 use accountkit::{ErrorKind, SecretString};
 use serde_json::{Value, json};
@@ -239,7 +239,49 @@ async fn token_create() {
     use accountkit::ExposeSecret;
     assert_eq!(token.token.expose_secret(), "f0e1d2c3-aaaa-4bbb-8ccc-000000000001");
     assert_eq!(token.permission, Some(Permission::Read));
-    assert_eq!(token.expire_date.unwrap().to_rfc3339(), "2027-02-21T10:00:00+00:00");
+    assert_eq!(token.expire_date.unwrap().at().unwrap().to_rfc3339(), "2027-02-21T10:00:00+00:00");
+}
+
+#[tokio::test]
+async fn token_create_never_expiring_answer_decodes() {
+    // What the service answers for `"expire_time": "never"`.
+    let server = answering(
+        200,
+        json!({"status": true, "result": {"token": "t-1", "name": "ci", "permission": "full",
+        "profile": "p1", "created_by": "a1", "expire_date": "never"}}),
+    )
+    .await;
+    let request =
+        TokenRequest::new("p1", Credentials::new("ada@example.com", "pw-1234"), "ci").never_expires();
+    let token = anonymous(&server).token_create(&request).await.unwrap();
+    assert_eq!(token.expire_date, Some(Expiry::Never));
+    assert_eq!(token.expire_date.unwrap().at(), None);
+}
+
+#[tokio::test]
+async fn token_create_expires_at_sends_an_iso_date() {
+    let server = answering(
+        200,
+        json!({"status": true, "result": {"token": "t-1", "expire_date": "2030-01-02T03:04:05.000Z"}}),
+    )
+    .await;
+    let at = "2030-01-02T03:04:05Z".parse().unwrap();
+    let request =
+        TokenRequest::new("p1", Credentials::new("ada@example.com", "pw-1234"), "ci").expires_at(at);
+    let token = anonymous(&server).token_create(&request).await.unwrap();
+    let body = json!({"profile_id": "p1", "email": "ada@example.com", "password": "pw-1234", "name": "ci",
+                      "expire_time": "2030-01-02T03:04:05.000Z"});
+    assert_wire(&only_request(&server).await, "POST", "/account/profile/token", false, Some(body));
+    assert_eq!(token.expire_date, Some(Expiry::At(at)));
+}
+
+#[tokio::test]
+async fn token_create_unknown_expiry_is_kept_not_refused() {
+    let server =
+        answering(200, json!({"status": true, "result": {"token": "t-1", "expire_date": "soon"}})).await;
+    let request = TokenRequest::new("p1", Credentials::new("ada@example.com", "pw-1234"), "ci");
+    let token = anonymous(&server).token_create(&request).await.unwrap();
+    assert_eq!(token.expire_date, Some(Expiry::Other("soon".into())));
 }
 
 #[tokio::test]

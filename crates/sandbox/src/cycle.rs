@@ -18,7 +18,12 @@
 //! - recovery codes work once;
 //! - deleting an account that owns a hub ([`Cycle::add_hub`]) answers 409
 //!   `409.hub-owner` (the sandbox's own code: the vendor documents the
-//!   refusal, not its code).
+//!   refusal, not its code);
+//! - a deletion answers 202 with a queued job and leaves the account in
+//!   state `deleting`; each `GET /v1/jobs/{id}` moves the job on, `queued` →
+//!   `running` → `completed`, and on completion the account and its tokens
+//!   are gone. [`Cycle::fail_next_job`] makes the next job end in `error`
+//!   instead, the account left live. An unknown job answers 404 `404.job`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -85,6 +90,8 @@ pub struct Job {
     pub action: String,
     /// The deleted account's email.
     pub email: String,
+    /// `queued`, `running`, `completed` or `error`.
+    pub state: String,
 }
 
 /// Why [`Cycle::sign_in`] failed.
@@ -133,6 +140,7 @@ impl Cycle {
                 logins: Vec::new(),
                 hubs: Vec::new(),
                 memberships: Vec::new(),
+                deleting: false,
             },
         );
         state.issue_token(email)
@@ -259,7 +267,12 @@ impl Cycle {
 
     /// Every deletion job started so far.
     pub fn jobs(&self) -> Vec<Job> {
-        self.lock().jobs.clone()
+        self.lock().jobs.iter().map(|run| run.job.clone()).collect()
+    }
+
+    /// Makes the next deletion job fail with `message`, leaving the account.
+    pub fn fail_next_job(&self, message: &str) {
+        self.lock().fail_next_job = Some(message.to_string());
     }
 
     /// Every request received under the base URL, oldest first (unknown routes included).
@@ -284,6 +297,7 @@ impl Cycle {
             .route("/v1/account/2fa/setup", get(two_factor_setup).post(two_factor_enable))
             .route("/v1/account/2fa/disable", post(two_factor_disable))
             .route("/v1/account/2fa/recover", post(two_factor_recover))
+            .route("/v1/jobs/{job_id}", get(get_job))
             .method_not_allowed_fallback(not_found)
             .fallback(not_found)
             .layer(middleware::from_fn_with_state(self.clone(), record))
@@ -302,8 +316,81 @@ struct StateData {
     /// Reset token → account email.
     reset_tokens: HashMap<String, String>,
     outbox: crate::Log<Message>,
-    jobs: Vec<Job>,
+    jobs: Vec<JobRun>,
+    fail_next_job: Option<String>,
     requests: crate::Log<RecordedRequest>,
+}
+
+/// A job and what the fake needs to run it.
+struct JobRun {
+    job: Job,
+    account_id: String,
+    queued: DateTime<Utc>,
+    started: Option<DateTime<Utc>>,
+    completed: Option<DateTime<Utc>>,
+    failure: Option<String>,
+}
+
+impl JobRun {
+    /// Moves the job one state on: queued → running → completed (or error).
+    fn advance(&mut self) {
+        let at = now();
+        match self.job.state.as_str() {
+            "queued" => {
+                self.job.state = "running".into();
+                self.started = Some(at);
+            }
+            "running" => {
+                self.job.state = if self.failure.is_some() { "error" } else { "completed" }.into();
+                self.completed = Some(at);
+            }
+            _ => {}
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        let time = |t: Option<DateTime<Utc>>| t.map_or(ZERO_TIME.to_string(), timestamp);
+        let state = self.job.state.as_str();
+        let task_state = match state {
+            "queued" => "pending",
+            other => other,
+        };
+        let error = self.failure.as_ref().filter(|_| state == "error").map(|m| json!({"message": m}));
+        // The step completes only when the job does.
+        let step_completed = if state == "completed" { self.completed } else { None };
+        json!({
+            "id": self.job.id,
+            "hub_id": "",
+            "queue": "account",
+            "caption": "Delete account",
+            "events": {
+                "queued": timestamp(self.queued), "started": time(self.started), "completed": time(self.completed),
+            },
+            "schedule": timestamp(self.queued),
+            "expires": timestamp(self.queued + chrono::TimeDelta::hours(1)),
+            "tasks": [{
+                "id": format!("{}-1", self.job.id),
+                "caption": "Deleting account",
+                "header": "delete",
+                "events": {
+                    "queued": timestamp(self.queued), "started": time(self.started),
+                    "completed": time(self.completed),
+                },
+                "steps": [{
+                    "caption": "Removing account", "description": "Removes the account and its logins",
+                    "started": time(self.started), "completed": time(step_completed),
+                }],
+                "state": {"current": task_state, "changed": timestamp(now())},
+                "input": {"account_id": self.account_id},
+                "output": null,
+                "error": error,
+            }],
+            "hash": self.job.id,
+            "limit_duplicates": false,
+            "creator": {"type": "account", "id": self.account_id},
+            "state": {"current": state, "changed": timestamp(now()), "error": error},
+        })
+    }
 }
 
 impl StateData {
@@ -339,6 +426,8 @@ struct AccountData {
     logins: Vec<LoginData>,
     hubs: Vec<String>,
     memberships: Vec<MembershipData>,
+    /// A deletion job is under way.
+    deleting: bool,
 }
 
 struct MembershipData {
@@ -375,7 +464,10 @@ impl AccountData {
             "email": {"address": self.email, "verified": true, "added": timestamp(self.created)},
             "two_factor_auth": self.totp.as_ref().map(|t| json!({"verified": t.verified})),
             "allow_support_login": self.allow_support_login,
-            "state": {"current": "live", "changed": timestamp(self.created)},
+            "state": {
+                "current": if self.deleting { "deleting" } else { "live" },
+                "changed": timestamp(self.updated),
+            },
             "events": {
                 "created": timestamp(self.created),
                 "updated": timestamp(self.updated),
@@ -630,21 +722,53 @@ async fn delete_account(State(c): State<Cycle>, headers: HeaderMap) -> Reply {
             "The account owns an active hub; delete it first",
         ));
     }
-    let email = account.email.clone();
-    state.accounts.remove(&email);
-    state.tokens.retain(|_, owner| *owner != email);
-    state.reset_tokens.retain(|_, owner| *owner != email);
-    let job = Job { id: random_string(HEX, 24), action: "delete".into(), email };
-    state.jobs.push(job.clone());
-    let schedule = timestamp(now());
+    account.deleting = true;
+    account.updated = now();
+    let (email, account_id) = (account.email.clone(), account.id.clone());
+    let job = Job { id: random_string(HEX, 24), action: "delete".into(), email, state: "queued".into() };
+    let failure = state.fail_next_job.take();
+    let queued = now();
+    state.jobs.push(JobRun {
+        job: job.clone(),
+        account_id: account_id.clone(),
+        queued,
+        started: None,
+        completed: None,
+        failure,
+    });
     data(
         StatusCode::ACCEPTED,
         json!({"action": "delete", "job": {
-            "id": job.id, "accepted": true, "queue": "account", "schedule": schedule,
+            "id": job.id, "accepted": true, "queue": "account", "schedule": timestamp(queued),
             "parallel": {"sub_queue": null, "tasks": false},
-            "tasks": [{"caption": "Deleting account", "header": "delete", "steps": null, "input": {}}],
+            "tasks": [{"caption": "Deleting account", "header": "delete", "steps": null,
+                       "input": {"account_id": account_id}}],
         }}),
     )
+}
+
+async fn get_job(State(c): State<Cycle>, headers: HeaderMap, Path(job_id): Path<String>) -> Reply {
+    let mut state = c.lock();
+    let email = state.account_of(&headers)?.email.clone();
+    let Some(run) = state.jobs.iter_mut().find(|run| run.job.id == job_id && run.job.email == email) else {
+        return Err(error(StatusCode::NOT_FOUND, "404.job", "No such job"));
+    };
+    run.advance();
+    let answer = run.to_json();
+    match run.job.state.as_str() {
+        "completed" => {
+            state.accounts.remove(&email);
+            state.tokens.retain(|_, owner| *owner != email);
+            state.reset_tokens.retain(|_, owner| *owner != email);
+        }
+        "error" => {
+            if let Some(account) = state.accounts.get_mut(&email) {
+                account.deleting = false;
+            }
+        }
+        _ => {}
+    }
+    data(StatusCode::OK, answer)
 }
 
 /// `page[number]`, `page[size]`, `sort` and `filter[key]` of a list.
@@ -667,8 +791,9 @@ impl ListParams {
                     })?;
                 }
                 "page[size]" => {
-                    params.size = number(&value).filter(|n| *n <= 100).ok_or_else(|| {
-                        invalid("422.invalid-argument", "`page[size]` must be 1 to 100", "page")
+                    // Cycle documents no maximum.
+                    params.size = number(&value).ok_or_else(|| {
+                        invalid("422.invalid-argument", "`page[size]` must be a positive integer", "page")
                     })?;
                 }
                 "sort" => params.sort.extend(value.split(',').map(str::to_owned)),
@@ -833,14 +958,8 @@ async fn reset_password(State(c): State<Cycle>, Body(body): Body) -> Reply {
         return data(StatusCode::OK, json!({"success": true}));
     }
     let token = string(&body, "token")?;
+    // Cycle documents a length rule for a changed password, none for a reset.
     let password = string(&body, "password")?;
-    if password.chars().count() < 8 {
-        return Err(invalid(
-            "422.invalid-argument",
-            "The new password needs at least 8 characters",
-            "password",
-        ));
-    }
     let email = state
         .reset_tokens
         .remove(token)

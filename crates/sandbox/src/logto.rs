@@ -24,10 +24,11 @@
 //! `response.clientDataJSON`, `response.attestationObject`), not its
 //! cryptography. Only the WebAuthn kind of MFA factor can be bound.
 //!
-//! Social sign-in: one connector, id [`SOCIAL_CONNECTOR_ID`] (target `github`).
-//! The "provider" accepts any non-empty `code` in `connectorData` together
-//! with the `state` the verification was started with; the social user id
-//! is `gh-<code>`.
+//! Social sign-in: two connectors, [`SOCIAL_CONNECTOR_ID`] (target `github`)
+//! and [`SECOND_SOCIAL_CONNECTOR_ID`] (target `gitlab`). The "provider"
+//! accepts any non-empty `code` in `connectorData` together with the `state`
+//! the verification was started with; the social user id is `gh-<code>`
+//! (`gl-<code>` on GitLab).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -48,9 +49,14 @@ use crate::{URL_SAFE, json_response, random_string};
 /// Path prefix the Logto routes are nested under.
 pub(crate) const PREFIX: &str = "/logto";
 
-/// The one social connector the fake knows.
+/// The social connector of target `github`.
 pub const SOCIAL_CONNECTOR_ID: &str = "github-connector";
+/// The social connector of target `gitlab`.
+pub const SECOND_SOCIAL_CONNECTOR_ID: &str = "gitlab-connector";
 const SOCIAL_TARGET: &str = "github";
+/// Connector id → (target, prefix of its social user ids).
+const CONNECTORS: [(&str, &str, &str); 2] =
+    [(SOCIAL_CONNECTOR_ID, SOCIAL_TARGET, "gh"), (SECOND_SOCIAL_CONNECTOR_ID, "gitlab", "gl")];
 const RECORD_LIFETIME: TimeDelta = TimeDelta::minutes(10);
 const VERIFICATION_HEADER: &str = "logto-verification-id";
 
@@ -413,13 +419,15 @@ enum Template {
     Permission,
     /// A code to a new address: proves ownership of it.
     NewIdentifier,
+    /// `templateType: BindMfa` to the current address: binds an MFA factor.
+    BindMfa,
 }
 
 #[derive(Debug)]
 enum RecordKind {
     Password,
     Code { kind: String, value: String, code: String, template: Template },
-    Social { state: String, social_user: Option<String> },
+    Social { target: &'static str, prefix: &'static str, state: String, social_user: Option<String> },
     Passkey,
 }
 
@@ -778,19 +786,19 @@ async fn add_identity(State(l): State<Logto>, headers: HeaderMap, body: Bytes) -
     state.editable("social")?;
     state.require_identity_if_possible(&id, &headers)?;
     let now = state.now();
-    let social_user = match state.records.get(&record_id) {
+    let (target, social_user) = match state.records.get(&record_id) {
         Some(VerificationRecord {
             user_id,
             verified: true,
             expires_at,
-            kind: RecordKind::Social { social_user: Some(s), .. },
+            kind: RecordKind::Social { target, social_user: Some(s), .. },
             ..
-        }) if *user_id == id && *expires_at > now => s.clone(),
+        }) if *user_id == id && *expires_at > now => (*target, s.clone()),
         _ => return Err(record_not_found()),
     };
     let in_use = state.users.values().any(|u| {
-        (u.id == id && u.identities.contains_key(SOCIAL_TARGET))
-            || u.identities.get(SOCIAL_TARGET).is_some_and(|(s, _)| *s == social_user)
+        (u.id == id && u.identities.contains_key(target))
+            || u.identities.get(target).is_some_and(|(s, _)| *s == social_user)
     });
     if in_use {
         return Err(error(422, "user.identity_already_in_use", "The social account has been associated."));
@@ -798,7 +806,7 @@ async fn add_identity(State(l): State<Logto>, headers: HeaderMap, body: Bytes) -
     state.records.remove(&record_id);
     let details = json!({"id": social_user, "name": "Social user"});
     let Value::Object(details) = details else { unreachable!("a JSON object literal") };
-    state.user(&id).identities.insert(SOCIAL_TARGET.into(), (social_user, details));
+    state.user(&id).identities.insert(target.into(), (social_user, details));
     state.touch(&id);
     no_content()
 }
@@ -857,12 +865,18 @@ async fn send_code(State(l): State<Logto>, headers: HeaderMap, body: Bytes) -> R
     let id = state.authenticate(&headers)?;
     let body = object(&body)?;
     let (kind, value) = identifier(&body)?;
+    let asked = match body.get("templateType") {
+        None => None,
+        Some(Value::String(t)) if t == "BindMfa" || t == "UserPermissionValidation" => Some(t.as_str()),
+        Some(_) => return Err(invalid("templateType", "(invalid_enum_value) Invalid enum value")),
+    };
     let user = &state.users[&id];
     let current = if kind == "email" { &user.primary_email } else { &user.primary_phone };
-    let template = if current.as_deref() == Some(value.as_str()) {
-        Template::Permission
-    } else {
-        Template::NewIdentifier
+    // A new address is always a new identifier, whatever was asked.
+    let template = match (current.as_deref() == Some(value.as_str()), asked) {
+        (false, _) => Template::NewIdentifier,
+        (true, Some("BindMfa")) => Template::BindMfa,
+        (true, _) => Template::Permission,
     };
     let code = format!("{:06}", crate::random_below(1_000_000));
     state.outbox.push(Message { to: value.clone(), code: code.clone() });
@@ -909,16 +923,19 @@ async fn start_social(State(l): State<Logto>, headers: HeaderMap, body: Bytes) -
     let connector = string(&body, "connectorId")?;
     let social_state = string(&body, "state")?.to_owned();
     let redirect = string(&body, "redirectUri")?.to_owned();
-    if connector != SOCIAL_CONNECTOR_ID {
+    let Some(&(_, target, prefix)) = CONNECTORS.iter().find(|(id, ..)| *id == connector) else {
         return Err(error(404, "entity.not_exists_with_id", "The connector does not exist."));
-    }
+    };
     let uri = format!(
         "https://social.example/authorize?state={}&redirect_uri={}",
         url_escape(&social_state),
         url_escape(&redirect)
     );
-    let (record, expires_at) =
-        state.new_record(&id, RecordKind::Social { state: social_state, social_user: None }, false);
+    let (record, expires_at) = state.new_record(
+        &id,
+        RecordKind::Social { target, prefix, state: social_state, social_user: None },
+        false,
+    );
     ok(201, json!({"verificationRecordId": record, "authorizationUri": uri, "expiresAt": iso(expires_at)}))
 }
 
@@ -945,7 +962,7 @@ async fn verify_social(State(l): State<Logto>, headers: HeaderMap, body: Bytes) 
     else {
         return Err(record_not_found());
     };
-    let RecordKind::Social { state: expected, social_user } = &mut record.kind else {
+    let RecordKind::Social { prefix, state: expected, social_user, .. } = &mut record.kind else {
         return Err(record_not_found());
     };
     let code = data.get("code").and_then(Value::as_str).filter(|c| !c.is_empty());
@@ -953,7 +970,7 @@ async fn verify_social(State(l): State<Logto>, headers: HeaderMap, body: Bytes) 
     let (Some(code), true) = (code, state_ok) else {
         return Err(error(400, "session.verification_failed", "The verification was not successful."));
     };
-    *social_user = Some(format!("gh-{code}"));
+    *social_user = Some(format!("{prefix}-{code}"));
     record.verified = true;
     ok(200, json!({"verificationRecordId": record_id}))
 }

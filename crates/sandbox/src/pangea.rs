@@ -221,6 +221,7 @@ struct UserRec {
     id: String,
     email: String,
     username: Option<String>,
+    phone: Option<String>,
     profile: BTreeMap<String, String>,
     verified: bool,
     disabled: bool,
@@ -268,6 +269,9 @@ impl UserRec {
         });
         if let Some(username) = &self.username {
             user["username"] = json!(username);
+        }
+        if let Some(phone) = &self.phone {
+            user["phone"] = json!(phone);
         }
         if let Some(at) = self.last_login_at {
             user["last_login_at"] = json!(timestamp(at));
@@ -317,6 +321,7 @@ impl StateData {
             verified: true,
             disabled: false,
             locked_out: false,
+            phone: None,
             created_at: crate::now(),
             seq,
             last_login_at: None,
@@ -701,6 +706,13 @@ fn user_update(state: &mut StateData, body: &Map<String, Value>) -> Result<Value
     let disabled = optional_bool(body, "disabled")?;
     let unlock = optional_bool(body, "unlock")?;
     let phone = optional_string(body, "phone")?;
+    if let Some(phone) = phone {
+        // E.164: a `+`, then digits, which the vendor's example groups with `-`.
+        let digits = phone.strip_prefix('+').map(|rest| rest.replace('-', ""));
+        if !digits.is_some_and(|d| (7..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(Failure::invalid("BadFormatPhone", "phone is not an E.164 number", "/phone"));
+        }
+    }
     let user = state.users.get_mut(&id).expect("found above");
     if let Some(disabled) = disabled {
         user.disabled = disabled;
@@ -709,7 +721,7 @@ fn user_update(state: &mut StateData, body: &Map<String, Value>) -> Result<Value
         user.locked_out = false;
     }
     if let Some(phone) = phone {
-        user.profile.insert("phone".into(), phone.into());
+        user.phone = Some(phone.to_string());
     }
     Ok(user.json())
 }
@@ -883,8 +895,16 @@ impl Condition {
             Some(_) => return Err(bad("profile keys are letters only")),
             None => (field, false),
         };
-        let texts =
-            ["id", "email", "username", "accepted_eula_id", "accepted_privacy_policy_id", "last_login_ip"];
+        let texts = [
+            "id",
+            "email",
+            "username",
+            "accepted_eula_id",
+            "accepted_privacy_policy_id",
+            "last_login_ip",
+            "last_login_city",
+            "last_login_country",
+        ];
         let ranges = ["created_at", "last_login_at", "login_count"];
         let flags = ["disabled", "verified", "require_mfa"];
         let strings = |v: &Value| -> Result<Vec<String>, Failure> {

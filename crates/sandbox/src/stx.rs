@@ -422,7 +422,16 @@ impl StateData {
                             "twoFactorAuth": user.two_factor},
             "lastLoginAt": last.map(now_iso), "currentLoginAt": now_iso(now),
             "deviceId": device_id, "ipAddress": "127.0.0.1",
-            "promptTwoFactorAuth": false, "sessionId": null, "promptTncAcceptance": false, "tncId": null,
+            "limitsNumber": {
+                "accountLimits": {"accountId": user.id, "dailyDeposit": null, "weeklyDeposit": null,
+                                  "monthlyDeposit": null, "lifetimeDeposit": null, "lossLimit24Hours": null,
+                                  "selfExcluded": 0},
+                "adminLimits": {"dailyDeposit": 10_000, "maxOrderLiabilityPerOrder": 5_000, "selfExcluded": 0},
+            },
+            "promptTwoFactorAuth": false, "sessionId": null, "promptTncAcceptance": false,
+            "tncChanged": {"terms": false, "privacyPolicy": false, "houseRules": false}, "tncId": null,
+            "whitelistIpAddresses": null, "deviceTokens": [], "allowMultipleLogins": false, "appSettings": [],
+            "referralCode": user.uid,
         })
     }
 

@@ -404,12 +404,17 @@ fn profile_token() -> String {
     format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
 }
 
-/// `"never"` or nothing → no expiry; `"<n> <unit>"` (hours, days, weeks,
-/// months, years) → that far ahead; anything else → 90 days.
-fn expire_date(expire_time: Option<&str>, from: DateTime<Utc>) -> Option<String> {
-    let spec = expire_time?.trim().to_ascii_lowercase();
+/// `"never"` or nothing → `"never"`, as the service answers; an ISO-8601
+/// date-time → that moment; `"<n> <unit>"` (hours, days, weeks, months,
+/// years) → that far ahead; anything else → 90 days.
+fn expire_date(expire_time: Option<&str>, from: DateTime<Utc>) -> String {
+    let given = expire_time.unwrap_or("").trim();
+    if let Ok(at) = DateTime::parse_from_rfc3339(given) {
+        return timestamp(at.with_timezone(&Utc));
+    }
+    let spec = given.to_ascii_lowercase();
     if spec.is_empty() || spec == "never" {
-        return None;
+        return "never".to_string();
     }
     let parsed = spec.split_once(' ').and_then(|(n, unit)| {
         let n: i64 = n.parse().ok()?;
@@ -424,7 +429,7 @@ fn expire_date(expire_time: Option<&str>, from: DateTime<Utc>) -> Option<String>
         TimeDelta::try_hours(n.checked_mul(hours)?)
     });
     let delta = parsed.unwrap_or(TimeDelta::days(90));
-    Some(timestamp(from.checked_add_signed(delta).unwrap_or(from)))
+    timestamp(from.checked_add_signed(delta).unwrap_or(from))
 }
 
 // ---------------------------------------------------------------------------

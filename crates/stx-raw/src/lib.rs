@@ -99,10 +99,94 @@ pub struct LoginResult {
     pub last_login_at: Option<String>,
     pub current_login_at: Option<String>,
     pub device_id: Option<String>,
+    pub ip_address: Option<String>,
+    pub limits_number: Option<AccountLimitResultNumber>,
     pub prompt_two_factor_auth: Option<bool>,
     pub session_id: Option<String>,
     pub prompt_tnc_acceptance: Option<bool>,
+    pub tnc_changed: Option<TncChanges>,
     pub tnc_id: Option<String>,
+    pub whitelist_ip_addresses: Option<String>,
+    pub device_tokens: Option<Vec<Option<DeviceTokens>>>,
+    pub allow_multiple_logins: Option<bool>,
+    pub app_settings: Option<Vec<Option<AppSettings>>>,
+    pub referral_code: Option<String>,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+pub struct TncChanges {
+    pub terms: Option<bool>,
+    pub privacy_policy: Option<bool>,
+    pub house_rules: Option<bool>,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+pub struct AccountLimitResultNumber {
+    pub account_limits: Option<AccountLimitsNumber>,
+    pub admin_limits: Option<AdminLimitsNumber>,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+pub struct AccountLimitsNumber {
+    pub account_id: Option<Rid>,
+    pub daily_deposit: Option<i32>,
+    pub weekly_deposit: Option<i32>,
+    pub monthly_deposit: Option<i32>,
+    pub lifetime_deposit: Option<i32>,
+    pub order_liability: Option<i32>,
+    pub max_order_liability_per_order: Option<i32>,
+    #[cynic(rename = "lossLimit24Hours")]
+    pub loss_limit_24_hours: Option<i32>,
+    pub loss_limit_weekly: Option<i32>,
+    pub loss_limit_monthly: Option<i32>,
+    pub cool_off_period: Option<i32>,
+    pub hours_per_day: Option<i32>,
+    pub self_excluded: Option<i32>,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+pub struct AdminLimitsNumber {
+    pub daily_deposit: Option<i32>,
+    pub weekly_deposit: Option<i32>,
+    pub monthly_deposit: Option<i32>,
+    pub lifetime_deposit: Option<i32>,
+    pub order_liability: Option<i32>,
+    pub max_order_liability_per_order: Option<i32>,
+    #[cynic(rename = "lossLimit24Hours")]
+    pub loss_limit_24_hours: Option<i32>,
+    pub loss_limit_weekly: Option<i32>,
+    pub loss_limit_monthly: Option<i32>,
+    pub cool_off_period: Option<i32>,
+    pub hours_per_day: Option<i32>,
+    pub self_excluded: Option<i32>,
+}
+
+/// A device's push token is a credential for notifying it.
+#[derive(cynic::QueryFragment, Debug, Clone)]
+pub struct DeviceTokens {
+    pub device_id: Option<String>,
+    pub device_token: Option<Secret>,
+    pub device_type: Option<String>,
+    pub effective_start_date: Option<String>,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+pub struct AppSettings {
+    pub device_id: Option<String>,
+    pub settings: Option<Settings>,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+pub struct Settings {
+    pub device_id: Option<String>,
+    pub mode: Option<String>,
+    pub odds_display: Option<String>,
+    pub enable_face_id: Option<bool>,
+    pub wagering_qty_increment: Option<String>,
+    pub close_your_account: Option<bool>,
+    pub enable2_fa: Option<bool>,
+    pub device_type: Option<String>,
+    pub show_tutorial_again: Option<bool>,
 }
 
 #[derive(cynic::QueryFragment, Debug, Clone)]

@@ -30,12 +30,16 @@ fn tokens_in_results_decode_but_never_print() {
         r#"{"data": {"newToken": {"token": "jwt-abc.def.ghi", "refreshToken": "rt-1234-5678", "userId": null,
             "status": 200, "userStatus": null, "userUid": null, "lastLoginAt": null, "currentLoginAt": null,
             "deviceId": null, "promptTwoFactorAuth": null, "sessionId": null, "promptTncAcceptance": null,
-            "tncId": null}}}"#,
+            "tncId": null, "ipAddress": null, "limitsNumber": null, "tncChanged": null,
+            "whitelistIpAddresses": null, "allowMultipleLogins": null, "appSettings": null, "referralCode": null,
+            "deviceTokens": [{"deviceId": "p1", "deviceToken": "push-9876-5432", "deviceType": "ios",
+                              "effectiveStartDate": null}]}}}"#,
     )
     .unwrap();
     let result = response.data.unwrap().new_token.unwrap();
     let shown = format!("{result:?}");
     assert!(!shown.contains("jwt-abc") && !shown.contains("rt-1234"), "{shown}");
+    assert!(!shown.contains("push-9876"), "{shown}");
     assert_eq!(result.token.unwrap().expose(), "jwt-abc.def.ghi");
     assert_eq!(result.refresh_token.unwrap().expose(), "rt-1234-5678");
     assert_eq!(result.prompt_two_factor_auth, None);

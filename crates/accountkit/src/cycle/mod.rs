@@ -49,7 +49,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
 use crate::call::{self, Op, VendorError};
-use crate::error::Result;
+use crate::error::{ErrorKind, Result};
 use crate::validate;
 use accountkit_runtime::Context;
 
@@ -211,9 +211,71 @@ impl Client {
         Ok(JobDescriptor::from(response.data))
     }
 
+    /// Deletes the account and waits, as `tracking` says, until the job
+    /// doing it is over; returns the completed job. A failed or expired job
+    /// is an [`ErrorKind::Rejected`] error, a deadline passed an
+    /// [`ErrorKind::Transport`] one that [`is_timeout`](crate::Error::is_timeout).
+    pub async fn delete_account_and_wait(&self, tracking: &JobTracking) -> Result<JobStatus> {
+        let name = "delete_account_and_wait";
+        let descriptor = self.delete_account().await.map_err(|e| e.during(name, "delete_account"))?;
+        let Some(job) = descriptor.job else {
+            return Err(op(name).error(ErrorKind::Decode, "the deletion was accepted but names no job"));
+        };
+        self.track(op(name), &job.id, tracking).await
+    }
+
+    // ---- jobs ----
+
+    /// The job `job_id` as it stands now (Cycle's Jobs API).
+    pub async fn get_job(&self, job_id: &str) -> Result<JobStatus> {
+        let op = op("get_job");
+        validate::path_segment(op, "job_id", job_id)?;
+        let response = self.send(op, &[], self.raw.get_job(job_id, self.hub())).await?;
+        Ok(JobStatus::from(response.data))
+    }
+
+    /// Polls the job `job_id` until it is over, as Cycle's TypeScript
+    /// client's `trackJob` does: every `tracking` interval, riding out a
+    /// few `404.job` answers while a new job becomes visible. Returns the
+    /// completed job; errors as for
+    /// [`delete_account_and_wait`](Client::delete_account_and_wait).
+    pub async fn track_job(&self, job_id: &str, tracking: &JobTracking) -> Result<JobStatus> {
+        self.track(op("track_job"), job_id, tracking).await
+    }
+
+    async fn track(&self, op: Op, job_id: &str, tracking: &JobTracking) -> Result<JobStatus> {
+        // As many as the TypeScript client rides out.
+        const NOT_YET_VISIBLE: u32 = 5;
+        validate::path_segment(op, "job_id", job_id)?;
+        let deadline = tokio::time::Instant::now() + tracking.deadline;
+        let mut not_found = 0;
+        let mut last_state = None;
+        loop {
+            match self.get_job(job_id).await {
+                Ok(job) if job.is_done() => return finished(op, job),
+                Ok(job) => last_state = Some(job.state),
+                Err(e) if e.code() == Some("404.job") && not_found < NOT_YET_VISIBLE => not_found += 1,
+                Err(e) => return Err(e.reported_as(op.name)),
+            }
+            if tokio::time::Instant::now() + tracking.interval > deadline {
+                let state = last_state.as_ref().map_or("not yet visible", JobState::as_str);
+                return Err(op
+                    .error(
+                        ErrorKind::Transport,
+                        format!(
+                            "job {job_id} was not done within {:?} (last {state}); track it again later",
+                            tracking.deadline
+                        ),
+                    )
+                    .with_timeout(true));
+            }
+            tokio::time::sleep(tracking.interval).await;
+        }
+    }
+
     /// One page of the account's logins, as `query` selects.
     pub async fn logins_page(&self, query: &ListQuery) -> Result<Vec<Login>> {
-        let op = op("get_account_logins");
+        let op = op("logins_page");
         query.check(op)?;
         let filter = query.filter_map();
         let call = self.raw.get_account_logins(
@@ -234,19 +296,19 @@ impl Client {
         let client = self.clone();
         pages(query, move |q| {
             let client = client.clone();
-            async move { client.logins_page(&q).await }
+            async move { client.logins_page(&q).await.map_err(|e| e.reported_as("logins")) }
         })
     }
 
     /// Every login `query` selects, collected; see [`logins`](Client::logins).
     pub async fn all_logins(&self, query: ListQuery) -> Result<Vec<Login>> {
         use futures::TryStreamExt;
-        self.logins(query).try_collect().await
+        self.logins(query).map_err(|e| e.reported_as("all_logins")).try_collect().await
     }
 
     /// One page of the account's pending hub invitations.
     pub async fn invites_page(&self, query: &ListQuery) -> Result<Vec<Membership>> {
-        let op = op("get_account_invites");
+        let op = op("invites_page");
         query.check(op)?;
         let filter = query.filter_map();
         let call = self.raw.get_account_invites(
@@ -265,22 +327,21 @@ impl Client {
         let client = self.clone();
         pages(query, move |q| {
             let client = client.clone();
-            async move { client.invites_page(&q).await }
+            async move { client.invites_page(&q).await.map_err(|e| e.reported_as("invites")) }
         })
     }
 
     /// Accepts an invitation; returns the membership.
     pub async fn accept_invite(&self, invite_id: &str) -> Result<Membership> {
-        self.answer_invite(invite_id, true).await
+        self.answer_invite(op("accept_invite"), invite_id, true).await
     }
 
     /// Declines an invitation; returns the membership.
     pub async fn decline_invite(&self, invite_id: &str) -> Result<Membership> {
-        self.answer_invite(invite_id, false).await
+        self.answer_invite(op("decline_invite"), invite_id, false).await
     }
 
-    async fn answer_invite(&self, invite_id: &str, accept: bool) -> Result<Membership> {
-        let op = op("update_account_invite");
+    async fn answer_invite(&self, op: Op, invite_id: &str, accept: bool) -> Result<Membership> {
         validate::path_segment(op, "invite_id", invite_id)?;
         let body = match accept {
             true => raw::types::InviteAnswer { accept: Some(true), decline: None },
@@ -293,7 +354,7 @@ impl Client {
 
     /// One page of the hubs the account is a member of.
     pub async fn memberships_page(&self, query: &ListQuery) -> Result<Vec<Membership>> {
-        let op = op("get_account_memberships");
+        let op = op("memberships_page");
         query.check(op)?;
         let filter = query.filter_map();
         let call = self.raw.get_account_memberships(
@@ -310,7 +371,8 @@ impl Client {
     /// Every hub the account is a member of, collected.
     pub async fn all_memberships(&self) -> Result<Vec<Membership>> {
         use futures::TryStreamExt;
-        self.memberships(ListQuery::new().page_size(ListQuery::MAX_PAGE_SIZE)).try_collect().await
+        let all = self.memberships(ListQuery::new().page_size(100));
+        all.map_err(|e| e.reported_as("all_memberships")).try_collect().await
     }
 
     /// Every membership `query` selects, page after page.
@@ -318,7 +380,7 @@ impl Client {
         let client = self.clone();
         pages(query, move |q| {
             let client = client.clone();
-            async move { client.memberships_page(&q).await }
+            async move { client.memberships_page(&q).await.map_err(|e| e.reported_as("memberships")) }
         })
     }
 
@@ -339,7 +401,7 @@ impl Client {
     /// Asks Cycle to email a password-reset token to `email`. Returns the
     /// server's `success` flag.
     pub async fn start_password_reset(&self, email: &str) -> Result<bool> {
-        let op = op("reset_password");
+        let op = op("start_password_reset");
         validate::email(op, "email", email)?;
         let body = raw::types::PasswordReset::from(raw::types::PasswordResetStart {
             email: raw::types::EmailAddress { address: email.to_string() },
@@ -355,9 +417,10 @@ impl Client {
         token: &SecretString,
         new_password: &SecretString,
     ) -> Result<bool> {
-        let op = op("reset_password");
+        let op = op("complete_password_reset");
         validate::secret(op, "token", token.expose_secret())?;
-        self::new_password(op, "password", new_password)?;
+        // No length rule here: the vendor documents none for a reset.
+        validate::secret(op, "password", new_password.expose_secret())?;
         let body = raw::types::PasswordReset::from(raw::types::PasswordResetComplete {
             token: token.into(),
             password: new_password.into(),
@@ -370,7 +433,7 @@ impl Client {
     /// Turns off a lost authenticator with recovery codes, and returns a
     /// fresh secret to set up again.
     pub async fn recover_two_factor(&self, recovery: &TwoFactorRecovery) -> Result<TwoFactorSetup> {
-        let op = op("recover_two_factor_auth");
+        let op = op("recover_two_factor");
         let body = recovery.to_raw(op)?;
         let response =
             self.send(op, &recovery.secrets(), self.raw.recover_two_factor_auth(self.hub(), &body)).await?;
@@ -382,7 +445,7 @@ impl Client {
     /// Starts setting up two-factor auth: a TOTP secret for an
     /// authenticator app, and its QR code.
     pub async fn two_factor_setup(&self) -> Result<TwoFactorSetup> {
-        let op = op("get_two_factor_auth_setup");
+        let op = op("two_factor_setup");
         let response = self.send(op, &[], self.raw.get_two_factor_auth_setup(self.hub())).await?;
         Ok(TwoFactorSetup::from(response.data))
     }
@@ -390,7 +453,7 @@ impl Client {
     /// Turns two-factor auth on with a code from the authenticator app;
     /// returns the recovery codes, shown this once.
     pub async fn enable_two_factor(&self, code: &SecretString) -> Result<RecoveryCodes> {
-        let op = op("enable_two_factor_auth");
+        let op = op("enable_two_factor");
         validate::pin(op, "code", code.expose_secret())?;
         let body = raw::types::TotpToken { token: code.into() };
         let response = self
@@ -403,13 +466,16 @@ impl Client {
     /// of [`two_factor_setup`](Client::two_factor_setup): computes the
     /// current code and sends it.
     pub async fn enable_two_factor_with(&self, setup: &TwoFactorSetup) -> Result<RecoveryCodes> {
-        let code = setup.current_code().map_err(|e| rename(e, "enable_two_factor_auth"))?;
-        self.enable_two_factor(&code).await.map_err(|e| e.scrub(&[setup.secret.expose_secret()]))
+        let name = "enable_two_factor_with";
+        let code = setup.current_code().map_err(|e| rename(e, name))?;
+        self.enable_two_factor(&code)
+            .await
+            .map_err(|e| e.scrub(&[setup.secret.expose_secret()]).reported_as(name))
     }
 
     /// Turns two-factor auth off with a current code; returns the account.
     pub async fn disable_two_factor(&self, code: &SecretString) -> Result<Account> {
-        let op = op("disable_two_factor_auth");
+        let op = op("disable_two_factor");
         validate::pin(op, "code", code.expose_secret())?;
         let body = raw::types::TotpToken { token: code.into() };
         let response = self
@@ -421,8 +487,9 @@ impl Client {
     /// Turns two-factor auth off, computing the current code from the
     /// account's TOTP secret.
     pub async fn disable_two_factor_with(&self, secret: &SecretString) -> Result<Account> {
-        let code = totp_code(secret).map_err(|e| rename(e, "disable_two_factor_auth"))?;
-        self.disable_two_factor(&code).await.map_err(|e| e.scrub(&[secret.expose_secret()]))
+        let name = "disable_two_factor_with";
+        let code = totp_code(secret).map_err(|e| rename(e, name))?;
+        self.disable_two_factor(&code).await.map_err(|e| e.scrub(&[secret.expose_secret()]).reported_as(name))
     }
 }
 
@@ -501,11 +568,25 @@ where
     })
 }
 
+/// A job that is over: its value when it completed, an error otherwise.
+fn finished(op: Op, job: JobStatus) -> Result<JobStatus> {
+    match &job.state {
+        JobState::Completed => Ok(job),
+        JobState::Error => {
+            let why = job.error.as_deref().unwrap_or("no reason given");
+            Err(op.error(ErrorKind::Rejected, format!("job {} failed: {why}", job.id)))
+        }
+        _ => Err(op.error(ErrorKind::Rejected, format!("job {} expired before it ran", job.id))),
+    }
+}
+
 /// A refused TOTP secret reported under the operation that needed it.
 fn rename(error: crate::Error, operation: &'static str) -> crate::Error {
     op(operation).invalid("secret", error.message().trim_start_matches("`secret` "))
 }
 
+/// Cycle's rule for a changed password: `minLength: 8` on `new` in its
+/// spec (`platform/paths/accounts/update-password.yml`).
 fn new_password(op: Op, field: &str, password: &SecretString) -> Result<()> {
     validate::secret(op, field, password.expose_secret())?;
     if password.expose_secret().chars().count() < 8 {
@@ -609,10 +690,12 @@ mod tests {
 
     #[test]
     fn login_queries_are_checked() {
-        let op = op("get_account_logins");
+        let op = op("logins_page");
         assert!(ListQuery::new().sort_descending("time").filter("success", "true").check(op).is_ok());
         assert_eq!(ListQuery::new().page(0).check(op).unwrap_err().message(), "`page` counts from 1");
-        assert!(ListQuery::new().page_size(101).check(op).is_err());
+        assert!(ListQuery::new().page_size(0).check(op).is_err());
+        // Cycle documents no maximum.
+        assert!(ListQuery::new().page_size(500).check(op).is_ok());
         assert!(ListQuery::new().filter("a]b", "x").check(op).is_err());
         assert!(ListQuery::new().sort_ascending("").check(op).is_err());
     }

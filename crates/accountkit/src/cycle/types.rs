@@ -3,6 +3,7 @@
 use accountkit_cycle_raw::types as raw;
 use chrono::{DateTime, Datelike, Utc};
 use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Map, Value};
 
 use crate::call::Op;
 use crate::error::Result;
@@ -209,11 +210,13 @@ impl From<raw::Account> for Account {
 /// ```
 /// use accountkit::cycle::AccountUpdate;
 /// let update = AccountUpdate::new().name("Ada", "King").allow_support_login(false);
+/// let rename = AccountUpdate::new().last_name("Lovelace");
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[must_use]
 pub struct AccountUpdate {
-    name: Option<(String, String)>,
+    first: Option<String>,
+    last: Option<String>,
     allow_support_login: Option<bool>,
 }
 
@@ -223,10 +226,20 @@ impl AccountUpdate {
         Self::default()
     }
 
-    /// A new name. Both parts are always sent: the API does not say what a
-    /// lone first name does to the last.
-    pub fn name(mut self, first: impl Into<String>, last: impl Into<String>) -> Self {
-        self.name = Some((first.into(), last.into()));
+    /// A new first and last name.
+    pub fn name(self, first: impl Into<String>, last: impl Into<String>) -> Self {
+        self.first_name(first).last_name(last)
+    }
+
+    /// A new first name; the last name stays (`name.last` is not sent).
+    pub fn first_name(mut self, first: impl Into<String>) -> Self {
+        self.first = Some(first.into());
+        self
+    }
+
+    /// A new last name; the first name stays.
+    pub fn last_name(mut self, last: impl Into<String>) -> Self {
+        self.last = Some(last.into());
         self
     }
 
@@ -237,20 +250,18 @@ impl AccountUpdate {
     }
 
     pub(super) fn to_raw(&self, op: Op) -> Result<raw::AccountUpdate> {
-        if self.name.is_none() && self.allow_support_login.is_none() {
+        if self.first.is_none() && self.last.is_none() && self.allow_support_login.is_none() {
             return Err(op.invalid("update", "changes nothing"));
         }
-        if let Some((first, last)) = &self.name {
+        if let Some(first) = &self.first {
             validate::text(op, "name.first", first)?;
+        }
+        if let Some(last) = &self.last {
             validate::text(op, "name.last", last)?;
         }
-        Ok(raw::AccountUpdate {
-            name: self.name.as_ref().map(|(first, last)| raw::AccountNameUpdate {
-                first: Some(first.clone()),
-                last: Some(last.clone()),
-            }),
-            allow_support_login: self.allow_support_login,
-        })
+        let name = (self.first.is_some() || self.last.is_some())
+            .then(|| raw::AccountNameUpdate { first: self.first.clone(), last: self.last.clone() });
+        Ok(raw::AccountUpdate { name, allow_support_login: self.allow_support_login })
     }
 }
 
@@ -363,8 +374,6 @@ impl Default for ListQuery {
 impl ListQuery {
     /// Items per page unless set.
     pub const DEFAULT_PAGE_SIZE: u64 = 20;
-    /// The largest page size accepted.
-    pub const MAX_PAGE_SIZE: u64 = 100;
 
     /// The first page of 20, unsorted and unfiltered.
     pub fn new() -> Self {
@@ -395,7 +404,8 @@ impl ListQuery {
         self
     }
 
-    /// Items per page, 1 to [`MAX_PAGE_SIZE`](Self::MAX_PAGE_SIZE).
+    /// Items per page, at least 1. Cycle documents no maximum; a server
+    /// that caps it answers shorter pages, which end a walk early.
     pub fn page_size(mut self, size: u64) -> Self {
         self.size = size;
         self
@@ -410,8 +420,8 @@ impl ListQuery {
         if self.page == 0 {
             return Err(op.invalid("page", "counts from 1"));
         }
-        if !(1..=Self::MAX_PAGE_SIZE).contains(&self.size) {
-            return Err(op.invalid("page_size", "must be 1 to 100"));
+        if self.size == 0 {
+            return Err(op.invalid("page_size", "must be at least 1"));
         }
         for field in &self.sort {
             let name = field.strip_prefix('-').unwrap_or(field);
@@ -521,7 +531,7 @@ pub struct JobDescriptor {
     pub job: Option<Job>,
 }
 
-/// A queued job; poll it through the platform's jobs API.
+/// A queued job; follow it with [`Client::track_job`](super::Client::track_job).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Job {
@@ -533,8 +543,63 @@ pub struct Job {
     pub queue: Option<String>,
     /// When it is scheduled to run.
     pub schedule: Option<DateTime<Utc>>,
-    /// The captions of its tasks.
-    pub tasks: Vec<String>,
+    /// How its tasks run.
+    pub parallel: Option<Parallelism>,
+    /// Its tasks, as queued.
+    pub tasks: Vec<QueuedTask>,
+}
+
+/// How a job's tasks run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Parallelism {
+    /// The sub-queue it runs on, if any.
+    pub sub_queue: Option<String>,
+    /// Whether its tasks run in parallel.
+    pub tasks: bool,
+}
+
+/// A task of a queued job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct QueuedTask {
+    /// A short description.
+    pub caption: String,
+    /// The API function it calls.
+    pub header: String,
+    /// Its steps, once known.
+    pub steps: Vec<TaskStep>,
+    /// What it was given.
+    pub input: Map<String, Value>,
+}
+
+/// One step of a task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TaskStep {
+    /// A short description.
+    pub caption: String,
+    /// What it does.
+    pub description: String,
+    /// When it started; `None` until then.
+    pub started: Option<DateTime<Utc>>,
+    /// When it completed; `None` until then.
+    pub completed: Option<DateTime<Utc>>,
+}
+
+impl From<raw::TaskStep> for TaskStep {
+    fn from(step: raw::TaskStep) -> Self {
+        TaskStep {
+            caption: step.caption.unwrap_or_default(),
+            description: step.description.unwrap_or_default(),
+            started: time(step.started.as_deref()),
+            completed: time(step.completed.as_deref()),
+        }
+    }
+}
+
+fn steps(steps: Option<Vec<raw::TaskStep>>) -> Vec<TaskStep> {
+    steps.unwrap_or_default().into_iter().map(TaskStep::from).collect()
 }
 
 impl From<raw::JobDescriptor> for JobDescriptor {
@@ -546,9 +611,214 @@ impl From<raw::JobDescriptor> for JobDescriptor {
                 accepted: job.accepted.unwrap_or(false),
                 queue: job.queue,
                 schedule: time(job.schedule.as_deref()),
-                tasks: job.tasks.unwrap_or_default().into_iter().filter_map(|t| t.caption).collect(),
+                parallel: job
+                    .parallel
+                    .map(|p| Parallelism { sub_queue: p.sub_queue, tasks: p.tasks.unwrap_or(false) }),
+                tasks: job
+                    .tasks
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|t| QueuedTask {
+                        caption: t.caption.unwrap_or_default(),
+                        header: t.header.unwrap_or_default(),
+                        steps: steps(t.steps),
+                        input: t.input,
+                    })
+                    .collect(),
             }),
         }
+    }
+}
+
+crate::open_enum! {
+    /// Where a job stands.
+    pub enum JobState {
+        /// `new`
+        New = "new",
+        /// `queued`
+        Queued = "queued",
+        /// `scheduled`
+        Scheduled = "scheduled",
+        /// `running`
+        Running = "running",
+        /// `completed`: done, successfully.
+        Completed = "completed",
+        /// `error`: done, failed.
+        Error = "error",
+        /// `expired`: done, never ran.
+        Expired = "expired",
+    }
+}
+
+crate::open_enum! {
+    /// Where a job's task stands.
+    pub enum TaskState {
+        /// `pending`: not started.
+        Pending = "pending",
+        /// `running`
+        Running = "running",
+        /// `completed`
+        Completed = "completed",
+        /// `error`
+        Error = "error",
+    }
+}
+
+/// A job as the Jobs API shows it, from
+/// [`Client::get_job`](super::Client::get_job).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct JobStatus {
+    /// The job's id.
+    pub id: String,
+    /// A short description.
+    pub caption: Option<String>,
+    /// The queue it runs on.
+    pub queue: Option<String>,
+    /// Where it stands.
+    pub state: JobState,
+    /// Why it failed, for [`JobState::Error`].
+    pub error: Option<String>,
+    /// When it was queued.
+    pub queued: Option<DateTime<Utc>>,
+    /// When it started.
+    pub started: Option<DateTime<Utc>>,
+    /// When it completed.
+    pub completed: Option<DateTime<Utc>>,
+    /// When it expires unless run.
+    pub expires: Option<DateTime<Utc>>,
+    /// Its tasks.
+    pub tasks: Vec<JobTask>,
+}
+
+/// A task of a [`JobStatus`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct JobTask {
+    /// The task's id.
+    pub id: Option<String>,
+    /// A short description.
+    pub caption: Option<String>,
+    /// The API function it calls.
+    pub header: Option<String>,
+    /// Where it stands.
+    pub state: Option<TaskState>,
+    /// Its steps.
+    pub steps: Vec<TaskStep>,
+    /// What it was given.
+    pub input: Map<String, Value>,
+    /// What it produced.
+    pub output: Map<String, Value>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// How far a job got, counted in steps as Cycle's TypeScript client does
+/// (a task without steps counts as one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct JobProgress {
+    /// Steps in all.
+    pub total: usize,
+    /// Steps completed.
+    pub completed: usize,
+    /// Steps of finished tasks that never completed.
+    pub failed: usize,
+}
+
+impl JobStatus {
+    /// Whether the job is over: completed, failed or expired.
+    pub fn is_done(&self) -> bool {
+        matches!(self.state, JobState::Completed | JobState::Error | JobState::Expired)
+    }
+
+    /// How many of its steps are done.
+    pub fn progress(&self) -> JobProgress {
+        let mut progress = JobProgress { total: 0, completed: 0, failed: 0 };
+        for task in &self.tasks {
+            progress.total += task.steps.len().max(1);
+            let finished = matches!(task.state, Some(TaskState::Completed | TaskState::Error));
+            if task.steps.is_empty() {
+                match task.state {
+                    Some(TaskState::Completed) => progress.completed += 1,
+                    Some(TaskState::Error) => progress.failed += 1,
+                    _ => {}
+                }
+                continue;
+            }
+            for step in &task.steps {
+                if step.completed.is_some() {
+                    progress.completed += 1;
+                } else if finished && step.started.is_some() {
+                    progress.failed += 1;
+                }
+            }
+        }
+        progress
+    }
+}
+
+impl From<raw::JobResource> for JobStatus {
+    fn from(job: raw::JobResource) -> Self {
+        let events = job.events.unwrap_or_default();
+        JobStatus {
+            id: job.id,
+            caption: job.caption,
+            queue: job.queue,
+            state: JobState::from(job.state.current),
+            error: job.state.error.and_then(|e| e.message),
+            queued: time(events.queued.as_deref()),
+            started: time(events.started.as_deref()),
+            completed: time(events.completed.as_deref()),
+            expires: time(job.expires.as_deref()),
+            tasks: job
+                .tasks
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| JobTask {
+                    id: t.id,
+                    caption: t.caption,
+                    header: t.header,
+                    state: t.state.and_then(|s| s.current).map(TaskState::from),
+                    steps: steps(t.steps),
+                    input: t.input.unwrap_or_default(),
+                    output: t.output.unwrap_or_default(),
+                    error: t.error.and_then(|e| e.message),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// How [`Client::track_job`](super::Client::track_job) waits for a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobTracking {
+    pub(super) deadline: std::time::Duration,
+    pub(super) interval: std::time::Duration,
+}
+
+impl Default for JobTracking {
+    /// Up to 2 minutes, polling every 2 s (the interval of Cycle's
+    /// TypeScript client, which has no deadline).
+    fn default() -> Self {
+        JobTracking {
+            deadline: std::time::Duration::from_secs(120),
+            interval: std::time::Duration::from_secs(2),
+        }
+    }
+}
+
+impl JobTracking {
+    /// Waits until `deadline` has passed, polling every 2 s.
+    pub fn new(deadline: std::time::Duration) -> Self {
+        JobTracking { deadline, ..JobTracking::default() }
+    }
+
+    /// The time between polls; under 1 ms counts as 1 ms, so tracking
+    /// never spins.
+    pub fn interval(mut self, interval: std::time::Duration) -> Self {
+        self.interval = interval.max(std::time::Duration::from_millis(1));
+        self
     }
 }
 

@@ -216,7 +216,7 @@ impl Client {
     /// server answers 401 `verification_record.permission_denied`; use
     /// [`update_password`](Client::update_password).
     pub async fn set_first_password(&self, password: &SecretString) -> Result<()> {
-        let op = op("update_password");
+        let op = op("set_first_password");
         validate::secret(op, "password", password.expose_secret())?;
         let body = raw::types::PasswordUpdate { password: Sensitive::from(password) };
         self.send(op, &[password.expose_secret()], self.raw.update_password(None, &body)).await
@@ -278,34 +278,47 @@ impl Client {
 
     /// Links the social account `social` proves (see
     /// [`verify_social`](Client::verify_social)).
+    ///
+    /// `verification` proves the user's identity. Logto asks for it only
+    /// from a user with a password, email or phone (see
+    /// [`Profile::has_security_verification_method`]); a user who signed up
+    /// through a social connector alone has nothing to verify with and
+    /// passes `None`.
     pub async fn add_social_identity(
         &self,
-        verification: &Verification,
+        verification: Option<&Verification>,
         social: &Verification,
     ) -> Result<()> {
-        let op = op("add_user_identities");
-        let header = verification.identity(op, "verification")?;
+        let op = op("add_social_identity");
+        let header = verification.map(|v| v.identity(op, "verification")).transpose()?;
         if !matches!(social.proof(), Proof::Social { .. }) {
             return Err(op.invalid("social", "must be a verified social record"));
         }
         let record = social.usable(op, "social")?;
         let body = raw::types::IdentityAdd { new_identifier_verification_record_id: record.to_string() };
-        self.send(op, &[header, record], self.raw.add_user_identities(Some(header), &body)).await
+        let secrets: Vec<&str> = header.into_iter().chain([record]).collect();
+        self.send(op, &secrets, self.raw.add_user_identities(header, &body)).await
     }
 
-    /// Unlinks the social identity of connector `target` (e.g. `github`).
-    pub async fn delete_identity(&self, verification: &Verification, target: &str) -> Result<()> {
+    /// Unlinks the social identity of connector `target` (e.g. `github`);
+    /// any target is sent as one path segment. `verification` as for
+    /// [`add_social_identity`](Client::add_social_identity).
+    pub async fn delete_identity(&self, verification: Option<&Verification>, target: &str) -> Result<()> {
         let op = op("delete_identity");
-        let header = verification.identity(op, "verification")?;
-        validate::path_segment(op, "target", target)?;
-        self.send(op, &[header], self.raw.delete_identity(target, Some(header))).await
+        let header = verification.map(|v| v.identity(op, "verification")).transpose()?;
+        // Dot segments would be resolved away by URL parsing, leaving another path.
+        if target.is_empty() || target == "." || target == ".." {
+            return Err(op.invalid("target", "must be a connector target, not empty, `.` or `..`"));
+        }
+        validate::query_value(op, "target", target)?;
+        self.send(op, header.as_slice(), self.raw.delete_identity(target, header)).await
     }
 
     // ---- verification records ----
 
     /// Proves the user's identity with their password.
     pub async fn verify_password(&self, password: &SecretString) -> Result<Verification> {
-        let op = op("create_verification_by_password");
+        let op = op("verify_password");
         validate::secret(op, "password", password.expose_secret())?;
         let body = raw::types::PasswordVerificationCreate { password: Sensitive::from(password) };
         let record = self
@@ -319,9 +332,28 @@ impl Client {
     /// [`update_primary_email`](Client::update_primary_email) or
     /// [`update_primary_phone`](Client::update_primary_phone)).
     pub async fn send_code(&self, to: &CodeTarget) -> Result<CodeChallenge> {
-        let op = op("create_verification_by_verification_code");
+        self.code(op("send_code"), to, None).await
+    }
+
+    /// Sends a one-time code for a stated purpose (`templateType`), e.g.
+    /// [`CodeTemplate::BindMfa`] to bind the address as an MFA factor.
+    pub async fn send_code_with_template(
+        &self,
+        to: &CodeTarget,
+        template: &CodeTemplate,
+    ) -> Result<CodeChallenge> {
+        self.code(op("send_code_with_template"), to, Some(template)).await
+    }
+
+    async fn code(&self, op: Op, to: &CodeTarget, template: Option<&CodeTemplate>) -> Result<CodeChallenge> {
         let identifier = to.to_raw(op)?;
-        let body = raw::types::CodeVerificationCreate { identifier: identifier.clone(), template_type: None };
+        if let Some(CodeTemplate::Other(other)) = template {
+            validate::text(op, "template", other)?;
+        }
+        let body = raw::types::CodeVerificationCreate {
+            identifier: identifier.clone(),
+            template_type: template.map(|t| t.as_str().to_string()),
+        };
         let record = self.send(op, &[], self.raw.create_verification_by_verification_code(&body)).await?;
         Ok(CodeChallenge {
             id: SecretString::from(record.verification_record_id),
@@ -332,7 +364,7 @@ impl Client {
 
     /// Verifies a sent code.
     pub async fn verify_code(&self, challenge: &CodeChallenge, code: &SecretString) -> Result<Verification> {
-        let op = op("verify_verification_by_verification_code");
+        let op = op("verify_code");
         let code_text = code.expose_secret().trim();
         if code_text.is_empty()
             || code_text.len() > 32
@@ -359,7 +391,7 @@ impl Client {
     /// Starts a social verification: send the user to the returned
     /// [`authorization_uri`](SocialChallenge::authorization_uri).
     pub async fn start_social_verification(&self, start: &SocialStart) -> Result<SocialChallenge> {
-        let op = op("create_verification_by_social");
+        let op = op("start_social_verification");
         let body = start.to_raw(op)?;
         let record = self.send(op, &[], self.raw.create_verification_by_social(&body)).await?;
         Ok(SocialChallenge {
@@ -371,7 +403,9 @@ impl Client {
     }
 
     /// Verifies a social sign-in with what the provider sent back to the
-    /// redirect URI: its query (or form) parameters, e.g. `code` and `state`.
+    /// redirect URI: its query (or form) parameters, e.g. `code` and `state`,
+    /// sent as Logto's `connectorData`. Values are any JSON (`&str`,
+    /// `String` or a [`Value`]), for connectors that take more than strings.
     pub async fn verify_social<I, K, V>(
         &self,
         challenge: &SocialChallenge,
@@ -380,11 +414,11 @@ impl Client {
     where
         I: IntoIterator<Item = (K, V)>,
         K: Into<String>,
-        V: Into<String>,
+        V: Into<Value>,
     {
-        let op = op("verify_verification_by_social");
+        let op = op("verify_social");
         let connector_data: Map<String, Value> =
-            callback.into_iter().map(|(k, v)| (k.into(), Value::String(v.into()))).collect();
+            callback.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
         if connector_data.is_empty() {
             return Err(op.invalid("connector_data", "is empty"));
         }
@@ -402,7 +436,7 @@ impl Client {
     /// Starts registering a passkey: returns the WebAuthn creation options
     /// for the authenticator.
     pub async fn start_passkey_registration(&self) -> Result<PasskeyRegistration> {
-        let op = op("generate_web_authn_registration_options");
+        let op = op("start_passkey_registration");
         let record = self.send(op, &[], self.raw.generate_web_authn_registration_options()).await?;
         Ok(PasskeyRegistration {
             id: SecretString::from(record.verification_record_id),
@@ -419,7 +453,7 @@ impl Client {
         registration: &PasskeyRegistration,
         credential: Map<String, Value>,
     ) -> Result<Verification> {
-        let op = op("verify_web_authn_registration");
+        let op = op("verify_passkey_registration");
         let payload = types::passkey_payload(op, credential)?;
         let id = registration.id.expose_secret();
         let body = raw::types::WebAuthnRegistrationVerify { verification_record_id: id.to_string(), payload };
@@ -435,7 +469,7 @@ impl Client {
         passkey: &Verification,
         name: Option<&str>,
     ) -> Result<()> {
-        let op = op("add_mfa_verification");
+        let op = op("add_passkey");
         let header = verification.identity(op, "verification")?;
         if *passkey.proof() != Proof::Passkey {
             return Err(op.invalid("passkey", "must be a verified passkey registration record"));
@@ -456,9 +490,10 @@ impl Client {
 
     /// Verifies with the current password, then sets the new one.
     pub async fn change_password(&self, current: &SecretString, new_password: &SecretString) -> Result<()> {
-        validate::secret(op("update_password"), "new_password", new_password.expose_secret())?;
-        let proof = self.verify_password(current).await?;
-        self.update_password(&proof, new_password).await
+        let recipe = "change_password";
+        validate::secret(op(recipe), "new_password", new_password.expose_secret())?;
+        let proof = self.verify_password(current).await.map_err(|e| e.during(recipe, "verify_password"))?;
+        self.update_password(&proof, new_password).await.map_err(|e| e.during(recipe, "update_password"))
     }
 
     /// The whole email change in one call: verifies with the password,
@@ -474,14 +509,19 @@ impl Client {
     where
         F: AsyncFnOnce(&str) -> Option<SecretString>,
     {
-        validate::email(op("update_primary_email"), "new_email", new_email)?;
-        let identity = self.verify_password(password).await?;
-        let challenge = self.send_code(&CodeTarget::email(new_email)).await?;
+        let recipe = "change_primary_email";
+        validate::email(op(recipe), "new_email", new_email)?;
+        let identity =
+            self.verify_password(password).await.map_err(|e| e.during(recipe, "verify_password"))?;
+        let to = CodeTarget::email(new_email);
+        let challenge = self.send_code(&to).await.map_err(|e| e.during(recipe, "send_code"))?;
         let Some(sent) = code(challenge.sent_to()).await else {
-            return Err(op("verify_verification_by_verification_code").invalid("code", "was not supplied"));
+            return Err(op(recipe).invalid("code", "was not supplied"));
         };
-        let proof = self.verify_code(&challenge, &sent).await?;
-        self.update_primary_email(&identity, &proof).await
+        let proof = self.verify_code(&challenge, &sent).await.map_err(|e| e.during(recipe, "verify_code"))?;
+        self.update_primary_email(&identity, &proof)
+            .await
+            .map_err(|e| e.during(recipe, "update_primary_email"))
     }
 
     /// Runs one raw call; `secrets` and the access token are scrubbed from

@@ -163,6 +163,18 @@ impl CodeTarget {
     }
 }
 
+crate::open_enum! {
+    /// What a code is for: Logto's `templateType`. Without one, a code to
+    /// the user's current address proves their identity and a code to a
+    /// new address proves they own it.
+    pub enum CodeTemplate {
+        /// Proves the user's identity; only a code to their current address.
+        UserPermissionValidation = "UserPermissionValidation",
+        /// Binds the address as an MFA factor; no proof of identity.
+        BindMfa = "BindMfa",
+    }
+}
+
 /// Logto's phone form: 6 to 15 digits, no `+`.
 pub(super) fn phone_digits(op: Op, field: &str, number: &str) -> Result<String> {
     let digits = number.strip_prefix('+').unwrap_or(number);
@@ -225,6 +237,27 @@ impl std::fmt::Debug for SocialChallenge {
 }
 
 impl SocialChallenge {
+    /// A challenge started earlier, rebuilt from its stored parts (the
+    /// callback often reaches another process than the start); its
+    /// `authorization_uri` is empty.
+    pub fn from_parts(
+        id: impl Into<SecretString>,
+        expires_at: DateTime<Utc>,
+        connector_id: impl Into<String>,
+    ) -> Self {
+        SocialChallenge {
+            id: id.into(),
+            expires_at,
+            connector_id: connector_id.into(),
+            authorization_uri: String::new(),
+        }
+    }
+
+    /// The record id, to store until the callback.
+    pub fn id(&self) -> &SecretString {
+        &self.id
+    }
+
     /// When the record expires.
     pub fn expires_at(&self) -> DateTime<Utc> {
         self.expires_at
@@ -551,6 +584,12 @@ pub struct Profile {
     pub updated_at: Option<DateTime<Utc>>,
     /// The application the user signed up through.
     pub application_id: Option<String>,
+    /// The client id (a metadata document URL) of the client the user
+    /// signed up through, when it was not a registered application.
+    pub cimd_client_id: Option<String>,
+    /// Enterprise SSO identities, as the server sent them (declared by
+    /// Logto, not sent by current versions).
+    pub sso_identities: Vec<Map<String, Value>>,
     /// Whether the account is suspended.
     pub is_suspended: Option<bool>,
     /// Whether a password is set.
@@ -589,6 +628,8 @@ impl Profile {
                 .collect(),
             claims: p.profile.map(StandardClaims::from),
             application_id: p.application_id,
+            cimd_client_id: p.cimd_client_id,
+            sso_identities: p.sso_identities,
             is_suspended: p.is_suspended,
             has_password: p.has_password,
             has_security_verification_method: p.has_security_verification_method,

@@ -366,11 +366,11 @@ impl Client {
         let first = Some((query.clone(), None::<String>));
         futures::stream::try_unfold(first, move |next| async move {
             let Some((query, sent)) = next else { return Ok(None) };
-            let page = self.user_list(&query).await?;
+            let page = self.user_list(&query).await.map_err(|e| e.reported_as("user_pages"))?;
             let next = match &page.last {
                 // A cursor that does not move would page forever.
                 Some(last) if sent.as_deref() == Some(last.as_str()) => {
-                    return Err(op("user_list")
+                    return Err(op("user_pages")
                         .error(
                             ErrorKind::Decode,
                             "the server returned the cursor it was sent; paging stopped",
@@ -387,14 +387,15 @@ impl Client {
     /// Every user the query matches, one at a time, fetched page by page.
     pub fn users(&self, query: &UserList) -> impl Stream<Item = Result<User>> + Send + '_ {
         self.user_pages(query)
+            .map_err(|e| e.reported_as("users"))
             .map_ok(|page| futures::stream::iter(page.result.users.into_iter().map(Ok)))
             .try_flatten()
     }
 
-    /// Disables, enables or unlocks a user.
+    /// Disables, enables or unlocks a user, or sets their phone number.
     pub async fn user_update(&self, user: &UserRef, update: UserUpdate) -> Result<Response<User>> {
         let op = op("user_update");
-        let body = update.to_raw(op, user)?;
+        let body = update.into_raw(op, user)?;
         Ok(self.send(op, &[], self.raw.user_update(&body)).await?.map(User::from))
     }
 

@@ -267,10 +267,11 @@ impl ProfileChanges {
 }
 
 /// What [`user_update`](super::Client::user_update) changes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserUpdate {
     disabled: Option<bool>,
     unlock: bool,
+    phone: Option<String>,
 }
 
 impl UserUpdate {
@@ -291,15 +292,26 @@ impl UserUpdate {
         self
     }
 
-    pub(crate) fn to_raw(self, op: Op, user: &UserRef) -> Result<raw::UserUpdateRequest> {
-        if self.disabled.is_none() && !self.unlock {
-            return Err(op.invalid("disabled", "or `unlock` must be set"));
+    /// Sets the user's phone number, in E.164 form (`+18085550173`; the
+    /// vendor's example also writes `+1-808-555-0173`).
+    pub fn phone(mut self, phone: impl Into<String>) -> UserUpdate {
+        self.phone = Some(phone.into());
+        self
+    }
+
+    pub(crate) fn into_raw(self, op: Op, user: &UserRef) -> Result<raw::UserUpdateRequest> {
+        if self.disabled.is_none() && !self.unlock && self.phone.is_none() {
+            return Err(op.invalid("disabled", "`unlock` or `phone` must be set"));
+        }
+        if let Some(phone) = &self.phone {
+            validate::text(op, "phone", phone)?;
         }
         let (id, email, username) = user.parts(op)?;
         Ok(raw::UserUpdateRequest {
             id,
             email,
             username,
+            phone: self.phone,
             disabled: self.disabled,
             unlock: self.unlock.then_some(true),
         })
@@ -391,6 +403,8 @@ impl UserFilter {
         accepted_privacy_policy_id, accepted_privacy_policy_id_contains, accepted_privacy_policy_id_in,
             "accepted_privacy_policy_id";
         last_login_ip, last_login_ip_contains, last_login_ip_in, "last_login_ip";
+        last_login_city, last_login_city_contains, last_login_city_in, "last_login_city";
+        last_login_country, last_login_country_contains, last_login_country_in, "last_login_country";
     }
 
     range_conditions! {
@@ -444,8 +458,16 @@ impl UserFilter {
         self.with(&format!("profile_{key}__exists"), Value::Bool(exists))
     }
 
+    /// Any condition, sent as is: `key` is its wire name with the operator
+    /// suffix (`"last_login_city__in"`), `value` what the key takes. For
+    /// keys the server knows and this version of accountkit does not.
+    pub fn raw(self, key: &str, value: impl Into<Value>) -> UserFilter {
+        self.with(key, value.into())
+    }
+
     pub(crate) fn to_raw(&self, op: Op) -> Result<Map<String, Value>> {
         for key in self.conditions.keys() {
+            validate::text(op, "filter", key)?;
             if let Some(rest) = key.strip_prefix("profile_") {
                 let name = rest.split("__").next().unwrap_or_default();
                 if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphabetic()) {
@@ -713,6 +735,28 @@ pub struct TokenInfo {
     pub enabled: Option<bool>,
     /// When it was made.
     pub created_at: Option<DateTime<Utc>>,
+    /// What the Intelligence add-on found, when it is on.
+    pub intelligence: Option<Intelligence>,
+    /// Who the token is for.
+    pub audience: Vec<String>,
+    /// The service account of a client token, `psa_...`.
+    pub client_id: Option<String>,
+    /// The token's claims.
+    pub claims: Map<String, Value>,
+}
+
+/// What Pangea's Intelligence add-on found about a login.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Intelligence {
+    /// The login came from an embargoed country.
+    pub embargo: Option<bool>,
+    /// The IP address's reputation, location, ... as sent.
+    pub ip_intel: Map<String, Value>,
+    /// The email domain's reputation, as sent.
+    pub domain_intel: Map<String, Value>,
+    /// The user's credentials were found in a breach.
+    pub user_intel: Option<bool>,
 }
 
 impl fmt::Debug for TokenInfo {
@@ -726,6 +770,8 @@ impl fmt::Debug for TokenInfo {
             .field("identity", &self.identity)
             .field("email", &self.email)
             .field("scopes", &self.scopes)
+            .field("audience", &self.audience)
+            .field("client_id", &self.client_id)
             .finish_non_exhaustive()
     }
 }
@@ -744,6 +790,15 @@ impl From<raw::TokenInfo> for TokenInfo {
             scopes: t.scopes.unwrap_or_default(),
             enabled: t.enabled,
             created_at: t.created_at,
+            intelligence: t.intelligence.map(|i| Intelligence {
+                embargo: i.embargo,
+                ip_intel: i.ip_intel.unwrap_or_default(),
+                domain_intel: i.domain_intel.unwrap_or_default(),
+                user_intel: i.user_intel,
+            }),
+            audience: t.audience.unwrap_or_default(),
+            client_id: t.client_id,
+            claims: t.claims.unwrap_or_default(),
         }
     }
 }

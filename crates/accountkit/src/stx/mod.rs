@@ -31,7 +31,11 @@
 //! GraphQL `errors`, whether the HTTP status is 200 or 400, become an
 //! [`Error`] with the server's message, its `extensions.code`
 //! as [`code`](crate::Error::code) and its field path as
-//! [`path`](crate::Error::path).
+//! [`path`](crate::Error::path). Errors in an HTTP 200 answer have no
+//! [`status`](crate::Error::status): the exchange worked, GraphQL refused.
+//! [`operation`](crate::Error::operation) names the method called
+//! (`confirm_2fa`, not `confirm2Fa`); when a session's refresh fails on the
+//! way, it names that method and the message starts `refreshing the session:`.
 
 mod types;
 
@@ -53,9 +57,9 @@ use crate::validate;
 /// An operation ready to send, with its GraphQL document built by cynic
 /// once per process rather than on every call.
 macro_rules! operation {
-    ($query:ty, $variables:expr) => {{
+    ($query:ty, $field:literal, $variables:expr) => {{
         static DOCUMENT: OnceLock<Document> = OnceLock::new();
-        Prepared::new(&DOCUMENT, $variables, <$query as cynic::MutationBuilder<_>>::build)
+        Prepared::new(&DOCUMENT, $field, $variables, <$query as cynic::MutationBuilder<_>>::build)
     }};
 }
 
@@ -82,6 +86,9 @@ impl Document {
 /// An operation's document and variables.
 struct Prepared<'a, Q, V> {
     document: &'static Document,
+    /// The mutation field, e.g. `confirm2Fa`: what the transport's lists of
+    /// anonymous and idempotent operations name.
+    field: &'static str,
     variables: &'a V,
     query: PhantomData<fn() -> Q>,
 }
@@ -97,11 +104,12 @@ impl<Q, V> Copy for Prepared<'_, Q, V> {}
 impl<'a, Q, V: Clone> Prepared<'a, Q, V> {
     fn new(
         cell: &'static OnceLock<Document>,
+        field: &'static str,
         variables: &'a V,
         build: fn(V) -> cynic::Operation<Q, V>,
     ) -> Self {
         let document = cell.get_or_init(|| Document::of(build(variables.clone())));
-        Prepared { document, variables, query: PhantomData }
+        Prepared { document, field, variables, query: PhantomData }
     }
 }
 
@@ -130,11 +138,20 @@ pub const TOKEN_LIFETIME: Duration = Duration::from_secs(60 * 60);
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
 /// Where the API lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// STX names two production hosts: its official Python SDK (`stx-pysdk`
+/// 1.0.19) sends to `api.on.stxapp.ca`, its documentation names
+/// `api.on.sportsxapp.com`. The default, [`Host::Production`], is the SDK's:
+/// that is what STX's own released code talks to;
+/// [`Host::ProductionSportsx`] is the documented one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Host {
-    /// Production, `https://api.on.sportsxapp.com`.
+    /// Production as the SDK sends to it, `https://api.on.stxapp.ca`.
+    #[default]
     Production,
+    /// Production as the documentation names it, `https://api.on.sportsxapp.com`.
+    ProductionSportsx,
     /// Staging, `https://api-staging.on.sportsxapp.com`.
     Staging,
     /// Any base URL, such as a sandbox or a proxy; `/api/graphql` is
@@ -147,7 +164,8 @@ impl Host {
     pub fn endpoint(&self) -> Result<String> {
         let op = op("client");
         let base = match self {
-            Host::Production => "https://api.on.sportsxapp.com".to_string(),
+            Host::Production => "https://api.on.stxapp.ca".to_string(),
+            Host::ProductionSportsx => "https://api.on.sportsxapp.com".to_string(),
             Host::Staging => "https://api-staging.on.sportsxapp.com".to_string(),
             Host::Custom(url) => validate::base_url(op, "base_url", url)?,
         };
@@ -237,7 +255,7 @@ impl Client {
         let op = op("login");
         let vars = raw::LoginVariables { credentials: credentials.to_raw(op)? };
         let secrets = [credentials.password.expose_secret()];
-        let data = self.send(op, None, &secrets, operation!(raw::Login, &vars)).await?;
+        let data = self.send(op, None, &secrets, operation!(raw::Login, "login", &vars)).await?;
         let result = required(op, data.login)?;
         if result.prompt_two_factor_auth == Some(true) {
             let session_id = result.session_id.clone().filter(|id| !id.is_empty()).ok_or_else(|| {
@@ -254,7 +272,7 @@ impl Client {
 
     /// `confirm2Fa`: completes a login with the emailed code.
     pub async fn confirm_2fa(&self, challenge: &TwoFactorChallenge, code: &SecretString) -> Result<Session> {
-        let op = op("confirm2Fa");
+        let op = op("confirm_2fa");
         validate::secret(op, "code", code.expose_secret())?;
         validate::text(op, "session_id", &challenge.session_id)?;
         validate::email(op, "email", &challenge.email)?;
@@ -263,27 +281,29 @@ impl Client {
             session_id: challenge.session_id.clone(),
             email: raw::EmailAddress(challenge.email.clone()),
         };
-        let data = self.send(op, None, &[code.expose_secret()], operation!(raw::Confirm2Fa, &vars)).await?;
+        let data = self
+            .send(op, None, &[code.expose_secret()], operation!(raw::Confirm2Fa, "confirm2Fa", &vars))
+            .await?;
         let result = required(op, data.confirm2_fa)?;
         self.session_from(op, &result)
     }
 
     /// `resend2Fa`: sends the login code of a challenge again.
     pub async fn resend_2fa(&self, challenge: &TwoFactorChallenge) -> Result<TwoFactorStatus> {
-        let op = op("resend2Fa");
+        let op = op("resend_2fa");
         validate::text(op, "session_id", &challenge.session_id)?;
         validate::email(op, "email", &challenge.email)?;
         let vars = raw::Resend2FaVariables {
             session_id: challenge.session_id.clone(),
             email: raw::EmailAddress(challenge.email.clone()),
         };
-        let data = self.send(op, None, &[], operation!(raw::Resend2Fa, &vars)).await?;
+        let data = self.send(op, None, &[], operation!(raw::Resend2Fa, "resend2Fa", &vars)).await?;
         required(op, data.resend2_fa).map(TwoFactorStatus::from_raw)
     }
 
     /// `newToken`: a session from a refresh token kept from an earlier one.
     pub async fn resume(&self, refresh_token: &SecretString) -> Result<Session> {
-        let op = op("newToken");
+        let op = op("resume");
         let result = self.new_token(op, refresh_token).await?;
         self.session_from(op, &result)
     }
@@ -297,7 +317,7 @@ impl Client {
             input: raw::UserRegistrationInput { data: types::secret(&data_string) },
         };
         let secrets = [registration.password().expose_secret(), data_string.expose_secret()];
-        let data = self.send(op, None, &secrets, operation!(raw::Register, &vars)).await?;
+        let data = self.send(op, None, &secrets, operation!(raw::Register, "register", &vars)).await?;
         let result = required(op, data.register)?;
         Ok(Registered {
             status: result.status,
@@ -308,10 +328,10 @@ impl Client {
 
     /// `forgotPassword`: emails a password-reset code.
     pub async fn forgot_password(&self, email: &str) -> Result<ResetRequested> {
-        let op = op("forgotPassword");
+        let op = op("forgot_password");
         validate::email(op, "email", email)?;
         let vars = raw::ForgotPasswordVariables { email: raw::EmailAddress(email.to_string()) };
-        let data = self.send(op, None, &[], operation!(raw::ForgotPassword, &vars)).await?;
+        let data = self.send(op, None, &[], operation!(raw::ForgotPassword, "forgotPassword", &vars)).await?;
         let result = required(op, data.forgot_password)?;
         Ok(ResetRequested {
             header: result.header,
@@ -327,7 +347,7 @@ impl Client {
         code: &SecretString,
         new_password: &SecretString,
     ) -> Result<()> {
-        let op = op("confirmPasswordReset");
+        let op = op("confirm_password_reset");
         validate::secret(op, "code", code.expose_secret())?;
         validate::secret(op, "new_password", new_password.expose_secret())?;
         let vars = raw::ConfirmPasswordResetVariables {
@@ -337,7 +357,9 @@ impl Client {
             },
         };
         let secrets = [code.expose_secret(), new_password.expose_secret()];
-        let data = self.send(op, None, &secrets, operation!(raw::ConfirmPasswordReset, &vars)).await?;
+        let data = self
+            .send(op, None, &secrets, operation!(raw::ConfirmPasswordReset, "confirmPasswordReset", &vars))
+            .await?;
         let result = required(op, data.confirm_password_reset)?;
         if result.reset == Some(true) {
             Ok(())
@@ -350,8 +372,9 @@ impl Client {
     async fn new_token(&self, op: Op, refresh_token: &SecretString) -> Result<raw::LoginResult> {
         validate::secret(op, "refresh_token", refresh_token.expose_secret())?;
         let vars = raw::NewTokenVariables { refresh_token: types::secret(refresh_token) };
-        let data =
-            self.send(op, None, &[refresh_token.expose_secret()], operation!(raw::NewToken, &vars)).await?;
+        let data = self
+            .send(op, None, &[refresh_token.expose_secret()], operation!(raw::NewToken, "newToken", &vars))
+            .await?;
         required(op, data.new_token)
     }
 
@@ -409,7 +432,7 @@ impl Client {
             Some(token) => call::bearer(op, "access_token", token)?,
             None => Auth::none(),
         };
-        accountkit_runtime::hooks::prepare(&mut request, &auth, op.name, raw::ANONYMOUS_OPERATIONS)
+        accountkit_runtime::hooks::prepare(&mut request, &auth, operation.field, raw::ANONYMOUS_OPERATIONS)
             .map_err(|message| op.error(ErrorKind::InvalidInput, message))?;
         let http = &self.inner.http;
         let policy = &self.inner.policy;
@@ -417,7 +440,7 @@ impl Client {
             http,
             policy,
             request,
-            op.name,
+            operation.field,
             raw::IDEMPOTENT_OPERATIONS,
         )
         .await
@@ -426,7 +449,7 @@ impl Client {
         let retry_after = call::retry_after(response.headers());
         // Read under the policy's size limit already.
         let bytes = response.bytes().await.map_err(|e| call::transport(op, e).with_status(status))?;
-        decode(op, status, &bytes).map_err(|e| e.with_retry_after(retry_after))
+        decode(op, operation.field, status, &bytes).map_err(|e| e.with_retry_after(retry_after))
     }
 }
 
@@ -440,7 +463,7 @@ struct Answer<Q> {
 
 /// Reads a GraphQL response: its `errors` first, whatever the status, then
 /// its `data`.
-fn decode<Q: serde::de::DeserializeOwned>(op: Op, status: u16, body: &[u8]) -> Result<Q> {
+fn decode<Q: serde::de::DeserializeOwned>(op: Op, field: &str, status: u16, body: &[u8]) -> Result<Q> {
     let success = (200..300).contains(&status);
     // The common answer, data and no errors, decodes in one pass; anything
     // else is read again below, as a tree, to say what is wrong.
@@ -461,7 +484,7 @@ fn decode<Q: serde::de::DeserializeOwned>(op: Op, status: u16, body: &[u8]) -> R
         }
     };
     if let Some(errors) = value.get("errors").and_then(Value::as_array).filter(|e| !e.is_empty()) {
-        return Err(graphql_error(op, status, errors));
+        return Err(graphql_error(op, field, status, errors));
     }
     if !success {
         return Err(op
@@ -477,7 +500,7 @@ fn decode<Q: serde::de::DeserializeOwned>(op: Op, status: u16, body: &[u8]) -> R
 }
 
 /// The first GraphQL error, with the others' messages appended.
-fn graphql_error(op: Op, status: u16, errors: &[Value]) -> Error {
+fn graphql_error(op: Op, field: &str, status: u16, errors: &[Value]) -> Error {
     let message_of = |e: &Value| e.get("message").and_then(Value::as_str).unwrap_or("").trim().to_string();
     let messages: Vec<String> = errors.iter().map(message_of).filter(|m| !m.is_empty()).collect();
     let message =
@@ -496,14 +519,17 @@ fn graphql_error(op: Op, status: u16, errors: &[Value]) -> Error {
     let code =
         first.get("extensions").and_then(|e| e.get("code")).and_then(Value::as_str).map(str::to_string);
     // A refused refresh token ends the session, whatever the wording.
-    let kind = if op.name == "newToken" || is_authentication(code.as_deref(), &message) {
+    let kind = if field == "newToken" || is_authentication(code.as_deref(), &message) {
         ErrorKind::Unauthorized
     } else if (200..300).contains(&status) {
         ErrorKind::Rejected
     } else {
         ErrorKind::from_status(status)
     };
-    op.error(kind, message).with_status(status).with_code(code).with_path(path)
+    let error = op.error(kind, message).with_code(code).with_path(path);
+    // On a 2xx the HTTP exchange worked and the failure is GraphQL's alone:
+    // no status, so nothing reads "unauthorized (HTTP 200)".
+    if (200..300).contains(&status) { error } else { error.with_status(status) }
 }
 
 /// Whether an error says the credentials are missing, wrong or expired.
@@ -643,6 +669,12 @@ impl Session {
         self.refresh_from(generation).await
     }
 
+    /// A refresh on the way to `caller`'s operation: a failure names that
+    /// call, then the refresh.
+    async fn refresh_for(&self, caller: Op, generation: u64) -> Result<()> {
+        self.refresh_from(generation).await.map_err(|e| e.during(caller.name, "refreshing the session"))
+    }
+
     /// Refreshes unless another caller already did since `generation`.
     async fn refresh_from(&self, generation: u64) -> Result<()> {
         let _flight = self.shared.refreshing.lock().await;
@@ -650,7 +682,7 @@ impl Session {
         if current != generation {
             return Ok(());
         }
-        let op = op("newToken");
+        let op = op("refresh");
         let result = self.client.new_token(op, &refresh).await?;
         self.adopt(op, &result)
     }
@@ -679,12 +711,12 @@ impl Session {
             chrono::Duration::from_std(self.client.inner.refresh_margin).unwrap_or(chrono::Duration::MAX);
         let (generation, expires_at) = self.tokens(|t| (t.generation, t.expires_at));
         if Utc::now() + margin >= expires_at {
-            self.refresh_from(generation).await?;
+            self.refresh_for(op, generation).await?;
         }
         let (generation, token) = self.tokens(|t| (t.generation, t.access.clone()));
         match self.client.send(op, Some(&token), secrets, operation).await {
             Err(e) if is_token_refused(&e) => {
-                self.refresh_from(generation).await?;
+                self.refresh_for(op, generation).await?;
                 let token = self.access_token();
                 self.client.send(op, Some(&token), secrets, operation).await
             }
@@ -700,7 +732,7 @@ impl Session {
         old_password: &SecretString,
         new_password: &SecretString,
     ) -> Result<PasswordChange> {
-        let op = op("changePassword");
+        let op = op("change_password");
         validate::secret(op, "old_password", old_password.expose_secret())?;
         validate::secret(op, "new_password", new_password.expose_secret())?;
         let vars = raw::ChangePasswordVariables {
@@ -708,7 +740,7 @@ impl Session {
             new_password: types::secret(new_password),
         };
         let secrets = [old_password.expose_secret(), new_password.expose_secret()];
-        let data = self.send(op, &secrets, operation!(raw::ChangePassword, &vars)).await?;
+        let data = self.send(op, &secrets, operation!(raw::ChangePassword, "changePassword", &vars)).await?;
         let result = required(op, data.change_password)?;
         if result.prompt_two_factor_auth == Some(true) {
             return Ok(PasswordChange::ConfirmationRequired);
@@ -719,11 +751,16 @@ impl Session {
 
     /// `confirmChangePassword2Fa`: completes a password change with the code.
     pub async fn confirm_change_password_2fa(&self, code: &SecretString) -> Result<()> {
-        let op = op("confirmChangePassword2Fa");
+        let op = op("confirm_change_password_2fa");
         validate::secret(op, "code", code.expose_secret())?;
         let vars = raw::CodeVariables { code: types::secret(code) };
-        let data =
-            self.send(op, &[code.expose_secret()], operation!(raw::ConfirmChangePassword2Fa, &vars)).await?;
+        let data = self
+            .send(
+                op,
+                &[code.expose_secret()],
+                operation!(raw::ConfirmChangePassword2Fa, "confirmChangePassword2Fa", &vars),
+            )
+            .await?;
         let result = required(op, data.confirm_change_password2_fa)?;
         self.adopt_if_token(op, &result)
     }
@@ -738,34 +775,40 @@ impl Session {
 
     /// `resendChangePassword2Fa`: sends the password-change code again.
     pub async fn resend_change_password_2fa(&self) -> Result<TwoFactorStatus> {
-        let op = op("resendChangePassword2Fa");
-        let data = self.send(op, &[], operation!(raw::ResendChangePassword2Fa, &raw::NoVariables {})).await?;
+        let op = op("resend_change_password_2fa");
+        let data = self
+            .send(
+                op,
+                &[],
+                operation!(raw::ResendChangePassword2Fa, "resendChangePassword2Fa", &raw::NoVariables {}),
+            )
+            .await?;
         required(op, data.resend_change_password2_fa).map(TwoFactorStatus::from_raw)
     }
 
     /// `enable2Fa`, confirmed with the password when given.
     pub async fn enable_2fa(&self, password: Option<&SecretString>) -> Result<TwoFactorStatus> {
-        let op = op("enable2Fa");
+        let op = op("enable_2fa");
         let vars = password_vars(op, password)?;
         let secrets: Vec<&str> = password.iter().map(|p| p.expose_secret()).collect();
-        let data = self.send(op, &secrets, operation!(raw::Enable2Fa, &vars)).await?;
+        let data = self.send(op, &secrets, operation!(raw::Enable2Fa, "enable2Fa", &vars)).await?;
         required(op, data.enable2_fa).map(TwoFactorStatus::from_raw)
     }
 
     /// `disable2Fa`, confirmed with the password when given. A no-op when
     /// 2FA is off.
     pub async fn disable_2fa(&self, password: Option<&SecretString>) -> Result<TwoFactorStatus> {
-        let op = op("disable2Fa");
+        let op = op("disable_2fa");
         let vars = password_vars(op, password)?;
         let secrets: Vec<&str> = password.iter().map(|p| p.expose_secret()).collect();
-        let data = self.send(op, &secrets, operation!(raw::Disable2Fa, &vars)).await?;
+        let data = self.send(op, &secrets, operation!(raw::Disable2Fa, "disable2Fa", &vars)).await?;
         required(op, data.disable2_fa).map(TwoFactorStatus::from_raw)
     }
 
     /// `send2Fa`: asks for a fresh 2FA code, e.g. before a sensitive change.
     pub async fn send_2fa(&self) -> Result<TwoFactorStatus> {
-        let op = op("send2Fa");
-        let data = self.send(op, &[], operation!(raw::Send2Fa, &raw::NoVariables {})).await?;
+        let op = op("send_2fa");
+        let data = self.send(op, &[], operation!(raw::Send2Fa, "send2Fa", &raw::NoVariables {})).await?;
         required(op, data.send2_fa).map(TwoFactorStatus::from_raw)
     }
 
@@ -781,7 +824,7 @@ impl Session {
             None => None,
         };
         let vars = raw::LogoutVariables { device_info };
-        let data = self.send(op, &[], operation!(raw::Logout, &vars)).await?;
+        let data = self.send(op, &[], operation!(raw::Logout, "logout", &vars)).await?;
         let result = required(op, data.logout)?;
         Ok(LoggedOut { status: result.status, message: result.message, device_id: result.device_id })
     }
@@ -811,19 +854,19 @@ mod tests {
         let vars =
             raw::LogoutVariables { device_info: Some(raw::DeviceInfo { device_id: Some("d\"1\n".into()) }) };
         for _ in 0..2 {
-            let ours = operation!(raw::Logout, &vars).body().unwrap();
+            let ours = operation!(raw::Logout, "logout", &vars).body().unwrap();
             assert_eq!(ours, serde_json::to_vec(&raw::Logout::build(vars.clone())).unwrap());
         }
-        let ours = operation!(raw::Send2Fa, &raw::NoVariables {}).body().unwrap();
+        let ours = operation!(raw::Send2Fa, "send2Fa", &raw::NoVariables {}).body().unwrap();
         assert_eq!(ours, serde_json::to_vec(&raw::Send2Fa::build(raw::NoVariables {})).unwrap());
     }
 
     #[test]
     fn a_clean_answer_decodes_in_one_pass_and_errors_still_win() {
-        let data: Value = decode(OP, 200, br#"{"data": {"login": {"token": "t"}}}"#).unwrap();
+        let data: Value = decode(OP, "login", 200, br#"{"data": {"login": {"token": "t"}}}"#).unwrap();
         assert_eq!(data["login"]["token"], "t");
         let body = br#"{"data": {"login": {"token": "t"}}, "errors": [{"message": "partial"}]}"#;
-        assert_eq!(decode::<Value>(OP, 200, body).unwrap_err().message(), "partial");
+        assert_eq!(decode::<Value>(OP, "login", 200, body).unwrap_err().message(), "partial");
     }
 
     #[test]
@@ -839,22 +882,24 @@ mod tests {
     fn errors_keep_message_path_and_code_at_any_status() {
         let body = br#"{"data": {"login": null}, "errors": [{"message": "Invalid email or password",
             "path": ["login"], "locations": [{"line": 2, "column": 3}]}]}"#;
-        let err = decode::<Value>(OP, 200, body).unwrap_err();
+        let err = decode::<Value>(OP, "login", 200, body).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Unauthorized);
         assert_eq!(err.path(), Some("login"));
-        assert_eq!(err.status(), Some(200));
+        // The HTTP exchange worked: no status, the failure is GraphQL's.
+        assert_eq!(err.status(), None);
         assert_eq!(err.message(), "Invalid email or password");
+        assert_eq!(err.to_string(), "stx login: unauthorized: Invalid email or password");
 
         let body = br#"{"errors": [{"message": "Unknown argument \"x\"", "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}},
                         {"message": "second"}]}"#;
-        let err = decode::<Value>(OP, 400, body).unwrap_err();
+        let err = decode::<Value>(OP, "login", 400, body).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Validation);
         assert_eq!(err.code(), Some("GRAPHQL_VALIDATION_FAILED"));
         assert_eq!(err.message(), "Unknown argument \"x\"; second");
         assert_eq!(err.path(), None);
 
         let body = br#"{"errors": [{"message": "boom", "path": ["users", 0, "email"]}]}"#;
-        assert_eq!(decode::<Value>(OP, 200, body).unwrap_err().path(), Some("users.0.email"));
+        assert_eq!(decode::<Value>(OP, "login", 200, body).unwrap_err().path(), Some("users.0.email"));
     }
 
     #[test]
@@ -869,7 +914,7 @@ mod tests {
             (401, b"{\"message\": \"no\"}", ErrorKind::Unauthorized),
             (200, b"{\"errors\": [7]}", ErrorKind::Rejected),
         ] {
-            let err = decode::<raw::Login>(OP, status, body).unwrap_err();
+            let err = decode::<raw::Login>(OP, "login", status, body).unwrap_err();
             assert_eq!(err.kind(), kind, "{status} {}", String::from_utf8_lossy(body));
         }
     }

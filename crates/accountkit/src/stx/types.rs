@@ -85,16 +85,207 @@ pub struct LoginInfo {
     pub current_login_at: Option<DateTime<Utc>>,
     /// The device the session is tied to.
     pub device_id: Option<String>,
+    /// The address the login came from.
+    pub ip_address: Option<String>,
+    /// The account's responsible-gaming limits.
+    pub limits: Option<Limits>,
     /// The user must accept new terms (the `tncAccepted` mutation, outside
     /// this module) before other calls succeed.
     pub prompt_tnc_acceptance: bool,
+    /// Which documents changed, with `prompt_tnc_acceptance`.
+    pub tnc_changed: Option<TncChanges>,
     /// The terms to accept, with `prompt_tnc_acceptance`.
     pub tnc_id: Option<String>,
+    /// The addresses the account may log in from, as the server writes them.
+    pub whitelist_ip_addresses: Option<String>,
+    /// The devices registered for notifications.
+    pub device_tokens: Vec<DeviceToken>,
+    /// Whether the account may be logged in on several devices at once.
+    pub allow_multiple_logins: Option<bool>,
+    /// The app's settings, per device.
+    pub app_settings: Vec<AppSettings>,
+    /// The user's referral code.
+    pub referral_code: Option<String>,
+}
+
+/// The documents whose change asks for a new acceptance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct TncChanges {
+    /// The terms and conditions.
+    pub terms: Option<bool>,
+    /// The privacy policy.
+    pub privacy_policy: Option<bool>,
+    /// The house rules.
+    pub house_rules: Option<bool>,
+}
+
+/// The account's own limits and the ones the operator set.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Set by the user (`accountLimits`).
+    pub account: Option<LimitValues>,
+    /// Set by the operator (`adminLimits`).
+    pub admin: Option<LimitValues>,
+}
+
+/// Responsible-gaming limits, as the server's numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct LimitValues {
+    /// The account they belong to (user limits only).
+    pub account_id: Option<String>,
+    /// `dailyDeposit`
+    pub daily_deposit: Option<i32>,
+    /// `weeklyDeposit`
+    pub weekly_deposit: Option<i32>,
+    /// `monthlyDeposit`
+    pub monthly_deposit: Option<i32>,
+    /// `lifetimeDeposit`
+    pub lifetime_deposit: Option<i32>,
+    /// `orderLiability`
+    pub order_liability: Option<i32>,
+    /// `maxOrderLiabilityPerOrder`
+    pub max_order_liability_per_order: Option<i32>,
+    /// `lossLimit24Hours`
+    pub loss_limit_24_hours: Option<i32>,
+    /// `lossLimitWeekly`
+    pub loss_limit_weekly: Option<i32>,
+    /// `lossLimitMonthly`
+    pub loss_limit_monthly: Option<i32>,
+    /// `coolOffPeriod`
+    pub cool_off_period: Option<i32>,
+    /// `hoursPerDay`
+    pub hours_per_day: Option<i32>,
+    /// `selfExcluded`
+    pub self_excluded: Option<i32>,
+}
+
+/// A device registered for notifications. Its token never prints.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct DeviceToken {
+    /// The device.
+    pub device_id: Option<String>,
+    /// Its push token.
+    pub token: Option<SecretString>,
+    /// E.g. `ios`, `android`.
+    pub device_type: Option<String>,
+    /// Since when the token is used.
+    pub effective_start_date: Option<DateTime<Utc>>,
+}
+
+impl std::fmt::Debug for DeviceToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceToken")
+            .field("device_id", &self.device_id)
+            .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
+            .field("device_type", &self.device_type)
+            .field("effective_start_date", &self.effective_start_date)
+            .finish()
+    }
+}
+
+impl PartialEq for DeviceToken {
+    fn eq(&self, other: &Self) -> bool {
+        self.device_id == other.device_id
+            && self.token.as_ref().map(ExposeSecret::expose_secret)
+                == other.token.as_ref().map(ExposeSecret::expose_secret)
+            && self.device_type == other.device_type
+            && self.effective_start_date == other.effective_start_date
+    }
+}
+
+impl Eq for DeviceToken {}
+
+/// The app's settings on one device.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct AppSettings {
+    /// The device.
+    pub device_id: Option<String>,
+    /// `mode`
+    pub mode: Option<String>,
+    /// `oddsDisplay`
+    pub odds_display: Option<String>,
+    /// `enableFaceId`
+    pub enable_face_id: Option<bool>,
+    /// `wageringQtyIncrement`
+    pub wagering_qty_increment: Option<String>,
+    /// `closeYourAccount`
+    pub close_your_account: Option<bool>,
+    /// `enable2Fa`
+    pub enable_2fa: Option<bool>,
+    /// `deviceType`
+    pub device_type: Option<String>,
+    /// `showTutorialAgain`
+    pub show_tutorial_again: Option<bool>,
+}
+
+macro_rules! limit_values {
+    ($raw:expr, $account_id:expr) => {{
+        let l = $raw;
+        LimitValues {
+            account_id: $account_id,
+            daily_deposit: l.daily_deposit,
+            weekly_deposit: l.weekly_deposit,
+            monthly_deposit: l.monthly_deposit,
+            lifetime_deposit: l.lifetime_deposit,
+            order_liability: l.order_liability,
+            max_order_liability_per_order: l.max_order_liability_per_order,
+            loss_limit_24_hours: l.loss_limit_24_hours,
+            loss_limit_weekly: l.loss_limit_weekly,
+            loss_limit_monthly: l.loss_limit_monthly,
+            cool_off_period: l.cool_off_period,
+            hours_per_day: l.hours_per_day,
+            self_excluded: l.self_excluded,
+        }
+    }};
 }
 
 impl LoginInfo {
     pub(crate) fn from_raw(result: &raw::LoginResult) -> Self {
+        let limits = result.limits_number.as_ref().map(|limits| Limits {
+            account: limits
+                .account_limits
+                .as_ref()
+                .map(|l| limit_values!(l, l.account_id.as_ref().map(|id| id.0.clone()))),
+            admin: limits.admin_limits.as_ref().map(|l| limit_values!(l, None)),
+        });
+        let device_tokens = result.device_tokens.iter().flatten().flatten().map(|t| DeviceToken {
+            device_id: t.device_id.clone(),
+            token: t.device_token.as_ref().map(|token| SecretString::from(token.expose())),
+            device_type: t.device_type.clone(),
+            effective_start_date: t.effective_start_date.as_deref().and_then(timestamp),
+        });
+        let app_settings = result.app_settings.iter().flatten().flatten().map(|a| {
+            let s = a.settings.as_ref();
+            AppSettings {
+                device_id: a.device_id.clone().or_else(|| s.and_then(|s| s.device_id.clone())),
+                mode: s.and_then(|s| s.mode.clone()),
+                odds_display: s.and_then(|s| s.odds_display.clone()),
+                enable_face_id: s.and_then(|s| s.enable_face_id),
+                wagering_qty_increment: s.and_then(|s| s.wagering_qty_increment.clone()),
+                close_your_account: s.and_then(|s| s.close_your_account),
+                enable_2fa: s.and_then(|s| s.enable2_fa),
+                device_type: s.and_then(|s| s.device_type.clone()),
+                show_tutorial_again: s.and_then(|s| s.show_tutorial_again),
+            }
+        });
         LoginInfo {
+            ip_address: result.ip_address.clone(),
+            limits,
+            tnc_changed: result.tnc_changed.as_ref().map(|t| TncChanges {
+                terms: t.terms,
+                privacy_policy: t.privacy_policy,
+                house_rules: t.house_rules,
+            }),
+            whitelist_ip_addresses: result.whitelist_ip_addresses.clone(),
+            device_tokens: device_tokens.collect(),
+            allow_multiple_logins: result.allow_multiple_logins,
+            app_settings: app_settings.collect(),
+            referral_code: result.referral_code.clone(),
             user_id: result.user_id.as_ref().map(|id| id.0.clone()),
             user_uid: result.user_uid.clone(),
             user_status: result.user_status.clone(),
@@ -271,7 +462,7 @@ impl Registration {
         self.field("dateOfBirth", date.format("%Y-%m-%d").to_string())
     }
 
-    /// `phoneNumber`, international format (`+` and digits).
+    /// `phoneNumber`, sent as given: the schema types it as any string.
     pub fn phone_number(self, phone: impl Into<String>) -> Self {
         self.field("phoneNumber", phone.into())
     }
@@ -300,9 +491,6 @@ impl Registration {
             if self.fields.contains_key(key) {
                 return Err(op.invalid(key, "is set by Registration::new, not by field()"));
             }
-        }
-        if let Some(Value::String(phone)) = self.fields.get("phoneNumber") {
-            validate::phone(op, "phone_number", phone)?;
         }
         let mut document = Map::new();
         document.insert("email".into(), Value::String(self.email.clone()));
@@ -337,11 +525,15 @@ mod tests {
             .encode(OP)
             .unwrap_err();
         assert!(err.message().starts_with("`password`"), "{err}");
-        let err = Registration::new("ada@example.com", SecretString::from("pw"))
-            .phone_number("12345")
-            .encode(OP)
-            .unwrap_err();
-        assert!(err.message().starts_with("`phone_number`"), "{err}");
+        // `phoneNumber: String` in the schema: any form goes.
+        for phone in ["12345", "(416) 555-0100", "+1 416 555 0100", "416.555.0100 ext 2"] {
+            let encoded = Registration::new("ada@example.com", SecretString::from("pw"))
+                .phone_number(phone)
+                .encode(OP)
+                .unwrap();
+            let document: Value = serde_json::from_str(encoded.expose_secret()).unwrap();
+            assert_eq!(document["phoneNumber"], phone);
+        }
     }
 
     #[test]

@@ -248,11 +248,12 @@ impl Client {
     where
         F: AsyncFnOnce(OtpType) -> Option<SecretString>,
     {
-        self.enable_otp(otp, credentials).await?;
+        let recipe = "enable_otp_with";
+        self.enable_otp(otp, credentials).await.map_err(|e| e.during(recipe, "enable_otp"))?;
         let Some(pin) = pin(otp).await else {
-            return Err(op("enable_otp").invalid("pin", "was not supplied"));
+            return Err(op(recipe).invalid("pin", "was not supplied"));
         };
-        self.confirm_otp(otp, &pin).await
+        self.confirm_otp(otp, &pin).await.map_err(|e| e.during(recipe, "confirm_otp"))
     }
 
     // ---- anonymous operations ----
@@ -263,7 +264,7 @@ impl Client {
     /// [`login_with_pin`](Client::login_with_pin) or
     /// [`login_with_otp`](Client::login_with_otp).
     pub async fn login(&self, credentials: &Credentials) -> Result<Login> {
-        self.login_inner(credentials, None).await
+        self.login_inner(op("login"), credentials, None).await
     }
 
     /// Logs in with the PIN of a second factor.
@@ -273,15 +274,15 @@ impl Client {
         otp: OtpType,
         pin: &SecretString,
     ) -> Result<Login> {
-        self.login_inner(credentials, Some((otp, pin))).await
+        self.login_inner(op("login_with_pin"), credentials, Some((otp, pin))).await
     }
 
     async fn login_inner(
         &self,
+        op: Op,
         credentials: &Credentials,
         second: Option<(OtpType, &SecretString)>,
     ) -> Result<Login> {
-        let op = op("login");
         let raw::types::Credentials { email, password } = credentials.to_raw(op)?;
         let mut secrets = credentials.secrets();
         if let Some((_, pin)) = second {

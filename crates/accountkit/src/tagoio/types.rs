@@ -543,6 +543,11 @@ impl TokenRequest {
         self.expire_time = Some(expire_time.into());
         self
     }
+    /// The token stops working at `at`.
+    #[must_use]
+    pub fn expires_at(self, at: DateTime<Utc>) -> Self {
+        self.expire_time(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+    }
     /// The token never expires.
     #[must_use]
     pub fn never_expires(self) -> Self {
@@ -603,8 +608,54 @@ pub struct ProfileToken {
     pub profile: Option<String>,
     /// The account that made it.
     pub created_by: Option<String>,
-    /// When it stops working; `None` for never.
-    pub expire_date: Option<DateTime<Utc>>,
+    /// When it stops working; `None` when the server does not say.
+    pub expire_date: Option<Expiry>,
+}
+
+/// When a token stops working: never, or at a moment.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Expiry {
+    /// The token never expires (`"never"` on the wire).
+    Never,
+    /// The token expires at this moment.
+    At(DateTime<Utc>),
+    /// A value this version of accountkit does not read, as sent.
+    Other(String),
+}
+
+impl Expiry {
+    /// The moment it expires, if it does and the moment is known.
+    pub fn at(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Expiry::At(at) => Some(*at),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Expiry {
+    /// `never`, the moment in RFC 3339, or the value as sent.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expiry::Never => f.write_str("never"),
+            Expiry::At(at) => f.write_str(&at.to_rfc3339()),
+            Expiry::Other(other) => f.write_str(other),
+        }
+    }
+}
+
+impl From<String> for Expiry {
+    // An unreadable date must not fail the call: the token exists by then.
+    fn from(value: String) -> Self {
+        if value.eq_ignore_ascii_case("never") {
+            return Expiry::Never;
+        }
+        match DateTime::parse_from_rfc3339(&value) {
+            Ok(at) => Expiry::At(at.with_timezone(&Utc)),
+            Err(_) => Expiry::Other(value),
+        }
+    }
 }
 
 impl std::fmt::Debug for ProfileToken {
@@ -628,7 +679,7 @@ impl From<raw::TokenCreated> for ProfileToken {
             permission: created.permission.map(Permission::from),
             profile: created.profile,
             created_by: created.created_by,
-            expire_date: created.expire_date,
+            expire_date: created.expire_date.map(Expiry::from),
         }
     }
 }

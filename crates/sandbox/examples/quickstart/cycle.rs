@@ -1,8 +1,10 @@
 //! The Cycle account lifecycle: update, logins, an invitation, password
 //! change and reset, two-factor auth on, recovered and off, and deletion.
 
+use std::time::Duration;
+
 use accountkit::cycle::{
-    Account, AccountUpdate, Client, ListQuery, Login, TwoFactorRecovery, TwoFactorStatus,
+    Account, AccountUpdate, Client, JobTracking, ListQuery, Login, TwoFactorRecovery, TwoFactorStatus,
 };
 use accountkit::{ErrorKind, SecretString};
 use accountkit_sandbox::Sandbox;
@@ -94,9 +96,19 @@ pub async fn lifecycle(sandbox: &Sandbox) -> Fallible {
     let hub = cycle.add_hub(EMAIL).ok_or("the sandbox lost the account")?;
     expect_error("delete_account", client.delete_account().await, ErrorKind::Conflict)?;
     cycle.remove_hub(&hub);
-    let job = client.delete_account().await?;
-    let job_id = job.job.as_ref().map_or("none", |j| j.id.as_str());
-    step("delete_account", &format!("HTTP 202, job {} ({})", job_id, job.action));
+    let tracking = JobTracking::new(Duration::from_secs(10)).interval(Duration::from_millis(50));
+    let job = client.delete_account_and_wait(&tracking).await?;
+    let progress = job.progress();
+    step(
+        "delete_account_and_wait",
+        &format!(
+            "HTTP 202, job {} {} ({}/{} steps)",
+            job.id,
+            job.state.as_str(),
+            progress.completed,
+            progress.total
+        ),
+    );
     expect_error("get_account", client.get_account().await, ErrorKind::Unauthorized)?;
     Ok(())
 }

@@ -78,9 +78,9 @@ pub async fn lifecycle(sandbox: &Sandbox) -> Fallible {
     let social = client.start_social_verification(&start).await?;
     step("start_social", &format!("send the user to {}", social.authorization_uri));
     let social = client.verify_social(&social, [("code", "tour"), ("state", "tour-state")]).await?;
-    client.add_social_identity(&proof, &social).await?;
+    client.add_social_identity(Some(&proof), &social).await?;
     step("link social", "github linked");
-    client.delete_identity(&proof, "github").await?;
+    client.delete_identity(Some(&proof), "github").await?;
     step("delete_identity", "github unlinked");
 
     let registration = client.start_passkey_registration().await?;

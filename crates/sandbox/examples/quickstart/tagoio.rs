@@ -147,7 +147,7 @@ fn describe_login(login: &Login) -> String {
 
 fn describe_token(token: &ProfileToken) -> String {
     let permission = token.permission.as_ref().map_or("default", |p| p.as_str());
-    let expiry = token.expire_date.map_or("never".to_string(), |d| d.to_rfc3339());
+    let expiry = token.expire_date.as_ref().map_or("unstated".to_string(), ToString::to_string);
     format!(
         "token: [REDACTED] ({} chars), permission {permission}, expires {expiry}",
         token.token.expose_secret().len()

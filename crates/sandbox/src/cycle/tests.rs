@@ -168,9 +168,10 @@ async fn reset_password_sends_a_single_use_token() {
     assert_eq!(f.cycle.outbox().len(), 1);
 
     let token = f.cycle.password_reset_token(EMAIL).unwrap();
-    let complete = json!({"token": token, "password": "brand new pass"});
+    // Cycle documents no length rule for a reset, unlike a change.
+    let complete = json!({"token": token, "password": "short"});
     assert_eq!(f.call("POST", "/v1/account/reset-password", None, Some(complete.clone())).await.0, 200);
-    assert!(f.cycle.sign_in(EMAIL, "brand new pass", None).is_ok());
+    assert!(f.cycle.sign_in(EMAIL, "short", None).is_ok());
     let (status, body) = f.call("POST", "/v1/account/reset-password", None, Some(complete)).await;
     assert_eq!(status, 422);
     assert_envelope(&body, 422, "422.invalid-argument");
@@ -275,6 +276,9 @@ async fn logins_are_recorded_paged_sorted_and_filtered() {
     let (status, body) = f.authed("GET", "/v1/account/logins?page%5Bsize%5D=0", None).await;
     assert_eq!(status, 422);
     assert_envelope(&body, 422, "422.invalid-argument");
+    // Cycle documents no largest page size.
+    let (status, body) = f.authed("GET", "/v1/account/logins?page%5Bsize%5D=500", None).await;
+    assert_eq!((status, body["data"].as_array().unwrap().len()), (200, 4));
 }
 
 #[tokio::test]
@@ -289,9 +293,46 @@ async fn delete_is_refused_while_the_account_owns_a_hub() {
     let (status, body) = f.authed("DELETE", "/v1/account", None).await;
     assert_eq!(status, 202);
     assert_eq!(body["data"]["action"], "delete");
-    assert_eq!(body["data"]["job"]["id"], f.cycle.jobs()[0].id.as_str());
+    let job_id = f.cycle.jobs()[0].id.clone();
+    let job = &body["data"]["job"];
+    assert_eq!(job["id"], job_id.as_str());
+    assert_eq!(job["parallel"], json!({"sub_queue": null, "tasks": false}));
+    assert_eq!(job["tasks"][0]["header"], "delete");
+    assert!(job["tasks"][0]["input"]["account_id"].is_string());
+    // The job runs when polled; the account waits in `deleting`.
+    let (_, account) = f.authed("GET", "/v1/account", None).await;
+    assert_eq!(account["data"]["state"]["current"], "deleting");
+    let path = format!("/v1/jobs/{job_id}");
+    let (status, running) = f.authed("GET", &path, None).await;
+    assert_eq!(status, 200, "{running}");
+    assert_eq!(running["data"]["state"]["current"], "running");
+    assert_eq!(running["data"]["tasks"][0]["state"]["current"], "running");
+    assert_eq!(running["data"]["tasks"][0]["steps"][0]["completed"], "0001-01-01T00:00:00Z");
+    assert!(f.cycle.account_exists(EMAIL));
+    let (_, done) = f.authed("GET", &path, None).await;
+    assert_eq!(done["data"]["state"]["current"], "completed");
+    assert_eq!(done["data"]["state"]["error"], Value::Null);
+    assert_ne!(done["data"]["tasks"][0]["steps"][0]["completed"], "0001-01-01T00:00:00Z");
+    assert_eq!(f.cycle.jobs()[0].state, "completed");
     assert!(!f.cycle.account_exists(EMAIL));
     assert_eq!(f.authed("GET", "/v1/account", None).await.0, 401);
+}
+
+#[tokio::test]
+async fn a_failed_deletion_job_leaves_the_account() {
+    let f = Fixture::new().await;
+    f.cycle.fail_next_job("storage is busy");
+    let (_, body) = f.authed("DELETE", "/v1/account", None).await;
+    let path = format!("/v1/jobs/{}", body["data"]["job"]["id"].as_str().unwrap());
+    f.authed("GET", &path, None).await;
+    let (_, failed) = f.authed("GET", &path, None).await;
+    assert_eq!(failed["data"]["state"]["current"], "error");
+    assert_eq!(failed["data"]["state"]["error"]["message"], "storage is busy");
+    let (status, account) = f.authed("GET", "/v1/account", None).await;
+    assert_eq!((status, &account["data"]["state"]["current"]), (200, &json!("live")));
+    let (status, body) = f.authed("GET", "/v1/jobs/000000000000000000000000", None).await;
+    assert_eq!(status, 404);
+    assert_envelope(&body, 404, "404.job");
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{Logto, SOCIAL_CONNECTOR_ID};
+use super::{Logto, SECOND_SOCIAL_CONNECTOR_ID, SOCIAL_CONNECTOR_ID};
 use crate::Sandbox;
 
 const PASSWORD: &str = "correct horse";
@@ -56,16 +56,24 @@ impl Fixture {
 
     /// Sends and verifies a code; returns the record id.
     async fn code_record(&self, token: &str, kind: &str, value: &str) -> String {
+        self.templated_code_record(token, kind, value, None).await
+    }
+
+    /// As `code_record`, with a `templateType`.
+    async fn templated_code_record(
+        &self,
+        token: &str,
+        kind: &str,
+        value: &str,
+        template: Option<&str>,
+    ) -> String {
         let identifier = json!({"type": kind, "value": value});
-        let (status, body) = self
-            .call(
-                "POST",
-                "/api/verifications/verification-code",
-                token,
-                None,
-                Some(json!({"identifier": identifier})),
-            )
-            .await;
+        let mut send = json!({"identifier": identifier});
+        if let Some(template) = template {
+            send["templateType"] = json!(template);
+        }
+        let (status, body) =
+            self.call("POST", "/api/verifications/verification-code", token, None, Some(send)).await;
         assert_eq!(status, 201, "{body}");
         let id = body["verificationRecordId"].as_str().unwrap().to_owned();
         let code = self.logto.latest_code(value).unwrap();
@@ -164,6 +172,32 @@ async fn only_identity_records_unlock_sensitive_operations() {
 }
 
 #[tokio::test]
+async fn a_code_sent_to_bind_mfa_proves_no_identity() {
+    let f = Fixture::new().await;
+    let token = f.logto.add_user("ada@example.com", PASSWORD);
+    let mfa = f.templated_code_record(&token, "email", "ada@example.com", Some("BindMfa")).await;
+    let (status, _) = f.call("DELETE", "/api/my-account/primary-email", &token, Some(&mfa), None).await;
+    assert_eq!(status, 401);
+    let asked =
+        f.templated_code_record(&token, "email", "ada@example.com", Some("UserPermissionValidation")).await;
+    let (status, _) = f
+        .call(
+            "POST",
+            "/api/my-account/password",
+            &token,
+            Some(&asked),
+            Some(json!({"password": "n3w-Passw0rd!"})),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let bad =
+        json!({"identifier": {"type": "email", "value": "ada@example.com"}, "templateType": "Register"});
+    let (status, body) =
+        f.call("POST", "/api/verifications/verification-code", &token, None, Some(bad)).await;
+    assert_eq!((status, code(&body)), (400, "guard.invalid_input"));
+}
+
+#[tokio::test]
 async fn new_identifier_must_match_and_be_free() {
     let f = Fixture::new().await;
     let token = f.logto.add_user("ada@example.com", PASSWORD);
@@ -249,6 +283,32 @@ async fn social_link_and_unlink() {
     let (status, _) =
         f.call("DELETE", "/api/my-account/identities/github", &token, Some(&record), None).await;
     assert_eq!(status, 204);
+}
+
+#[tokio::test]
+async fn a_user_with_nothing_to_verify_with_links_without_a_record() {
+    let f = Fixture::new().await;
+    let token = f.logto.add_social_user("s1");
+    let start = json!({"connectorId": SECOND_SOCIAL_CONNECTOR_ID, "state": "st", "redirectUri": "https://app.example/cb"});
+    let (_, started) = f.call("POST", "/api/verifications/social", &token, None, Some(start)).await;
+    let social = started["verificationRecordId"].as_str().unwrap();
+    let verify = json!({"connectorData": {"code": "c2", "state": "st"}, "verificationRecordId": social});
+    f.call("POST", "/api/verifications/social/verify", &token, None, Some(verify)).await;
+    let add = json!({"newIdentifierVerificationRecordId": social});
+    let (status, body) = f.call("POST", "/api/my-account/identities", &token, None, Some(add)).await;
+    assert_eq!(status, 204, "{body}");
+    let (_, profile) = f.call("GET", "/api/my-account", &token, None, None).await;
+    assert_eq!(profile["identities"]["gitlab"]["userId"], "gl-c2");
+    let (status, _) = f.call("DELETE", "/api/my-account/identities/github", &token, None, None).await;
+    assert_eq!(status, 204);
+    // An encoded target is one segment, decoded.
+    let (status, body) = f.call("DELETE", "/api/my-account/identities/a%20b%2Fc", &token, None, None).await;
+    assert_eq!((status, code(&body)), (404, "user.identity_not_exist"));
+
+    // Once there is an email, the record is required.
+    let with_email = f.logto.add_user("ada@example.com", PASSWORD);
+    let (status, body) = f.call("DELETE", "/api/my-account/identities/github", &with_email, None, None).await;
+    assert_eq!((status, code(&body)), (401, "verification_record.permission_denied"));
 }
 
 #[tokio::test]

@@ -199,6 +199,25 @@ async fn list_filters() {
     assert_eq!(count(json!({"login_count__gte": 1})).await, 0);
     assert_eq!(count(json!({"created_at__lt": "2000-01-01T00:00:00Z"})).await, 0);
     assert_eq!(count(json!({"created_at__gt": "2000-01-01T00:00:00Z"})).await, 13);
+    // Keys the SDKs know beyond the spec; no one has logged in anywhere yet.
+    assert_eq!(count(json!({"last_login_city": "Lisbon", "last_login_country__in": ["Portugal"]})).await, 0);
+    assert_eq!(count(json!({"last_login_city__contains": ["Lis"]})).await, 0);
+}
+
+#[tokio::test]
+async fn update_sets_an_e164_phone() {
+    let f = Fixture::new().await;
+    let id = f.create("ada@example.com").await["id"].clone();
+    let (status, updated) = f.user("/v2/user/update", json!({"id": id, "phone": "+1-808-555-0173"})).await;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(updated["result"]["phone"], "+1-808-555-0173");
+    assert_eq!(updated["result"]["profile"], json!({"name": "Ada"}), "the phone is no profile key");
+    let (status, refused) =
+        f.user("/v2/user/update", json!({"id": id, "phone": "555 0173", "disabled": true})).await;
+    assert_eq!(status, 400);
+    assert_eq!(first_error(&refused), ("BadFormatPhone", "/phone"));
+    let (_, got) = f.user("/v2/user/profile/get", json!({"id": id})).await;
+    assert_eq!(got["result"]["disabled"], false, "a refused update changes nothing");
 }
 
 #[tokio::test]

@@ -162,8 +162,12 @@ async fn create_confirm_login_token_info() {
     assert_eq!(created["created_by"], account_id);
     assert!(created["expire_date"].as_str().unwrap().ends_with('Z'));
     let (_, never) = f.create_token(email, profile_id, json!({"expire_time": "never"})).await;
-    assert_eq!(never["result"]["expire_date"], Value::Null);
+    assert_eq!(never["result"]["expire_date"], "never");
     assert_eq!(never["result"]["permission"], "full");
+    let (_, unsaid) = f.create_token(email, profile_id, json!({})).await;
+    assert_eq!(unsaid["result"]["expire_date"], "never");
+    let (_, dated) = f.create_token(email, profile_id, json!({"expire_time": "2030-01-02T03:04:05Z"})).await;
+    assert_eq!(dated["result"]["expire_date"], "2030-01-02T03:04:05.000Z");
 
     let (status, body) = f.create_token(email, "000000000000000000000000", json!({})).await;
     assert_eq!((status, body), (404, top("Profile not found")));
