@@ -447,9 +447,7 @@ fn totp_matches(secret: &str, code: &str) -> bool {
 }
 
 fn new_totp_secret() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 20];
-    rand::rng().fill_bytes(&mut bytes);
+    let bytes: [u8; 20] = std::array::from_fn(|_| fastrand::u8(..));
     totp_rs::Secret::from(bytes).to_base32()
 }
 

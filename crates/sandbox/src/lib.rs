@@ -145,9 +145,7 @@ pub(crate) fn json_response(status: axum::http::StatusCode, body: serde_json::Va
 
 /// Random string of `len` characters from `alphabet`.
 pub(crate) fn random_string(alphabet: &[u8], len: usize) -> String {
-    use rand::Rng;
-    let mut rng = rand::rng();
-    (0..len).map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())])).collect()
+    (0..len).map(|_| char::from(alphabet[fastrand::usize(..alphabet.len())])).collect()
 }
 
 /// Lowercase hex digits.

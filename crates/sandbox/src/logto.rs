@@ -864,10 +864,7 @@ async fn send_code(State(l): State<Logto>, headers: HeaderMap, body: Bytes) -> R
     } else {
         Template::NewIdentifier
     };
-    let code = {
-        use rand::Rng;
-        format!("{:06}", rand::rng().random_range(0..1_000_000))
-    };
+    let code = format!("{:06}", fastrand::u32(..1_000_000));
     state.outbox.push(Message { to: value.clone(), code: code.clone() });
     let (record, expires_at) = state.new_record(&id, RecordKind::Code { kind, value, code, template }, false);
     record_reply(&record, expires_at)

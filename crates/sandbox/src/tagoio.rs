@@ -371,8 +371,7 @@ fn object_id() -> String {
 }
 
 fn pin() -> String {
-    use rand::Rng;
-    format!("{:06}", rand::rng().random_range(0..1_000_000))
+    format!("{:06}", fastrand::u32(..1_000_000))
 }
 
 fn profile_token() -> String {
