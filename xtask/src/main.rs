@@ -16,7 +16,9 @@
 //! on a changed, missing or stale snapshot. They need cargo, so they run only
 //! in the workspace itself, not with `--root`.
 //!
-//! `cargo xtask bench` runs the benchmarks; see [`bench`].
+//! `cargo xtask bench` runs the benchmarks; see [`bench`]. `cargo xtask
+//! package` packages the published crates and builds a project on them; see
+//! [`package`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -25,6 +27,17 @@ use std::process::{Command, ExitCode};
 use accountkit_codegen::{APIS, Api, SurfaceChange};
 
 mod bench;
+mod package;
+
+fn task(outcome: Result<(), String>, usage: &str) -> ExitCode {
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}\n{usage}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 /// The workspace root (this crate lives in `xtask`).
 fn workspace_root() -> PathBuf {
@@ -40,17 +53,10 @@ fn main() -> ExitCode {
     let mut rest = args.iter();
     match rest.next().map(String::as_str) {
         Some("regen") => {}
-        Some("bench") => {
-            return match bench::run(&workspace_root(), &args[1..]) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(message) => {
-                    eprintln!("error: {message}\n{}", bench::USAGE);
-                    ExitCode::FAILURE
-                }
-            };
-        }
+        Some("bench") => return task(bench::run(&workspace_root(), &args[1..]), bench::USAGE),
+        Some("package") => return task(package::run(&workspace_root(), &args[1..]), package::USAGE),
         _ => {
-            eprintln!("{USAGE}\n{}", bench::USAGE);
+            eprintln!("{USAGE}\n{}\n{}", bench::USAGE, package::USAGE);
             return ExitCode::from(2);
         }
     }
