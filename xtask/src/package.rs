@@ -72,6 +72,10 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let packages = packages(root)?;
     println!("\npackages ({} crates):", packages.len());
     for package in &packages {
+        if let Some(file) = first_repository_only_file(&package.unpacked)? {
+            let file = file.strip_prefix(&package.unpacked).unwrap_or(&file).display().to_string();
+            return Err(format!("{}: ships {file}, which only the repository needs", package.name));
+        }
         let size =
             std::fs::metadata(&package.file).map_err(|e| format!("{}: {e}", package.file.display()))?.len();
         println!("  {}: {:.1} KiB", package.name, size as f64 / 1024.0);
@@ -140,6 +144,27 @@ fn consumer(root: &Path, dir: &Path, cargo: &str, packages: &[Package]) -> Resul
     run_status(&mut cargo_in("build"), "the consumer's build")?;
     println!("consumer: built in {:.1} s", start.elapsed().as_secs_f64());
     run_status(&mut cargo_in("run"), "the consumer")
+}
+
+/// A test, snapshot or example in an unpacked package: what an `include`
+/// list should keep out.
+fn first_repository_only_file(dir: &Path) -> Result<Option<PathBuf>, String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        if ["tests", "examples", "benches", "snapshots", "tests.rs"].contains(&name.as_str())
+            || name.ends_with(".snap")
+        {
+            return Ok(Some(path));
+        }
+        if path.is_dir()
+            && let Some(found) = first_repository_only_file(&path)?
+        {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
 }
 
 /// The workspace's target dir, as cargo picks it.
