@@ -2,6 +2,7 @@
 //! `accountkit::Error`, within a bounded time, after exactly the number of
 //! requests the transport policy promises.
 
+mod capture;
 mod faults;
 
 use std::time::{Duration, Instant};
@@ -310,43 +311,17 @@ fn plain_http_is_refused_unless_loopback_or_allowed() {
     }
 }
 
-#[derive(Clone, Default)]
-struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Sink {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[test]
 fn retries_show_in_tracing_spans() {
-    let sink = Sink::default();
-    let writer = sink.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_ansi(false)
-        .without_time()
-        .with_writer(move || writer.clone())
-        .finish();
-    // The current thread runs the call, so its subscriber sees the spans.
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // Other tests of this binary, on other threads and without a subscriber,
-    // may have left callsites marked as never wanted.
-    tracing::callsite::rebuild_interest_cache();
+    // The current thread runs the call, so its capture sees the spans.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let error = runtime.block_on(async {
-        let server = serve(Fault::Html502).await;
-        Provider::TagoIo.call(&server.url, policy()).await.unwrap_err()
+    let (error, traced) = capture::traced(|| {
+        runtime.block_on(async {
+            let server = serve(Fault::Html502).await;
+            Provider::TagoIo.call(&server.url, policy()).await.unwrap_err()
+        })
     });
     assert_eq!(error.status(), Some(502));
-    let traced = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
     for attempt in 1..=ATTEMPTS {
         assert!(traced.contains(&format!("accountkit.attempt{{attempt={attempt} status=502}}")), "{traced}");
     }

@@ -3,6 +3,7 @@
 //! what the error shows (no secret, in any field or form), how many requests
 //! were made, and that the call ended in bounded time.
 
+mod capture;
 mod hostile;
 
 use std::time::{Duration, Instant};
@@ -707,48 +708,22 @@ async fn cookies_a_server_sets_are_never_sent_back() {
 
 // ---- tracing ----------------------------------------------------------------
 
-#[derive(Clone, Default)]
-struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Sink {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// TRACE output of one read retried `attempts` times against a 503.
 fn traced(provider: Provider, attempts: u32) -> String {
-    let sink = Sink::default();
-    let writer = sink.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
-        .with_ansi(false)
-        .without_time()
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // Other tests of this binary, on other threads and without a subscriber,
-    // may have left callsites marked as never wanted.
-    tracing::callsite::rebuild_interest_cache();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    runtime.block_on(async {
-        let server = always(response("503 Service Unavailable", &[], b"")).await;
-        let retry = RetryPolicy::default()
-            .max_attempts(attempts)
-            .backoff(Duration::ZERO, Duration::ZERO)
-            .max_elapsed(Duration::from_secs(60));
-        let settings = Settings { retry, ..Settings::default() };
-        let _ = provider.read(&server.url, &settings).await;
-        assert_eq!(server.count(), attempts as usize);
+    let ((), traced) = capture::traced(|| {
+        runtime.block_on(async {
+            let server = always(response("503 Service Unavailable", &[], b"")).await;
+            let retry = RetryPolicy::default()
+                .max_attempts(attempts)
+                .backoff(Duration::ZERO, Duration::ZERO)
+                .max_elapsed(Duration::from_secs(60));
+            let settings = Settings { retry, ..Settings::default() };
+            let _ = provider.read(&server.url, &settings).await;
+            assert_eq!(server.count(), attempts as usize);
+        })
     });
-    let bytes = sink.0.lock().unwrap().clone();
-    String::from_utf8(bytes).unwrap()
+    traced
 }
 
 #[test]

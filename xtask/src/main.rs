@@ -1,11 +1,13 @@
 //! Maintainer tasks.
 //!
-//! `cargo xtask regen` regenerates every raw client's API-surface snapshot
-//! from its OpenAPI document, prints what changed (operations and types
-//! added, removed, changed), then rebuilds the raw crates and runs their
-//! snapshot tests. `cargo xtask regen --check` changes nothing and fails,
-//! printing the diff, when a committed snapshot is out of date.
-//! `--root DIR` runs against another checkout of the workspace layout.
+//! `cargo xtask regen` writes the copies of `openapi/` that the packages
+//! ship (see [`shipped_copies`]), regenerates every raw client's API-surface
+//! snapshot from its OpenAPI document, prints what changed (operations and
+//! types added, removed, changed), then rebuilds the raw crates and runs
+//! their snapshot tests. `cargo xtask regen --check` changes nothing and
+//! fails, printing the diff, when a shipped copy or a committed snapshot is
+//! out of date. `--root DIR` runs against another checkout of the workspace
+//! layout.
 //!
 //! Snapshot suites written with insta (see [`INSTA_SUITES`], e.g. the GraphQL
 //! documents of a cynic client) are refreshed the same way: `regen` runs them
@@ -18,7 +20,9 @@
 //! retried on what into SECURITY.md (see [`retries`]), and `--check` fails
 //! when it is stale.
 //!
-//! `cargo xtask bench` runs the benchmarks; see [`bench`].
+//! `cargo xtask bench` runs the benchmarks; see [`bench`]. `cargo xtask
+//! package` packages the published crates and builds a project on them; see
+//! [`package`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -27,7 +31,23 @@ use std::process::{Command, ExitCode};
 use accountkit_codegen::{APIS, Api, SurfaceChange};
 
 mod bench;
+mod package;
 mod retries;
+
+fn task(outcome: Result<(), String>, usage: &str) -> ExitCode {
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}\n{usage}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (this crate lives in `xtask`).
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
 
 const USAGE: &str = "usage: cargo xtask regen [--check] [--root DIR]";
 
@@ -38,17 +58,10 @@ fn main() -> ExitCode {
     let mut rest = args.iter();
     match rest.next().map(String::as_str) {
         Some("regen") => {}
-        Some("bench") => {
-            return match bench::run(&accountkit_codegen::workspace_root(), &args[1..]) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(message) => {
-                    eprintln!("error: {message}\n{}", bench::USAGE);
-                    ExitCode::FAILURE
-                }
-            };
-        }
+        Some("bench") => return task(bench::run(&workspace_root(), &args[1..]), bench::USAGE),
+        Some("package") => return task(package::run(&workspace_root(), &args[1..]), package::USAGE),
         _ => {
-            eprintln!("{USAGE}\n{}", bench::USAGE);
+            eprintln!("{USAGE}\n{}\n{}", bench::USAGE, package::USAGE);
             return ExitCode::from(2);
         }
     }
@@ -69,7 +82,7 @@ fn main() -> ExitCode {
         }
     }
     let in_workspace = root.is_none();
-    let root = root.unwrap_or_else(accountkit_codegen::workspace_root);
+    let root = root.unwrap_or_else(workspace_root);
     match regen(&root, check, in_workspace) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
@@ -112,9 +125,71 @@ impl Snapshot {
     }
 }
 
+/// The STX schema, which cynic (in `accountkit-stx-raw`) and the sandbox
+/// read as it is.
+const STX_SCHEMA: &str = "openapi/stx/schema.graphql";
+
+/// A file that `regen` writes into a package from a source under `openapi/`,
+/// so that the package builds from its own files, in the workspace and from
+/// a registry.
+struct ShippedCopy {
+    source: String,
+    target: String,
+    text: String,
+}
+
+/// Every shipped copy: each REST API's document in JSON form, marked with
+/// its source (no YAML is read at a user's build), and the STX schema with a
+/// header saying where it comes from.
+fn shipped_copies(root: &Path) -> Result<Vec<ShippedCopy>, String> {
+    let mut copies = Vec::new();
+    for api in APIS {
+        let text = accountkit_codegen::shipped_spec_text(root, api.spec).map_err(|e| e.to_string())?;
+        copies.push(ShippedCopy { source: api.spec.to_string(), target: api.shipped_spec(), text });
+    }
+    let path = root.join(STX_SCHEMA);
+    let schema = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    for target in ["crates/stx-raw/schema.graphql", "crates/sandbox/src/stx/schema.graphql"] {
+        let text = format!(
+            "# Written by `cargo xtask regen` from {STX_SCHEMA}: edit that file, not this one.\n{schema}"
+        );
+        copies.push(ShippedCopy { source: STX_SCHEMA.to_string(), target: target.to_string(), text });
+    }
+    Ok(copies)
+}
+
+/// Writes (or, with `check`, compares) the shipped copies; returns whether
+/// they were up to date.
+fn refresh_copies(root: &Path, check: bool) -> Result<bool, String> {
+    let mut clean = true;
+    for copy in shipped_copies(root)? {
+        let path = root.join(&copy.target);
+        let old = std::fs::read_to_string(&path).ok();
+        if old.as_deref() == Some(copy.text.as_str()) {
+            println!("{} (from {}): unchanged", copy.target, copy.source);
+            continue;
+        }
+        let verb = match (check, old.is_some()) {
+            (true, true) => "out of date",
+            (true, false) => "missing",
+            (false, true) => "updated",
+            (false, false) => "created",
+        };
+        println!("{} (from {}): {verb}", copy.target, copy.source);
+        if check {
+            clean = false;
+            let diff = similar::TextDiff::from_lines(old.as_deref().unwrap_or(""), copy.text.as_str());
+            print!("{}", diff.unified_diff().context_radius(2).header(&copy.target, "generated"));
+        } else {
+            std::fs::write(&path, &copy.text).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    Ok(clean)
+}
+
 /// Returns whether everything was (or now is) up to date.
 fn regen(root: &Path, check: bool, in_workspace: bool) -> Result<bool, String> {
-    let mut clean = true;
+    let mut clean = refresh_copies(root, check)?;
     for api in APIS {
         let snapshot = Snapshot::for_api(root, api)?;
         let old = snapshot.committed_body();
@@ -154,7 +229,7 @@ fn regen(root: &Path, check: bool, in_workspace: bool) -> Result<bool, String> {
         clean &= retries::refresh(root, check)?;
     }
     if check && !clean {
-        println!("\nrun `cargo xtask regen` and commit the snapshot diff");
+        println!("\nrun `cargo xtask regen` and commit the diff");
     }
     if !check && in_workspace {
         rebuild_raw_crates(root)?;

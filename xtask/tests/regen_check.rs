@@ -1,5 +1,6 @@
-//! `cargo xtask regen --check` against copies of the workspace's specs and
-//! snapshots: a spec change must fail the check, and `regen` must fix it.
+//! `cargo xtask regen --check` against copies of the workspace's specs,
+//! shipped copies and snapshots: a spec change must fail the check, and
+//! `regen` must fix it.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -10,16 +11,23 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// A temporary root holding copies of every spec and committed snapshot.
+const STX_COPIES: [&str; 3] =
+    ["openapi/stx/schema.graphql", "crates/stx-raw/schema.graphql", "crates/sandbox/src/stx/schema.graphql"];
+
+/// A temporary root holding copies of every spec, shipped copy and
+/// committed snapshot.
 fn copy_of_workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
+    let mut files: Vec<String> = STX_COPIES.map(String::from).to_vec();
     for api in APIS {
-        let snapshot = format!("{}/tests/snapshots/{}.snap", api.crate_dir, api.name);
-        for file in [api.spec, snapshot.as_str()] {
-            let target = dir.path().join(file);
-            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-            std::fs::copy(workspace().join(file), &target).unwrap();
-        }
+        files.push(api.spec.to_string());
+        files.push(api.shipped_spec());
+        files.push(format!("{}/tests/snapshots/{}.snap", api.crate_dir, api.name));
+    }
+    for file in files {
+        let target = dir.path().join(&file);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(workspace().join(&file), &target).unwrap();
     }
     dir
 }
@@ -39,7 +47,35 @@ fn committed_snapshots_pass_the_check() {
     let root = copy_of_workspace();
     let out = xtask(root.path(), &["--check"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("tagoio (openapi/tagoio/account.yaml): unchanged"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("tagoio (openapi/tagoio/account.yaml): unchanged"), "{stdout}");
+    assert!(
+        stdout.contains("crates/tagoio-raw/openapi.json (from openapi/tagoio/account.yaml): unchanged"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("crates/sandbox/src/stx/schema.graphql (from openapi/stx/schema.graphql): unchanged"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_hand_edited_shipped_copy_fails_the_check_until_regen() {
+    let root = copy_of_workspace();
+    let copy = root.path().join("crates/stx-raw/schema.graphql");
+    std::fs::write(&copy, std::fs::read_to_string(&copy).unwrap() + "scalar Extra\n").unwrap();
+    let out = xtask(root.path(), &["--check"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "the check passed on an edited copy:\n{stdout}");
+    assert!(stdout.contains("crates/stx-raw/schema.graphql (from openapi/stx/schema.graphql): out of date"));
+    assert!(stdout.contains("-scalar Extra"), "{stdout}");
+
+    assert!(xtask(root.path(), &[]).status.success());
+    assert_eq!(
+        std::fs::read_to_string(&copy).unwrap().split_once('\n').unwrap().1,
+        std::fs::read_to_string(root.path().join(STX_COPIES[0])).unwrap()
+    );
+    assert!(xtask(root.path(), &["--check"]).status.success());
 }
 
 #[test]
@@ -63,6 +99,11 @@ fn one_added_field_fails_the_check_until_regen() {
         "{stdout}"
     );
     assert!(stdout.contains("~ type types::AccountInfo"), "{stdout}");
+    assert!(
+        stdout.contains("crates/tagoio-raw/openapi.json (from openapi/tagoio/account.yaml): out of date"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(r#"+          "favourite_colour": {"#), "{stdout}");
     assert!(
         stdout.contains("+        pub favourite_colour: ::std::option::Option<::std::string::String>,"),
         "{stdout}"

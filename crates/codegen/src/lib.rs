@@ -2,8 +2,10 @@
 //!
 //! Every REST API accountkit speaks is listed once in [`APIS`]. A raw crate's
 //! `build.rs` is one call, `accountkit_codegen::build_script("tagoio")`, which
-//! loads the API's OpenAPI 3.0 document, runs progenitor with the settings
-//! every raw crate shares, and writes two files into `OUT_DIR`:
+//! loads the API's OpenAPI 3.0 document from the crate's own
+//! [`SHIPPED_SPEC`] (the JSON form `cargo xtask regen` writes from the YAML
+//! under `openapi/`), runs progenitor with the settings every raw crate
+//! shares, and writes two files into `OUT_DIR`:
 //!
 //! - `codegen.rs`, the generated client, for the crate to `include!`;
 //! - `surface.rs`, a body-less skeleton of its public API (types with their
@@ -99,9 +101,51 @@ pub fn api(name: &str) -> Result<&'static Api, Error> {
         .ok_or_else(|| Error::new(format!("no API named `{name}` in accountkit_codegen::APIS")))
 }
 
-/// The workspace root (this crate lives in `crates/codegen`).
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+/// The file, in each raw crate's package, holding the JSON form of its
+/// [`Api::spec`]: what its build script reads, in the workspace and from a
+/// registry alike.
+pub const SHIPPED_SPEC: &str = "openapi.json";
+
+/// The top-level extension of a [`SHIPPED_SPEC`] that names its source.
+const GENERATED_MARK: &str = "x-accountkit-generated";
+
+impl Api {
+    /// The [`SHIPPED_SPEC`] of this API, relative to the workspace root.
+    pub fn shipped_spec(&self) -> String {
+        format!("{}/{SHIPPED_SPEC}", self.crate_dir)
+    }
+}
+
+/// A short fingerprint of a source document's bytes (FNV-1a, 64 bits),
+/// which the shipped JSON form records to tell when it is stale.
+pub fn fingerprint(bytes: &[u8]) -> String {
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!("{hash:016x}")
+}
+
+/// The [`SHIPPED_SPEC`] text for the document at `root/spec`: its JSON form,
+/// marked with the source's path and [`fingerprint`].
+pub fn shipped_spec_text(root: &Path, spec: &str) -> Result<String, Error> {
+    let path = root.join(spec);
+    let bytes =
+        std::fs::read(&path).map_err(|e| Error::new(format!("cannot read {}: {e}", path.display())))?;
+    let mut value = load_value(&path)?;
+    // Checked as the build will read it.
+    parse_spec(value.clone(), &path.display().to_string())?;
+    let mark = serde_json::json!({
+        "from": spec,
+        "fnv1a64": fingerprint(&bytes),
+        "note": "written by `cargo xtask regen`: edit the source, not this file",
+    });
+    value
+        .as_object_mut()
+        .ok_or_else(|| Error::new(format!("{spec}: not an object")))?
+        .insert(GENERATED_MARK.to_string(), mark);
+    let mut text = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
+    text.push('\n');
+    Ok(text)
 }
 
 /// A readable failure of loading or generating.
@@ -133,20 +177,33 @@ pub struct Generated {
     pub surface: String,
 }
 
-/// Loads an OpenAPI document from YAML (`.yaml`, `.yml`) or JSON (`.json`),
-/// refusing anything but OpenAPI 3.0.x and operations without a snake_case
-/// `operationId`.
+/// Loads an OpenAPI document from JSON (`.json`) or, with the `yaml`
+/// feature, YAML (`.yaml`, `.yml`), refusing anything but OpenAPI 3.0.x and
+/// operations without a snake_case `operationId`.
 pub fn load_spec(path: &Path) -> Result<OpenAPI, Error> {
+    parse_spec(load_value(path)?, &path.display().to_string())
+}
+
+fn load_value(path: &Path) -> Result<serde_json::Value, Error> {
     let shown = path.display();
     let text = std::fs::read_to_string(path).map_err(|e| Error::new(format!("cannot read {shown}: {e}")))?;
-    let value: serde_json::Value =
-        match path.extension().and_then(|e| e.to_str()) {
-            Some("json") => serde_json::from_str(&text)
-                .map_err(|e| Error::new(format!("{shown}: not valid JSON: {e}")))?,
-            Some("yaml" | "yml") => serde_yaml::from_str(&text)
-                .map_err(|e| Error::new(format!("{shown}: not valid YAML: {e}")))?,
-            _ => return Err(Error::new(format!("{shown}: expected a .yaml, .yml or .json file"))),
-        };
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("json") => {
+            serde_json::from_str(&text).map_err(|e| Error::new(format!("{shown}: not valid JSON: {e}")))
+        }
+        #[cfg(feature = "yaml")]
+        Some("yaml" | "yml") => {
+            serde_saphyr::from_str(&text).map_err(|e| Error::new(format!("{shown}: not valid YAML: {e}")))
+        }
+        #[cfg(not(feature = "yaml"))]
+        Some("yaml" | "yml") => {
+            Err(Error::new(format!("{shown}: reading YAML needs accountkit-codegen's `yaml` feature")))
+        }
+        _ => Err(Error::new(format!("{shown}: expected a .yaml, .yml or .json file"))),
+    }
+}
+
+fn parse_spec(value: serde_json::Value, shown: &str) -> Result<OpenAPI, Error> {
     let version = match value.get("openapi") {
         Some(serde_json::Value::String(v)) => v.clone(),
         Some(other) => other.to_string(),
@@ -312,14 +369,9 @@ fn strict_path_encoding(file: &mut syn::File) -> Result<(), Error> {
     Ok(())
 }
 
-/// Loads and generates one API of [`APIS`] with the shared settings.
-pub fn generate_api(api: &Api) -> Result<Generated, Error> {
-    let spec = load_spec(&workspace_root().join(api.spec))?;
-    generate(&spec, &settings_for(api))
-}
-
-/// The whole of a raw crate's `build.rs`: generate the named API into
-/// `OUT_DIR`, or stop the build with a readable message.
+/// The whole of a raw crate's `build.rs`: generate the named API from the
+/// crate's [`SHIPPED_SPEC`] into `OUT_DIR`, or stop the build with a
+/// readable message.
 pub fn build_script(api_name: &str) {
     if let Err(e) = try_build_script(api_name) {
         eprintln!("error: {e}");
@@ -329,16 +381,44 @@ pub fn build_script(api_name: &str) {
 
 fn try_build_script(api_name: &str) -> Result<(), Error> {
     let api = api(api_name)?;
-    let spec_path = workspace_root().join(api.spec);
+    let var = |name: &str| {
+        std::env::var_os(name).map(PathBuf::from).ok_or_else(|| Error::new(format!("{name} is not set")))
+    };
+    let manifest_dir = var("CARGO_MANIFEST_DIR")?;
+    let spec_path = manifest_dir.join(SHIPPED_SPEC);
     println!("cargo::rerun-if-changed={}", spec_path.display());
-    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").ok_or_else(|| Error::new("OUT_DIR is not set"))?);
-    let generated = generate_api(api)?;
+    let spec = load_spec(&spec_path)?;
+    warn_if_stale(api, &manifest_dir, &spec);
+    let generated = generate(&spec, &settings_for(api))?;
+    let out_dir = var("OUT_DIR")?;
     for (name, text) in [("codegen.rs", &generated.code), ("surface.rs", &generated.surface)] {
         let path = out_dir.join(name);
         std::fs::write(&path, text)
             .map_err(|e| Error::new(format!("cannot write {}: {e}", path.display())))?;
     }
     Ok(())
+}
+
+/// In the workspace, where the YAML source sits two levels up, a source
+/// edited since `cargo xtask regen` would build stale code: say so. From a
+/// registry there is no source and nothing to say.
+fn warn_if_stale(api: &Api, manifest_dir: &Path, spec: &OpenAPI) {
+    let source = manifest_dir.join("../..").join(api.spec);
+    let Ok(bytes) = std::fs::read(&source) else { return };
+    println!("cargo::rerun-if-changed={}", source.display());
+    if is_stale(spec, &bytes) {
+        println!(
+            "cargo::warning={} changed since {SHIPPED_SPEC} was generated from it: \
+             run `cargo xtask regen` (this build uses the old {SHIPPED_SPEC})",
+            api.spec
+        );
+    }
+}
+
+/// Whether a shipped document was made from other bytes than `source`.
+fn is_stale(shipped: &OpenAPI, source: &[u8]) -> bool {
+    let recorded = shipped.extensions.get(GENERATED_MARK).and_then(|mark| mark.get("fnv1a64"));
+    recorded.and_then(|r| r.as_str()) != Some(fingerprint(source).as_str())
 }
 
 #[cfg(test)]

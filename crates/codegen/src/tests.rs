@@ -89,7 +89,7 @@ fn refuses_camel_case_and_missing_operation_ids() {
     let err = load_spec(&camel).unwrap_err().to_string();
     assert!(err.contains("GET /things/{id}") && err.contains("`getThing` must be snake_case"), "{err}");
 
-    let none = write(&dir, "none.yaml", &THING.replace("operationId: get_thing", "summary: x"));
+    let none = write(&dir, "none.yaml", &THING.replace("operationId: get_thing", "deprecated: false"));
     let err = load_spec(&none).unwrap_err().to_string();
     assert!(err.contains("GET /things/{id} has no operationId"), "{err}");
 }
@@ -98,9 +98,31 @@ fn refuses_camel_case_and_missing_operation_ids() {
 fn loads_json_and_yaml_alike() {
     let dir = tempfile::tempdir().unwrap();
     let yaml = load_spec(&write(&dir, "a.yaml", THING)).unwrap();
-    let value: serde_json::Value = serde_yaml::from_str(THING).unwrap();
+    let value: serde_json::Value = serde_saphyr::from_str(THING).unwrap();
     let json = load_spec(&write(&dir, "a.json", &value.to_string())).unwrap();
     assert_eq!(yaml, json);
+}
+
+#[test]
+fn the_shipped_json_generates_what_the_yaml_does_and_knows_its_source() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir, "a.yaml", THING);
+    let text = shipped_spec_text(dir.path(), "a.yaml").unwrap();
+    let shipped = load_spec(&write(&dir, "a.json", &text)).unwrap();
+    let yaml = load_spec(&dir.path().join("a.yaml")).unwrap();
+    assert_eq!(generate(&shipped, &settings()).unwrap().code, generate(&yaml, &settings()).unwrap().code);
+    let mark = &shipped.extensions["x-accountkit-generated"];
+    assert_eq!(mark["from"], "a.yaml");
+    assert!(!is_stale(&shipped, THING.as_bytes()));
+    assert!(is_stale(&shipped, format!("{THING}\n").as_bytes()));
+    assert!(is_stale(&yaml, THING.as_bytes()), "a document without the mark is never fresh");
+}
+
+#[test]
+fn fingerprint_is_fnv1a_64() {
+    // The published FNV-1a test vectors.
+    assert_eq!(fingerprint(b""), "cbf29ce484222325");
+    assert_eq!(fingerprint(b"a"), "af63dc4c8601ec8c");
 }
 
 #[test]
@@ -195,9 +217,10 @@ fn surface_changes_name_what_moved() {
 #[test]
 fn adjustments_replace_the_logto_patch_body() {
     let logto = api("logto").unwrap();
-    let generated = generate_api(logto).unwrap();
+    let spec = load_spec(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(logto.spec)).unwrap();
+    let generated = generate(&spec, &settings_for(logto)).unwrap();
     assert!(generated.code.contains("body: &'a crate::ProfileUpdate"), "{}", generated.surface);
     assert!(!generated.code.contains("pub struct ProfileUpdate "));
-    let plain = generate(&load_spec(&workspace_root().join(logto.spec)).unwrap(), &settings()).unwrap();
+    let plain = generate(&spec, &settings()).unwrap();
     assert!(plain.code.contains("pub struct ProfileUpdate "));
 }

@@ -33,7 +33,6 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use axum::Router;
 use axum::http::{Method, Uri};
 use axum::response::Response;
-use rand::{Rng as _, SeedableRng as _};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -239,18 +238,18 @@ pub(crate) fn json_response(status: axum::http::StatusCode, body: serde_json::Va
 
 /// Random string of `len` characters from `alphabet`.
 pub(crate) fn random_string(alphabet: &[u8], len: usize) -> String {
-    with_rng(|rng| (0..len).map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())])).collect())
+    with_rng(|rng| (0..len).map(|_| char::from(alphabet[rng.usize(..alphabet.len())])).collect())
 }
 
 /// A random number below `bound`.
 pub(crate) fn random_below(bound: u32) -> u32 {
-    with_rng(|rng| rng.random_range(0..bound))
+    with_rng(|rng| rng.u32(..bound))
 }
 
 /// Random bytes.
 pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
-    with_rng(|rng| rng.fill_bytes(&mut bytes));
+    with_rng(|rng| rng.fill(&mut bytes));
     bytes
 }
 
@@ -270,11 +269,11 @@ pub(crate) fn sequence() -> u64 {
 
 /// Draws from the seeded generator of the sandbox serving the current
 /// request, or from the thread's own.
-fn with_rng<T>(draw: impl FnOnce(&mut dyn rand::RngCore) -> T) -> T {
+fn with_rng<T>(draw: impl FnOnce(&mut fastrand::Rng) -> T) -> T {
     let env = ENV.try_with(Env::clone).ok();
     match env.as_ref().and_then(|env| env.0.rng.as_ref()) {
-        Some(rng) => draw(&mut *rng.lock().unwrap_or_else(|e| e.into_inner())),
-        None => draw(&mut rand::rng()),
+        Some(rng) => draw(&mut rng.lock().unwrap_or_else(|e| e.into_inner())),
+        None => draw(&mut fastrand::Rng::new()),
     }
 }
 
@@ -285,7 +284,7 @@ pub(crate) struct Env(Arc<EnvData>);
 
 #[derive(Debug)]
 struct EnvData {
-    rng: Option<std::sync::Mutex<rand::rngs::StdRng>>,
+    rng: Option<std::sync::Mutex<fastrand::Rng>>,
     offset_ms: AtomicI64,
 }
 
@@ -295,7 +294,7 @@ tokio::task_local! {
 
 impl Env {
     fn new(seed: Option<u64>) -> Env {
-        let rng = seed.map(|seed| std::sync::Mutex::new(rand::rngs::StdRng::seed_from_u64(seed)));
+        let rng = seed.map(|seed| std::sync::Mutex::new(fastrand::Rng::with_seed(seed)));
         Env(Arc::new(EnvData { rng, offset_ms: AtomicI64::new(0) }))
     }
 
