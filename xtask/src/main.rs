@@ -19,6 +19,9 @@
 //! when it is stale.
 //!
 //! `cargo xtask bench` runs the benchmarks; see [`bench`].
+//!
+//! `cargo xtask vendor-check [PROVIDER]` compares the vendors' published
+//! descriptions with ours; see [`vendor`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -28,6 +31,7 @@ use accountkit_codegen::{APIS, Api, SurfaceChange};
 
 mod bench;
 mod retries;
+mod vendor;
 
 const USAGE: &str = "usage: cargo xtask regen [--check] [--root DIR]";
 
@@ -47,8 +51,18 @@ fn main() -> ExitCode {
                 }
             };
         }
+        Some("vendor-check") => {
+            return match vendor::run(&accountkit_codegen::workspace_root(), &args[1..]) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(message) => {
+                    eprintln!("error: {message}\n{}", vendor::USAGE);
+                    ExitCode::from(2)
+                }
+            };
+        }
         _ => {
-            eprintln!("{USAGE}\n{}", bench::USAGE);
+            eprintln!("{USAGE}\n{}\n{}", bench::USAGE, vendor::USAGE);
             return ExitCode::from(2);
         }
     }
