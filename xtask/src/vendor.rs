@@ -579,3 +579,29 @@ fn compare_body(
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_matches_any_text_at_each_star() {
+        assert!(glob(
+            "cycle * response *: ~ *: nullable (vendor: no; ours: yes)",
+            "cycle get_account response 200: ~ data.a.b: nullable (vendor: no; ours: yes)"
+        ));
+        assert!(glob("exact", "exact"));
+        assert!(!glob("exact", "exactly"));
+        assert!(!glob("a*b", "ab-"));
+        assert!(glob("a*b*c", "abbc"));
+        assert!(!glob("ab*ba", "aba"));
+        assert!(glob("a*ba", "aba"));
+    }
+
+    #[test]
+    fn paths_match_whatever_their_parameters_are_called() {
+        assert_eq!(path_key("/request/{request_id}"), path_key("/request/{requestId}"));
+        assert_eq!(path_params("/a/{x}/b/{y}"), ["x", "y"]);
+        assert_eq!(normalise_path(Path::new("a/b/../c/./d.yml")), Path::new("a/c/d.yml"));
+    }
+}

@@ -448,3 +448,115 @@ fn render_kind(shape: &Shape) -> String {
         render(&strip(shape))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn shape_in(file: &Path, value: Value) -> Shape {
+        Documents::default().shape(&Located { file: file.to_path_buf(), value })
+    }
+
+    fn shape(value: Value) -> Shape {
+        shape_in(Path::new("inline.json"), value)
+    }
+
+    fn differences(vendor: Value, ours: Value) -> Vec<String> {
+        let mut lines = Vec::new();
+        compare("p op response 200", "", &shape(vendor), &shape(ours), false, &mut lines);
+        lines
+    }
+
+    #[test]
+    fn the_three_spellings_of_nullable_are_one() {
+        let ours = json!({ "type": "string", "format": "date-time", "nullable": true });
+        for vendor in [
+            json!({ "type": ["string", "null"], "format": "date-time" }),
+            json!({ "oneOf": [{ "type": "string", "format": "date-time" }, { "type": "null" }] }),
+            json!({ "anyOf": [{ "type": "null" }, { "type": "string", "format": "date-time" }] }),
+        ] {
+            assert_eq!(differences(vendor.clone(), ours.clone()), Vec::<String>::new(), "{vendor}");
+        }
+        assert_eq!(render(&shape(ours)), "date-time|null");
+    }
+
+    #[test]
+    fn all_of_merges_fields_required_and_enums() {
+        let merged = shape(json!({ "allOf": [
+            { "type": "object", "required": ["a"], "properties": { "a": { "type": "string" }, "kind": { "enum": ["x", "y"] } } },
+            { "required": ["kind"], "properties": { "kind": { "enum": ["x"] } } },
+        ] }));
+        assert_eq!(merged.required, BTreeSet::from(["a".to_string(), "kind".to_string()]));
+        assert_eq!(render(&merged.properties["kind"]), "\"x\"");
+        assert_eq!(merged.types, BTreeSet::from(["object".to_string()]));
+    }
+
+    #[test]
+    fn object_branches_of_one_of_keep_only_common_required_fields() {
+        let merged = shape(json!({ "oneOf": [
+            { "type": "object", "required": ["email"], "properties": { "email": { "type": "string" } } },
+            { "type": "object", "required": ["token", "password"], "properties": { "token": { "type": "string" }, "password": { "type": "string" } } },
+        ] }));
+        assert_eq!(merged.properties.len(), 3);
+        assert!(merged.required.is_empty());
+    }
+
+    #[test]
+    fn a_scalar_union_is_reported_as_such() {
+        let lines = differences(
+            json!({ "properties": { "expire_date": { "oneOf": [{ "type": "string", "format": "date-time" }, { "const": "never" }] } } }),
+            json!({ "properties": { "expire_date": { "type": "string", "format": "date-time" } } }),
+        );
+        assert_eq!(
+            lines,
+            ["p op response 200: ~ expire_date: type (vendor: date-time|\"never\"; ours: date-time)"]
+        );
+    }
+
+    #[test]
+    fn refs_resolve_across_files_and_relative_to_the_referring_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("schemas/inner")).unwrap();
+        std::fs::write(
+            dir.path().join("schemas/Account.yml"),
+            "type: object\nproperties:\n  id:\n    $ref: ./inner/ID.yml\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("schemas/inner/ID.yml"), "type: string\nformat: objectid\n").unwrap();
+        let account =
+            shape_in(&dir.path().join("paths/account.yml"), json!({ "$ref": "../schemas/Account.yml" }));
+        assert_eq!(render(&account.properties["id"]), "objectid");
+    }
+
+    #[test]
+    fn what_cannot_be_interpreted_is_reported() {
+        let lines =
+            differences(json!({ "type": "object", "exactlyOne": ["a", "b"] }), json!({ "type": "object" }));
+        assert_eq!(lines, ["p op response 200: ? (body): keyword `exactlyOne` not compared (vendor)"]);
+        let broken = shape(json!({ "$ref": "missing.yml" }));
+        assert!(render(&broken).starts_with("unreadable: "), "{}", render(&broken));
+    }
+
+    #[test]
+    fn fields_types_formats_required_and_enums_are_compared() {
+        let vendor = json!({ "type": "object", "required": ["a"], "properties": {
+            "a": { "type": "integer" }, "b": { "type": "string", "format": "uuid" }, "c": { "enum": ["x", "y"] }, "new": { "type": "boolean" } } });
+        let ours = json!({ "type": "object", "properties": {
+            "a": { "type": "string" }, "b": { "type": "string" }, "c": { "type": "string", "enum": ["x", "z"] }, "old": { "type": "string" } } });
+        assert_eq!(
+            differences(vendor, ours),
+            [
+                "p op response 200: ~ a: required (vendor: yes; ours: no)",
+                "p op response 200: ~ a: type (vendor: integer; ours: string)",
+                "p op response 200: ~ b: format (vendor: uuid; ours: none)",
+                "p op response 200: ~ c: enum (vendor only: \"y\"; ours only: \"z\")",
+                "p op response 200: + new (vendor: boolean)",
+                "p op response 200: - old (ours: string)",
+            ]
+        );
+    }
+}
