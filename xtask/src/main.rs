@@ -23,6 +23,9 @@
 //! `cargo xtask bench` runs the benchmarks; see [`bench`]. `cargo xtask
 //! package` packages the published crates and builds a project on them; see
 //! [`package`].
+//!
+//! `cargo xtask vendor-check [PROVIDER]` compares the vendors' published
+//! descriptions with ours; see [`vendor`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -33,6 +36,7 @@ use accountkit_codegen::{APIS, Api, SurfaceChange};
 mod bench;
 mod package;
 mod retries;
+mod vendor;
 
 fn task(outcome: Result<(), String>, usage: &str) -> ExitCode {
     match outcome {
@@ -60,8 +64,18 @@ fn main() -> ExitCode {
         Some("regen") => {}
         Some("bench") => return task(bench::run(&workspace_root(), &args[1..]), bench::USAGE),
         Some("package") => return task(package::run(&workspace_root(), &args[1..]), package::USAGE),
+        Some("vendor-check") => {
+            return match vendor::run(&workspace_root(), &args[1..]) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(message) => {
+                    eprintln!("error: {message}\n{}", vendor::USAGE);
+                    ExitCode::from(2)
+                }
+            };
+        }
         _ => {
-            eprintln!("{USAGE}\n{}\n{}", bench::USAGE, package::USAGE);
+            eprintln!("{USAGE}\n{}\n{}\n{}", bench::USAGE, package::USAGE, vendor::USAGE);
             return ExitCode::from(2);
         }
     }
