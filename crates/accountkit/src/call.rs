@@ -13,10 +13,10 @@ use crate::error::{Error, ErrorKind};
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// The time a client accountkit builds allows to connect, unless its
-/// builder's `connect_timeout` says otherwise.
+/// builder's `connect_timeout` says otherwise: 10 s.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The time a client accountkit builds allows for a whole request, body
-/// included, unless its builder's `timeout` says otherwise.
+/// included, unless its builder's `timeout` says otherwise: 30 s.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One operation of one provider, as named in errors.

@@ -42,6 +42,13 @@ pub enum ErrorKind {
     Redirected,
 }
 
+impl fmt::Display for ErrorKind {
+    /// The class in words, e.g. `not found`, as in an [`Error`]'s `Display`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
 impl ErrorKind {
     /// The class of an HTTP error status.
     pub fn from_status(status: u16) -> ErrorKind {
@@ -374,6 +381,16 @@ impl Error {
         self
     }
 
+    /// Adds what the caller may do about it to the message.
+    pub(crate) fn with_hint(mut self, hint: &str) -> Self {
+        self.inner.message = if self.inner.message.is_empty() {
+            hint.to_string()
+        } else {
+            format!("{} ({hint})", self.inner.message)
+        };
+        self
+    }
+
     pub(crate) fn with_timeout(mut self, timeout: bool) -> Self {
         self.inner.timeout = timeout;
         self
@@ -578,6 +595,14 @@ mod tests {
             err.to_string(),
             "tagoio info: unauthorized (HTTP 401, auth.denied): Authorization denied"
         );
+    }
+
+    #[test]
+    fn kinds_display_as_in_errors() {
+        assert_eq!(ErrorKind::NotFound.to_string(), "not found");
+        assert_eq!(ErrorKind::Redirected.to_string(), "redirected");
+        let err = Error::new(ErrorKind::Expired, "p", "o", "");
+        assert_eq!(err.to_string(), format!("p o: {}", ErrorKind::Expired));
     }
 
     #[test]

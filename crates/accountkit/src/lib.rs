@@ -56,6 +56,12 @@ pub use error::{Error, ErrorKind, Result};
 ))]
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
+/// The date and time types public signatures use
+/// (`chrono::DateTime<chrono::Utc>`, `chrono::NaiveDate`), so callers need
+/// no `chrono` dependency of their own to name them.
+#[doc(no_inline)]
+pub use chrono;
+#[doc(no_inline)]
 pub use secrecy::{self, ExposeSecret, SecretString};
 
 // One module per provider, behind its feature.

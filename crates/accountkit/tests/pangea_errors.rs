@@ -259,3 +259,29 @@ async fn paging_errors_name_the_stream_the_caller_used() {
     let err = client.users(&query).try_collect::<Vec<_>>().await.unwrap_err();
     assert_eq!(err.operation(), "users");
 }
+
+#[tokio::test]
+async fn a_client_operation_refused_with_a_service_token_says_a_client_token_is_needed() {
+    let refused = ResponseTemplate::new(401).set_body_json(error_envelope(
+        "Unauthorized",
+        "Not authorized",
+        Value::Null,
+    ));
+    let server = answering(refused.clone()).await;
+    let err = client(&server).client_userinfo(&secret("pmc_code"), None).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unauthorized);
+    assert!(
+        err.message().starts_with("Not authorized (the `client_*` operations need a client token"),
+        "{err}"
+    );
+
+    // With a client token the vendor's message stands alone.
+    let server = answering(refused).await;
+    let with_client_token =
+        Client::builder("pcl_clienttoken").base_url(server.uri()).retry(RetryPolicy::none()).build().unwrap();
+    let err = with_client_token
+        .client_password_change(&secret("ptu_user"), &secret("old-pw-1"), &secret("new-pw-1"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), "Not authorized");
+}

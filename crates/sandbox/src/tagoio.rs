@@ -206,6 +206,9 @@ impl TagoIo {
     /// (also put in the outbox) and returns it. `None` if the account doesn't exist.
     ///
     /// The fake does no TOTP; this stands in for reading the user's app.
+    /// It is for logging in (`login_with_pin` with `OtpType::Authenticator`):
+    /// confirming an authenticator being enabled takes the PIN that
+    /// `otp/{type}/enable` sent, from [`latest_pin`](TagoIo::latest_pin).
     pub fn authenticator_code(&self, email: &str) -> Option<String> {
         self.lock().issue_login_pin(email, OtpType::Authenticator)
     }

@@ -48,6 +48,7 @@ use accountkit_runtime::Context;
 
 /// The free-form JSON of custom data, connector details and WebAuthn
 /// options and credentials.
+#[doc(no_inline)]
 pub use serde_json::{Map as JsonMap, Value as JsonValue};
 pub use types::*;
 

@@ -289,6 +289,20 @@ impl Client {
         &self.base_url
     }
 
+    /// A `client_*` call refused as unauthorized while this client holds
+    /// some other token than a client token says so: the vendor's message
+    /// only reads "Not authorized".
+    fn needs_client_token<T>(&self, outcome: Result<T>) -> Result<T> {
+        outcome.map_err(|e| {
+            let client_token = self.token().is_some_and(|t| t.starts_with("pcl_"));
+            if e.kind() == ErrorKind::Unauthorized && !client_token {
+                e.with_hint("the `client_*` operations need a client token (`pcl_...`), and this client holds another kind")
+            } else {
+                e
+            }
+        })
+    }
+
     fn token(&self) -> Option<&str> {
         progenitor_client::ClientInfo::inner(&self.raw).auth.expose_secret()
     }
@@ -309,8 +323,8 @@ impl Client {
         }
         let body =
             raw::types::UserinfoRequest { code: Sensitive::from(code), flow_id: flow_id.map(str::to_string) };
-        let response = self.send(op, &[code.expose_secret()], self.raw.client_userinfo(&body)).await?;
-        Ok(response.map(SessionTokens::from))
+        let response = self.send(op, &[code.expose_secret()], self.raw.client_userinfo(&body)).await;
+        Ok(self.needs_client_token(response)?.map(SessionTokens::from))
     }
 
     /// Changes a user's password, with the user's own token (`ptu_...`).
@@ -332,8 +346,8 @@ impl Client {
         };
         let secrets =
             [user_token.expose_secret(), old_password.expose_secret(), new_password.expose_secret()];
-        let response = self.send(op, &secrets, self.raw.client_password_change(&body)).await?;
-        Ok(response.map(drop))
+        let response = self.send(op, &secrets, self.raw.client_password_change(&body)).await;
+        Ok(self.needs_client_token(response)?.map(drop))
     }
 
     // ---- users (service token) ----

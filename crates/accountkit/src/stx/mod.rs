@@ -132,9 +132,10 @@ const fn op(name: &'static str) -> Op {
     Op { provider: PROVIDER, name }
 }
 
-/// How long an access token lives when it does not say (the JWT's `exp`).
+/// How long an access token lives when it does not say (the JWT's `exp`):
+/// one hour.
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(60 * 60);
-/// How long before expiry a session refreshes its token, unless set.
+/// How long before expiry a session refreshes its token, unless set: 60 s.
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
 /// Where the API lives.
