@@ -7,6 +7,9 @@
 //! - per call, one representative operation per provider against the floor:
 //!   the same request (captured once from accountkit by a forwarding proxy)
 //!   sent with a bare `reqwest::Client`, decoded into a `serde_json::Value`;
+//! - TagoIO's `info` against a static server that only writes canned bytes,
+//!   so the client's CPU is the cost: per call and 256 concurrent, on the
+//!   `current_thread` and `multi_thread` runtimes, interleaved round by round;
 //! - TagoIO's `Account.info()` through the vendor's Python and JavaScript SDKs;
 //! - 256 concurrent calls sharing one client, against raw reqwest doing the same;
 //! - paging Pangea users through the `users` stream: time, and the peak heap
@@ -23,6 +26,7 @@
 
 mod alloc;
 mod capture;
+mod fast;
 mod vendor;
 
 use std::fmt::Write as _;
@@ -45,7 +49,7 @@ static ALLOCATOR: alloc::Counting = alloc::Counting;
 
 const USAGE: &str = "usage: accountkit-bench [--quick] [--no-vendor] [--vendor-dir DIR] [--only PART]\n       \
                      accountkit-bench --profile PROVIDER:accountkit|floor|floor-timed:CALLS";
-const PARTS: [&str; 4] = ["per-call", "vendors", "concurrency", "paging"];
+const PARTS: [&str; 5] = ["per-call", "static", "vendors", "concurrency", "paging"];
 
 /// How much to measure.
 struct Plan {
@@ -210,6 +214,9 @@ fn run(plan: &Plan) -> Result<String, String> {
     machine(&mut report);
     if plan.runs("per-call") {
         per_call(&rt, plan, &cases, &mut report)?;
+    }
+    if plan.runs("static") {
+        against_static(&rt, plan, &sandbox, &raw, &tagoio_token, &mut report)?;
     }
     if plan.runs("vendors") {
         vendors(&rt, plan, &cases[0], &sandbox.tagoio().base_url(), &tagoio_token, &mut report)?;
@@ -710,5 +717,135 @@ fn paging(rt: &Runtime, plan: &Plan, report: &mut String) -> Result<(), String> 
         runs[0].users,
         verdict(growth <= 1.5)
     );
+    Ok(())
+}
+
+/// TagoIO `info` through accountkit and on the floor, against a static
+/// server answering what the sandbox answers, on both runtimes.
+fn against_static(
+    rt: &Runtime,
+    plan: &Plan,
+    sandbox: &Sandbox,
+    raw: &reqwest::Client,
+    token: &str,
+    report: &mut String,
+) -> Result<(), String> {
+    use accountkit::tagoio::{Client, Region};
+    let base = sandbox.tagoio().base_url();
+    // The sandbox's answer, and accountkit's request, captured once.
+    let (body, captured) = rt.block_on(async {
+        let body = raw
+            .get(format!("{base}/account"))
+            .header("token", token)
+            .send()
+            .await
+            .map_err(text)?
+            .bytes()
+            .await
+            .map_err(text)?;
+        let proxy = Proxy::start(sandbox.addr(), raw.clone()).await.map_err(text)?;
+        let through =
+            Client::new(Region::Custom(proxy.url_for(&base, sandbox.addr())), token).map_err(text)?;
+        through.info().await.map_err(text)?;
+        Ok::<_, String>((body, proxy.take_last().ok_or("the proxy saw no request")?))
+    })?;
+    let server = fast::Static::start(fast::json_answer(&body)).map_err(text)?;
+    let path = base.strip_prefix(&format!("http://{}", sandbox.addr())).ok_or("a sandbox URL")?;
+    let url = format!("http://{}{path}", server.addr);
+
+    let current = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(text)?;
+    let multi = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(text)?;
+    let runtimes = [("current_thread", &current), ("multi_thread", &multi)];
+    // Clients of their own per runtime: a pooled connection belongs to the
+    // runtime that opened it.
+    let mut sides = Vec::new();
+    for _ in &runtimes {
+        let client = Client::new(Region::Custom(url.clone()), token).map_err(text)?;
+        let ours = call(move || {
+            let client = client.clone();
+            async move { client.info().await.map(drop).map_err(text) }
+        });
+        let bare = accountkit::http_client_builder().map_err(text)?.build().map_err(text)?;
+        let timed = accountkit::http_client_builder()
+            .map_err(text)?
+            .timeout(accountkit::DEFAULT_TIMEOUT)
+            .connect_timeout(accountkit::DEFAULT_CONNECT_TIMEOUT)
+            .build()
+            .map_err(text)?;
+        sides.push([
+            ours,
+            floor(Replay::new(bare, server.addr, captured.clone())),
+            floor(Replay::new(timed, server.addr, captured.clone())),
+        ]);
+    }
+    // Per runtime: per-call times and burst rates of the three sides, and
+    // accountkit's ratios to the floor and to the timed floor.
+    let mut per_call = vec![([Vec::new(), Vec::new(), Vec::new()], [Vec::new(), Vec::new()]); runtimes.len()];
+    let mut bursts = vec![([Vec::new(), Vec::new(), Vec::new()], [Vec::new(), Vec::new()]); runtimes.len()];
+    for (i, (_, runtime)) in runtimes.iter().enumerate() {
+        runtime.block_on(async {
+            for side in &sides[i] {
+                batch(side, plan.calls / 4 + 1).await?;
+                burst(side, plan.concurrency).await?;
+            }
+            Ok::<_, String>(())
+        })?;
+    }
+    for round in 0..plan.rounds {
+        for (i, (_, runtime)) in runtimes.iter().enumerate() {
+            runtime.block_on(async {
+                let mut took = [Duration::ZERO; 3];
+                let mut rate = [0.0; 3];
+                for k in 0..3 {
+                    let side = (round + k) % 3;
+                    took[side] = batch(&sides[i][side], plan.calls).await?;
+                    rate[side] = burst(&sides[i][side], plan.concurrency).await?;
+                }
+                for side in 0..3 {
+                    per_call[i].0[side].push(took[side]);
+                    bursts[i].0[side].push(rate[side]);
+                }
+                for floor in 0..2 {
+                    per_call[i].1[floor].push(took[0].as_secs_f64() / took[floor + 1].as_secs_f64());
+                    bursts[i].1[floor].push(rate[0] / rate[floor + 1]);
+                }
+                Ok::<_, String>(())
+            })?;
+        }
+    }
+    let _ = writeln!(
+        report,
+        "### TagoIO `info` against a static server ({} rounds × {} sequential calls and one burst of {}, \
+         medians)\n\n\
+         The server writes the sandbox's answer, canned, on a thread of its own; the floor is a bare \
+         `reqwest::Client` sending accountkit's request and decoding into a `serde_json::Value`; the timed \
+         floor is the same with accountkit's default timeouts. Ratios are accountkit's to the floor, then to \
+         the timed floor.\n\n\
+         | runtime | accountkit per call | floor | timed floor | ratios | target ≤ 1.05× | accountkit concurrent | \
+         floor | timed floor | ratios | target ≥ 0.95× |\n|---|---|---|---|---|---|---|---|---|---|---|",
+        plan.rounds, plan.calls, plan.concurrency,
+    );
+    for (i, (name, _)) in runtimes.iter().enumerate() {
+        let ([ours, bare, timed], [plain, with_timer]) = &mut per_call[i];
+        let call_ratio = median_f64(plain);
+        let call_timed = median_f64(with_timer);
+        let ([ours_rate, bare_rate, timed_rate], [plain_rate, timer_rate]) = &mut bursts[i];
+        let rate_ratio = median_f64(plain_rate);
+        let rate_timed = median_f64(timer_rate);
+        let _ = writeln!(
+            report,
+            "| `{name}` | {} | {} | {} | {call_ratio:.2}×, {call_timed:.2}× | {} | {:.0} calls/s | {:.0} calls/s | \
+             {:.0} calls/s | {rate_ratio:.2}×, {rate_timed:.2}× | {} |",
+            micros(median(ours)),
+            micros(median(bare)),
+            micros(median(timed)),
+            verdict(call_ratio <= 1.05),
+            median_f64(ours_rate),
+            median_f64(bare_rate),
+            median_f64(timed_rate),
+            verdict(rate_ratio >= 0.95),
+        );
+    }
+    report.push('\n');
     Ok(())
 }
