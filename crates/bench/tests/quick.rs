@@ -33,7 +33,22 @@ fn a_quick_run_reports_every_measurement() {
         assert!(ratio(cells[5]) > 0.0, "{row}");
     }
     assert!(report.contains("Skipped (`--no-vendor`)"), "{report}");
-    let concurrent = report.lines().find(|l| l.contains("calls/s")).expect("a concurrency row");
+    // Against the static server: both runtimes, each with its ratios to the
+    // bare and the timed floor, per call and concurrent.
+    for runtime in ["current_thread", "multi_thread"] {
+        let row = report
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{runtime}` |")))
+            .unwrap_or_else(|| panic!("no static-server row for {runtime}:\n{report}"));
+        let cells: Vec<&str> = row.split('|').collect();
+        for cell in [cells[5], cells[10]] {
+            for part in cell.split(',') {
+                assert!(ratio(part) > 0.0, "{row}");
+            }
+        }
+    }
+    let concurrent =
+        report.lines().find(|l| l.contains("calls/s") && !l.starts_with("| `")).expect("a concurrency row");
     assert!(ratio(concurrent.split('|').nth(3).unwrap()) > 0.0, "{concurrent}");
     // Both user counts were paged in full (the harness fails otherwise).
     assert!(report.lines().any(|l| l.starts_with("| 200 |")), "{report}");
