@@ -59,7 +59,7 @@ pub(crate) fn path_segment(op: Op, field: &str, value: &str) -> Result<()> {
     if value.is_empty() {
         Err(op.invalid(field, "is empty"))
     } else if value.len() > MAX_URL_VALUE {
-        Err(op.invalid(field, "is longer than the 2048 bytes accountkit sends in a URL"))
+        Err(too_long_for_a_url(op, field))
     } else if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
         Err(op.invalid(field, "contains whitespace or control characters"))
     } else if value == "." || value == ".." {
@@ -69,11 +69,15 @@ pub(crate) fn path_segment(op: Op, field: &str, value: &str) -> Result<()> {
     }
 }
 
+fn too_long_for_a_url(op: Op, field: &str) -> crate::Error {
+    op.invalid(field, &format!("is longer than the {MAX_URL_VALUE} bytes accountkit sends in a URL"))
+}
+
 /// A value sent in the query string: at most [`MAX_URL_VALUE`] bytes, no
 /// control characters.
 pub(crate) fn query_value(op: Op, field: &str, value: &str) -> Result<()> {
     if value.len() > MAX_URL_VALUE {
-        Err(op.invalid(field, "is longer than the 2048 bytes accountkit sends in a URL"))
+        Err(too_long_for_a_url(op, field))
     } else if value.chars().any(char::is_control) {
         Err(op.invalid(field, "contains control characters"))
     } else {

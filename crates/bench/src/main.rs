@@ -234,16 +234,21 @@ fn text(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
-/// The operation of each provider, TagoIO first.
-async fn cases(sandbox: &Sandbox, raw: &reqwest::Client) -> Result<(Vec<Case>, String), String> {
-    let proxy = Proxy::start(sandbox.addr(), raw.clone()).await.map_err(text)?;
-    let addr = sandbox.addr();
-    let timed = accountkit::http_client_builder()
+/// A bare client with the timeouts accountkit's clients have by default.
+fn timed_client() -> Result<reqwest::Client, String> {
+    accountkit::http_client_builder()
         .map_err(text)?
         .timeout(accountkit::DEFAULT_TIMEOUT)
         .connect_timeout(accountkit::DEFAULT_CONNECT_TIMEOUT)
         .build()
-        .map_err(text)?;
+        .map_err(text)
+}
+
+/// The operation of each provider, TagoIO first.
+async fn cases(sandbox: &Sandbox, raw: &reqwest::Client) -> Result<(Vec<Case>, String), String> {
+    let proxy = Proxy::start(sandbox.addr(), raw.clone()).await.map_err(text)?;
+    let addr = sandbox.addr();
+    let timed = timed_client()?;
     let replay = |captured: Option<capture::Captured>| -> Result<(Call, Call), String> {
         let captured = captured.ok_or("the proxy saw no request")?;
         Ok((
@@ -766,12 +771,7 @@ fn against_static(
             async move { client.info().await.map(drop).map_err(text) }
         });
         let bare = accountkit::http_client_builder().map_err(text)?.build().map_err(text)?;
-        let timed = accountkit::http_client_builder()
-            .map_err(text)?
-            .timeout(accountkit::DEFAULT_TIMEOUT)
-            .connect_timeout(accountkit::DEFAULT_CONNECT_TIMEOUT)
-            .build()
-            .map_err(text)?;
+        let timed = timed_client()?;
         sides.push([
             ours,
             floor(Replay::new(bare, server.addr, captured.clone())),

@@ -187,14 +187,7 @@ impl std::error::Error for Redirected {}
 impl Redirected {
     /// The refusal behind an error, if that is what it is.
     pub fn find<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a Redirected> {
-        let mut cause = Some(error);
-        while let Some(e) = cause {
-            if let Some(found) = e.downcast_ref::<Redirected>() {
-                return Some(found);
-            }
-            cause = e.source();
-        }
-        None
+        in_chain(error)
     }
 }
 
@@ -225,15 +218,22 @@ impl std::error::Error for BodyTooLarge {}
 impl BodyTooLarge {
     /// The limit breach behind an error, if that is what it is.
     pub fn find(error: &(dyn std::error::Error + 'static)) -> Option<BodyTooLarge> {
-        let mut cause = Some(error);
-        while let Some(e) = cause {
-            if let Some(found) = e.downcast_ref::<BodyTooLarge>() {
-                return Some(*found);
-            }
-            cause = e.source();
-        }
-        None
+        in_chain(error).copied()
     }
+}
+
+/// The first error of type `T` in `error`'s source chain, itself included.
+fn in_chain<'a, T: std::error::Error + 'static>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        cause = e.source();
+    }
+    None
 }
 
 /// `Retry-After` as seconds or an HTTP date.

@@ -323,6 +323,30 @@ async fn in_environment(
     ENV.scope(env, next.run(request)).await
 }
 
+/// `reset`, `sequenced_outbox` and `sequenced_requests` of a fake whose
+/// state is a `StateData` with an `outbox` and a `requests` [`Log`].
+macro_rules! recorded {
+    ($fake:ty) => {
+        impl $fake {
+            /// Empties the fake, as if the server had just started.
+            pub(crate) fn reset(&self) {
+                *self.lock() = StateData::default();
+            }
+
+            /// What the fake "sent", with each entry's place in the sandbox's order.
+            pub(crate) fn sequenced_outbox(&self) -> Vec<(u64, Message)> {
+                self.lock().outbox.sequenced()
+            }
+
+            /// The requests it received, with each one's place in the sandbox's order.
+            pub(crate) fn sequenced_requests(&self) -> Vec<(u64, RecordedRequest)> {
+                self.lock().requests.sequenced()
+            }
+        }
+    };
+}
+pub(crate) use recorded;
+
 /// Records kept in the order they happened, each with its place in the
 /// process-wide [`sequence`].
 #[derive(Debug, Clone)]

@@ -969,22 +969,7 @@ async fn otp_disable(
     done("2FA disabled")
 }
 
-impl TagoIo {
-    /// Empties the fake, as if the server had just started.
-    pub(crate) fn reset(&self) {
-        *self.lock() = StateData::default();
-    }
-
-    /// What the fake "sent", with each entry's place in the sandbox's order.
-    pub(crate) fn sequenced_outbox(&self) -> Vec<(u64, Message)> {
-        self.lock().outbox.sequenced()
-    }
-
-    /// The requests it received, with each one's place in the sandbox's order.
-    pub(crate) fn sequenced_requests(&self) -> Vec<(u64, RecordedRequest)> {
-        self.lock().requests.sequenced()
-    }
-}
+crate::recorded!(TagoIo);
 
 #[cfg(test)]
 mod tests;
