@@ -97,20 +97,20 @@ fn tagoio_calls() -> Vec<(&'static str, Call)> {
         info => |c| c.tagoio.info();
         edit => |c| c.tagoio.edit(&AccountChanges::new().name("Ada"));
         delete => |c| c.tagoio.delete();
-        password_change => |c| c.tagoio.password_change(&s("new-pw-1"));
+        password_change => |c| c.tagoio.password_change("new-pw-1");
         enable_otp => |c| c.tagoio.enable_otp(OtpType::Email, &tagoio_credentials());
-        confirm_otp => |c| c.tagoio.confirm_otp(OtpType::Email, &s("123456"));
+        confirm_otp => |c| c.tagoio.confirm_otp(OtpType::Email, "123456");
         disable_otp => |c| c.tagoio.disable_otp(OtpType::Email, &tagoio_credentials());
         login => |c| c.tagoio.login(&tagoio_credentials());
         request_login_pin_code => |c| c.tagoio.request_login_pin_code(&tagoio_credentials(), OtpType::Sms);
         token_create => |c| c.tagoio.token_create(&TokenRequest::new("profile-1", tagoio_credentials(), "app"));
         create => |c| c.tagoio.create(&NewAccount::new("Ada", "ada@example.com", "pw-fuzz", "UTC"));
-        confirm_account => |c| c.tagoio.confirm_account(&s("confirm-tok"));
+        confirm_account => |c| c.tagoio.confirm_account("confirm-tok");
         resend_confirmation => |c| c.tagoio.resend_confirmation("ada@example.com");
         password_recover => |c| c.tagoio.password_recover("ada@example.com");
-        reset_password => |c| c.tagoio.reset_password(&s("recovery-tok"), &s("new-pw-1"));
-        accept_team_invitation => |c| c.tagoio.accept_team_invitation(&s("invite-tok"));
-        decline_team_invitation => |c| c.tagoio.decline_team_invitation(&s("invite-tok"));
+        reset_password => |c| c.tagoio.reset_password("recovery-tok", "new-pw-1");
+        accept_team_invitation => |c| c.tagoio.accept_team_invitation("invite-tok");
+        decline_team_invitation => |c| c.tagoio.decline_team_invitation("invite-tok");
     }
 }
 
@@ -125,13 +125,13 @@ fn cycle_calls() -> Vec<(&'static str, Call)> {
         accept_invite => |c| c.cycle.accept_invite("invite-1");
         decline_invite => |c| c.cycle.decline_invite("invite-1");
         memberships_page => |c| c.cycle.memberships_page(&ListQuery::new());
-        change_password => |c| c.cycle.change_password(&s("old-pw-1"), &s("new-pw-12345"));
+        change_password => |c| c.cycle.change_password("old-pw-1", "new-pw-12345");
         start_password_reset => |c| c.cycle.start_password_reset("ada@example.com");
-        complete_password_reset => |c| c.cycle.complete_password_reset(&s("reset-tok"), &s("new-pw-12345"));
+        complete_password_reset => |c| c.cycle.complete_password_reset("reset-tok", "new-pw-12345");
         recover_two_factor => |c| c.cycle.recover_two_factor(&TwoFactorRecovery::new("ada@example.com", "pw", [s("code-1")]));
         two_factor_setup => |c| c.cycle.two_factor_setup();
-        enable_two_factor => |c| c.cycle.enable_two_factor(&s("123456"));
-        disable_two_factor => |c| c.cycle.disable_two_factor(&s("123456"));
+        enable_two_factor => |c| c.cycle.enable_two_factor("123456");
+        disable_two_factor => |c| c.cycle.disable_two_factor("123456");
     }
 }
 
@@ -145,21 +145,21 @@ fn logto_calls() -> Vec<(&'static str, Call)> {
             claims.given_name = Some("Ada".into());
             c.logto.update_other_profile(&claims).await
         };
-        update_password => |c| c.logto.update_password(&record(), &s("new-pw-12345"));
-        set_first_password => |c| c.logto.set_first_password(&s("first-pw-123"));
+        update_password => |c| c.logto.update_password(&record(), "new-pw-12345");
+        set_first_password => |c| c.logto.set_first_password("first-pw-123");
         update_primary_email => |c| c.logto.update_primary_email(&record(), &c.email_proof);
         delete_primary_email => |c| c.logto.delete_primary_email(&record());
         update_primary_phone => |c| c.logto.update_primary_phone(&record(), &c.phone_proof);
         delete_primary_phone => |c| c.logto.delete_primary_phone(&record());
         add_social_identity => |c| c.logto.add_social_identity(Some(&record()), &c.social_proof);
         delete_identity => |c| c.logto.delete_identity(Some(&record()), "github");
-        verify_password => |c| c.logto.verify_password(&s("pw-fuzz"));
+        verify_password => |c| c.logto.verify_password("pw-fuzz");
         send_code => |c| c.logto.send_code(&CodeTarget::email("ada@example.com"));
-        verify_code => |c| c.logto.verify_code(&c.code, &s("123456"));
+        verify_code => |c| c.logto.verify_code(&c.code, "123456");
         start_social_verification => |c| c.logto.start_social_verification(&SocialStart::new("gh", "st-1", "https://app.example.com/cb"));
         verify_social => |c| c.logto.verify_social(&c.social, [("code", "gh-code"), ("state", "st-1")]);
         start_passkey_registration => |c| c.logto.start_passkey_registration();
-        verify_passkey_registration => |c| c.logto.verify_passkey_registration(&c.passkey, passkey_credential());
+        verify_passkey_registration => |c| c.logto.verify_passkey_registration(&c.passkey, &passkey_credential());
         add_passkey => |c| c.logto.add_passkey(&record(), &c.passkey_proof, Some("Laptop"));
     }
 }
@@ -167,12 +167,12 @@ fn logto_calls() -> Vec<(&'static str, Call)> {
 fn pangea_calls() -> Vec<(&'static str, Call)> {
     use pangea::{NewUser, ProfileChanges, UserList, UserRef, UserUpdate};
     calls! {
-        client_userinfo => |c| c.pangea.client_userinfo(&s("auth-code"), None);
-        client_password_change => |c| c.pangea.client_password_change(&s("ptu_tok"), &s("old-pw"), &s("new-pw-1"));
+        client_userinfo => |c| c.pangea.client_userinfo("auth-code", None);
+        client_password_change => |c| c.pangea.client_password_change("ptu_tok", "old-pw", "new-pw-1");
         user_create => |c| c.pangea.user_create(&NewUser::new("ada@example.com"));
         user_delete => |c| c.pangea.user_delete(&ada());
         user_list => |c| c.pangea.user_list(&UserList::new().size(5));
-        user_update => |c| c.pangea.user_update(&UserRef::id("pui_1"), UserUpdate::new().disabled(true));
+        user_update => |c| c.pangea.user_update(&UserRef::id("pui_1"), &UserUpdate::new().disabled(true));
         user_profile_get => |c| c.pangea.user_profile_get(&ada());
         user_profile_update => |c| c.pangea.user_profile_update(&ada(), &ProfileChanges::new().set("first_name", "Ada"));
         user_authenticators_list => |c| c.pangea.user_authenticators_list(&ada());
@@ -184,15 +184,15 @@ fn stx_calls() -> Vec<(&'static str, Call)> {
     use stx::{Credentials, Registration, TwoFactorChallenge};
     calls! {
         login => |c| c.stx.login(&Credentials::new("ada@example.com", "pw-fuzz"));
-        confirm_2fa => |c| c.stx.confirm_2fa(&TwoFactorChallenge::new("sess-1", "ada@example.com"), &s("123456"));
+        confirm_2fa => |c| c.stx.confirm_2fa(&TwoFactorChallenge::new("sess-1", "ada@example.com"), "123456");
         resend_2fa => |c| c.stx.resend_2fa(&TwoFactorChallenge::new("sess-1", "ada@example.com"));
-        resume => |c| c.stx.resume(&s("refresh-tok"));
+        resume => |c| c.stx.resume("refresh-tok");
         register => |c| c.stx.register(&Registration::new("ada@example.com", "pw-fuzz-1"));
         forgot_password => |c| c.stx.forgot_password("ada@example.com");
-        confirm_password_reset => |c| c.stx.confirm_password_reset(&s("654321"), &s("new-pw-1"));
+        confirm_password_reset => |c| c.stx.confirm_password_reset("654321", "new-pw-1");
         refresh => |c| c.session.refresh();
-        change_password => |c| c.session.change_password(&s("old-pw"), &s("new-pw-1"));
-        confirm_change_password_2fa => |c| c.session.confirm_change_password_2fa(&s("123456"));
+        change_password => |c| c.session.change_password("old-pw", "new-pw-1");
+        confirm_change_password_2fa => |c| c.session.confirm_change_password_2fa("123456");
         resend_change_password_2fa => |c| c.session.resend_change_password_2fa();
         enable_2fa => |c| c.session.enable_2fa(None);
         disable_2fa => |c| c.session.disable_2fa(None);
@@ -531,10 +531,10 @@ async fn context(server: &Scripted) -> Ctx {
     server.answer(ok_json(200, registration));
     let passkey = logto.start_passkey_registration().await.unwrap();
     server.answer(ok_json(200, json!({"verificationRecordId": "rec-3"})));
-    let email_proof = logto.verify_code(&code, &s("123456")).await.unwrap();
-    let phone_proof = logto.verify_code(&phone_code, &s("123456")).await.unwrap();
+    let email_proof = logto.verify_code(&code, "123456").await.unwrap();
+    let phone_proof = logto.verify_code(&phone_code, "123456").await.unwrap();
     let social_proof = logto.verify_social(&social, [("code", "gh-code")]).await.unwrap();
-    let passkey_proof = logto.verify_passkey_registration(&passkey, passkey_credential()).await.unwrap();
+    let passkey_proof = logto.verify_passkey_registration(&passkey, &passkey_credential()).await.unwrap();
     let tokens = json!({"data": {"newToken": {
         "userId": "8d5f7f5e-4d3b-4f6e-9d61-0c1f7a7d1a11", "status": 200, "token": "access-fuzz",
         "refreshToken": "refresh-fuzz", "userStatus": "ACTIVE", "userUid": "U-1", "lastLoginAt": null,
@@ -543,7 +543,7 @@ async fn context(server: &Scripted) -> Ctx {
         "deviceTokens": null, "allowMultipleLogins": null, "appSettings": null, "referralCode": null
     }}});
     server.answer(ok_json(200, tokens));
-    let session = stx.resume(&s("refresh-start")).await.unwrap();
+    let session = stx.resume("refresh-start").await.unwrap();
 
     Ctx {
         tagoio: tagoio.build().unwrap(),

@@ -109,15 +109,13 @@ impl Provider {
     /// `logto-verification-id`), Pangea `client_password_change`, STX `login`.
     async fn send_secrets(self, url: &str, settings: &Settings, password: &str) -> Result<(), Error> {
         match self {
-            Provider::TagoIo => tagoio(url, settings).password_change(&secret(password)).await.map(drop),
-            Provider::Cycle => {
-                cycle(url, settings).change_password(&secret(password), &secret(NEW_PASSWORD)).await.map(drop)
-            }
+            Provider::TagoIo => tagoio(url, settings).password_change(password).await.map(drop),
+            Provider::Cycle => cycle(url, settings).change_password(password, NEW_PASSWORD).await.map(drop),
             Provider::Logto => {
-                logto(url, settings).update_password(&verification(VERIFICATION), &secret(password)).await
+                logto(url, settings).update_password(&verification(VERIFICATION), password).await
             }
             Provider::Pangea => pangea(url, settings)
-                .client_password_change(&secret(USER_TOKEN), &secret(password), &secret(NEW_PASSWORD))
+                .client_password_change(USER_TOKEN, password, NEW_PASSWORD)
                 .await
                 .map(drop),
             Provider::Stx => {
@@ -435,10 +433,8 @@ async fn overlapping_secrets_leave_no_tail() {
         host(|_: &Seen, _| Reply::Bytes(Provider::Pangea.echoing("echo ptu_overlapAAAAbbbbCCCCdddd! end")))
             .await;
     let client = pangea(&server.url, &Settings::default());
-    let error = client
-        .client_password_change(&secret("ptu_overlapAAAA"), &secret("AAAAbbbbCCCC"), &secret("CCCCdddd!"))
-        .await
-        .unwrap_err();
+    let error =
+        client.client_password_change("ptu_overlapAAAA", "AAAAbbbbCCCC", "CCCCdddd!").await.unwrap_err();
     let shown = shown(&error);
     for piece in ["AAAA", "bbbb", "CCCC", "dddd", "overlap"] {
         assert!(!shown.contains(piece), "{piece}: {shown}");
@@ -475,10 +471,8 @@ async fn credentials_a_server_cannot_read_are_refused_before_sending() {
             assert!(error.message().starts_with(&format!("`{field}` ")), "{bad:?}: {error}");
             assert!(!error.message().contains(bad.trim()) || bad.trim().is_empty(), "{error}");
         }
-        let error = logto(url, &Settings::default())
-            .update_password(&verification(bad), &secret(PASSWORD))
-            .await
-            .unwrap_err();
+        let error =
+            logto(url, &Settings::default()).update_password(&verification(bad), PASSWORD).await.unwrap_err();
         assert_eq!(error.kind(), ErrorKind::InvalidInput, "{bad:?}: {error}");
         assert!(error.message().starts_with("`verification` "), "{error}");
     }
@@ -491,8 +485,8 @@ async fn oversized_url_values_are_invalid_input_not_a_transport_error() {
     let settings = Settings::default();
     let huge = "x".repeat(70 * 1024);
     let calls: Vec<(&str, Result<(), Error>)> = vec![
-        ("token", tagoio(&server.url, &settings).confirm_account(&secret(&huge)).await.map(drop)),
-        ("token", tagoio(&server.url, &settings).accept_team_invitation(&secret(&huge)).await.map(drop)),
+        ("token", tagoio(&server.url, &settings).confirm_account(&huge).await.map(drop)),
+        ("token", tagoio(&server.url, &settings).accept_team_invitation(&huge).await.map(drop)),
         ("invite_id", cycle(&server.url, &settings).accept_invite(&huge).await.map(drop)),
         (
             "filter",
@@ -555,8 +549,7 @@ async fn operations_with_effects_are_sent_once_on_a_503() {
         },
         {
             let s = unavailable().await;
-            let r =
-                pangea(&s.url, &settings).client_userinfo(&secret("pmc_onetimecode"), None).await.map(drop);
+            let r = pangea(&s.url, &settings).client_userinfo("pmc_onetimecode", None).await.map(drop);
             ("pangea client_userinfo", s, r)
         },
     ];
@@ -578,10 +571,8 @@ async fn a_reset_mid_body_never_repeats_a_one_time_code() {
     let raw =
         b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 4096\r\n\r\n{\"request_id\"";
     let server = always(raw.to_vec()).await;
-    let error = pangea(&server.url, &Settings::default())
-        .client_userinfo(&secret("pmc_onetimecode"), None)
-        .await
-        .unwrap_err();
+    let error =
+        pangea(&server.url, &Settings::default()).client_userinfo("pmc_onetimecode", None).await.unwrap_err();
     assert_eq!((error.kind(), server.count()), (ErrorKind::Transport, 1), "{error}");
 }
 

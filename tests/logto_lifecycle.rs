@@ -47,34 +47,33 @@ fn expect_err<T>(result: accountkit::Result<T>, status: u16, code: &str) -> Erro
 
 impl Env {
     async fn password_proof(&self) -> Verification {
-        self.client.verify_password(&secret(PASSWORD)).await.unwrap()
+        self.client.verify_password(PASSWORD).await.unwrap()
     }
 
     /// Sends a code, reads it from the outbox, verifies it.
     async fn code_proof(&self, to: CodeTarget) -> Verification {
         let challenge = self.client.send_code(&to).await.unwrap();
         let code = self.logto.latest_code(challenge.sent_to()).expect("a code in the outbox");
-        self.client.verify_code(&challenge, &secret(&code)).await.unwrap()
+        self.client.verify_code(&challenge, &code).await.unwrap()
     }
 }
 
 #[tokio::test]
 async fn change_password_in_one_call() {
     let env = start().await;
-    env.client.change_password(&secret(PASSWORD), &secret(NEW_PASSWORD)).await.unwrap();
+    env.client.change_password(PASSWORD, NEW_PASSWORD).await.unwrap();
     assert_eq!(env.logto.password_of(EMAIL).as_deref(), Some(NEW_PASSWORD));
-    let err =
-        expect_err(env.client.verify_password(&secret(PASSWORD)).await, 422, "session.invalid_credentials");
+    let err = expect_err(env.client.verify_password(PASSWORD).await, 422, "session.invalid_credentials");
     assert_eq!(err.kind(), ErrorKind::Validation);
-    env.client.verify_password(&secret(NEW_PASSWORD)).await.unwrap();
+    env.client.verify_password(NEW_PASSWORD).await.unwrap();
     // A wrong current password stops the recipe before anything changes.
-    let wrong = env.client.change_password(&secret("not it"), &secret("third password")).await;
+    let wrong = env.client.change_password("not it", "third password").await;
     expect_err(wrong, 422, "session.invalid_credentials");
     assert_eq!(env.logto.password_of(EMAIL).as_deref(), Some(NEW_PASSWORD));
     // The policy and same-password checks come back with their codes.
-    let proof = env.client.verify_password(&secret(NEW_PASSWORD)).await.unwrap();
-    expect_err(env.client.update_password(&proof, &secret(NEW_PASSWORD)).await, 422, "user.same_password");
-    expect_err(env.client.update_password(&proof, &secret("short")).await, 422, "password.rejected");
+    let proof = env.client.verify_password(NEW_PASSWORD).await.unwrap();
+    expect_err(env.client.update_password(&proof, NEW_PASSWORD).await, 422, "user.same_password");
+    expect_err(env.client.update_password(&proof, "short").await, 422, "password.rejected");
 }
 
 #[tokio::test]
@@ -82,7 +81,7 @@ async fn change_primary_email_in_one_call() {
     let env = start().await;
     let logto = env.logto.clone();
     env.client
-        .change_primary_email(&secret(PASSWORD), "ada@new.example", async |to: &str| {
+        .change_primary_email(PASSWORD, "ada@new.example", async |to: &str| {
             logto.latest_code(to).map(|code| secret(&code))
         })
         .await
@@ -92,7 +91,7 @@ async fn change_primary_email_in_one_call() {
     assert!(profile.updated_at >= profile.created_at);
 
     // Without a code the recipe stops, naming what was missing.
-    let err = env.client.change_primary_email(&secret(PASSWORD), "x@new.example", async |_: &str| None).await;
+    let err = env.client.change_primary_email(PASSWORD, "x@new.example", async |_: &str| None).await;
     assert_eq!(err.unwrap_err().kind(), ErrorKind::InvalidInput);
 }
 
@@ -144,14 +143,14 @@ async fn a_code_sent_to_bind_mfa_does_not_prove_identity() {
     let to = CodeTarget::email(EMAIL);
     let challenge = env.client.send_code_with_template(&to, &CodeTemplate::BindMfa).await.unwrap();
     let code = env.logto.latest_code(EMAIL).expect("a code in the outbox");
-    let mfa = env.client.verify_code(&challenge, &secret(&code)).await.unwrap();
-    let refused = env.client.update_password(&mfa, &secret(NEW_PASSWORD)).await;
+    let mfa = env.client.verify_code(&challenge, &code).await.unwrap();
+    let refused = env.client.update_password(&mfa, NEW_PASSWORD).await;
     expect_err(refused, 401, "verification_record.permission_denied");
     let challenge =
         env.client.send_code_with_template(&to, &CodeTemplate::UserPermissionValidation).await.unwrap();
     let code = env.logto.latest_code(EMAIL).expect("a code in the outbox");
-    let identity = env.client.verify_code(&challenge, &secret(&code)).await.unwrap();
-    env.client.update_password(&identity, &secret(NEW_PASSWORD)).await.unwrap();
+    let identity = env.client.verify_code(&challenge, &code).await.unwrap();
+    env.client.update_password(&identity, NEW_PASSWORD).await.unwrap();
 }
 
 #[tokio::test]
@@ -160,7 +159,7 @@ async fn records_expire_on_the_server_and_are_refused_locally() {
     let proof = env.password_proof().await;
     env.logto.advance_clock(Duration::from_secs(11 * 60));
     expect_err(
-        env.client.update_password(&proof, &secret(NEW_PASSWORD)).await,
+        env.client.update_password(&proof, NEW_PASSWORD).await,
         401,
         "verification_record.permission_denied",
     );
@@ -168,7 +167,7 @@ async fn records_expire_on_the_server_and_are_refused_locally() {
     let before = env.logto.requests().len();
     let stale =
         Verification::from_parts(proof.id().clone(), proof.expires_at() - Duration::from_secs(11 * 60));
-    let err = env.client.update_password(&stale, &secret(NEW_PASSWORD)).await.unwrap_err();
+    let err = env.client.update_password(&stale, NEW_PASSWORD).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Expired);
     assert_eq!(env.logto.requests().len(), before, "an expired record must not be sent");
 }
@@ -271,14 +270,14 @@ async fn a_social_only_user_sets_a_first_password_without_a_record() {
     let social = Client::new(env.logto.base_url(), env.logto.add_social_user("s1")).unwrap();
     let profile = social.get_profile().await.unwrap();
     assert_eq!(profile.has_security_verification_method, Some(false));
-    social.set_first_password(&secret(PASSWORD)).await.unwrap();
-    social.verify_password(&secret(PASSWORD)).await.unwrap();
+    social.set_first_password(PASSWORD).await.unwrap();
+    social.verify_password(PASSWORD).await.unwrap();
     // Now that there is a password, a record is needed.
-    let again = social.set_first_password(&secret(NEW_PASSWORD)).await;
+    let again = social.set_first_password(NEW_PASSWORD).await;
     expect_err(again, 401, "verification_record.permission_denied");
     // And a user with an email always needed one.
     expect_err(
-        env.client.set_first_password(&secret(NEW_PASSWORD)).await,
+        env.client.set_first_password(NEW_PASSWORD).await,
         401,
         "verification_record.permission_denied",
     );
@@ -313,7 +312,7 @@ async fn register_and_bind_a_passkey() {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
-    let passkey = env.client.verify_passkey_registration(&registration, credential).await.unwrap();
+    let passkey = env.client.verify_passkey_registration(&registration, &credential).await.unwrap();
     env.client.add_passkey(&identity, &passkey, Some("Laptop")).await.unwrap();
     assert_eq!(env.logto.passkeys_of(EMAIL), ["Laptop"]);
     // A record is good once.

@@ -7,7 +7,7 @@ use accountkit::pangea::{
     AuthenticatorType, Client, NewUser, Order, Polling, ProfileChanges, UserFilter, UserList, UserOrderBy,
     UserRef, UserUpdate, field_errors,
 };
-use accountkit::{ErrorKind, ExposeSecret, SecretString};
+use accountkit::{ErrorKind, ExposeSecret};
 use accountkit_sandbox::Sandbox;
 use accountkit_sandbox::pangea::Pangea;
 use futures::TryStreamExt;
@@ -37,10 +37,6 @@ async fn start() -> Env {
     Env { _sandbox: sandbox, pangea, service, client }
 }
 
-fn secret(value: &str) -> SecretString {
-    SecretString::from(value.to_string())
-}
-
 #[tokio::test]
 async fn a_user_from_creation_to_deletion() {
     let env = start().await;
@@ -64,15 +60,15 @@ async fn a_user_from_creation_to_deletion() {
     assert_eq!(updated.profile.get("city").map(String::as_str), Some("London"));
     assert!(!updated.profile.contains_key("first_name"));
 
-    let disabled = env.service.user_update(&ada, UserUpdate::new().disabled(true)).await.unwrap();
+    let disabled = env.service.user_update(&ada, &UserUpdate::new().disabled(true)).await.unwrap();
     assert!(disabled.disabled);
     env.pangea.lock_out("ada@example.com");
     assert!(env.service.user_profile_get(&ada).await.unwrap().locked_out);
-    let back = env.service.user_update(&ada, UserUpdate::new().disabled(false).unlock()).await.unwrap();
+    let back = env.service.user_update(&ada, &UserUpdate::new().disabled(false).unlock()).await.unwrap();
     assert!(!back.disabled && !back.locked_out);
-    let phoned = env.service.user_update(&ada, UserUpdate::new().phone("+18085550173")).await.unwrap();
+    let phoned = env.service.user_update(&ada, &UserUpdate::new().phone("+18085550173")).await.unwrap();
     assert_eq!(phoned.phone.as_deref(), Some("+18085550173"));
-    let refused = env.service.user_update(&ada, UserUpdate::new().phone("call me")).await.unwrap_err();
+    let refused = env.service.user_update(&ada, &UserUpdate::new().phone("call me")).await.unwrap_err();
     assert_eq!(refused.kind(), ErrorKind::Validation);
 
     let deleted = env.service.user_delete(&ada).await.unwrap();
@@ -132,22 +128,16 @@ async fn a_session_and_a_password_change_with_the_client_token() {
     env.service.user_create(&NewUser::new("ada@example.com")).await.unwrap();
     env.pangea.set_password("ada@example.com", "first password");
     let code = env.pangea.login_code("ada@example.com").unwrap();
-    let session = env.client.client_userinfo(&secret(&code), None).await.unwrap();
+    let session = env.client.client_userinfo(&code, None).await.unwrap();
     let user_token = session.active_token.as_ref().expect("an active token").token.clone();
     assert!(user_token.expose_secret().starts_with("ptu_"));
     assert!(!format!("{session:?}").contains(user_token.expose_secret()));
 
-    let wrong = env
-        .client
-        .client_password_change(&user_token, &secret("not it"), &secret("second password"))
-        .await
-        .unwrap_err();
+    let wrong =
+        env.client.client_password_change(&user_token, "not it", "second password").await.unwrap_err();
     assert_eq!(wrong.code(), Some("IncorrectPassword"));
     assert!(!format!("{wrong} {wrong:?}").contains("not it"));
-    env.client
-        .client_password_change(&user_token, &secret("first password"), &secret("second password"))
-        .await
-        .unwrap();
+    env.client.client_password_change(&user_token, "first password", "second password").await.unwrap();
     let user = env.service.user_profile_get(&UserRef::email("ada@example.com")).await.unwrap();
     assert_eq!(user.login_count, 1);
 }

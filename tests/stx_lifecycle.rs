@@ -53,7 +53,7 @@ impl Env {
             LoginOutcome::LoggedIn(session) => Ok(session),
             LoginOutcome::TwoFactorRequired(challenge) => {
                 let code = self.stx.latest_code(EMAIL).expect("a 2FA code was emailed");
-                client.confirm_2fa(&challenge, &secret(code)).await
+                client.confirm_2fa(&challenge, code).await
             }
         }
     }
@@ -83,8 +83,8 @@ async fn login_2fa_refresh_change_password_logout() {
     );
     assert_eq!(info.tnc_changed.and_then(|t| t.terms), Some(false));
     assert_eq!(info.allow_multiple_logins, Some(false));
-    expect_err(session.enable_2fa(Some(&secret("not my password"))).await, ErrorKind::Rejected);
-    session.enable_2fa(Some(&secret(PASSWORD))).await.unwrap();
+    expect_err(session.enable_2fa(Some("not my password".into())).await, ErrorKind::Rejected);
+    session.enable_2fa(Some(PASSWORD.into())).await.unwrap();
     assert_eq!(env.stx.two_factor_enabled(EMAIL), Some(true));
     session.logout(Some("e2e-laptop")).await.unwrap();
 
@@ -99,8 +99,7 @@ async fn login_2fa_refresh_change_password_logout() {
     let code = env.stx.latest_code(EMAIL).unwrap();
     assert!(matches!(env.stx.last_message(EMAIL).unwrap().kind, MessageKind::LoginCode { .. }));
     if first_code != code {
-        let err =
-            expect_err(env.client.confirm_2fa(&challenge, &secret(first_code)).await, ErrorKind::Rejected);
+        let err = expect_err(env.client.confirm_2fa(&challenge, first_code).await, ErrorKind::Rejected);
         assert_eq!(err.path(), Some("confirm2Fa"));
         assert_eq!(err.message(), "Invalid 2FA code");
     }
@@ -109,7 +108,7 @@ async fn login_2fa_refresh_change_password_logout() {
     env.stx.set_token_lifetime(Duration::from_secs(1));
     let client =
         Client::builder(Host::Custom(env.stx.base_url())).refresh_margin(Duration::ZERO).build().unwrap();
-    let session = client.confirm_2fa(&challenge, &secret(code)).await.unwrap();
+    let session = client.confirm_2fa(&challenge, code).await.unwrap();
     let first_refresh = session.refresh_token();
     tokio::time::sleep(Duration::from_millis(1100)).await;
     env.stx.set_token_lifetime(Duration::from_secs(3600));
@@ -128,16 +127,13 @@ async fn login_2fa_refresh_change_password_logout() {
     assert_eq!(tail, ["send2Fa", "newToken", "send2Fa"]);
 
     // Password change with 2FA waits for the emailed code.
-    let err = expect_err(
-        session.change_password(&secret("wrong old"), &secret(NEW_PASSWORD)).await,
-        ErrorKind::Rejected,
-    );
+    let err = expect_err(session.change_password("wrong old", NEW_PASSWORD).await, ErrorKind::Rejected);
     assert_eq!(err.message(), "Invalid password");
-    let change = session.change_password(&secret(PASSWORD), &secret(NEW_PASSWORD)).await.unwrap();
+    let change = session.change_password(PASSWORD, NEW_PASSWORD).await.unwrap();
     assert_eq!(change, PasswordChange::ConfirmationRequired);
     session.resend_change_password_2fa().await.unwrap();
     let code = env.stx.latest_code(EMAIL).unwrap();
-    session.confirm_change_password_2fa(&secret(code)).await.unwrap();
+    session.confirm_change_password_2fa(code).await.unwrap();
     assert!(env.stx.password_is(EMAIL, NEW_PASSWORD));
 
     // Logout ends the session: its tokens and its refresh token.
@@ -151,7 +147,7 @@ async fn login_2fa_refresh_change_password_logout() {
     let err = expect_err(env.login(&client, PASSWORD).await, ErrorKind::Unauthorized);
     assert_eq!(err.message(), "Invalid email or password");
     let session = env.login(&client, NEW_PASSWORD).await.unwrap();
-    session.disable_2fa(Some(&secret(NEW_PASSWORD))).await.unwrap();
+    session.disable_2fa(Some(NEW_PASSWORD.into())).await.unwrap();
     assert_eq!(env.stx.two_factor_enabled(EMAIL), Some(false));
 }
 
@@ -165,16 +161,10 @@ async fn forgotten_password_is_reset_with_the_emailed_code() {
         MessageKind::PasswordResetCode { code } => code,
         other => panic!("expected a reset code, got {other:?}"),
     };
-    let err = expect_err(
-        env.client.confirm_password_reset(&secret(&code), &secret("tiny1")).await,
-        ErrorKind::Rejected,
-    );
+    let err = expect_err(env.client.confirm_password_reset(&code, "tiny1").await, ErrorKind::Rejected);
     assert_eq!(err.message(), "The new password is too short");
-    env.client.confirm_password_reset(&secret(&code), &secret(NEW_PASSWORD)).await.unwrap();
-    let err = expect_err(
-        env.client.confirm_password_reset(&secret(&code), &secret(NEW_PASSWORD)).await,
-        ErrorKind::Rejected,
-    );
+    env.client.confirm_password_reset(&code, NEW_PASSWORD).await.unwrap();
+    let err = expect_err(env.client.confirm_password_reset(&code, NEW_PASSWORD).await, ErrorKind::Rejected);
     assert!(err.message().contains("invalid"), "{err}");
     env.login(&env.client, NEW_PASSWORD).await.unwrap();
 }
@@ -188,7 +178,7 @@ async fn bearer_goes_only_with_the_mutations_of_a_logged_in_user() {
     session.refresh().await.unwrap();
     session.enable_2fa(None).await.unwrap();
     session.disable_2fa(None).await.unwrap();
-    session.change_password(&secret(PASSWORD), &secret(NEW_PASSWORD)).await.unwrap();
+    session.change_password(PASSWORD, NEW_PASSWORD).await.unwrap();
     expect_err(session.resend_change_password_2fa().await, ErrorKind::Rejected);
     env.client.forgot_password(EMAIL).await.unwrap();
     session.logout(None).await.unwrap();

@@ -53,7 +53,7 @@ impl Env {
 
     async fn confirm(&self, email: &str) {
         let token = self.tagoio.confirmation_token(email).expect("a confirmation email");
-        self.anonymous.confirm_account(&secret(token)).await.unwrap();
+        self.anonymous.confirm_account(token).await.unwrap();
     }
 
     /// A confirmed account and a client holding a token of its profile.
@@ -157,9 +157,9 @@ async fn whole_lifecycle() {
     assert_eq!(env.pins_sent(email), enabled_before + 1);
     let pin = env.tagoio.latest_pin(email).unwrap();
     let wrong = if pin == "000000" { "111111" } else { "000000" };
-    expect_err(client.confirm_otp(OtpType::Email, &secret(wrong)).await, ErrorKind::Validation, 400);
+    expect_err(client.confirm_otp(OtpType::Email, wrong).await, ErrorKind::Validation, 400);
     assert!(!client.info().await.unwrap().otp.any());
-    client.confirm_otp(OtpType::Email, &secret(pin)).await.unwrap();
+    client.confirm_otp(OtpType::Email, pin).await.unwrap();
     let otp = client.info().await.unwrap().otp;
     assert!(otp.email && !otp.sms && !otp.authenticator);
 
@@ -179,7 +179,7 @@ async fn whole_lifecycle() {
     assert_eq!(otp, OtpType::Email);
     // a PIN logs in once only
     expect_err(
-        env.anonymous.login_with_pin(&credentials, OtpType::Email, &secret(pin.clone())).await,
+        env.anonymous.login_with_pin(&credentials, OtpType::Email, pin.clone()).await,
         ErrorKind::Unauthorized,
         401,
     );
@@ -206,7 +206,7 @@ async fn whole_lifecycle() {
     assert_eq!(after.options.decimal_separator, before.options.decimal_separator);
 
     // password change: the old password stops working, the new one needs the PIN
-    client.password_change(&secret(NEW_PASSWORD)).await.unwrap();
+    client.password_change(NEW_PASSWORD).await.unwrap();
     let e = expect_err(env.anonymous.login(&credentials).await, ErrorKind::Unauthorized, 401);
     assert_eq!(e.second_factor_hint(), None);
     let credentials = Credentials::new(email, NEW_PASSWORD);
@@ -234,7 +234,7 @@ async fn password_recovery() {
 
     env.anonymous.password_recover(email).await.unwrap();
     let recovery = secret(env.tagoio.password_reset_token(email).expect("a recovery email"));
-    env.anonymous.reset_password(&recovery, &secret(NEW_PASSWORD)).await.unwrap();
+    env.anonymous.reset_password(&recovery, NEW_PASSWORD).await.unwrap();
 
     expect_err(env.anonymous.login(&old).await, ErrorKind::Unauthorized, 401);
     let new = Credentials::new(email, NEW_PASSWORD);
@@ -242,7 +242,7 @@ async fn password_recovery() {
 
     // the recovery token is spent
     let e = expect_err(
-        env.anonymous.reset_password(&recovery, &secret("third password")).await,
+        env.anonymous.reset_password(&recovery, "third password").await,
         ErrorKind::Unauthorized,
         401,
     );
@@ -331,10 +331,10 @@ async fn token_header_only_on_account_operations() {
         TokenRequest::new(&login.profiles[0].id, credentials.clone(), "2fa").second_factor(otp, pin);
     client.token_create(&request).await.unwrap();
     client.disable_otp(OtpType::Email, &credentials).await.unwrap();
-    client.password_change(&secret(NEW_PASSWORD)).await.unwrap();
+    client.password_change(NEW_PASSWORD).await.unwrap();
     client.password_recover(email).await.unwrap();
     let recovery = secret(env.tagoio.password_reset_token(email).unwrap());
-    client.reset_password(&recovery, &secret(PASSWORD)).await.unwrap();
+    client.reset_password(&recovery, PASSWORD).await.unwrap();
     let invitation = secret(env.tagoio.invite(email));
     client.accept_team_invitation(&invitation).await.unwrap();
     let invitation = secret(env.tagoio.invite(email));
@@ -404,7 +404,7 @@ async fn reserved_characters_in_emails_survive_the_path() {
         env.anonymous.password_recover(email).await.unwrap();
         let recovery =
             env.tagoio.password_reset_token(email).unwrap_or_else(|| panic!("no recovery email for {email}"));
-        env.anonymous.reset_password(&secret(recovery), &secret(NEW_PASSWORD)).await.unwrap();
+        env.anonymous.reset_password(recovery, NEW_PASSWORD).await.unwrap();
         let credentials = Credentials::new(email, NEW_PASSWORD);
         assert_eq!(env.anonymous.login(&credentials).await.unwrap().email, email);
 

@@ -22,6 +22,30 @@
 //! `allow_insecure_http` (plain `http://` is refused unless the host is a
 //! loopback address). Each request is a `tracing` span, `accountkit.request`.
 //!
+//! # Signatures
+//!
+//! One set of rules holds for all five providers:
+//!
+//! - **Secrets** (passwords, tokens, PINs, one-time codes) are
+//!   `impl` [`IntoSecret`]: a `&str`, a `String`, a [`SecretString`] or a
+//!   `&SecretString`, so a literal needs no wrapping and a secret accountkit
+//!   returned goes back as it is. A secret a call may go without is an
+//!   `Option<SecretString>`. Secrets are kept only as `SecretString`, and
+//!   no `Debug` output shows them.
+//! - **Client methods borrow** their arguments: `&str` for ids, emails and
+//!   other text, `&T` for requests, queries and records, so one value can be
+//!   sent again. Small `Copy` enums (such as `tagoio::OtpType`) go by value.
+//! - **Constructors and builder setters take ownership** (`impl Into<String>`,
+//!   `impl IntoSecret`), because they keep the value.
+//! - **A request of required parts only** is a constructor (`new`, `from_parts`);
+//!   **one with optional parts** is a builder: `new(required…)` and then one
+//!   chained setter per optional part. No struct a caller builds is
+//!   `#[non_exhaustive]` without one of the two.
+//! - **What a call returns** is a plain struct with public fields, marked
+//!   `#[non_exhaustive]` so new vendor fields are not breaking changes.
+//! - **Every call is `async`** and returns [`Result`]; lists that span pages
+//!   also come as a `Stream` (`futures::Stream`) of items.
+//!
 //! TLS: the `rustls` feature (on by default: rustls with the `ring`
 //! provider and the platform's certificate verifier) or `native-tls`. To
 //! pass a `reqwest::Client` of your own to a builder's `http_client`, start
@@ -39,11 +63,13 @@
 
 mod call;
 mod error;
+mod secret;
 mod validate;
 
 pub use accountkit_runtime::RetryPolicy;
 pub use call::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, http_client_builder};
 pub use error::{Error, ErrorKind, Result};
+pub use secret::IntoSecret;
 
 // The README's examples compile as doctests.
 #[cfg(all(

@@ -88,7 +88,7 @@ async fn oauth_style_auth_errors_are_understood() {
 #[tokio::test]
 async fn a_required_second_factor_is_its_own_kind() {
     let server = answering(envelope(403, "403.2fa-required", "Two-factor auth required")).await;
-    let err = client(&server).change_password(&secret(PASSWORD), &secret("another-pass")).await.unwrap_err();
+    let err = client(&server).change_password(PASSWORD, "another-pass").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::SecondFactorRequired);
     assert_eq!(err.second_factor_hint(), Some("totp"));
     assert_eq!(err.status(), Some(403));
@@ -97,7 +97,7 @@ async fn a_required_second_factor_is_its_own_kind() {
 #[tokio::test]
 async fn a_wrong_totp_code_is_forbidden_with_its_code() {
     let server = answering(envelope(403, "403.2fa-failed", "Invalid two-factor token")).await;
-    let err = client(&server).enable_two_factor(&secret(CODE)).await.unwrap_err();
+    let err = client(&server).enable_two_factor(CODE).await.unwrap_err();
     assert_eq!((err.kind(), err.code()), (ErrorKind::Forbidden, Some("403.2fa-failed")));
     assert_eq!(ErrorCode::from(err.code().unwrap()), ErrorCode::TwoFactorFailed);
 }
@@ -195,16 +195,19 @@ async fn malformed_arguments_are_refused_before_sending() {
     };
     let m = refused(cycle.start_password_reset("not-an-email").await.unwrap_err());
     assert!(m.starts_with("`email` "), "{m}");
-    let m = refused(cycle.change_password(&secret(PASSWORD), &secret("short")).await.unwrap_err());
+    let m = refused(cycle.change_password(PASSWORD, "short").await.unwrap_err());
     assert_eq!(m, "`new` must have at least 8 characters");
-    let m = refused(cycle.enable_two_factor(&secret("12ab56")).await.unwrap_err());
+    let m = refused(cycle.enable_two_factor("12ab56").await.unwrap_err());
     assert_eq!(m, "`code` must be 4 to 10 digits");
-    let m = refused(cycle.disable_two_factor_with(&secret("not base32!")).await.unwrap_err());
+    let m = refused(cycle.disable_two_factor_with("not base32!").await.unwrap_err());
     assert_eq!(m, "`secret` is not a base32 TOTP secret");
-    let m = refused(cycle.complete_password_reset(&secret(""), &secret("long enough")).await.unwrap_err());
+    let m = refused(cycle.complete_password_reset("", "long enough").await.unwrap_err());
     assert_eq!(m, "`token` is empty");
     let m = refused(
-        cycle.recover_two_factor(&TwoFactorRecovery::new("ada@example.com", PASSWORD, [])).await.unwrap_err(),
+        cycle
+            .recover_two_factor(&TwoFactorRecovery::new("ada@example.com", PASSWORD, [""; 0]))
+            .await
+            .unwrap_err(),
     );
     assert_eq!(m, "`recovery_codes` is empty");
     let m = refused(cycle.logins_page(&ListQuery::new().filter("a[b]", "c")).await.unwrap_err());
@@ -247,23 +250,17 @@ async fn no_secret_in_debug_or_display_of_clients_inputs_or_errors() {
             .set_body_json(json!({"data": {"recovery_codes": [RECOVERY], "totp_passcode": CODE}})),
     )
     .await;
-    let codes = client(&codes_server).enable_two_factor(&secret(CODE)).await.unwrap();
+    let codes = client(&codes_server).enable_two_factor(CODE).await.unwrap();
     assert_clean("recovery codes", &format!("{codes:?}"));
 
     // Each error is clean of the token and of every secret its call sent.
     let new_password = format!("{PASSWORD}-2");
     let checks: Vec<(Error, Vec<&str>)> = vec![
         (cycle.get_account().await.unwrap_err(), vec![TOKEN]),
-        (
-            cycle.change_password(&secret(PASSWORD), &secret(&new_password)).await.unwrap_err(),
-            vec![TOKEN, PASSWORD],
-        ),
-        (cycle.enable_two_factor(&secret(CODE)).await.unwrap_err(), vec![TOKEN, CODE]),
-        (cycle.disable_two_factor(&secret(CODE)).await.unwrap_err(), vec![TOKEN, CODE]),
-        (
-            cycle.complete_password_reset(&secret(TOKEN), &secret(PASSWORD)).await.unwrap_err(),
-            vec![TOKEN, PASSWORD],
-        ),
+        (cycle.change_password(PASSWORD, &new_password).await.unwrap_err(), vec![TOKEN, PASSWORD]),
+        (cycle.enable_two_factor(CODE).await.unwrap_err(), vec![TOKEN, CODE]),
+        (cycle.disable_two_factor(CODE).await.unwrap_err(), vec![TOKEN, CODE]),
+        (cycle.complete_password_reset(TOKEN, PASSWORD).await.unwrap_err(), vec![TOKEN, PASSWORD]),
         (cycle.recover_two_factor(&recovery).await.unwrap_err(), vec![TOKEN, PASSWORD, CODE, RECOVERY]),
         (Client::new(format!("{TOKEN}\n")).unwrap_err(), vec![TOKEN]),
     ];
@@ -281,11 +278,11 @@ async fn no_secret_in_debug_or_display_of_clients_inputs_or_errors() {
 async fn errors_name_the_facade_method() {
     let server = answering(envelope(403, "403.2fa-invalid", "Invalid 2FA token")).await;
     let client = client(&server);
-    let err = client.enable_two_factor(&secret(CODE)).await.unwrap_err();
+    let err = client.enable_two_factor(CODE).await.unwrap_err();
     assert_eq!(err.operation(), "enable_two_factor");
-    let err = client.disable_two_factor(&secret(CODE)).await.unwrap_err();
+    let err = client.disable_two_factor(CODE).await.unwrap_err();
     assert_eq!(err.operation(), "disable_two_factor");
-    let err = client.disable_two_factor_with(&secret("JBSWY3DPEHPK3PXP")).await.unwrap_err();
+    let err = client.disable_two_factor_with("JBSWY3DPEHPK3PXP").await.unwrap_err();
     assert_eq!(err.operation(), "disable_two_factor_with");
     assert_eq!(client.two_factor_setup().await.unwrap_err().operation(), "two_factor_setup");
     assert_eq!(
@@ -294,6 +291,6 @@ async fn errors_name_the_facade_method() {
     );
     assert_eq!(client.decline_invite("inv-1").await.unwrap_err().operation(), "decline_invite");
     assert_eq!(client.logins_page(&ListQuery::new()).await.unwrap_err().operation(), "logins_page");
-    assert_eq!(client.all_logins(ListQuery::new()).await.unwrap_err().operation(), "all_logins");
+    assert_eq!(client.all_logins(&ListQuery::new()).await.unwrap_err().operation(), "all_logins");
     assert_eq!(client.all_memberships().await.unwrap_err().operation(), "all_memberships");
 }

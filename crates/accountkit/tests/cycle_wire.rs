@@ -443,7 +443,7 @@ async fn logins_walks_every_page() {
             .await;
     }
     let logins: Vec<Login> =
-        client(&server).logins(ListQuery::new().page_size(2)).try_collect().await.unwrap();
+        client(&server).logins(&ListQuery::new().page_size(2)).try_collect().await.unwrap();
     let ids: Vec<&str> = logins.iter().map(|l| l.record().id.as_str()).collect();
     assert_eq!(ids, ["a", "b", "c", "d", "e"]);
 }
@@ -461,7 +461,7 @@ async fn logins_stops_when_a_full_last_page_is_followed_by_an_empty_one() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": []})))
         .mount(&server)
         .await;
-    let all = client(&server).all_logins(ListQuery::new().page_size(1)).await.unwrap();
+    let all = client(&server).all_logins(&ListQuery::new().page_size(1)).await.unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
@@ -471,7 +471,7 @@ async fn logins_stops_on_a_server_that_ignores_the_page_number() {
     // Always the same full page: without a guard this would never end.
     let server =
         answering(200, json!({"data": [login_json("a", "password"), login_json("b", "password")]})).await;
-    let all = client(&server).all_logins(ListQuery::new().page_size(2)).await.unwrap();
+    let all = client(&server).all_logins(&ListQuery::new().page_size(2)).await.unwrap();
     assert_eq!(all.len(), 2);
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
@@ -491,7 +491,7 @@ async fn logins_ends_with_the_error_of_a_failing_page() {
         ))
         .mount(&server)
         .await;
-    let err = client(&server).all_logins(ListQuery::new().page_size(1)).await.unwrap_err();
+    let err = client(&server).all_logins(&ListQuery::new().page_size(1)).await.unwrap_err();
     assert_eq!((err.kind(), err.status(), err.code()), (ErrorKind::Server, Some(503), Some("503.not-ready")));
     // Page 1, then page 2 in each of the default policy's 3 attempts (a read is retried on 503).
     assert_eq!(server.received_requests().await.unwrap().len(), 4);
@@ -500,7 +500,7 @@ async fn logins_ends_with_the_error_of_a_failing_page() {
 #[tokio::test]
 async fn change_password() {
     let server = answering(200, json!({"data": account_json()})).await;
-    client(&server).change_password(&secret("old-Pass-1"), &secret("new-Pass-22")).await.unwrap();
+    client(&server).change_password("old-Pass-1", "new-Pass-22").await.unwrap();
     let body = json!({"current": "old-Pass-1", "new": "new-Pass-22"});
     assert_wire(&only_request(&server).await, "PATCH", "/v1/account/password", Auth::Bearer, Some(body));
 }
@@ -521,9 +521,7 @@ async fn start_password_reset_is_sent_without_a_token() {
 #[tokio::test]
 async fn complete_password_reset() {
     let server = answering(200, json!({"data": {"success": true}})).await;
-    assert!(
-        anonymous(&server).complete_password_reset(&secret("rst-9a8b7c"), &secret("short")).await.unwrap()
-    );
+    assert!(anonymous(&server).complete_password_reset("rst-9a8b7c", "short").await.unwrap());
     // Cycle documents no length rule for a reset, so none is applied.
     let body = json!({"token": "rst-9a8b7c", "password": "short"});
     assert_wire(&only_request(&server).await, "POST", "/v1/account/reset-password", Auth::None, Some(body));
@@ -544,7 +542,7 @@ async fn two_factor_setup() {
 async fn enable_two_factor() {
     let server =
         answering(200, json!({"data": {"recovery_codes": ["rc-1", "rc-2"], "totp_passcode": "tp-1"}})).await;
-    let codes = client(&server).enable_two_factor(&secret("123456")).await.unwrap();
+    let codes = client(&server).enable_two_factor("123456").await.unwrap();
     let body = json!({"token": "123456"});
     assert_wire(&only_request(&server).await, "POST", "/v1/account/2fa/setup", Auth::Bearer, Some(body));
     let codes_shown: Vec<&str> = codes.codes.iter().map(|c| c.expose_secret()).collect();
@@ -567,9 +565,9 @@ async fn enable_two_factor_with_the_setup_sends_the_current_totp_code() {
         .await;
     let cycle = client(&server);
     let setup = cycle.two_factor_setup().await.unwrap();
-    let before = totp_code(&secret(TOTP_SECRET)).unwrap();
+    let before = totp_code(TOTP_SECRET).unwrap();
     let codes = cycle.enable_two_factor_with(&setup).await.unwrap();
-    let after = totp_code(&secret(TOTP_SECRET)).unwrap();
+    let after = totp_code(TOTP_SECRET).unwrap();
     assert_eq!(codes.codes.len(), 1);
     let requests = server.received_requests().await.unwrap();
     let sent: Value = serde_json::from_slice(&requests[1].body).unwrap();
@@ -582,7 +580,7 @@ async fn enable_two_factor_with_the_setup_sends_the_current_totp_code() {
 #[tokio::test]
 async fn disable_two_factor() {
     let server = answering(200, json!({"data": account_json()})).await;
-    hub_client(&server).disable_two_factor(&secret("654321")).await.unwrap();
+    hub_client(&server).disable_two_factor("654321").await.unwrap();
     let body = json!({"token": "654321"});
     assert_wire(
         &only_request(&server).await,
@@ -694,7 +692,7 @@ async fn memberships_walk_every_page() {
             .await;
     }
     let all: Vec<_> = client(&server)
-        .memberships(ListQuery::new().page_size(2).sort_ascending("hub_id"))
+        .memberships(&ListQuery::new().page_size(2).sort_ascending("hub_id"))
         .try_collect()
         .await
         .unwrap();

@@ -5,7 +5,7 @@
 #![cfg(feature = "logto")]
 
 use accountkit::logto::{Client, CodeTarget, ProfileChanges, SocialStart, Verification};
-use accountkit::{ErrorKind, RetryPolicy, SecretString};
+use accountkit::{ErrorKind, RetryPolicy};
 use chrono::{TimeDelta, Utc};
 use serde_json::{Value, json};
 use wiremock::matchers::any;
@@ -28,10 +28,6 @@ async fn logto_error(status: u16, body: Value) -> MockServer {
 fn client(server: &MockServer) -> Client {
     // Error mapping only: retries have their own suite.
     Client::builder(server.uri(), TOKEN).retry(RetryPolicy::none()).build().unwrap()
-}
-
-fn secret(s: &str) -> SecretString {
-    SecretString::from(s.to_string())
 }
 
 fn record() -> Verification {
@@ -74,7 +70,7 @@ async fn display_names_operation_status_and_code() {
         json!({"code": "verification_record.permission_denied", "message": "Permission denied, please re-authenticate."}),
     )
     .await;
-    let err = client(&server).update_password(&record(), &secret(PASSWORD)).await.unwrap_err();
+    let err = client(&server).update_password(&record(), PASSWORD).await.unwrap_err();
     assert_eq!(
         err.to_string(),
         "logto update_password: unauthorized (HTTP 401, verification_record.permission_denied): \
@@ -120,7 +116,7 @@ async fn wrong_shapes_on_success_are_decode_errors() {
     }
     let server =
         logto_error(201, json!({"verificationRecordId": RECORD, "expiresAt": 1_755_770_400_000_i64})).await;
-    let err = client(&server).verify_password(&secret(PASSWORD)).await.unwrap_err();
+    let err = client(&server).verify_password(PASSWORD).await.unwrap_err();
     assert_eq!((err.kind(), err.status()), (ErrorKind::Decode, Some(201)));
 }
 
@@ -142,15 +138,9 @@ async fn echoed_secrets_are_scrubbed() {
     let client = client(&server);
     // Each call scrubs what it sent, and the access token.
     let errors = [
-        (client.verify_password(&secret(PASSWORD)).await.unwrap_err(), vec![PASSWORD, TOKEN]),
-        (
-            client.update_password(&record(), &secret(PASSWORD)).await.unwrap_err(),
-            vec![PASSWORD, TOKEN, RECORD],
-        ),
-        (
-            client.change_password(&secret(PASSWORD), &secret(PASSWORD)).await.unwrap_err(),
-            vec![PASSWORD, TOKEN],
-        ),
+        (client.verify_password(PASSWORD).await.unwrap_err(), vec![PASSWORD, TOKEN]),
+        (client.update_password(&record(), PASSWORD).await.unwrap_err(), vec![PASSWORD, TOKEN, RECORD]),
+        (client.change_password(PASSWORD, PASSWORD).await.unwrap_err(), vec![PASSWORD, TOKEN]),
         (client.delete_primary_phone(&record()).await.unwrap_err(), vec![TOKEN, RECORD]),
     ];
     for (err, sent) in &errors {
@@ -167,7 +157,7 @@ async fn no_secret_in_debug_of_clients_and_records() {
     let server =
         logto_error(201, json!({"verificationRecordId": RECORD, "expiresAt": "2099-01-01T00:00:00Z"})).await;
     let client = client(&server);
-    let proof = client.verify_password(&secret(PASSWORD)).await.unwrap();
+    let proof = client.verify_password(PASSWORD).await.unwrap();
     let challenge = client.send_code(&CodeTarget::email("ada@example.com")).await.unwrap();
     let social_server = logto_error(
         201,
@@ -203,8 +193,8 @@ async fn errors_name_the_facade_method() {
     let client = client(&server);
     let err = client.send_code(&CodeTarget::email("ada@example.com")).await.unwrap_err();
     assert_eq!(err.operation(), "send_code");
-    assert_eq!(client.verify_password(&secret(PASSWORD)).await.unwrap_err().operation(), "verify_password");
-    let err = client.set_first_password(&secret(PASSWORD)).await.unwrap_err();
+    assert_eq!(client.verify_password(PASSWORD).await.unwrap_err().operation(), "verify_password");
+    let err = client.set_first_password(PASSWORD).await.unwrap_err();
     assert_eq!(err.operation(), "set_first_password");
     let start = SocialStart::new("c", "s", "https://app.example/cb");
     let err = client.start_social_verification(&start).await.unwrap_err();
@@ -214,7 +204,7 @@ async fn errors_name_the_facade_method() {
         "start_passkey_registration"
     );
     // A recipe names itself, then the step that failed; the code stays.
-    let err = client.change_password(&secret(PASSWORD), &secret("n3w-Passw0rd")).await.unwrap_err();
+    let err = client.change_password(PASSWORD, "n3w-Passw0rd").await.unwrap_err();
     assert_eq!(err.operation(), "change_password");
     assert_eq!(err.message(), "verify_password: Invalid credentials.");
     assert_eq!(err.code(), Some("session.invalid_credentials"));

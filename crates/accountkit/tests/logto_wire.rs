@@ -234,7 +234,7 @@ async fn update_other_profile_merges_claims() {
 #[tokio::test]
 async fn update_password() {
     let server = no_content().await;
-    client(&server).update_password(&record(), &secret("n3w-Pass!")).await.unwrap();
+    client(&server).update_password(&record(), "n3w-Pass!").await.unwrap();
     let body = json!({"password": "n3w-Pass!"});
     assert_wire(&only_request(&server).await, "POST", "/api/my-account/password", Some(RECORD), Some(body));
 }
@@ -247,7 +247,7 @@ fn new_email_record() -> Verification {
 #[tokio::test]
 async fn set_first_password_sends_no_verification_header() {
     let server = no_content().await;
-    client(&server).set_first_password(&secret("first-Pass!")).await.unwrap();
+    client(&server).set_first_password("first-Pass!").await.unwrap();
     let body = json!({"password": "first-Pass!"});
     assert_wire(&only_request(&server).await, "POST", "/api/my-account/password", None, Some(body));
 }
@@ -274,7 +274,7 @@ async fn update_primary_email_takes_the_address_from_the_code_record() {
         .await;
     let client = client(&server);
     let challenge = client.send_code(&CodeTarget::email("ada+new@example.com")).await.unwrap();
-    let proof = client.verify_code(&challenge, &secret("123456")).await.unwrap();
+    let proof = client.verify_code(&challenge, "123456").await.unwrap();
     assert_eq!(proof.proof(), &Proof::Email("ada+new@example.com".into()));
     client.update_primary_email(&record(), &proof).await.unwrap();
 
@@ -324,7 +324,7 @@ async fn update_primary_phone_sends_digits() {
     let challenge = client.send_code(&CodeTarget::phone("+15551234567")).await.unwrap();
     assert_eq!(challenge.sent_to(), "15551234567");
     assert_eq!(challenge.expires_at().to_rfc3339(), "2099-01-01T00:10:00+00:00");
-    let proof = client.verify_code(&challenge, &secret("654321")).await.unwrap();
+    let proof = client.verify_code(&challenge, "654321").await.unwrap();
     client.update_primary_phone(&record(), &proof).await.unwrap();
     let requests = server.received_requests().await.unwrap();
     assert_eq!(
@@ -481,7 +481,7 @@ async fn verify_password_returns_a_typed_record() {
     let server =
         json_server(201, json!({"verificationRecordId": RECORD, "expiresAt": "2099-08-21T10:00:00.000Z"}))
             .await;
-    let proof = client(&server).verify_password(&secret("pw-Correct-Horse")).await.unwrap();
+    let proof = client(&server).verify_password("pw-Correct-Horse").await.unwrap();
     assert_wire(
         &only_request(&server).await,
         "POST",
@@ -514,7 +514,7 @@ async fn change_password_recipe_verifies_then_changes() {
         .expect(1)
         .mount(&server)
         .await;
-    client(&server).change_password(&secret("old-pass"), &secret("new-pass")).await.unwrap();
+    client(&server).change_password("old-pass", "new-pass").await.unwrap();
     let requests = server.received_requests().await.unwrap();
     assert_wire(
         &requests[0],
@@ -558,7 +558,7 @@ async fn change_primary_email_recipe_runs_all_four_steps() {
         .await;
     Mock::given(any()).respond_with(ResponseTemplate::new(204)).mount(&server).await;
     client(&server)
-        .change_primary_email(&secret("pw"), "new@example.com", async |to: &str| {
+        .change_primary_email("pw", "new@example.com", async |to: &str| {
             assert_eq!(to, "new@example.com");
             Some(secret("112233"))
         })
@@ -590,7 +590,7 @@ async fn expired_records_are_refused_before_sending() {
     let client = client(&server);
     let stale = Verification::from_parts(RECORD, Utc::now() - TimeDelta::seconds(1));
     for err in [
-        client.update_password(&stale, &secret("x-pass")).await.unwrap_err(),
+        client.update_password(&stale, "x-pass").await.unwrap_err(),
         client.delete_primary_email(&stale).await.unwrap_err(),
         client.delete_identity(Some(&stale), "github").await.unwrap_err(),
         client.update_profile(&ProfileChanges::new().username("ada"), Some(&stale)).await.unwrap_err(),
@@ -630,7 +630,7 @@ async fn malformed_arguments_are_refused_before_sending() {
     assert!(target.unwrap_err().message().starts_with("`target`"));
     let target = client.delete_identity(None, "").await;
     assert!(target.unwrap_err().message().starts_with("`target`"));
-    let empty = client.verify_password(&secret("")).await;
+    let empty = client.verify_password("").await;
     assert_eq!(empty.unwrap_err().message(), "`password` is empty");
     let redirect = client.start_social_verification(&SocialStart::new("c", "s", "/relative")).await;
     assert!(redirect.unwrap_err().message().starts_with("`redirect_uri`"));
@@ -675,7 +675,7 @@ async fn passkey_registration_verification_and_binding() {
     let registration = client.start_passkey_registration().await.unwrap();
     assert_eq!(registration.options["challenge"], json!("Y2hhbGxlbmdl"));
     assert!(!format!("{registration:?}").contains(NEW_RECORD));
-    let passkey = client.verify_passkey_registration(&registration, credential()).await.unwrap();
+    let passkey = client.verify_passkey_registration(&registration, &credential()).await.unwrap();
     assert_eq!(passkey.proof(), &Proof::Passkey);
     client.add_passkey(&record(), &passkey, Some("Laptop")).await.unwrap();
 
@@ -702,7 +702,7 @@ async fn passkey_registration_verification_and_binding() {
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     let mut broken = credential();
     broken.remove("rawId");
-    let err = client.verify_passkey_registration(&registration, broken).await.unwrap_err();
+    let err = client.verify_passkey_registration(&registration, &broken).await.unwrap_err();
     assert_eq!(err.message(), "`credential.rawId` must be a non-empty string");
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }
@@ -718,7 +718,7 @@ async fn add_passkey_takes_any_2xx() {
     .await;
     let registration = client(&registration_server).start_passkey_registration().await.unwrap();
     let passkey =
-        client(&passkey_server).verify_passkey_registration(&registration, credential()).await.unwrap();
+        client(&passkey_server).verify_passkey_registration(&registration, &credential()).await.unwrap();
     client(&server).add_passkey(&record(), &passkey, None).await.unwrap();
     let body = json!({"type": "WebAuthn", "newIdentifierVerificationRecordId": NEW_RECORD});
     assert_wire(

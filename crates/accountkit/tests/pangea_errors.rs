@@ -5,7 +5,7 @@
 #![cfg(feature = "pangea")]
 
 use accountkit::pangea::{Client, NewUser, ProfileChanges, UserList, UserRef, UserUpdate, field_errors};
-use accountkit::{ErrorKind, RetryPolicy, SecretString};
+use accountkit::{ErrorKind, RetryPolicy};
 use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -26,10 +26,6 @@ fn client(server: &MockServer) -> Client {
 fn error_envelope(status: &str, summary: &str, result: Value) -> Value {
     json!({"request_id": "prq_failed", "request_time": "2022-09-21T17:24:33.105Z",
            "response_time": "2022-09-21T17:24:34.007Z", "status": status, "summary": summary, "result": result})
-}
-
-fn secret(s: &str) -> SecretString {
-    SecretString::from(s.to_string())
 }
 
 #[tokio::test]
@@ -186,7 +182,7 @@ async fn bad_arguments_are_refused_before_sending() {
         (c.user_create(&NewUser::new("not-an-email")).await.unwrap_err(), "`email` "),
         (c.user_delete(&UserRef::id("")).await.unwrap_err(), "`id` "),
         (c.user_profile_get(&UserRef::email("a@b")).await.unwrap_err(), "`email` "),
-        (c.user_update(&UserRef::username("joe"), UserUpdate::new()).await.unwrap_err(), "`disabled` "),
+        (c.user_update(&UserRef::username("joe"), &UserUpdate::new()).await.unwrap_err(), "`disabled` "),
         (
             c.user_profile_update(&UserRef::id("pui_x"), &ProfileChanges::new()).await.unwrap_err(),
             "`profile` ",
@@ -196,11 +192,8 @@ async fn bad_arguments_are_refused_before_sending() {
             c.user_authenticators_delete(&UserRef::id("pui_x"), "pau 1").await.unwrap_err(),
             "`authenticator_id` ",
         ),
-        (c.client_userinfo(&secret(""), None).await.unwrap_err(), "`code` "),
-        (
-            c.client_password_change(&secret("ptu_x"), &secret(""), &secret("n")).await.unwrap_err(),
-            "`old_password` ",
-        ),
+        (c.client_userinfo("", None).await.unwrap_err(), "`code` "),
+        (c.client_password_change("ptu_x", "", "n").await.unwrap_err(), "`old_password` "),
     ];
     for (err, field) in checks {
         assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
@@ -224,10 +217,7 @@ async fn secrets_never_show_in_clients_or_echoed_errors() {
     );
     let server = answering(ResponseTemplate::new(400).set_body_json(body)).await;
     let c = client(&server);
-    let err = c
-        .client_password_change(&secret("ptu_usertoken"), &secret("old-Pass1"), &secret("new-Pass2"))
-        .await
-        .unwrap_err();
+    let err = c.client_password_change("ptu_usertoken", "old-Pass1", "new-Pass2").await.unwrap_err();
     let shown = format!("{err} {err:?} {c:?} {:?}", field_errors(&err));
     for secret in [TOKEN, "old-Pass1", "ptu_usertoken", "new-Pass2"] {
         assert!(!shown.contains(secret), "{secret} in {shown}");
@@ -268,7 +258,7 @@ async fn a_client_operation_refused_with_a_service_token_says_a_client_token_is_
         Value::Null,
     ));
     let server = answering(refused.clone()).await;
-    let err = client(&server).client_userinfo(&secret("pmc_code"), None).await.unwrap_err();
+    let err = client(&server).client_userinfo("pmc_code", None).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unauthorized);
     assert!(
         err.message().starts_with("Not authorized (the `client_*` operations need a client token"),
@@ -279,9 +269,6 @@ async fn a_client_operation_refused_with_a_service_token_says_a_client_token_is_
     let server = answering(refused).await;
     let with_client_token =
         Client::builder("pcl_clienttoken").base_url(server.uri()).retry(RetryPolicy::none()).build().unwrap();
-    let err = with_client_token
-        .client_password_change(&secret("ptu_user"), &secret("old-pw-1"), &secret("new-pw-1"))
-        .await
-        .unwrap_err();
+    let err = with_client_token.client_password_change("ptu_user", "old-pw-1", "new-pw-1").await.unwrap_err();
     assert_eq!(err.message(), "Not authorized");
 }

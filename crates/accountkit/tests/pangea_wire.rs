@@ -113,7 +113,7 @@ async fn client_userinfo() {
 #[tokio::test]
 async fn client_userinfo_without_flow_id_omits_it() {
     let server = answering(json!({"refresh_token": {"id": "pmt_r", "token": "ptr_x"}})).await;
-    let tokens = client(&server).client_userinfo(&secret("pmc_code"), None).await.unwrap();
+    let tokens = client(&server).client_userinfo("pmc_code", None).await.unwrap();
     assert_wire(&only_request(&server).await, "/v2/client/userinfo", json!({"code": "pmc_code"}));
     assert!(tokens.active_token.is_none());
 }
@@ -121,10 +121,8 @@ async fn client_userinfo_without_flow_id_omits_it() {
 #[tokio::test]
 async fn client_password_change() {
     let server = answering(json!({})).await;
-    let done = client(&server)
-        .client_password_change(&secret("ptu_usertoken"), &secret("old-Pass1"), &secret("new-Pass2"))
-        .await
-        .unwrap();
+    let done =
+        client(&server).client_password_change("ptu_usertoken", "old-Pass1", "new-Pass2").await.unwrap();
     assert_eq!(done.request_id, "prq_wiretest");
     assert_wire(
         &only_request(&server).await,
@@ -318,7 +316,7 @@ async fn a_cursor_that_does_not_move_stops_the_stream_with_an_error() {
 async fn user_update_disable_and_unlock() {
     let server = answering(user_json()).await;
     let user = client(&server)
-        .user_update(&UserRef::email("joe.user@email.com"), UserUpdate::new().disabled(true).unlock())
+        .user_update(&UserRef::email("joe.user@email.com"), &UserUpdate::new().disabled(true).unlock())
         .await
         .unwrap();
     assert_wire(
@@ -329,7 +327,7 @@ async fn user_update_disable_and_unlock() {
     assert_eq!(user.id, USER_ID);
 
     let server = answering(user_json()).await;
-    client(&server).user_update(&UserRef::username("joe"), UserUpdate::new().disabled(false)).await.unwrap();
+    client(&server).user_update(&UserRef::username("joe"), &UserUpdate::new().disabled(false)).await.unwrap();
     assert_wire(
         &only_request(&server).await,
         "/v2/user/update",
@@ -343,7 +341,7 @@ async fn user_update_phone_alone() {
     answer["phone"] = json!("+18085550173");
     let server = answering(answer).await;
     let user = client(&server)
-        .user_update(&UserRef::id(USER_ID), UserUpdate::new().phone("+18085550173"))
+        .user_update(&UserRef::id(USER_ID), &UserUpdate::new().phone("+18085550173"))
         .await
         .unwrap();
     assert_wire(
@@ -352,7 +350,7 @@ async fn user_update_phone_alone() {
         json!({"id": USER_ID, "phone": "+18085550173"}),
     );
     assert_eq!(user.phone.as_deref(), Some("+18085550173"));
-    let err = client(&server).user_update(&UserRef::id(USER_ID), UserUpdate::new()).await.unwrap_err();
+    let err = client(&server).user_update(&UserRef::id(USER_ID), &UserUpdate::new()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
 }
 
@@ -368,7 +366,7 @@ async fn client_userinfo_keeps_intelligence_audience_client_id_and_claims() {
             "claims": {"tenant": "acme", "roles": ["admin"]}}
     }))
     .await;
-    let tokens = client(&server).client_userinfo(&secret("pmc_code"), None).await.unwrap();
+    let tokens = client(&server).client_userinfo("pmc_code", None).await.unwrap();
     let active = tokens.active_token.as_ref().unwrap();
     let intel = active.intelligence.as_ref().unwrap();
     assert_eq!((intel.embargo, intel.user_intel), (Some(false), Some(true)));

@@ -50,7 +50,7 @@ async fn session_with(server: &MockServer, access: &str) -> Session {
         .respond_with(reply(200, json!({"data": {"newToken": login_result(access, "refresh-0")}})))
         .mount(server)
         .await;
-    let session = client(server).resume(&secret("refresh-start")).await.unwrap();
+    let session = client(server).resume("refresh-start").await.unwrap();
     server.reset().await;
     session
 }
@@ -134,7 +134,7 @@ async fn reset_false_is_an_error_with_the_message() {
         ))
         .mount(&server)
         .await;
-    let err = client(&server).confirm_password_reset(&secret("111111"), &secret("new-pw")).await.unwrap_err();
+    let err = client(&server).confirm_password_reset("111111", "new-pw").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Rejected);
     assert_eq!(err.message(), "Code expired");
 }
@@ -184,9 +184,9 @@ async fn bad_arguments_are_refused_before_sending() {
     assert!(err.message().starts_with("`device_id`"), "{err}");
     let err = stx.forgot_password("a@b").await.unwrap_err();
     assert!(err.message().starts_with("`email`"), "{err}");
-    let err = stx.confirm_password_reset(&secret(""), &secret("x")).await.unwrap_err();
+    let err = stx.confirm_password_reset("", "x").await.unwrap_err();
     assert!(err.message().starts_with("`code`"), "{err}");
-    let err = stx.resume(&secret("")).await.unwrap_err();
+    let err = stx.resume("").await.unwrap_err();
     assert!(err.message().starts_with("`refresh_token`"), "{err}");
     let err = Client::new(Host::Custom("ftp://example.com".into())).unwrap_err();
     assert!(err.message().starts_with("`base_url`"), "{err}");
@@ -307,7 +307,7 @@ async fn a_wrong_password_does_not_trigger_a_refresh() {
         ))
         .mount(&server)
         .await;
-    let err = session.change_password(&secret("wrong-old"), &secret("new-pw")).await.unwrap_err();
+    let err = session.change_password("wrong-old", "new-pw").await.unwrap_err();
     assert_eq!(err.path(), Some("changePassword"));
     assert_eq!(operation_names(&server.received_requests().await.unwrap()), ["ChangePassword"]);
 }
@@ -372,11 +372,11 @@ async fn errors_name_the_facade_method_not_the_mutation() {
         .await;
     let client = client(&server);
     let challenge = TwoFactorChallenge::new("sess-1", EMAIL);
-    let err = client.confirm_2fa(&challenge, &secret("123456")).await.unwrap_err();
+    let err = client.confirm_2fa(&challenge, "123456").await.unwrap_err();
     assert_eq!(err.operation(), "confirm_2fa");
     let err = client.forgot_password(EMAIL).await.unwrap_err();
     assert_eq!(err.operation(), "forgot_password");
-    let err = client.resume(&secret("refresh-1")).await.unwrap_err();
+    let err = client.resume("refresh-1").await.unwrap_err();
     assert_eq!(err.operation(), "resume");
 }
 

@@ -107,7 +107,7 @@ async fn session(server: &MockServer, access: &str) -> Session {
         )
         .mount(server)
         .await;
-    let session = client(server).resume(&secret("refresh-start")).await.unwrap();
+    let session = client(server).resume("refresh-start").await.unwrap();
     server.reset().await;
     session
 }
@@ -174,7 +174,7 @@ async fn login_with_2fa_is_a_challenge_and_confirm_2fa_completes_it() {
 
     let access = jwt(USER_ID);
     let server = answering(json!({"confirm2Fa": login_result(&access, "refresh-2")})).await;
-    let session = client(&server).confirm_2fa(&challenge, &secret("482913")).await.unwrap();
+    let session = client(&server).confirm_2fa(&challenge, "482913").await.unwrap();
     assert_wire(
         &only_request(&server).await,
         "confirm2Fa",
@@ -204,7 +204,7 @@ async fn resend_2fa() {
 async fn new_token_resumes_a_session_without_a_bearer() {
     let access = jwt(USER_ID);
     let server = answering(json!({"newToken": login_result(&access, "refresh-3")})).await;
-    let session = client(&server).resume(&secret("refresh-old")).await.unwrap();
+    let session = client(&server).resume("refresh-old").await.unwrap();
     assert_wire(
         &only_request(&server).await,
         "newToken",
@@ -378,7 +378,7 @@ async fn forgot_password() {
 async fn confirm_password_reset() {
     let server =
         answering(json!({"confirmPasswordReset": {"reset": true, "message": "Password reset"}})).await;
-    client(&server).confirm_password_reset(&secret("551100"), &secret("new-Pw-1")).await.unwrap();
+    client(&server).confirm_password_reset("551100", "new-Pw-1").await.unwrap();
     assert_wire(
         &only_request(&server).await,
         "confirmPasswordReset",
@@ -392,7 +392,7 @@ async fn confirm_password_reset() {
 async fn change_password_adopts_new_tokens() {
     let (server, session, access) =
         logged_in(json!({"changePassword": login_result("jwt-after-change", "refresh-after-change")})).await;
-    let change = session.change_password(&secret("old-Pw"), &secret("new-Pw")).await.unwrap();
+    let change = session.change_password("old-Pw", "new-Pw").await.unwrap();
     assert_eq!(change, PasswordChange::Changed);
     assert_wire(
         &only_request(&server).await,
@@ -411,7 +411,7 @@ async fn change_password_with_2fa_waits_for_the_code() {
     pending["refreshToken"] = Value::Null;
     pending["promptTwoFactorAuth"] = json!(true);
     let (_server, session, access) = logged_in(json!({"changePassword": pending})).await;
-    let change = session.change_password(&secret("old-Pw"), &secret("new-Pw")).await.unwrap();
+    let change = session.change_password("old-Pw", "new-Pw").await.unwrap();
     assert_eq!(change, PasswordChange::ConfirmationRequired);
     assert_eq!(session.access_token().expose_secret(), access, "kept the tokens");
 }
@@ -421,7 +421,7 @@ async fn confirm_change_password_2fa() {
     let (server, session, access) =
         logged_in(json!({"confirmChangePassword2Fa": login_result("jwt-confirmed", "refresh-confirmed")}))
             .await;
-    session.confirm_change_password_2fa(&secret("123456")).await.unwrap();
+    session.confirm_change_password_2fa("123456").await.unwrap();
     assert_wire(
         &only_request(&server).await,
         "confirmChangePassword2Fa",
@@ -449,7 +449,7 @@ async fn resend_change_password_2fa() {
 #[tokio::test]
 async fn enable_2fa_with_the_password() {
     let (server, session, access) = logged_in(json!({"enable2Fa": two_factor("enabled")})).await;
-    let status = session.enable_2fa(Some(&secret("pw-Correct-Horse"))).await.unwrap();
+    let status = session.enable_2fa(Some("pw-Correct-Horse".into())).await.unwrap();
     assert_wire(
         &only_request(&server).await,
         "enable2Fa",

@@ -229,7 +229,7 @@ async fn refused_connection() {
     // Bind, learn the port, close: nothing listens there now.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let client = Client::new(Region::Custom(format!("http://127.0.0.1:{port}")), TOKEN).unwrap();
-    let err = client.confirm_account(&SecretString::from("confirm-token-xyz".to_string())).await.unwrap_err();
+    let err = client.confirm_account("confirm-token-xyz".to_string()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport);
     assert_eq!(err.status(), None);
     assert!(err.is_retryable());
@@ -259,10 +259,8 @@ async fn a_stalled_server_ends_in_a_timeout() {
 async fn echoed_secrets_are_scrubbed_from_errors() {
     let echo = format!("password {PASSWORD} is wrong for pin {PIN}");
     let server = answering(json_response(401, json!({"status": false, "message": echo}))).await;
-    let err = client(&server)
-        .login_with_pin(&credentials(), OtpType::Email, &SecretString::from(PIN.to_string()))
-        .await
-        .unwrap_err();
+    let err =
+        client(&server).login_with_pin(&credentials(), OtpType::Email, PIN.to_string()).await.unwrap_err();
     assert_eq!(err.message(), "password [REDACTED] is wrong for pin [REDACTED]");
 }
 
@@ -303,17 +301,11 @@ async fn no_secret_in_debug_or_display_of_clients_inputs_or_errors() {
     let mut errors: Vec<Error> = vec![
         client.info().await.unwrap_err(),
         client.login(&credentials()).await.unwrap_err(),
-        client
-            .login_with_pin(&credentials(), OtpType::Sms, &SecretString::from(PIN.to_string()))
-            .await
-            .unwrap_err(),
+        client.login_with_pin(&credentials(), OtpType::Sms, PIN.to_string()).await.unwrap_err(),
         client.token_create(&request).await.unwrap_err(),
-        client.confirm_otp(OtpType::Sms, &SecretString::from(PIN.to_string())).await.unwrap_err(),
-        client.password_change(&SecretString::from(PASSWORD.to_string())).await.unwrap_err(),
-        client
-            .reset_password(&SecretString::from(TOKEN.to_string()), &SecretString::from(PASSWORD.to_string()))
-            .await
-            .unwrap_err(),
+        client.confirm_otp(OtpType::Sms, PIN.to_string()).await.unwrap_err(),
+        client.password_change(PASSWORD.to_string()).await.unwrap_err(),
+        client.reset_password(TOKEN.to_string(), PASSWORD.to_string()).await.unwrap_err(),
         Client::new(Region::UsEast1, format!("{TOKEN}\n")).unwrap_err(),
     ];
     let echo = answering(json_response(
@@ -333,8 +325,7 @@ async fn no_secret_in_debug_or_display_of_clients_inputs_or_errors() {
 async fn errors_name_the_facade_method() {
     let server = answering(json_response(401, json!({"status": false, "message": "Invalid PIN"}))).await;
     let client = client(&server);
-    let err =
-        client.login_with_pin(&credentials(), OtpType::Email, &SecretString::from(PIN)).await.unwrap_err();
+    let err = client.login_with_pin(&credentials(), OtpType::Email, PIN).await.unwrap_err();
     assert_eq!(err.operation(), "login_with_pin");
     assert_eq!(client.login(&credentials()).await.unwrap_err().operation(), "login");
     // A recipe names itself, then the step that failed.

@@ -4,11 +4,11 @@
 
 #![cfg(feature = "tagoio")]
 
+use accountkit::ErrorKind;
 use accountkit::tagoio::{
     AccountChanges, Client, Credentials, DateFormat, Expiry, Language, LastUpdatedPlacement, NewAccount,
     OtpType, Permission, Plan, Region, TimeFormat, TokenRequest,
 };
-use accountkit::{ErrorKind, SecretString};
 use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -31,10 +31,6 @@ fn anonymous(server: &MockServer) -> Client {
 
 fn message(text: &str) -> Value {
     json!({"status": true, "result": text})
-}
-
-fn secret(s: &str) -> SecretString {
-    SecretString::from(s.to_string())
 }
 
 /// The one request the server got.
@@ -149,7 +145,7 @@ async fn delete() {
 #[tokio::test]
 async fn password_change() {
     let server = answering(200, message("Password Successfully Changed")).await;
-    with_token(&server).password_change(&secret("n3w-Pass!")).await.unwrap();
+    with_token(&server).password_change("n3w-Pass!").await.unwrap();
     assert_wire(
         &only_request(&server).await,
         "POST",
@@ -162,7 +158,7 @@ async fn password_change() {
 #[tokio::test]
 async fn reset_password_sends_the_recovery_token() {
     let server = answering(200, message("Password Successfully Changed")).await;
-    anonymous(&server).reset_password(&secret(TOKEN), &secret("n3w-Pass!")).await.unwrap();
+    anonymous(&server).reset_password(TOKEN, "n3w-Pass!").await.unwrap();
     assert_wire(
         &only_request(&server).await,
         "POST",
@@ -206,7 +202,7 @@ async fn disable_otp() {
 #[tokio::test]
 async fn confirm_otp() {
     let server = answering(200, message("2FA enabled")).await;
-    with_token(&server).confirm_otp(OtpType::Email, &secret("123456")).await.unwrap();
+    with_token(&server).confirm_otp(OtpType::Email, "123456").await.unwrap();
     assert_wire(
         &only_request(&server).await,
         "POST",
@@ -319,7 +315,7 @@ async fn login() {
 async fn login_with_pin() {
     let server = answering(200, login_json()).await;
     anonymous(&server)
-        .login_with_pin(&Credentials::new("ada@example.com", "pw-1234"), OtpType::Email, &secret("123456"))
+        .login_with_pin(&Credentials::new("ada@example.com", "pw-1234"), OtpType::Email, "123456")
         .await
         .unwrap();
     let body =
@@ -366,21 +362,21 @@ async fn resend_confirmation() {
 #[tokio::test]
 async fn confirm_account_keeps_a_slashy_token_in_one_segment() {
     let server = answering(200, message("Account confirmed")).await;
-    anonymous(&server).confirm_account(&secret("ab/../cd?x#y")).await.unwrap();
+    anonymous(&server).confirm_account("ab/../cd?x#y").await.unwrap();
     assert_wire(&only_request(&server).await, "GET", "/account/confirm/ab%2F..%2Fcd%3Fx%23y", false, None);
 }
 
 #[tokio::test]
 async fn accept_team_invitation() {
     let server = answering(200, message("Invitation accepted")).await;
-    with_token(&server).accept_team_invitation(&secret("inv+1/2")).await.unwrap();
+    with_token(&server).accept_team_invitation("inv+1/2").await.unwrap();
     assert_wire(&only_request(&server).await, "GET", "/profile/team/accept/inv%2B1%2F2", false, None);
 }
 
 #[tokio::test]
 async fn decline_team_invitation() {
     let server = answering(200, message("Invitation declined")).await;
-    anonymous(&server).decline_team_invitation(&secret("inv-1")).await.unwrap();
+    anonymous(&server).decline_team_invitation("inv-1").await.unwrap();
     assert_wire(&only_request(&server).await, "GET", "/profile/team/decline/inv-1", false, None);
 }
 
@@ -391,9 +387,9 @@ async fn malformed_arguments_are_refused_before_sending() {
     let server = answering(200, message("never")).await;
     let client = with_token(&server);
     let cases = [
-        client.confirm_account(&secret("..")).await.unwrap_err(),
+        client.confirm_account("..").await.unwrap_err(),
         client.password_recover("not-an-email").await.unwrap_err(),
-        client.confirm_otp(OtpType::Email, &secret("12ab")).await.unwrap_err(),
+        client.confirm_otp(OtpType::Email, "12ab").await.unwrap_err(),
         client.edit(&AccountChanges::new().phone("5511")).await.unwrap_err(),
         client.login(&Credentials::new("ada@example.com", "")).await.unwrap_err(),
         client.create(&NewAccount::new("", "ada@example.com", "pw", "UTC")).await.unwrap_err(),

@@ -268,7 +268,7 @@ async fn cases(sandbox: &Sandbox, raw: &reqwest::Client) -> Result<(Vec<Case>, S
         .await
         .map_err(text)?;
     let confirmation = tago.confirmation_token(email).ok_or("no confirmation email")?;
-    anonymous.confirm_account(&SecretString::from(confirmation)).await.map_err(text)?;
+    anonymous.confirm_account(confirmation).await.map_err(text)?;
     let credentials = tagoio::Credentials::new(email, password);
     let login = anonymous.login(&credentials).await.map_err(text)?;
     let request = tagoio::TokenRequest::new(&login.profiles[0].id, credentials, "bench");

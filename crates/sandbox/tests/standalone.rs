@@ -230,9 +230,9 @@ async fn every_provider_works_through_accountkit_against_the_binary() {
         accountkit::logto::Client::new(format!("{url}/logto"), user["access_token"].as_str().unwrap())
             .unwrap();
     assert_eq!(logto.get_profile().await.unwrap().primary_email.as_deref(), Some("alan@example.com"));
-    let proof = logto.verify_password(&SecretString::from("pw-logto-1")).await.unwrap();
+    let proof = logto.verify_password("pw-logto-1").await.unwrap();
     post(&server, "clock", json!({"advance_seconds": 3600}));
-    let stale = logto.update_password(&proof, &SecretString::from("pw-logto-2")).await.unwrap_err();
+    let stale = logto.update_password(&proof, "pw-logto-2").await.unwrap_err();
     assert_eq!(stale.status(), Some(401), "{stale}");
 
     // Pangea
@@ -260,7 +260,7 @@ async fn every_provider_works_through_accountkit_against_the_binary() {
     };
     let outbox = http("GET", &format!("{url}/_sandbox/outbox?provider=stx"), &[], None).1;
     let code = outbox.as_array().unwrap().last().unwrap()["secret"].as_str().unwrap().to_string();
-    let session = stx.confirm_2fa(&challenge, &SecretString::from(code)).await.unwrap();
+    let session = stx.confirm_2fa(&challenge, code).await.unwrap();
     session.logout(None).await.unwrap();
 
     // After a reset nothing is left.

@@ -16,7 +16,7 @@
 //! println!("{} recovery codes: store them safely", recovery.codes.len());
 //!
 //! // Every login, page after page.
-//! let logins: Vec<_> = cycle.logins(ListQuery::new().sort_descending("time")).try_collect().await?;
+//! let logins: Vec<_> = cycle.logins(&ListQuery::new().sort_descending("time")).try_collect().await?;
 //! println!("{} logins", logins.len());
 //! # Ok(()) }
 //! ```
@@ -41,6 +41,7 @@ mod types;
 
 use std::future::Future;
 
+use crate::IntoSecret;
 use accountkit_cycle_raw as raw;
 use accountkit_runtime::Auth;
 use futures::Stream;
@@ -87,8 +88,8 @@ impl ClientBuilder {
     call::transport_options!();
 
     /// The API key or session token, sent as `Authorization: Bearer`.
-    pub fn token(mut self, token: impl Into<SecretString>) -> Self {
-        self.token = Some(token.into());
+    pub fn token(mut self, token: impl IntoSecret) -> Self {
+        self.token = Some(token.into_secret());
         self
     }
 
@@ -153,7 +154,7 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     /// A client of `https://api.cycle.io` with an API key or session token.
-    pub fn new(token: impl Into<SecretString>) -> Result<Client> {
+    pub fn new(token: impl IntoSecret) -> Result<Client> {
         Client::builder().token(token).build()
     }
 
@@ -292,16 +293,16 @@ impl Client {
     /// Every login `query` selects, from its page on: fetches page after
     /// page until one comes back shorter than the page size. The stream ends
     /// after the first error, and when the server sends the same page twice.
-    pub fn logins(&self, query: ListQuery) -> impl Stream<Item = Result<Login>> + Send + 'static {
+    pub fn logins(&self, query: &ListQuery) -> impl Stream<Item = Result<Login>> + Send + 'static {
         let client = self.clone();
-        pages(query, move |q| {
+        pages(query.clone(), move |q| {
             let client = client.clone();
             async move { client.logins_page(&q).await.map_err(|e| e.reported_as("logins")) }
         })
     }
 
     /// Every login `query` selects, collected; see [`logins`](Client::logins).
-    pub async fn all_logins(&self, query: ListQuery) -> Result<Vec<Login>> {
+    pub async fn all_logins(&self, query: &ListQuery) -> Result<Vec<Login>> {
         use futures::TryStreamExt;
         self.logins(query).map_err(|e| e.reported_as("all_logins")).try_collect().await
     }
@@ -323,9 +324,9 @@ impl Client {
     }
 
     /// Every pending invitation `query` selects, page after page.
-    pub fn invites(&self, query: ListQuery) -> impl Stream<Item = Result<Membership>> + Send + 'static {
+    pub fn invites(&self, query: &ListQuery) -> impl Stream<Item = Result<Membership>> + Send + 'static {
         let client = self.clone();
-        pages(query, move |q| {
+        pages(query.clone(), move |q| {
             let client = client.clone();
             async move { client.invites_page(&q).await.map_err(|e| e.reported_as("invites")) }
         })
@@ -371,14 +372,14 @@ impl Client {
     /// Every hub the account is a member of, collected.
     pub async fn all_memberships(&self) -> Result<Vec<Membership>> {
         use futures::TryStreamExt;
-        let all = self.memberships(ListQuery::new().page_size(100));
+        let all = self.memberships(&ListQuery::new().page_size(100));
         all.map_err(|e| e.reported_as("all_memberships")).try_collect().await
     }
 
     /// Every membership `query` selects, page after page.
-    pub fn memberships(&self, query: ListQuery) -> impl Stream<Item = Result<Membership>> + Send + 'static {
+    pub fn memberships(&self, query: &ListQuery) -> impl Stream<Item = Result<Membership>> + Send + 'static {
         let client = self.clone();
-        pages(query, move |q| {
+        pages(query.clone(), move |q| {
             let client = client.clone();
             async move { client.memberships_page(&q).await.map_err(|e| e.reported_as("memberships")) }
         })
@@ -386,7 +387,9 @@ impl Client {
 
     /// Changes the password, given the current one (the new one needs at
     /// least 8 characters); returns the account.
-    pub async fn change_password(&self, current: &SecretString, new: &SecretString) -> Result<Account> {
+    pub async fn change_password(&self, current: impl IntoSecret, new: impl IntoSecret) -> Result<Account> {
+        let current: &SecretString = &current.into_secret();
+        let new: &SecretString = &new.into_secret();
         let op = op("change_password");
         validate::secret(op, "current", current.expose_secret())?;
         new_password(op, "new", new)?;
@@ -414,9 +417,11 @@ impl Client {
     /// server's `success` flag.
     pub async fn complete_password_reset(
         &self,
-        token: &SecretString,
-        new_password: &SecretString,
+        token: impl IntoSecret,
+        new_password: impl IntoSecret,
     ) -> Result<bool> {
+        let token: &SecretString = &token.into_secret();
+        let new_password: &SecretString = &new_password.into_secret();
         let op = op("complete_password_reset");
         validate::secret(op, "token", token.expose_secret())?;
         // No length rule here: the vendor documents none for a reset.
@@ -452,7 +457,8 @@ impl Client {
 
     /// Turns two-factor auth on with a code from the authenticator app;
     /// returns the recovery codes, shown this once.
-    pub async fn enable_two_factor(&self, code: &SecretString) -> Result<RecoveryCodes> {
+    pub async fn enable_two_factor(&self, code: impl IntoSecret) -> Result<RecoveryCodes> {
+        let code: &SecretString = &code.into_secret();
         let op = op("enable_two_factor");
         validate::pin(op, "code", code.expose_secret())?;
         let body = raw::types::TotpToken { token: code.into() };
@@ -468,13 +474,14 @@ impl Client {
     pub async fn enable_two_factor_with(&self, setup: &TwoFactorSetup) -> Result<RecoveryCodes> {
         let name = "enable_two_factor_with";
         let code = setup.current_code().map_err(|e| rename(e, name))?;
-        self.enable_two_factor(&code)
+        self.enable_two_factor(code)
             .await
             .map_err(|e| e.scrub(&[setup.secret.expose_secret()]).reported_as(name))
     }
 
     /// Turns two-factor auth off with a current code; returns the account.
-    pub async fn disable_two_factor(&self, code: &SecretString) -> Result<Account> {
+    pub async fn disable_two_factor(&self, code: impl IntoSecret) -> Result<Account> {
+        let code: &SecretString = &code.into_secret();
         let op = op("disable_two_factor");
         validate::pin(op, "code", code.expose_secret())?;
         let body = raw::types::TotpToken { token: code.into() };
@@ -486,10 +493,11 @@ impl Client {
 
     /// Turns two-factor auth off, computing the current code from the
     /// account's TOTP secret.
-    pub async fn disable_two_factor_with(&self, secret: &SecretString) -> Result<Account> {
+    pub async fn disable_two_factor_with(&self, secret: impl IntoSecret) -> Result<Account> {
+        let secret: &SecretString = &secret.into_secret();
         let name = "disable_two_factor_with";
         let code = totp_code(secret).map_err(|e| rename(e, name))?;
-        self.disable_two_factor(&code).await.map_err(|e| e.scrub(&[secret.expose_secret()]).reported_as(name))
+        self.disable_two_factor(code).await.map_err(|e| e.scrub(&[secret.expose_secret()]).reported_as(name))
     }
 }
 

@@ -1,5 +1,6 @@
 //! Cycle's inputs and outputs.
 
+use crate::IntoSecret;
 use accountkit_cycle_raw::types as raw;
 use chrono::{DateTime, Datelike, Utc};
 use secrecy::{ExposeSecret, SecretString};
@@ -857,7 +858,8 @@ impl From<raw::TwoFactorAuthSetup> for TwoFactorSetup {
 
 /// The code an authenticator app shows now for a base32 TOTP secret
 /// (SHA-1, 6 digits, 30 s, as authenticator apps and Cycle use).
-pub fn totp_code(secret: &SecretString) -> Result<SecretString> {
+pub fn totp_code(secret: impl IntoSecret) -> Result<SecretString> {
+    let secret: &SecretString = &secret.into_secret();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     totp_code_at(secret, now)
 }
@@ -933,21 +935,21 @@ impl TwoFactorRecovery {
     /// The account's email and password and one or more recovery codes.
     pub fn new(
         email: impl Into<String>,
-        password: impl Into<SecretString>,
-        codes: impl IntoIterator<Item = SecretString>,
+        password: impl IntoSecret,
+        codes: impl IntoIterator<Item = impl IntoSecret>,
     ) -> Self {
         TwoFactorRecovery {
             email: email.into(),
-            password: password.into(),
-            codes: codes.into_iter().collect(),
+            password: password.into_secret(),
+            codes: codes.into_iter().map(IntoSecret::into_secret).collect(),
             token: None,
         }
     }
 
     /// A TOTP code too, when one is at hand.
     #[must_use]
-    pub fn token(mut self, token: impl Into<SecretString>) -> Self {
-        self.token = Some(token.into());
+    pub fn token(mut self, token: impl IntoSecret) -> Self {
+        self.token = Some(token.into_secret());
         self
     }
 
@@ -1003,9 +1005,9 @@ mod tests {
         let spaced = SecretString::from("gezd gnbv gy3t qojq gezd gnbv gy3t qojq");
         assert_eq!(totp_code_at(&spaced, 59).unwrap().expose_secret(), "287082");
         assert_eq!(totp_code(&secret).unwrap().expose_secret().len(), 6);
-        let err = totp_code(&SecretString::from("not base32!")).unwrap_err();
+        let err = totp_code("not base32!").unwrap_err();
         assert_eq!(err.message(), "`secret` is not a base32 TOTP secret");
-        let err = totp_code(&SecretString::from("GEZDGNBV")).unwrap_err();
+        let err = totp_code("GEZDGNBV").unwrap_err();
         assert!(err.message().starts_with("`secret` is too short"), "{err}");
     }
 }

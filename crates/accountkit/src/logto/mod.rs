@@ -35,6 +35,7 @@ mod types;
 
 use std::future::Future;
 
+use crate::IntoSecret;
 use accountkit_logto_raw as raw;
 use accountkit_runtime::{Auth, Sensitive};
 use progenitor_client::ResponseValue;
@@ -127,22 +128,22 @@ impl std::fmt::Debug for Client {
 impl Client {
     /// A client for the Logto endpoint (`https://<tenant>.logto.app` or a
     /// self-hosted origin) and the user's opaque access token.
-    pub fn new(endpoint: impl Into<String>, access_token: impl Into<SecretString>) -> Result<Client> {
+    pub fn new(endpoint: impl Into<String>, access_token: impl IntoSecret) -> Result<Client> {
         Client::builder(endpoint, access_token).build()
     }
 
     /// Starts a [`ClientBuilder`].
-    pub fn builder(endpoint: impl Into<String>, access_token: impl Into<SecretString>) -> ClientBuilder {
+    pub fn builder(endpoint: impl Into<String>, access_token: impl IntoSecret) -> ClientBuilder {
         ClientBuilder {
             endpoint: endpoint.into(),
-            token: access_token.into(),
+            token: access_token.into_secret(),
             transport: call::Transport::default(),
         }
     }
 
     /// The same client (and connection pool) with a refreshed access token.
-    pub fn with_access_token(&self, access_token: impl Into<SecretString>) -> Result<Client> {
-        let auth = auth(&access_token.into())?;
+    pub fn with_access_token(&self, access_token: impl IntoSecret) -> Result<Client> {
+        let auth = auth(&access_token.into_secret())?;
         let http = progenitor_client::ClientInfo::client(&self.raw).clone();
         Ok(Client {
             raw: raw::Client::new_with_client(
@@ -201,8 +202,9 @@ impl Client {
     pub async fn update_password(
         &self,
         verification: &Verification,
-        new_password: &SecretString,
+        new_password: impl IntoSecret,
     ) -> Result<()> {
+        let new_password: &SecretString = &new_password.into_secret();
         let op = op("update_password");
         let header = verification.identity(op, "verification")?;
         validate::secret(op, "new_password", new_password.expose_secret())?;
@@ -216,7 +218,8 @@ impl Client {
     /// Logto accepts without a verification record. For anyone else the
     /// server answers 401 `verification_record.permission_denied`; use
     /// [`update_password`](Client::update_password).
-    pub async fn set_first_password(&self, password: &SecretString) -> Result<()> {
+    pub async fn set_first_password(&self, password: impl IntoSecret) -> Result<()> {
+        let password: &SecretString = &password.into_secret();
         let op = op("set_first_password");
         validate::secret(op, "password", password.expose_secret())?;
         let body = raw::types::PasswordUpdate { password: Sensitive::from(password) };
@@ -318,7 +321,8 @@ impl Client {
     // ---- verification records ----
 
     /// Proves the user's identity with their password.
-    pub async fn verify_password(&self, password: &SecretString) -> Result<Verification> {
+    pub async fn verify_password(&self, password: impl IntoSecret) -> Result<Verification> {
+        let password: &SecretString = &password.into_secret();
         let op = op("verify_password");
         validate::secret(op, "password", password.expose_secret())?;
         let body = raw::types::PasswordVerificationCreate { password: Sensitive::from(password) };
@@ -364,7 +368,12 @@ impl Client {
     }
 
     /// Verifies a sent code.
-    pub async fn verify_code(&self, challenge: &CodeChallenge, code: &SecretString) -> Result<Verification> {
+    pub async fn verify_code(
+        &self,
+        challenge: &CodeChallenge,
+        code: impl IntoSecret,
+    ) -> Result<Verification> {
+        let code: &SecretString = &code.into_secret();
         let op = op("verify_code");
         let code_text = code.expose_secret().trim();
         if code_text.is_empty()
@@ -452,10 +461,10 @@ impl Client {
     pub async fn verify_passkey_registration(
         &self,
         registration: &PasskeyRegistration,
-        credential: Map<String, Value>,
+        credential: &Map<String, Value>,
     ) -> Result<Verification> {
         let op = op("verify_passkey_registration");
-        let payload = types::passkey_payload(op, credential)?;
+        let payload = types::passkey_payload(op, credential.clone())?;
         let id = registration.id.expose_secret();
         let body = raw::types::WebAuthnRegistrationVerify { verification_record_id: id.to_string(), payload };
         let verified = self.send(op, &[id], self.raw.verify_web_authn_registration(&body)).await?;
@@ -490,7 +499,13 @@ impl Client {
     // ---- recipes ----
 
     /// Verifies with the current password, then sets the new one.
-    pub async fn change_password(&self, current: &SecretString, new_password: &SecretString) -> Result<()> {
+    pub async fn change_password(
+        &self,
+        current: impl IntoSecret,
+        new_password: impl IntoSecret,
+    ) -> Result<()> {
+        let current: &SecretString = &current.into_secret();
+        let new_password: &SecretString = &new_password.into_secret();
         let recipe = "change_password";
         validate::secret(op(recipe), "new_password", new_password.expose_secret())?;
         let proof = self.verify_password(current).await.map_err(|e| e.during(recipe, "verify_password"))?;
@@ -503,13 +518,14 @@ impl Client {
     /// [`ErrorKind::InvalidInput`] error if `code` returns `None`.
     pub async fn change_primary_email<F>(
         &self,
-        password: &SecretString,
+        password: impl IntoSecret,
         new_email: &str,
         code: F,
     ) -> Result<()>
     where
         F: AsyncFnOnce(&str) -> Option<SecretString>,
     {
+        let password: &SecretString = &password.into_secret();
         let recipe = "change_primary_email";
         validate::email(op(recipe), "new_email", new_email)?;
         let identity =
@@ -519,7 +535,7 @@ impl Client {
         let Some(sent) = code(challenge.sent_to()).await else {
             return Err(op(recipe).invalid("code", "was not supplied"));
         };
-        let proof = self.verify_code(&challenge, &sent).await.map_err(|e| e.during(recipe, "verify_code"))?;
+        let proof = self.verify_code(&challenge, sent).await.map_err(|e| e.during(recipe, "verify_code"))?;
         self.update_primary_email(&identity, &proof)
             .await
             .map_err(|e| e.during(recipe, "update_primary_email"))

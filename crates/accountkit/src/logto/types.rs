@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::IntoSecret;
 use accountkit_logto_raw as raw_crate;
 use accountkit_logto_raw::types as raw;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -69,8 +70,8 @@ impl Verification {
 
     /// A record verified elsewhere (e.g. by a web front end), usable to
     /// prove the user's identity.
-    pub fn from_parts(id: impl Into<SecretString>, expires_at: DateTime<Utc>) -> Self {
-        Verification { id: id.into(), expires_at, proof: Proof::External }
+    pub fn from_parts(id: impl IntoSecret, expires_at: DateTime<Utc>) -> Self {
+        Verification { id: id.into_secret(), expires_at, proof: Proof::External }
     }
 
     /// The record id, as sent in the `logto-verification-id` header.
@@ -241,12 +242,12 @@ impl SocialChallenge {
     /// callback often reaches another process than the start); its
     /// `authorization_uri` is empty.
     pub fn from_parts(
-        id: impl Into<SecretString>,
+        id: impl IntoSecret,
         expires_at: DateTime<Utc>,
         connector_id: impl Into<String>,
     ) -> Self {
         SocialChallenge {
-            id: id.into(),
+            id: id.into_secret(),
             expires_at,
             connector_id: connector_id.into(),
             authorization_uri: String::new(),

@@ -37,6 +37,7 @@ mod types;
 use std::future::Future;
 use std::time::Duration;
 
+use crate::IntoSecret;
 use accountkit_pangea_raw as raw;
 use accountkit_runtime::{ResponseMeta, Sensitive};
 use chrono::{DateTime, Utc};
@@ -270,14 +271,14 @@ pub fn field_errors(error: &Error) -> &[FieldError] {
 impl Client {
     /// A client with a service token (`pts_...`), or a client token
     /// (`pcl_...`) for the `client_*` operations, on the default cluster.
-    pub fn new(token: impl Into<SecretString>) -> Result<Client> {
+    pub fn new(token: impl IntoSecret) -> Result<Client> {
         Client::builder(token).build()
     }
 
     /// Starts a [`ClientBuilder`].
-    pub fn builder(token: impl Into<SecretString>) -> ClientBuilder {
+    pub fn builder(token: impl IntoSecret) -> ClientBuilder {
         ClientBuilder {
-            token: token.into(),
+            token: token.into_secret(),
             endpoint: Endpoint::Domain(DEFAULT_DOMAIN.to_string()),
             transport: call::Transport::default(),
             polling: Polling::default(),
@@ -313,9 +314,10 @@ impl Client {
     /// session's tokens. Needs a client token.
     pub async fn client_userinfo(
         &self,
-        code: &SecretString,
+        code: impl IntoSecret,
         flow_id: Option<&str>,
     ) -> Result<Response<SessionTokens>> {
+        let code: &SecretString = &code.into_secret();
         let op = op("client_userinfo");
         validate::secret(op, "code", code.expose_secret())?;
         if let Some(flow_id) = flow_id {
@@ -331,10 +333,13 @@ impl Client {
     /// Needs a client token.
     pub async fn client_password_change(
         &self,
-        user_token: &SecretString,
-        old_password: &SecretString,
-        new_password: &SecretString,
+        user_token: impl IntoSecret,
+        old_password: impl IntoSecret,
+        new_password: impl IntoSecret,
     ) -> Result<Response<()>> {
+        let user_token: &SecretString = &user_token.into_secret();
+        let old_password: &SecretString = &old_password.into_secret();
+        let new_password: &SecretString = &new_password.into_secret();
         let op = op("client_password_change");
         validate::secret(op, "token", user_token.expose_secret())?;
         validate::secret(op, "old_password", old_password.expose_secret())?;
@@ -407,9 +412,9 @@ impl Client {
     }
 
     /// Disables, enables or unlocks a user, or sets their phone number.
-    pub async fn user_update(&self, user: &UserRef, update: UserUpdate) -> Result<Response<User>> {
+    pub async fn user_update(&self, user: &UserRef, update: &UserUpdate) -> Result<Response<User>> {
         let op = op("user_update");
-        let body = update.into_raw(op, user)?;
+        let body = update.to_raw(op, user)?;
         Ok(self.send(op, &[], self.raw.user_update(&body)).await?.map(User::from))
     }
 

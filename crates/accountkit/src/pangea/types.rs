@@ -299,7 +299,7 @@ impl UserUpdate {
         self
     }
 
-    pub(crate) fn into_raw(self, op: Op, user: &UserRef) -> Result<raw::UserUpdateRequest> {
+    pub(crate) fn to_raw(&self, op: Op, user: &UserRef) -> Result<raw::UserUpdateRequest> {
         if self.disabled.is_none() && !self.unlock && self.phone.is_none() {
             return Err(op.invalid("disabled", "`unlock` or `phone` must be set"));
         }
@@ -311,7 +311,7 @@ impl UserUpdate {
             id,
             email,
             username,
-            phone: self.phone,
+            phone: self.phone.clone(),
             disabled: self.disabled,
             unlock: self.unlock.then_some(true),
         })

@@ -43,6 +43,7 @@ use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
+use crate::IntoSecret;
 use accountkit_runtime::Auth;
 use accountkit_stx_raw as raw;
 use base64::Engine;
@@ -272,7 +273,12 @@ impl Client {
     }
 
     /// `confirm2Fa`: completes a login with the emailed code.
-    pub async fn confirm_2fa(&self, challenge: &TwoFactorChallenge, code: &SecretString) -> Result<Session> {
+    pub async fn confirm_2fa(
+        &self,
+        challenge: &TwoFactorChallenge,
+        code: impl IntoSecret,
+    ) -> Result<Session> {
+        let code: &SecretString = &code.into_secret();
         let op = op("confirm_2fa");
         validate::secret(op, "code", code.expose_secret())?;
         validate::text(op, "session_id", &challenge.session_id)?;
@@ -303,7 +309,8 @@ impl Client {
     }
 
     /// `newToken`: a session from a refresh token kept from an earlier one.
-    pub async fn resume(&self, refresh_token: &SecretString) -> Result<Session> {
+    pub async fn resume(&self, refresh_token: impl IntoSecret) -> Result<Session> {
+        let refresh_token: &SecretString = &refresh_token.into_secret();
         let op = op("resume");
         let result = self.new_token(op, refresh_token).await?;
         self.session_from(op, &result)
@@ -345,9 +352,11 @@ impl Client {
     /// A `reset: false` answer is an error carrying the server's message.
     pub async fn confirm_password_reset(
         &self,
-        code: &SecretString,
-        new_password: &SecretString,
+        code: impl IntoSecret,
+        new_password: impl IntoSecret,
     ) -> Result<()> {
+        let code: &SecretString = &code.into_secret();
+        let new_password: &SecretString = &new_password.into_secret();
         let op = op("confirm_password_reset");
         validate::secret(op, "code", code.expose_secret())?;
         validate::secret(op, "new_password", new_password.expose_secret())?;
@@ -730,9 +739,11 @@ impl Session {
     /// New tokens in the answer replace the session's.
     pub async fn change_password(
         &self,
-        old_password: &SecretString,
-        new_password: &SecretString,
+        old_password: impl IntoSecret,
+        new_password: impl IntoSecret,
     ) -> Result<PasswordChange> {
+        let old_password: &SecretString = &old_password.into_secret();
+        let new_password: &SecretString = &new_password.into_secret();
         let op = op("change_password");
         validate::secret(op, "old_password", old_password.expose_secret())?;
         validate::secret(op, "new_password", new_password.expose_secret())?;
@@ -751,7 +762,8 @@ impl Session {
     }
 
     /// `confirmChangePassword2Fa`: completes a password change with the code.
-    pub async fn confirm_change_password_2fa(&self, code: &SecretString) -> Result<()> {
+    pub async fn confirm_change_password_2fa(&self, code: impl IntoSecret) -> Result<()> {
+        let code: &SecretString = &code.into_secret();
         let op = op("confirm_change_password_2fa");
         validate::secret(op, "code", code.expose_secret())?;
         let vars = raw::CodeVariables { code: types::secret(code) };
@@ -788,7 +800,8 @@ impl Session {
     }
 
     /// `enable2Fa`, confirmed with the password when given.
-    pub async fn enable_2fa(&self, password: Option<&SecretString>) -> Result<TwoFactorStatus> {
+    pub async fn enable_2fa(&self, password: Option<SecretString>) -> Result<TwoFactorStatus> {
+        let password = password.as_ref();
         let op = op("enable_2fa");
         let vars = password_vars(op, password)?;
         let secrets: Vec<&str> = password.iter().map(|p| p.expose_secret()).collect();
@@ -798,7 +811,8 @@ impl Session {
 
     /// `disable2Fa`, confirmed with the password when given. A no-op when
     /// 2FA is off.
-    pub async fn disable_2fa(&self, password: Option<&SecretString>) -> Result<TwoFactorStatus> {
+    pub async fn disable_2fa(&self, password: Option<SecretString>) -> Result<TwoFactorStatus> {
+        let password = password.as_ref();
         let op = op("disable_2fa");
         let vars = password_vars(op, password)?;
         let secrets: Vec<&str> = password.iter().map(|p| p.expose_secret()).collect();

@@ -1,5 +1,6 @@
 //! STX's inputs and outputs.
 
+use crate::IntoSecret;
 use accountkit_stx_raw as raw;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
@@ -29,8 +30,8 @@ impl std::fmt::Debug for Credentials {
 
 impl Credentials {
     /// Email and password.
-    pub fn new(email: impl Into<String>, password: impl Into<SecretString>) -> Self {
-        Credentials { email: email.into(), password: password.into(), device_id: None }
+    pub fn new(email: impl Into<String>, password: impl IntoSecret) -> Self {
+        Credentials { email: email.into(), password: password.into_secret(), device_id: None }
     }
 
     /// Your own unique id of the device, which the server ties the session to.
@@ -443,8 +444,8 @@ impl std::fmt::Debug for Registration {
 
 impl Registration {
     /// A registration with the two fields every account has.
-    pub fn new(email: impl Into<String>, password: impl Into<SecretString>) -> Self {
-        Registration { email: email.into(), password: password.into(), fields: Map::new() }
+    pub fn new(email: impl Into<String>, password: impl IntoSecret) -> Self {
+        Registration { email: email.into(), password: password.into_secret(), fields: Map::new() }
     }
 
     /// `firstName` and `lastName`.

@@ -20,6 +20,7 @@ mod types;
 
 use std::future::Future;
 
+use crate::IntoSecret;
 use accountkit_runtime::{Auth, Sensitive};
 use accountkit_tagoio_raw as raw;
 use progenitor_client::ResponseValue;
@@ -101,8 +102,8 @@ impl ClientBuilder {
     call::transport_options!();
 
     /// The profile or account token sent on account operations.
-    pub fn token(mut self, token: impl Into<SecretString>) -> Self {
-        self.token = Some(token.into());
+    pub fn token(mut self, token: impl IntoSecret) -> Self {
+        self.token = Some(token.into_secret());
         self
     }
 
@@ -150,7 +151,7 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     /// A client for account operations with a profile or account token.
-    pub fn new(region: Region, token: impl Into<SecretString>) -> Result<Client> {
+    pub fn new(region: Region, token: impl IntoSecret) -> Result<Client> {
         Client::builder(region).token(token).build()
     }
 
@@ -166,8 +167,8 @@ impl Client {
 
     /// The same client (and connection pool) with another token, e.g. the
     /// one [`token_create`](Client::token_create) returned.
-    pub fn with_token(&self, token: impl Into<SecretString>) -> Result<Client> {
-        let auth = auth(&token.into())?;
+    pub fn with_token(&self, token: impl IntoSecret) -> Result<Client> {
+        let auth = auth(&token.into_secret())?;
         let http = progenitor_client::ClientInfo::client(&self.raw).clone();
         Ok(Client {
             raw: raw::Client::new_with_client(
@@ -212,7 +213,8 @@ impl Client {
     /// Sets a new password. The client's token is a profile token, or the
     /// token of a password-recovery email (see
     /// [`reset_password`](Client::reset_password)).
-    pub async fn password_change(&self, new_password: &SecretString) -> Result<String> {
+    pub async fn password_change(&self, new_password: impl IntoSecret) -> Result<String> {
+        let new_password: &SecretString = &new_password.into_secret();
         let op = op("password_change");
         validate::secret(op, "new_password", new_password.expose_secret())?;
         let body = raw::types::PasswordChange { password: Sensitive::from(new_password) };
@@ -228,7 +230,8 @@ impl Client {
     }
 
     /// Confirms a second factor with the PIN it was sent.
-    pub async fn confirm_otp(&self, otp: OtpType, pin: &SecretString) -> Result<String> {
+    pub async fn confirm_otp(&self, otp: OtpType, pin: impl IntoSecret) -> Result<String> {
+        let pin: &SecretString = &pin.into_secret();
         let op = op("confirm_otp");
         validate::pin(op, "pin", pin.expose_secret())?;
         let body = raw::types::PinCode { pin_code: Sensitive::from(pin) };
@@ -253,7 +256,7 @@ impl Client {
         let Some(pin) = pin(otp).await else {
             return Err(op(recipe).invalid("pin", "was not supplied"));
         };
-        self.confirm_otp(otp, &pin).await.map_err(|e| e.during(recipe, "confirm_otp"))
+        self.confirm_otp(otp, pin).await.map_err(|e| e.during(recipe, "confirm_otp"))
     }
 
     // ---- anonymous operations ----
@@ -272,8 +275,9 @@ impl Client {
         &self,
         credentials: &Credentials,
         otp: OtpType,
-        pin: &SecretString,
+        pin: impl IntoSecret,
     ) -> Result<Login> {
+        let pin: &SecretString = &pin.into_secret();
         self.login_inner(op("login_with_pin"), credentials, Some((otp, pin))).await
     }
 
@@ -316,7 +320,7 @@ impl Client {
             self.request_login_pin_code(credentials, otp).await?;
         }
         match pin(otp).await {
-            Some(pin) => self.login_with_pin(credentials, otp, &pin).await,
+            Some(pin) => self.login_with_pin(credentials, otp, pin).await,
             None => Err(challenge),
         }
     }
@@ -345,7 +349,8 @@ impl Client {
     }
 
     /// Confirms an account with the token from its confirmation email.
-    pub async fn confirm_account(&self, token: &SecretString) -> Result<String> {
+    pub async fn confirm_account(&self, token: impl IntoSecret) -> Result<String> {
+        let token: &SecretString = &token.into_secret();
         let op = op("confirm_account");
         validate::path_segment(op, "token", token.expose_secret())?;
         self.send(op, &[token.expose_secret()], self.raw.confirm_account(token.expose_secret())).await
@@ -369,23 +374,27 @@ impl Client {
     /// Sets a new password with the token of a password-recovery email.
     pub async fn reset_password(
         &self,
-        recovery_token: &SecretString,
-        new_password: &SecretString,
+        recovery_token: impl IntoSecret,
+        new_password: impl IntoSecret,
     ) -> Result<String> {
+        let recovery_token: &SecretString = &recovery_token.into_secret();
+        let new_password: &SecretString = &new_password.into_secret();
         let client =
             self.with_token(recovery_token.clone()).map_err(|e| e.with_kind(ErrorKind::InvalidInput))?;
         client.password_change(new_password).await.map_err(|e| e.scrub(&[recovery_token.expose_secret()]))
     }
 
     /// Accepts an invitation to a profile's team.
-    pub async fn accept_team_invitation(&self, token: &SecretString) -> Result<String> {
+    pub async fn accept_team_invitation(&self, token: impl IntoSecret) -> Result<String> {
+        let token: &SecretString = &token.into_secret();
         let op = op("accept_team_invitation");
         validate::path_segment(op, "token", token.expose_secret())?;
         self.send(op, &[token.expose_secret()], self.raw.accept_team_invitation(token.expose_secret())).await
     }
 
     /// Declines an invitation to a profile's team.
-    pub async fn decline_team_invitation(&self, token: &SecretString) -> Result<String> {
+    pub async fn decline_team_invitation(&self, token: impl IntoSecret) -> Result<String> {
+        let token: &SecretString = &token.into_secret();
         let op = op("decline_team_invitation");
         validate::path_segment(op, "token", token.expose_secret())?;
         self.send(op, &[token.expose_secret()], self.raw.decline_team_invitation(token.expose_secret())).await

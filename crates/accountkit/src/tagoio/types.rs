@@ -1,5 +1,6 @@
 //! TagoIO's inputs and outputs.
 
+use crate::IntoSecret;
 use accountkit_runtime::Sensitive;
 use accountkit_tagoio_raw::types as raw;
 use chrono::{DateTime, Utc};
@@ -393,8 +394,8 @@ impl std::fmt::Debug for Credentials {
 
 impl Credentials {
     /// The account's email and password.
-    pub fn new(email: impl Into<String>, password: impl Into<SecretString>) -> Self {
-        Credentials { email: email.into(), password: password.into() }
+    pub fn new(email: impl Into<String>, password: impl IntoSecret) -> Self {
+        Credentials { email: email.into(), password: password.into_secret() }
     }
 
     /// The email.
@@ -442,13 +443,13 @@ impl NewAccount {
     pub fn new(
         name: impl Into<String>,
         email: impl Into<String>,
-        password: impl Into<SecretString>,
+        password: impl IntoSecret,
         timezone: impl Into<String>,
     ) -> Self {
         NewAccount {
             name: name.into(),
             email: email.into(),
-            password: password.into(),
+            password: password.into_secret(),
             timezone: timezone.into(),
             country: None,
             company: None,
@@ -561,8 +562,8 @@ impl TokenRequest {
     }
     /// The PIN of a second factor, when one is on.
     #[must_use]
-    pub fn second_factor(mut self, otp: OtpType, pin: impl Into<SecretString>) -> Self {
-        self.second_factor = Some((otp, pin.into()));
+    pub fn second_factor(mut self, otp: OtpType, pin: impl IntoSecret) -> Self {
+        self.second_factor = Some((otp, pin.into_secret()));
         self
     }
 

@@ -41,7 +41,7 @@ pub async fn lifecycle(sandbox: &Sandbox) -> Fallible {
         cycle.sign_in(EMAIL, PASSWORD, None).map_err(|e| format!("sign-in failed: {e:?}"))?;
     }
     cycle.employee_sign_in(EMAIL);
-    let logins = client.all_logins(ListQuery::new().page_size(2)).await?;
+    let logins = client.all_logins(&ListQuery::new().page_size(2)).await?;
     step("logins", &format!("{} logins over pages of 2: {}", logins.len(), describe_logins(&logins)));
 
     let invite = cycle.invite(EMAIL).ok_or("the sandbox lost the account")?;
@@ -68,7 +68,7 @@ pub async fn lifecycle(sandbox: &Sandbox) -> Fallible {
     anonymous.start_password_reset(EMAIL).await?;
     let reset_token = cycle.password_reset_token(EMAIL).ok_or("the sandbox sent no reset email")?;
     step("password reset", "token emailed (read from the sandbox outbox)");
-    anonymous.complete_password_reset(&reset_token.into(), &SecretString::from(RESET_PASSWORD)).await?;
+    anonymous.complete_password_reset(reset_token, RESET_PASSWORD).await?;
     step("password reset", "new password set with the token");
 
     let setup = client.two_factor_setup().await?;

@@ -42,35 +42,31 @@ pub async fn lifecycle(sandbox: &Sandbox) -> Fallible {
         client.update_profile(&ProfileChanges::new().username("grace"), None).await,
         ErrorKind::InvalidInput,
     )?;
-    let proof = client.verify_password(&SecretString::from(PASSWORD)).await?;
+    let proof = client.verify_password(PASSWORD).await?;
     step("verify_password", &describe(&proof));
     let profile = client.update_profile(&ProfileChanges::new().username("grace"), Some(&proof)).await?;
     step("update_profile", &format!("username is now {:?}", profile.username));
 
-    client.change_password(&SecretString::from(PASSWORD), &SecretString::from(NEW_PASSWORD)).await?;
+    client.change_password(PASSWORD, NEW_PASSWORD).await?;
     step("password recipe", "verified with the old password, then set the new one");
-    expect_error(
-        "verify (old pwd)",
-        client.verify_password(&SecretString::from(PASSWORD)).await,
-        ErrorKind::Validation,
-    )?;
+    expect_error("verify (old pwd)", client.verify_password(PASSWORD).await, ErrorKind::Validation)?;
 
     let codes = logto.clone();
     client
-        .change_primary_email(&SecretString::from(NEW_PASSWORD), NEW_EMAIL, async |to: &str| {
+        .change_primary_email(NEW_PASSWORD, NEW_EMAIL, async |to: &str| {
             codes.latest_code(to).map(SecretString::from)
         })
         .await?;
     step("email recipe", &format!("code read from the outbox; primary email is now {NEW_EMAIL}"));
 
-    let proof = client.verify_password(&SecretString::from(NEW_PASSWORD)).await?;
+    let proof = client.verify_password(NEW_PASSWORD).await?;
     let challenge = client.send_code(&CodeTarget::phone(PHONE)).await?;
     step(
         "send_code",
         &format!("a code went to {} (expires {})", challenge.sent_to(), challenge.expires_at().to_rfc3339()),
     );
     let code = logto.latest_code(challenge.sent_to()).ok_or("the sandbox sent no code")?;
-    let phone = client.verify_code(&challenge, &SecretString::from(code)).await?;
+    let phone = client.verify_code(&challenge, code).await?;
     client.update_primary_phone(&proof, &phone).await?;
     step("primary phone", &format!("primary phone set from a {}", describe(&phone)));
 
@@ -93,7 +89,7 @@ pub async fn lifecycle(sandbox: &Sandbox) -> Fallible {
         &[("id", "cred-1"), ("rawId", "cred-1")],
         &[("clientDataJSON", "eyJ9"), ("attestationObject", "o2Nm")],
     );
-    let passkey = client.verify_passkey_registration(&registration, credential).await?;
+    let passkey = client.verify_passkey_registration(&registration, &credential).await?;
     client.add_passkey(&proof, &passkey, Some("Laptop")).await?;
     step("add_passkey", &format!("bound; passkeys now: {:?}", logto.passkeys_of(NEW_EMAIL)));
 

@@ -40,10 +40,10 @@ pub async fn lifecycle(sandbox: &Sandbox) -> Fallible {
     let updated = service.user_profile_update(&grace, &changes).await?;
     step("profile_update", &format!("set city, deleted first_name: {:?}", updated.profile));
 
-    let disabled = service.user_update(&grace, UserUpdate::new().disabled(true)).await?;
+    let disabled = service.user_update(&grace, &UserUpdate::new().disabled(true)).await?;
     step("user_update", &format!("disabled: {}", disabled.disabled));
     pangea.lock_out(EMAIL);
-    let back = service.user_update(&grace, UserUpdate::new().disabled(false).unlock()).await?;
+    let back = service.user_update(&grace, &UserUpdate::new().disabled(false).unlock()).await?;
     step(
         "user_update",
         &format!("enabled and unlocked: disabled {}, locked out {}", back.disabled, back.locked_out),
@@ -59,7 +59,7 @@ pub async fn lifecycle(sandbox: &Sandbox) -> Fallible {
     step("authenticator del", &format!("{} removed", totp.id));
 
     let code = pangea.login_code(EMAIL).ok_or("the sandbox has no such user")?;
-    let session = client.client_userinfo(&SecretString::from(code), None).await?;
+    let session = client.client_userinfo(code, None).await?;
     let active = session.active_token.as_ref().ok_or("the session has no active token")?;
     let life = active.life.map_or("unknown".to_string(), |s| format!("{s} s"));
     let owner = active.email.as_deref().unwrap_or("?");

@@ -27,7 +27,7 @@ pub async fn lifecycle(sandbox: &Sandbox) -> Fallible {
     step("register", registered.message.as_deref().unwrap_or("registered"));
 
     let session = login(&client, &stx, PASSWORD).await?;
-    step("enable2Fa", &status(session.enable_2fa(Some(&SecretString::from(PASSWORD))).await?.status));
+    step("enable2Fa", &status(session.enable_2fa(Some(PASSWORD.into())).await?.status));
     session.logout(None).await?;
     step("logout", "the session's tokens are void");
 
@@ -43,10 +43,9 @@ pub async fn lifecycle(sandbox: &Sandbox) -> Fallible {
     session.send_2fa().await?;
     step("newToken", "the server refused the token; refreshed once and retried");
 
-    let wrong =
-        session.change_password(&SecretString::from("not it"), &SecretString::from(NEW_PASSWORD)).await;
+    let wrong = session.change_password("not it", NEW_PASSWORD).await;
     expect_error("changePassword", wrong, ErrorKind::Rejected)?;
-    match session.change_password(&SecretString::from(PASSWORD), &SecretString::from(NEW_PASSWORD)).await? {
+    match session.change_password(PASSWORD, NEW_PASSWORD).await? {
         PasswordChange::ConfirmationRequired => {
             step("changePassword", "waits for the code sent by email");
             let code = code(&stx)?;
@@ -62,10 +61,10 @@ pub async fn lifecycle(sandbox: &Sandbox) -> Fallible {
 
     let requested = client.forgot_password(EMAIL).await?;
     step("forgotPassword", requested.header.as_deref().unwrap_or("code sent"));
-    client.confirm_password_reset(&code(&stx)?, &SecretString::from(PASSWORD)).await?;
+    client.confirm_password_reset(&code(&stx)?, PASSWORD).await?;
     step("confirmPassw…", "password reset with the emailed code");
     let session = login(&client, &stx, PASSWORD).await?;
-    step("disable2Fa", &status(session.disable_2fa(Some(&SecretString::from(PASSWORD))).await?.status));
+    step("disable2Fa", &status(session.disable_2fa(Some(PASSWORD.into())).await?.status));
     session.logout(None).await?;
     Ok(())
 }

@@ -59,7 +59,7 @@ pub async fn lifecycle(sandbox: &Sandbox) -> Fallible {
     step("create", &anonymous.create(&new_account).await?);
 
     let confirmation = outbox(tagoio.confirmation_token(EMAIL), "a confirmation token")?;
-    step("confirm", &anonymous.confirm_account(&confirmation.into()).await?);
+    step("confirm", &anonymous.confirm_account(confirmation).await?);
 
     let login = anonymous.login(&credentials).await?;
     step("login", &describe_login(&login));
@@ -73,7 +73,7 @@ pub async fn lifecycle(sandbox: &Sandbox) -> Fallible {
     let enabled = client.enable_otp(OtpType::Email, &credentials).await?;
     step("enable_otp", &format!("{enabled} (PIN sent by email)"));
     let pin = outbox(tagoio.latest_pin(EMAIL), "a PIN")?;
-    step("confirm_otp", &client.confirm_otp(OtpType::Email, &pin.into()).await?);
+    step("confirm_otp", &client.confirm_otp(OtpType::Email, pin).await?);
 
     expect_error("login (no PIN)", anonymous.login(&credentials).await, ErrorKind::SecondFactorRequired)?;
     let (login, pin) = login_with_email_pin(&anonymous, &tagoio, &credentials).await?;
