@@ -26,6 +26,9 @@
 //!
 //! `cargo xtask vendor-check [PROVIDER]` compares the vendors' published
 //! descriptions with ours; see [`vendor`].
+//!
+//! `cargo xtask doc-examples [--list]` checks that every public method of
+//! the facade and the sandbox has an example; see [`doc_examples`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -34,6 +37,7 @@ use std::process::{Command, ExitCode};
 use accountkit_codegen::{APIS, Api, SurfaceChange};
 
 mod bench;
+mod doc_examples;
 mod package;
 mod retries;
 mod vendor;
@@ -74,8 +78,24 @@ fn main() -> ExitCode {
                 }
             };
         }
+        Some("doc-examples") => {
+            return match doc_examples::run(&workspace_root(), &args[1..]) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(message) => {
+                    eprintln!("error: {message}\n{}", doc_examples::USAGE);
+                    ExitCode::from(2)
+                }
+            };
+        }
         _ => {
-            eprintln!("{USAGE}\n{}\n{}\n{}", bench::USAGE, package::USAGE, vendor::USAGE);
+            eprintln!(
+                "{USAGE}\n{}\n{}\n{}\n{}",
+                bench::USAGE,
+                package::USAGE,
+                vendor::USAGE,
+                doc_examples::USAGE
+            );
             return ExitCode::from(2);
         }
     }
