@@ -192,6 +192,20 @@ impl Client {
     // ---- account operations (token) ----
 
     /// The account the token belongs to.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let ada = sandbox.tagoio().add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (Region::Custom(sandbox.tagoio().base_url()), ada.token);
+    /// use accountkit::tagoio::{Client, Region};
+    ///
+    /// let client = Client::new(region, token)?;
+    /// let account = client.info().await?;
+    /// assert_eq!(account.email, "ada@example.com");
+    /// # Ok(()) }
+    /// ```
     pub async fn info(&self) -> Result<Account> {
         let op = op("info");
         let result = self.send(op, &[], self.raw.info()).await?;
