@@ -1,28 +1,56 @@
 //! Logto's My Account API and the verification records it relies on.
 //!
-//! ```no_run
-//! # async fn run() -> accountkit::Result<()> {
-//! use accountkit::SecretString;
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+//! # let endpoint = sandbox.logto().base_url();
+//! # let access_token = sandbox.logto().add_user("ada@example.com", "correct horse");
 //! use accountkit::logto::{Client, ProfileChanges};
 //!
-//! // The signed-in user's opaque access token (no resource indicator).
-//! let logto = Client::new("https://my-tenant.logto.app", "user-access-token")?;
-//! let me = logto.get_profile().await?;
-//! println!("{:?} <{:?}>, since {:?}", me.name, me.primary_email, me.created_at);
+//! // The tenant's endpoint (`https://my-tenant.logto.app`) and the signed-in
+//! // user's opaque access token (no resource indicator); the examples in
+//! // these docs take both from `accountkit_sandbox`.
+//! let client = Client::new(endpoint, access_token)?;
+//! let me = client.get_profile().await?;
+//! assert_eq!(me.primary_email.as_deref(), Some("ada@example.com"));
 //!
 //! // Omitted fields stay as they are; cleared ones are sent as `null`.
-//! logto.update_profile(&ProfileChanges::new().name("Ada").clear_avatar(), None).await?;
+//! let me = client.update_profile(&ProfileChanges::new().name("Ada").clear_avatar(), None).await?;
+//! assert_eq!(me.name.as_deref(), Some("Ada"));
 //!
 //! // Sensitive operations take a verification record, so none can go
 //! // without one; an expired record is refused before sending.
-//! let current = SecretString::from("correct horse");
-//! let proof = logto.verify_password(&current).await?;
-//! logto.update_password(&proof, &SecretString::from("tr0ub4dor&3")).await?;
+//! let proof = client.verify_password("correct horse").await?;
+//! client.update_password(&proof, "tr0ub4dor&3").await?;
 //!
 //! // Or the whole recipe in one call.
-//! logto.change_password(&SecretString::from("tr0ub4dor&3"), &current).await?;
+//! client.change_password("tr0ub4dor&3", "correct horse").await?;
 //! # Ok(()) }
 //! ```
+//!
+//! # Verification records
+//!
+//! A [`Verification`] is valid for 10 minutes and proves one of two things:
+//!
+//! - **the user's identity**, from [`verify_password`](Client::verify_password),
+//!   or [`send_code`](Client::send_code) to the user's *current* email or
+//!   phone and then [`verify_code`](Client::verify_code). Username, password,
+//!   primary email and phone changes, passkeys and (for a user with a
+//!   password, email or phone) social identities need one;
+//! - **a new identifier**: a code sent to a *new* address
+//!   ([`update_primary_email`](Client::update_primary_email),
+//!   [`update_primary_phone`](Client::update_primary_phone)), a social sign-in
+//!   ([`start_social_verification`](Client::start_social_verification),
+//!   [`verify_social`](Client::verify_social),
+//!   [`add_social_identity`](Client::add_social_identity)) or a passkey
+//!   ([`start_passkey_registration`](Client::start_passkey_registration),
+//!   [`verify_passkey_registration`](Client::verify_passkey_registration),
+//!   [`add_passkey`](Client::add_passkey)). Such an operation takes both records.
+//!
+//! Each of those methods shows its whole flow. A record or social challenge
+//! kept between two requests (e.g. in a web session) is rebuilt with
+//! [`Verification::from_parts`] or [`SocialChallenge::from_parts`].
 //!
 //! Errors keep Logto's `code` (e.g. `verification_record.permission_denied`,
 //! `user.email_already_in_use`) in [`Error::code`](crate::Error::code);
@@ -86,6 +114,25 @@ impl ClientBuilder {
     call::transport_options!();
 
     /// Checks the settings and builds the client.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use std::time::Duration;
+    ///
+    /// use accountkit::RetryPolicy;
+    /// use accountkit::logto::Client;
+    ///
+    /// let client = Client::builder(endpoint, token)
+    ///     .timeout(Duration::from_secs(10))
+    ///     .retry(RetryPolicy::none())
+    ///     .build()?;
+    /// assert!(client.get_profile().await.is_ok());
+    /// # Ok(()) }
+    /// ```
     pub fn build(self) -> Result<Client> {
         let op = op("client");
         let base_url = endpoint_url(&self.endpoint)?;
@@ -128,11 +175,39 @@ impl std::fmt::Debug for Client {
 impl Client {
     /// A client for the Logto endpoint (`https://<tenant>.logto.app` or a
     /// self-hosted origin) and the user's opaque access token.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::logto::Client;
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let me = client.get_profile().await?;
+    /// assert_eq!(me.primary_email.as_deref(), Some("ada@example.com"));
+    /// # Ok(()) }
+    /// ```
     pub fn new(endpoint: impl Into<String>, access_token: impl IntoSecret) -> Result<Client> {
         Client::builder(endpoint, access_token).build()
     }
 
     /// Starts a [`ClientBuilder`].
+    ///
+    /// ```
+    /// # fn main() -> accountkit::Result<()> {
+    /// use accountkit::ErrorKind;
+    /// use accountkit::logto::Client;
+    ///
+    /// // Plain http is refused (the token would cross the network in clear)...
+    /// let err = Client::builder("http://logto.internal", "token").build().unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    /// // ...unless the host is a loopback address, or allowed explicitly.
+    /// let client = Client::builder("http://logto.internal", "token").allow_insecure_http(true).build()?;
+    /// assert_eq!(client.base_url(), "http://logto.internal");
+    /// # Ok(()) }
+    /// ```
     pub fn builder(endpoint: impl Into<String>, access_token: impl IntoSecret) -> ClientBuilder {
         ClientBuilder {
             endpoint: endpoint.into(),
@@ -142,6 +217,25 @@ impl Client {
     }
 
     /// The same client (and connection pool) with a refreshed access token.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let (stale_token, fresh_token) = ("expired-token", sandbox.logto().add_user("ada@example.com", "correct horse"));
+    /// use accountkit::ErrorKind;
+    /// use accountkit::logto::Client;
+    ///
+    /// let client = Client::new(endpoint, stale_token)?;
+    /// let err = client.get_profile().await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Unauthorized);
+    ///
+    /// // Refresh the token with your OIDC library, then carry on:
+    /// let client = client.with_access_token(fresh_token)?;
+    /// assert!(client.get_profile().await.is_ok());
+    /// # Ok(()) }
+    /// ```
     pub fn with_access_token(&self, access_token: impl IntoSecret) -> Result<Client> {
         let auth = auth(&access_token.into_secret())?;
         let http = progenitor_client::ClientInfo::client(&self.raw).clone();
@@ -156,6 +250,15 @@ impl Client {
     }
 
     /// The endpoint requests go to.
+    ///
+    /// ```
+    /// # fn main() -> accountkit::Result<()> {
+    /// use accountkit::logto::Client;
+    ///
+    /// let client = Client::new("https://my-tenant.logto.app/", "user-access-token")?;
+    /// assert_eq!(client.base_url(), "https://my-tenant.logto.app");
+    /// # Ok(()) }
+    /// ```
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
@@ -163,6 +266,22 @@ impl Client {
     // ---- profile ----
 
     /// The signed-in user's profile.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::logto::Client;
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let me = client.get_profile().await?;
+    /// assert_eq!(me.primary_email.as_deref(), Some("ada@example.com"));
+    /// assert_eq!(me.has_password, Some(true));
+    /// assert!(me.identities.is_empty());
+    /// # Ok(()) }
+    /// ```
     pub async fn get_profile(&self) -> Result<Profile> {
         let op = op("get_profile");
         let profile = self.send(op, &[], self.raw.get_profile()).await?;
@@ -172,6 +291,29 @@ impl Client {
     /// Changes name, avatar, username or custom data; returns the fresh
     /// profile. A username change needs `verification` (refused before
     /// sending without one); other changes may pass `None`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::ErrorKind;
+    /// use accountkit::logto::{Client, ProfileChanges};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let me = client.update_profile(&ProfileChanges::new().name("Ada Lovelace"), None).await?;
+    /// assert_eq!(me.name.as_deref(), Some("Ada Lovelace"));
+    ///
+    /// // A username needs proof of identity; without it nothing is sent.
+    /// let rename = ProfileChanges::new().username("ada");
+    /// let err = client.update_profile(&rename, None).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    /// let proof = client.verify_password("correct horse").await?;
+    /// let me = client.update_profile(&rename, Some(&proof)).await?;
+    /// assert_eq!(me.username.as_deref(), Some("ada"));
+    /// # Ok(()) }
+    /// ```
     pub async fn update_profile(
         &self,
         changes: &ProfileChanges,
@@ -192,13 +334,55 @@ impl Client {
 
     /// Merges the claims set in `claims` into the stored ones; returns all
     /// stored claims.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::logto::{Address, Client, StandardClaims};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let claims = StandardClaims::new()
+    ///     .given_name("Ada")
+    ///     .family_name("Lovelace")
+    ///     .address(Address::new().locality("London").country("GB"));
+    /// let stored = client.update_other_profile(&claims).await?;
+    /// assert_eq!(stored.given_name.as_deref(), Some("Ada"));
+    ///
+    /// // Later calls merge: the given name stays.
+    /// let stored = client.update_other_profile(&StandardClaims::new().locale("en-GB")).await?;
+    /// assert_eq!((stored.given_name.as_deref(), stored.locale.as_deref()), (Some("Ada"), Some("en-GB")));
+    /// # Ok(()) }
+    /// ```
     pub async fn update_other_profile(&self, claims: &StandardClaims) -> Result<StandardClaims> {
         let op = op("update_other_profile");
         let body = claims.to_raw(op)?;
-        Ok(StandardClaims::from(self.send(op, &[], self.raw.update_other_profile(&body)).await?))
+        Ok(StandardClaims::from_raw(self.send(op, &[], self.raw.update_other_profile(&body)).await?))
     }
 
     /// Sets a new password.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::ErrorKind;
+    /// use accountkit::logto::Client;
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let proof = client.verify_password("correct horse").await?;
+    /// client.update_password(&proof, "tr0ub4dor&3").await?;
+    ///
+    /// // The old password no longer verifies.
+    /// let err = client.verify_password("correct horse").await.unwrap_err();
+    /// assert_eq!(err.code(), Some("session.invalid_credentials"));
+    /// assert_eq!(err.kind(), ErrorKind::Validation);
+    /// # Ok(()) }
+    /// ```
     pub async fn update_password(
         &self,
         verification: &Verification,
@@ -218,6 +402,23 @@ impl Client {
     /// Logto accepts without a verification record. For anyone else the
     /// server answers 401 `verification_record.permission_denied`; use
     /// [`update_password`](Client::update_password).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_social_user("octocat");
+    /// use accountkit::logto::Client;
+    ///
+    /// // A user who signed up through GitHub and has no password yet.
+    /// let client = Client::new(endpoint, token)?;
+    /// assert_eq!(client.get_profile().await?.has_password, Some(false));
+    ///
+    /// client.set_first_password("correct horse").await?;
+    /// assert_eq!(client.get_profile().await?.has_password, Some(true));
+    /// # Ok(()) }
+    /// ```
     pub async fn set_first_password(&self, password: impl IntoSecret) -> Result<()> {
         let password: &SecretString = &password.into_secret();
         let op = op("set_first_password");
@@ -228,6 +429,28 @@ impl Client {
 
     /// Sets the primary email to the address `new_email` proves (a code
     /// sent to it and verified); `verification` proves the user's identity.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::logto::{Client, CodeTarget};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// // Proof of identity (a password here), then proof of the new address.
+    /// let proof = client.verify_password("correct horse").await?;
+    /// let challenge = client.send_code(&CodeTarget::email("ada@lovelace.example")).await?;
+    /// # let code = sandbox.logto().latest_code(challenge.sent_to()).ok_or("no code sent")?;
+    /// // `code`: what the user read in the message sent to the new address.
+    /// let new_email = client.verify_code(&challenge, code).await?;
+    /// client.update_primary_email(&proof, &new_email).await?;
+    ///
+    /// let me = client.get_profile().await?;
+    /// assert_eq!(me.primary_email.as_deref(), Some("ada@lovelace.example"));
+    /// # Ok(()) }
+    /// ```
     pub async fn update_primary_email(
         &self,
         verification: &Verification,
@@ -247,6 +470,27 @@ impl Client {
     }
 
     /// Removes the primary email.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::logto::{Client, ProfileChanges};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let proof = client.verify_password("correct horse").await?;
+    ///
+    /// // Logto keeps a user's last way to sign in.
+    /// let err = client.delete_primary_email(&proof).await.unwrap_err();
+    /// assert_eq!(err.code(), Some("user.last_sign_in_method_required"));
+    ///
+    /// client.update_profile(&ProfileChanges::new().username("ada"), Some(&proof)).await?;
+    /// client.delete_primary_email(&proof).await?;
+    /// assert_eq!(client.get_profile().await?.primary_email, None);
+    /// # Ok(()) }
+    /// ```
     pub async fn delete_primary_email(&self, verification: &Verification) -> Result<()> {
         let op = op("delete_primary_email");
         let header = verification.identity(op, "verification")?;
@@ -255,6 +499,27 @@ impl Client {
 
     /// Sets the primary phone to the number `new_phone` proves (a code sent
     /// to it and verified); `verification` proves the user's identity.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::logto::{Client, CodeTarget};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let proof = client.verify_password("correct horse").await?;
+    /// let challenge = client.send_code(&CodeTarget::phone("+15551234567")).await?;
+    /// # let code = sandbox.logto().latest_code(challenge.sent_to()).ok_or("no code sent")?;
+    /// // `code`: what the user read in the text message.
+    /// let new_phone = client.verify_code(&challenge, code).await?;
+    /// client.update_primary_phone(&proof, &new_phone).await?;
+    ///
+    /// let me = client.get_profile().await?;
+    /// assert_eq!(me.primary_phone.as_deref(), Some("15551234567"));
+    /// # Ok(()) }
+    /// ```
     pub async fn update_primary_phone(
         &self,
         verification: &Verification,
@@ -274,6 +539,26 @@ impl Client {
     }
 
     /// Removes the primary phone.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// # use accountkit::logto::CodeTarget;
+    /// use accountkit::logto::Client;
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let proof = client.verify_password("correct horse").await?;
+    /// # let challenge = client.send_code(&CodeTarget::phone("+15551234567")).await?;
+    /// # let code = sandbox.logto().latest_code(challenge.sent_to()).ok_or("no code sent")?;
+    /// # client.update_primary_phone(&proof, &client.verify_code(&challenge, code).await?).await?;
+    /// # assert!(client.get_profile().await?.primary_phone.is_some());
+    /// client.delete_primary_phone(&proof).await?;
+    /// assert_eq!(client.get_profile().await?.primary_phone, None);
+    /// # Ok(()) }
+    /// ```
     pub async fn delete_primary_phone(&self, verification: &Verification) -> Result<()> {
         let op = op("delete_primary_phone");
         let header = verification.identity(op, "verification")?;
@@ -288,6 +573,52 @@ impl Client {
     /// [`Profile::has_security_verification_method`]); a user who signed up
     /// through a social connector alone has nothing to verify with and
     /// passes `None`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::logto::{Client, SocialStart};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let proof = client.verify_password("correct horse").await?;
+    ///
+    /// let start = SocialStart::new("github-connector", "csrf-state-1", "https://app.example/callback");
+    /// let challenge = client.start_social_verification(&start).await?;
+    /// // Send the user to `challenge.authorization_uri`; the provider sends them
+    /// // back to the redirect URI with these query parameters.
+    /// let callback = [("code", "octocat"), ("state", "csrf-state-1")];
+    /// let social = client.verify_social(&challenge, callback).await?;
+    /// client.add_social_identity(Some(&proof), &social).await?;
+    ///
+    /// let me = client.get_profile().await?;
+    /// assert_eq!(me.identities["github"].user_id, "gh-octocat");
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// A user with nothing to verify with (signed up through GitHub alone)
+    /// links a second account without a record:
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_social_user("octocat");
+    /// use accountkit::logto::{Client, SocialStart};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// assert_eq!(client.get_profile().await?.has_security_verification_method, Some(false));
+    ///
+    /// let start = SocialStart::new("gitlab-connector", "csrf-state-2", "https://app.example/callback");
+    /// let challenge = client.start_social_verification(&start).await?;
+    /// let social = client.verify_social(&challenge, [("code", "octocat"), ("state", "csrf-state-2")]).await?;
+    /// client.add_social_identity(None, &social).await?;
+    /// assert_eq!(client.get_profile().await?.identities.len(), 2);
+    /// # Ok(()) }
+    /// ```
     pub async fn add_social_identity(
         &self,
         verification: Option<&Verification>,
@@ -307,6 +638,32 @@ impl Client {
     /// Unlinks the social identity of connector `target` (e.g. `github`);
     /// any target is sent as one path segment. `verification` as for
     /// [`add_social_identity`](Client::add_social_identity).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// # use accountkit::logto::SocialStart;
+    /// use accountkit::ErrorKind;
+    /// use accountkit::logto::Client;
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let proof = client.verify_password("correct horse").await?;
+    /// # let start = SocialStart::new("github-connector", "st", "https://app.example/callback");
+    /// # let challenge = client.start_social_verification(&start).await?;
+    /// # let social = client.verify_social(&challenge, [("code", "octocat"), ("state", "st")]).await?;
+    /// # client.add_social_identity(Some(&proof), &social).await?;
+    /// assert!(client.get_profile().await?.identities.contains_key("github"));
+    ///
+    /// client.delete_identity(Some(&proof), "github").await?;
+    /// assert!(client.get_profile().await?.identities.is_empty());
+    ///
+    /// let err = client.delete_identity(Some(&proof), "github").await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::NotFound);
+    /// # Ok(()) }
+    /// ```
     pub async fn delete_identity(&self, verification: Option<&Verification>, target: &str) -> Result<()> {
         let op = op("delete_identity");
         let header = verification.map(|v| v.identity(op, "verification")).transpose()?;
@@ -321,6 +678,26 @@ impl Client {
     // ---- verification records ----
 
     /// Proves the user's identity with their password.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::ErrorKind;
+    /// use accountkit::logto::{Client, Proof};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let proof = client.verify_password("correct horse").await?;
+    /// assert_eq!(proof.proof(), &Proof::Password);
+    /// assert!(!proof.is_expired());
+    ///
+    /// let err = client.verify_password("wrong horse").await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Validation);
+    /// assert_eq!(err.code(), Some("session.invalid_credentials"));
+    /// # Ok(()) }
+    /// ```
     pub async fn verify_password(&self, password: impl IntoSecret) -> Result<Verification> {
         let password: &SecretString = &password.into_secret();
         let op = op("verify_password");
@@ -336,12 +713,56 @@ impl Client {
     /// code proves their identity; to a new one, it proves they own it (for
     /// [`update_primary_email`](Client::update_primary_email) or
     /// [`update_primary_phone`](Client::update_primary_phone)).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::logto::{Client, CodeTarget, ProfileChanges, Proof};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// // A code to the user's current address proves their identity, as a
+    /// // password would.
+    /// let challenge = client.send_code(&CodeTarget::email("ada@example.com")).await?;
+    /// assert_eq!(challenge.sent_to(), "ada@example.com");
+    /// # let code = sandbox.logto().latest_code(challenge.sent_to()).ok_or("no code sent")?;
+    /// let proof = client.verify_code(&challenge, code).await?;
+    /// assert_eq!(proof.proof(), &Proof::Email("ada@example.com".into()));
+    ///
+    /// let me = client.update_profile(&ProfileChanges::new().username("ada"), Some(&proof)).await?;
+    /// assert_eq!(me.username.as_deref(), Some("ada"));
+    /// # Ok(()) }
+    /// ```
     pub async fn send_code(&self, to: &CodeTarget) -> Result<CodeChallenge> {
         self.code(op("send_code"), to, None).await
     }
 
     /// Sends a one-time code for a stated purpose (`templateType`), e.g.
     /// [`CodeTemplate::BindMfa`] to bind the address as an MFA factor.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::ErrorKind;
+    /// use accountkit::logto::{Client, CodeTarget, CodeTemplate};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let to = CodeTarget::email("ada@example.com");
+    /// let challenge = client.send_code_with_template(&to, &CodeTemplate::BindMfa).await?;
+    /// # let code = sandbox.logto().latest_code(challenge.sent_to()).ok_or("no code sent")?;
+    /// let record = client.verify_code(&challenge, code).await?;
+    ///
+    /// // A code sent to bind an MFA factor proves no identity.
+    /// let err = client.delete_primary_email(&record).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Unauthorized);
+    /// assert_eq!(err.code(), Some("verification_record.permission_denied"));
+    /// # Ok(()) }
+    /// ```
     pub async fn send_code_with_template(
         &self,
         to: &CodeTarget,
@@ -368,6 +789,29 @@ impl Client {
     }
 
     /// Verifies a sent code.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::ErrorKind;
+    /// use accountkit::logto::{Client, CodeTarget, Proof};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let challenge = client.send_code(&CodeTarget::phone("+15551234567")).await?;
+    ///
+    /// let err = client.verify_code(&challenge, "1234567").await.unwrap_err();
+    /// assert_eq!(err.code(), Some("verification_code.code_mismatch"));
+    /// assert_eq!(err.kind(), ErrorKind::Validation);
+    ///
+    /// # let code = sandbox.logto().latest_code(challenge.sent_to()).ok_or("no code sent")?;
+    /// // `code`: what the user typed in.
+    /// let proof = client.verify_code(&challenge, code).await?;
+    /// assert_eq!(proof.proof(), &Proof::Phone("15551234567".into()));
+    /// # Ok(()) }
+    /// ```
     pub async fn verify_code(
         &self,
         challenge: &CodeChallenge,
@@ -400,6 +844,24 @@ impl Client {
 
     /// Starts a social verification: send the user to the returned
     /// [`authorization_uri`](SocialChallenge::authorization_uri).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::logto::{Client, SocialStart};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// // A fresh, unguessable `state` per sign-in; check it on the way back.
+    /// let start = SocialStart::new("github-connector", "csrf-state-1", "https://app.example/callback");
+    /// let challenge = client.start_social_verification(&start).await?;
+    /// assert!(challenge.authorization_uri.contains("state=csrf-state-1"));
+    /// assert_eq!(challenge.connector_id(), "github-connector");
+    /// // Now redirect the user's browser to `challenge.authorization_uri`.
+    /// # Ok(()) }
+    /// ```
     pub async fn start_social_verification(&self, start: &SocialStart) -> Result<SocialChallenge> {
         let op = op("start_social_verification");
         let body = start.to_raw(op)?;
@@ -416,6 +878,26 @@ impl Client {
     /// redirect URI: its query (or form) parameters, e.g. `code` and `state`,
     /// sent as Logto's `connectorData`. Values are any JSON (`&str`,
     /// `String` or a [`Value`]), for connectors that take more than strings.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::logto::{Client, JsonValue, Proof, SocialStart};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let start = SocialStart::new("github-connector", "csrf-state-1", "https://app.example/callback");
+    /// let challenge = client.start_social_verification(&start).await?;
+    ///
+    /// // What the provider appended to the redirect URI, e.g.
+    /// // `https://app.example/callback?code=octocat&state=csrf-state-1`.
+    /// let callback = [("code", JsonValue::from("octocat")), ("state", "csrf-state-1".into())];
+    /// let social = client.verify_social(&challenge, callback).await?;
+    /// assert_eq!(social.proof(), &Proof::Social { connector_id: "github-connector".into() });
+    /// # Ok(()) }
+    /// ```
     pub async fn verify_social<I, K, V>(
         &self,
         challenge: &SocialChallenge,
@@ -445,6 +927,23 @@ impl Client {
 
     /// Starts registering a passkey: returns the WebAuthn creation options
     /// for the authenticator.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::logto::Client;
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let registration = client.start_passkey_registration().await?;
+    /// // Hand these to `navigator.credentials.create({ publicKey: options })`.
+    /// let options = &registration.options;
+    /// assert!(options.contains_key("challenge"));
+    /// assert_eq!(options["user"]["name"], "ada@example.com");
+    /// # Ok(()) }
+    /// ```
     pub async fn start_passkey_registration(&self) -> Result<PasskeyRegistration> {
         let op = op("start_passkey_registration");
         let record = self.send(op, &[], self.raw.generate_web_authn_registration_options()).await?;
@@ -458,6 +957,26 @@ impl Client {
     /// Verifies a passkey registration with the authenticator's response
     /// (the browser's `PublicKeyCredential` as JSON); the record then goes
     /// to [`add_passkey`](Client::add_passkey).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::logto::{Client, JsonMap, JsonValue, Proof};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let registration = client.start_passkey_registration().await?;
+    ///
+    /// // The browser's `PublicKeyCredential`, posted back as JSON.
+    /// let posted = r#"{"id": "cred-1", "rawId": "cred-1", "type": "public-key",
+    ///     "response": {"clientDataJSON": "eyJ9", "attestationObject": "o2Nm"}}"#;
+    /// let credential: JsonMap<String, JsonValue> = serde_json::from_str(posted)?;
+    /// let passkey = client.verify_passkey_registration(&registration, &credential).await?;
+    /// assert_eq!(passkey.proof(), &Proof::Passkey);
+    /// # Ok(()) }
+    /// ```
     pub async fn verify_passkey_registration(
         &self,
         registration: &PasskeyRegistration,
@@ -473,6 +992,28 @@ impl Client {
 
     /// Binds the passkey `passkey` proves as an MFA factor, under an
     /// optional label.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::logto::{Client, JsonMap, JsonValue};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let proof = client.verify_password("correct horse").await?;
+    /// let registration = client.start_passkey_registration().await?;
+    /// // The authenticator's answer to `registration.options`, from the browser.
+    /// let posted = r#"{"id": "cred-1", "rawId": "cred-1", "type": "public-key",
+    ///     "response": {"clientDataJSON": "eyJ9", "attestationObject": "o2Nm"}}"#;
+    /// let credential: JsonMap<String, JsonValue> = serde_json::from_str(posted)?;
+    /// let passkey = client.verify_passkey_registration(&registration, &credential).await?;
+    ///
+    /// client.add_passkey(&proof, &passkey, Some("Laptop")).await?;
+    /// assert_eq!(sandbox.logto().passkeys_of("ada@example.com"), ["Laptop"]);
+    /// # Ok(()) }
+    /// ```
     pub async fn add_passkey(
         &self,
         verification: &Verification,
@@ -499,6 +1040,26 @@ impl Client {
     // ---- recipes ----
 
     /// Verifies with the current password, then sets the new one.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::ErrorKind;
+    /// use accountkit::logto::Client;
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// client.change_password("correct horse", "tr0ub4dor&3").await?;
+    /// assert!(client.verify_password("tr0ub4dor&3").await.is_ok());
+    ///
+    /// // A wrong current password fails the first step; nothing changes.
+    /// let err = client.change_password("correct horse", "another one").await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Validation);
+    /// assert!(err.message().starts_with("verify_password: "));
+    /// # Ok(()) }
+    /// ```
     pub async fn change_password(
         &self,
         current: impl IntoSecret,
@@ -516,6 +1077,29 @@ impl Client {
     /// sends a code to `new_email`, asks `code` for it, verifies it, and
     /// sets the address as primary. Returns an
     /// [`ErrorKind::InvalidInput`] error if `code` returns `None`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::SecretString;
+    /// use accountkit::logto::Client;
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let outbox = sandbox.logto();
+    /// client
+    ///     .change_primary_email("correct horse", "ada@lovelace.example", async |sent_to: &str| {
+    ///         // Ask the user for the code sent to `sent_to` (here: the sandbox's outbox).
+    ///         outbox.latest_code(sent_to).map(SecretString::from)
+    ///     })
+    ///     .await?;
+    ///
+    /// let me = client.get_profile().await?;
+    /// assert_eq!(me.primary_email.as_deref(), Some("ada@lovelace.example"));
+    /// # Ok(()) }
+    /// ```
     pub async fn change_primary_email<F>(
         &self,
         password: impl IntoSecret,

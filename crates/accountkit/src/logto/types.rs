@@ -470,8 +470,280 @@ pub struct Address {
     pub country: Option<String>,
 }
 
-impl From<raw::UserProfile> for StandardClaims {
-    fn from(p: raw::UserProfile) -> Self {
+impl Address {
+    /// No parts yet: set them with the setters.
+    ///
+    /// ```
+    /// use accountkit::logto::Address;
+    ///
+    /// let address = Address::new().locality("London").country("GB");
+    /// assert_eq!(address.region, None);
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the whole address, formatted for display.
+    ///
+    /// ```
+    /// use accountkit::logto::Address;
+    ///
+    /// let address = Address::new().formatted("12 St James's Square, London");
+    /// assert_eq!(address.formatted.as_deref(), Some("12 St James's Square, London"));
+    /// ```
+    pub fn formatted(mut self, formatted: impl Into<String>) -> Self {
+        self.formatted = Some(formatted.into());
+        self
+    }
+
+    /// Sets the street and number.
+    ///
+    /// ```
+    /// use accountkit::logto::Address;
+    ///
+    /// let address = Address::new().street_address("12 St James's Square");
+    /// assert_eq!(address.street_address.as_deref(), Some("12 St James's Square"));
+    /// ```
+    pub fn street_address(mut self, street_address: impl Into<String>) -> Self {
+        self.street_address = Some(street_address.into());
+        self
+    }
+
+    /// Sets the city.
+    ///
+    /// ```
+    /// use accountkit::logto::Address;
+    ///
+    /// let address = Address::new().locality("London");
+    /// assert_eq!(address.locality.as_deref(), Some("London"));
+    /// ```
+    pub fn locality(mut self, locality: impl Into<String>) -> Self {
+        self.locality = Some(locality.into());
+        self
+    }
+
+    /// Sets the state or region.
+    ///
+    /// ```
+    /// use accountkit::logto::Address;
+    ///
+    /// let address = Address::new().region("Greater London");
+    /// assert_eq!(address.region.as_deref(), Some("Greater London"));
+    /// ```
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// Sets the postal code.
+    ///
+    /// ```
+    /// use accountkit::logto::Address;
+    ///
+    /// let address = Address::new().postal_code("SW1Y 4LE");
+    /// assert_eq!(address.postal_code.as_deref(), Some("SW1Y 4LE"));
+    /// ```
+    pub fn postal_code(mut self, postal_code: impl Into<String>) -> Self {
+        self.postal_code = Some(postal_code.into());
+        self
+    }
+
+    /// Sets the country.
+    ///
+    /// ```
+    /// use accountkit::logto::Address;
+    ///
+    /// let address = Address::new().country("GB");
+    /// assert_eq!(address.country.as_deref(), Some("GB"));
+    /// ```
+    pub fn country(mut self, country: impl Into<String>) -> Self {
+        self.country = Some(country.into());
+        self
+    }
+
+    fn from_raw(a: raw::Address) -> Self {
+        Address {
+            formatted: a.formatted,
+            street_address: a.street_address,
+            locality: a.locality,
+            region: a.region,
+            postal_code: a.postal_code,
+            country: a.country,
+        }
+    }
+}
+
+impl StandardClaims {
+    /// No claims yet: set the ones to change with the setters.
+    ///
+    /// ```
+    /// use accountkit::logto::StandardClaims;
+    ///
+    /// let claims = StandardClaims::new().given_name("Ada").locale("en-GB");
+    /// assert_eq!(claims.given_name.as_deref(), Some("Ada"));
+    /// assert_eq!(claims.family_name, None); // left as stored
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `familyName`, the surname.
+    ///
+    /// ```
+    /// use accountkit::logto::StandardClaims;
+    ///
+    /// let claims = StandardClaims::new().family_name("Lovelace");
+    /// assert_eq!(claims.family_name.as_deref(), Some("Lovelace"));
+    /// ```
+    pub fn family_name(mut self, family_name: impl Into<String>) -> Self {
+        self.family_name = Some(family_name.into());
+        self
+    }
+
+    /// Sets `givenName`, the first name.
+    ///
+    /// ```
+    /// use accountkit::logto::StandardClaims;
+    ///
+    /// let claims = StandardClaims::new().given_name("Ada");
+    /// assert_eq!(claims.given_name.as_deref(), Some("Ada"));
+    /// ```
+    pub fn given_name(mut self, given_name: impl Into<String>) -> Self {
+        self.given_name = Some(given_name.into());
+        self
+    }
+
+    /// Sets `middleName`.
+    ///
+    /// ```
+    /// use accountkit::logto::StandardClaims;
+    ///
+    /// let claims = StandardClaims::new().middle_name("Augusta");
+    /// assert_eq!(claims.middle_name.as_deref(), Some("Augusta"));
+    /// ```
+    pub fn middle_name(mut self, middle_name: impl Into<String>) -> Self {
+        self.middle_name = Some(middle_name.into());
+        self
+    }
+
+    /// Sets `nickname`.
+    ///
+    /// ```
+    /// use accountkit::logto::StandardClaims;
+    ///
+    /// let claims = StandardClaims::new().nickname("Countess");
+    /// assert_eq!(claims.nickname.as_deref(), Some("Countess"));
+    /// ```
+    pub fn nickname(mut self, nickname: impl Into<String>) -> Self {
+        self.nickname = Some(nickname.into());
+        self
+    }
+
+    /// Sets `preferredUsername`, a display handle (not Logto's username).
+    ///
+    /// ```
+    /// use accountkit::logto::StandardClaims;
+    ///
+    /// let claims = StandardClaims::new().preferred_username("ada_l");
+    /// assert_eq!(claims.preferred_username.as_deref(), Some("ada_l"));
+    /// ```
+    pub fn preferred_username(mut self, preferred_username: impl Into<String>) -> Self {
+        self.preferred_username = Some(preferred_username.into());
+        self
+    }
+
+    /// Sets `profile`, the URL of a profile page.
+    ///
+    /// ```
+    /// use accountkit::logto::StandardClaims;
+    ///
+    /// let claims = StandardClaims::new().profile("https://example.com/ada");
+    /// assert_eq!(claims.profile.as_deref(), Some("https://example.com/ada"));
+    /// ```
+    pub fn profile(mut self, profile: impl Into<String>) -> Self {
+        self.profile = Some(profile.into());
+        self
+    }
+
+    /// Sets `website`, a URL.
+    ///
+    /// ```
+    /// use accountkit::logto::StandardClaims;
+    ///
+    /// let claims = StandardClaims::new().website("https://ada.example");
+    /// assert_eq!(claims.website.as_deref(), Some("https://ada.example"));
+    /// ```
+    pub fn website(mut self, website: impl Into<String>) -> Self {
+        self.website = Some(website.into());
+        self
+    }
+
+    /// Sets `gender`.
+    ///
+    /// ```
+    /// use accountkit::logto::StandardClaims;
+    ///
+    /// let claims = StandardClaims::new().gender("female");
+    /// assert_eq!(claims.gender.as_deref(), Some("female"));
+    /// ```
+    pub fn gender(mut self, gender: impl Into<String>) -> Self {
+        self.gender = Some(gender.into());
+        self
+    }
+
+    /// Sets `birthdate`, e.g. `1815-12-10`.
+    ///
+    /// ```
+    /// use accountkit::logto::StandardClaims;
+    ///
+    /// let claims = StandardClaims::new().birthdate("1815-12-10");
+    /// assert_eq!(claims.birthdate.as_deref(), Some("1815-12-10"));
+    /// ```
+    pub fn birthdate(mut self, birthdate: impl Into<String>) -> Self {
+        self.birthdate = Some(birthdate.into());
+        self
+    }
+
+    /// Sets `zoneinfo`, a time zone such as `Europe/London`.
+    ///
+    /// ```
+    /// use accountkit::logto::StandardClaims;
+    ///
+    /// let claims = StandardClaims::new().zoneinfo("Europe/London");
+    /// assert_eq!(claims.zoneinfo.as_deref(), Some("Europe/London"));
+    /// ```
+    pub fn zoneinfo(mut self, zoneinfo: impl Into<String>) -> Self {
+        self.zoneinfo = Some(zoneinfo.into());
+        self
+    }
+
+    /// Sets `locale`, e.g. `en-GB`.
+    ///
+    /// ```
+    /// use accountkit::logto::StandardClaims;
+    ///
+    /// let claims = StandardClaims::new().locale("en-GB");
+    /// assert_eq!(claims.locale.as_deref(), Some("en-GB"));
+    /// ```
+    pub fn locale(mut self, locale: impl Into<String>) -> Self {
+        self.locale = Some(locale.into());
+        self
+    }
+
+    /// Sets the postal address (needs the `address` scope).
+    ///
+    /// ```
+    /// use accountkit::logto::{Address, StandardClaims};
+    ///
+    /// let claims = StandardClaims::new().address(Address::new().locality("London"));
+    /// assert_eq!(claims.address.unwrap().locality.as_deref(), Some("London"));
+    /// ```
+    pub fn address(mut self, address: Address) -> Self {
+        self.address = Some(address);
+        self
+    }
+
+    pub(super) fn from_raw(p: raw::UserProfile) -> Self {
         StandardClaims {
             family_name: p.family_name,
             given_name: p.given_name,
@@ -484,19 +756,10 @@ impl From<raw::UserProfile> for StandardClaims {
             birthdate: p.birthdate,
             zoneinfo: p.zoneinfo,
             locale: p.locale,
-            address: p.address.map(|a| Address {
-                formatted: a.formatted,
-                street_address: a.street_address,
-                locality: a.locality,
-                region: a.region,
-                postal_code: a.postal_code,
-                country: a.country,
-            }),
+            address: p.address.map(Address::from_raw),
         }
     }
-}
 
-impl StandardClaims {
     pub(super) fn to_raw(&self, op: Op) -> Result<raw::UserProfile> {
         let no_control = |field: &str, value: &Option<String>| match value {
             Some(v) if v.chars().any(char::is_control) => {
@@ -627,7 +890,7 @@ impl Profile {
                 .into_iter()
                 .map(|(target, i)| (target, Identity { user_id: i.user_id, details: i.details }))
                 .collect(),
-            claims: p.profile.map(StandardClaims::from),
+            claims: p.profile.map(StandardClaims::from_raw),
             application_id: p.application_id,
             cimd_client_id: p.cimd_client_id,
             sso_identities: p.sso_identities,
