@@ -70,26 +70,114 @@ impl Verification {
 
     /// A record verified elsewhere (e.g. by a web front end), usable to
     /// prove the user's identity.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::ExposeSecret;
+    /// use accountkit::logto::{Client, ProfileChanges, Verification};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let proof = client.verify_password("correct horse").await?;
+    /// // Kept server-side with the user's session between two requests...
+    /// let (id, expires_at) = (proof.id().expose_secret().to_string(), proof.expires_at());
+    ///
+    /// // ...and rebuilt in the next one.
+    /// let proof = Verification::from_parts(id, expires_at);
+    /// let me = client.update_profile(&ProfileChanges::new().username("ada"), Some(&proof)).await?;
+    /// assert_eq!(me.username.as_deref(), Some("ada"));
+    /// # Ok(()) }
+    /// ```
     pub fn from_parts(id: impl IntoSecret, expires_at: DateTime<Utc>) -> Self {
         Verification { id: id.into_secret(), expires_at, proof: Proof::External }
     }
 
     /// The record id, as sent in the `logto-verification-id` header.
+    ///
+    /// ```
+    /// # fn main() -> accountkit::Result<()> {
+    /// use accountkit::ExposeSecret;
+    /// use accountkit::chrono::{TimeDelta, Utc};
+    /// use accountkit::logto::Verification;
+    ///
+    /// let proof = Verification::from_parts("rec-1", Utc::now() + TimeDelta::minutes(10));
+    /// assert_eq!(proof.id().expose_secret(), "rec-1");
+    /// assert!(!format!("{proof:?}").contains("rec-1")); // never in `Debug`
+    /// # Ok(()) }
+    /// ```
     pub fn id(&self) -> &SecretString {
         &self.id
     }
 
     /// When the server stops accepting it (10 minutes after creation).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::chrono::{TimeDelta, Utc};
+    /// use accountkit::logto::Client;
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let proof = client.verify_password("correct horse").await?;
+    /// let left = proof.expires_at() - Utc::now();
+    /// assert!(left > TimeDelta::minutes(9) && left <= TimeDelta::minutes(10));
+    /// # Ok(()) }
+    /// ```
     pub fn expires_at(&self) -> DateTime<Utc> {
         self.expires_at
     }
 
     /// What it proves.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::logto::{Client, Proof};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let record = client.verify_password("correct horse").await?;
+    /// match record.proof() {
+    ///     Proof::Password | Proof::External => println!("proves the user's identity"),
+    ///     Proof::Email(address) => println!("a code to {address}"),
+    ///     other => println!("proves a new identifier: {other:?}"),
+    /// }
+    /// assert_eq!(record.proof(), &Proof::Password);
+    /// # Ok(()) }
+    /// ```
     pub fn proof(&self) -> &Proof {
         &self.proof
     }
 
     /// Whether it is expired, or about to be (within 5 seconds).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::ErrorKind;
+    /// use accountkit::chrono::{TimeDelta, Utc};
+    /// use accountkit::logto::{Client, Verification};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let stale = Verification::from_parts("rec-1", Utc::now() - TimeDelta::minutes(1));
+    /// assert!(stale.is_expired());
+    ///
+    /// // Refused before anything is sent: verify again.
+    /// let err = client.update_password(&stale, "tr0ub4dor&3").await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Expired);
+    /// # Ok(()) }
+    /// ```
     pub fn is_expired(&self) -> bool {
         Utc::now() + EXPIRY_MARGIN >= self.expires_at
     }
@@ -130,11 +218,32 @@ pub enum CodeTarget {
 
 impl CodeTarget {
     /// An email address.
+    ///
+    /// ```
+    /// use accountkit::logto::CodeTarget;
+    ///
+    /// let to = CodeTarget::email("ada@example.com");
+    /// assert_eq!(to, CodeTarget::Email("ada@example.com".into()));
+    /// ```
     pub fn email(address: impl Into<String>) -> Self {
         CodeTarget::Email(address.into())
     }
 
     /// A phone number such as `+15551234567` or `15551234567`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::logto::{Client, CodeTarget};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let challenge = client.send_code(&CodeTarget::phone("+15551234567")).await?;
+    /// assert_eq!(challenge.sent_to(), "15551234567");
+    /// # Ok(()) }
+    /// ```
     pub fn phone(number: impl Into<String>) -> Self {
         CodeTarget::Phone(number.into())
     }
@@ -205,11 +314,41 @@ impl std::fmt::Debug for CodeChallenge {
 
 impl CodeChallenge {
     /// When the record expires.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::chrono::Utc;
+    /// use accountkit::logto::{Client, CodeTarget};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let challenge = client.send_code(&CodeTarget::email("ada@example.com")).await?;
+    /// assert!(challenge.expires_at() > Utc::now());
+    /// # Ok(()) }
+    /// ```
     pub fn expires_at(&self) -> DateTime<Utc> {
         self.expires_at
     }
 
     /// The email address or phone number (digits) the code went to.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::logto::{Client, CodeTarget};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let challenge = client.send_code(&CodeTarget::phone("+447700900123")).await?;
+    /// println!("Enter the code we sent to +{}", challenge.sent_to());
+    /// assert_eq!(challenge.sent_to(), "447700900123");
+    /// # Ok(()) }
+    /// ```
     pub fn sent_to(&self) -> &str {
         &self.identifier.value
     }
@@ -241,6 +380,29 @@ impl SocialChallenge {
     /// A challenge started earlier, rebuilt from its stored parts (the
     /// callback often reaches another process than the start); its
     /// `authorization_uri` is empty.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::ExposeSecret;
+    /// use accountkit::logto::{Client, Proof, SocialChallenge, SocialStart};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let start = SocialStart::new("github-connector", "csrf-state-1", "https://app.example/callback");
+    /// let challenge = client.start_social_verification(&start).await?;
+    /// // Kept with the user's session while they are away at the provider.
+    /// let id = challenge.id().expose_secret().to_string();
+    /// let (expires_at, connector_id) = (challenge.expires_at(), challenge.connector_id().to_string());
+    ///
+    /// // The redirect URI's handler, maybe in another process:
+    /// let challenge = SocialChallenge::from_parts(id, expires_at, connector_id);
+    /// let social = client.verify_social(&challenge, [("code", "octocat"), ("state", "csrf-state-1")]).await?;
+    /// assert_eq!(social.proof(), &Proof::Social { connector_id: "github-connector".into() });
+    /// # Ok(()) }
+    /// ```
     pub fn from_parts(
         id: impl IntoSecret,
         expires_at: DateTime<Utc>,
@@ -255,16 +417,56 @@ impl SocialChallenge {
     }
 
     /// The record id, to store until the callback.
+    ///
+    /// ```
+    /// # fn main() -> accountkit::Result<()> {
+    /// use accountkit::ExposeSecret;
+    /// use accountkit::chrono::{TimeDelta, Utc};
+    /// use accountkit::logto::SocialChallenge;
+    ///
+    /// let expires_at = Utc::now() + TimeDelta::minutes(10);
+    /// let challenge = SocialChallenge::from_parts("rec-1", expires_at, "github-connector");
+    /// assert_eq!(challenge.id().expose_secret(), "rec-1");
+    /// # Ok(()) }
+    /// ```
     pub fn id(&self) -> &SecretString {
         &self.id
     }
 
     /// When the record expires.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::chrono::Utc;
+    /// use accountkit::logto::{Client, SocialStart};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let start = SocialStart::new("github-connector", "csrf-state-1", "https://app.example/callback");
+    /// let challenge = client.start_social_verification(&start).await?;
+    /// assert!(challenge.expires_at() > Utc::now());
+    /// # Ok(()) }
+    /// ```
     pub fn expires_at(&self) -> DateTime<Utc> {
         self.expires_at
     }
 
     /// The connector it was started with.
+    ///
+    /// ```
+    /// # fn main() -> accountkit::Result<()> {
+    /// use accountkit::chrono::{TimeDelta, Utc};
+    /// use accountkit::logto::SocialChallenge;
+    ///
+    /// let expires_at = Utc::now() + TimeDelta::minutes(10);
+    /// let challenge = SocialChallenge::from_parts("rec-1", expires_at, "github-connector");
+    /// assert_eq!(challenge.connector_id(), "github-connector");
+    /// assert!(challenge.authorization_uri.is_empty());
+    /// # Ok(()) }
+    /// ```
     pub fn connector_id(&self) -> &str {
         &self.connector_id
     }
@@ -284,6 +486,21 @@ pub struct SocialStart {
 impl SocialStart {
     /// The connector id, the OAuth `state` to check on return, and the
     /// redirect URI registered with the provider.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::logto::{Client, SocialStart};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let start = SocialStart::new("github-connector", "csrf-state-1", "https://app.example/callback");
+    /// let challenge = client.start_social_verification(&start).await?;
+    /// assert!(challenge.authorization_uri.starts_with("https://"));
+    /// # Ok(()) }
+    /// ```
     pub fn new(
         connector_id: impl Into<String>,
         state: impl Into<String>,
@@ -298,6 +515,22 @@ impl SocialStart {
     }
 
     /// Extra provider scopes, space-separated.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::logto::{Client, SocialStart};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let start = SocialStart::new("github-connector", "csrf-state-1", "https://app.example/callback")
+    ///     .scope("read:user user:email");
+    /// let challenge = client.start_social_verification(&start).await?;
+    /// assert_eq!(challenge.connector_id(), "github-connector");
+    /// # Ok(()) }
+    /// ```
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.scope = Some(scope.into());
         self
@@ -342,47 +575,169 @@ pub struct ProfileChanges {
 
 impl ProfileChanges {
     /// No changes yet.
+    ///
+    /// ```
+    /// use accountkit::logto::ProfileChanges;
+    ///
+    /// let changes = ProfileChanges::new();
+    /// assert_eq!(changes, ProfileChanges::default());
+    /// assert!(!changes.changes_username());
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
     /// A new display name (at most 128 characters).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::logto::{Client, ProfileChanges};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let me = client.update_profile(&ProfileChanges::new().name("Ada Lovelace"), None).await?;
+    /// assert_eq!(me.name.as_deref(), Some("Ada Lovelace"));
+    /// # Ok(()) }
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(Some(name.into()));
         self
     }
     /// Removes the display name.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::logto::{Client, ProfileChanges};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// client.update_profile(&ProfileChanges::new().name("Ada Lovelace"), None).await?;
+    /// let me = client.update_profile(&ProfileChanges::new().clear_name(), None).await?;
+    /// assert_eq!(me.name, None);
+    /// # Ok(()) }
+    /// ```
     pub fn clear_name(mut self) -> Self {
         self.name = Some(None);
         self
     }
     /// A new avatar URL.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::logto::{Client, ProfileChanges};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let changes = ProfileChanges::new().avatar("https://img.example/ada.png");
+    /// let me = client.update_profile(&changes, None).await?;
+    /// assert_eq!(me.avatar.as_deref(), Some("https://img.example/ada.png"));
+    /// # Ok(()) }
+    /// ```
     pub fn avatar(mut self, url: impl Into<String>) -> Self {
         self.avatar = Some(Some(url.into()));
         self
     }
     /// Removes the avatar.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::logto::{Client, ProfileChanges};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// client.update_profile(&ProfileChanges::new().avatar("https://img.example/ada.png"), None).await?;
+    /// let me = client.update_profile(&ProfileChanges::new().clear_avatar(), None).await?;
+    /// assert_eq!(me.avatar, None);
+    /// # Ok(()) }
+    /// ```
     pub fn clear_avatar(mut self) -> Self {
         self.avatar = Some(None);
         self
     }
     /// A new username (a letter or `_`, then letters, digits, `_`). The
     /// call then needs a verification record.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::logto::{Client, ProfileChanges};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let proof = client.verify_password("correct horse").await?;
+    /// let me = client.update_profile(&ProfileChanges::new().username("ada"), Some(&proof)).await?;
+    /// assert_eq!(me.username.as_deref(), Some("ada"));
+    /// # Ok(()) }
+    /// ```
     pub fn username(mut self, username: impl Into<String>) -> Self {
         self.username = Some(Some(username.into()));
         self
     }
     /// Removes the username. The call then needs a verification record.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::logto::{Client, ProfileChanges};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let proof = client.verify_password("correct horse").await?;
+    /// client.update_profile(&ProfileChanges::new().username("ada"), Some(&proof)).await?;
+    /// let me = client.update_profile(&ProfileChanges::new().clear_username(), Some(&proof)).await?;
+    /// assert_eq!(me.username, None);
+    /// # Ok(()) }
+    /// ```
     pub fn clear_username(mut self) -> Self {
         self.username = Some(None);
         self
     }
     /// Replaces the whole custom data object.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::logto::{Client, JsonMap, JsonValue, ProfileChanges};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let mut data = JsonMap::new();
+    /// data.insert("plan".into(), JsonValue::from("pro"));
+    /// let me = client.update_profile(&ProfileChanges::new().custom_data(data), None).await?;
+    /// assert_eq!(me.custom_data["plan"], "pro");
+    /// # Ok(()) }
+    /// ```
     pub fn custom_data(mut self, data: Map<String, Value>) -> Self {
         self.custom_data = Some(data);
         self
     }
 
     /// Whether the change touches the username, which needs a verification.
+    ///
+    /// ```
+    /// use accountkit::logto::ProfileChanges;
+    ///
+    /// assert!(ProfileChanges::new().username("ada").changes_username());
+    /// assert!(ProfileChanges::new().clear_username().changes_username());
+    /// assert!(!ProfileChanges::new().name("Ada").changes_username());
+    /// ```
     pub fn changes_username(&self) -> bool {
         self.username.is_some()
     }
@@ -925,6 +1280,21 @@ impl std::fmt::Debug for PasskeyRegistration {
 
 impl PasskeyRegistration {
     /// When the record expires.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::chrono::Utc;
+    /// use accountkit::logto::Client;
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let registration = client.start_passkey_registration().await?;
+    /// assert!(registration.expires_at() > Utc::now());
+    /// # Ok(()) }
+    /// ```
     pub fn expires_at(&self) -> DateTime<Utc> {
         self.expires_at
     }
