@@ -1221,6 +1221,18 @@ mod tests {
     }
 
     #[test]
+    fn rebuilt_code_challenges_check_their_target() {
+        let at = chrono::Utc::now() + chrono::TimeDelta::minutes(10);
+        for bad in [CodeTarget::phone("12"), CodeTarget::email("not an address")] {
+            let err = CodeChallenge::from_parts("rec-1", at, bad).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        }
+        let phone = CodeChallenge::from_parts("rec-1", at, CodeTarget::phone("+15551234567")).unwrap();
+        assert_eq!(phone.sent_to(), "15551234567");
+        assert!(!format!("{phone:?}").contains("rec-1"));
+    }
+
+    #[test]
     fn phones_are_digits() {
         let op = op("t");
         assert_eq!(phone_digits(op, "phone", "+15551234567").unwrap(), "15551234567");

@@ -313,6 +313,57 @@ impl std::fmt::Debug for CodeChallenge {
 }
 
 impl CodeChallenge {
+    /// A challenge sent earlier, rebuilt from its stored parts (the code
+    /// often comes back in another request than the one that sent it):
+    /// the record [`id`](CodeChallenge::id), its expiry and where the code
+    /// went. A target [`send_code`](super::Client::send_code) would refuse
+    /// is an [`ErrorKind::InvalidInput`] error.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::ExposeSecret;
+    /// use accountkit::logto::{Client, CodeChallenge, CodeTarget, Proof};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let challenge = client.send_code(&CodeTarget::email("ada@lovelace.example")).await?;
+    /// // Kept with the user's session until they type the code in...
+    /// let id = challenge.id().expose_secret().to_string();
+    /// let (expires_at, sent_to) = (challenge.expires_at(), challenge.sent_to().to_string());
+    ///
+    /// // ...and rebuilt in the request that brings it.
+    /// let challenge = CodeChallenge::from_parts(id, expires_at, CodeTarget::email(sent_to))?;
+    /// # let code = sandbox.logto().latest_code("ada@lovelace.example").ok_or("no code sent")?;
+    /// let new_email = client.verify_code(&challenge, code).await?;
+    /// assert_eq!(new_email.proof(), &Proof::Email("ada@lovelace.example".into()));
+    /// # Ok(()) }
+    /// ```
+    pub fn from_parts(id: impl IntoSecret, expires_at: DateTime<Utc>, sent_to: CodeTarget) -> Result<Self> {
+        let identifier = sent_to.to_raw(super::op("code_challenge"))?;
+        Ok(CodeChallenge { id: id.into_secret(), expires_at, identifier })
+    }
+
+    /// The record id, to store until the code comes back.
+    ///
+    /// ```
+    /// # fn main() -> accountkit::Result<()> {
+    /// use accountkit::ExposeSecret;
+    /// use accountkit::chrono::{TimeDelta, Utc};
+    /// use accountkit::logto::{CodeChallenge, CodeTarget};
+    ///
+    /// let expires_at = Utc::now() + TimeDelta::minutes(10);
+    /// let challenge = CodeChallenge::from_parts("rec-1", expires_at, CodeTarget::phone("+15551234567"))?;
+    /// assert_eq!(challenge.id().expose_secret(), "rec-1");
+    /// assert_eq!(challenge.sent_to(), "15551234567");
+    /// # Ok(()) }
+    /// ```
+    pub fn id(&self) -> &SecretString {
+        &self.id
+    }
+
     /// When the record expires.
     ///
     /// ```
@@ -1279,6 +1330,53 @@ impl std::fmt::Debug for PasskeyRegistration {
 }
 
 impl PasskeyRegistration {
+    /// A registration started earlier, rebuilt from its stored parts (the
+    /// authenticator's answer often comes back in another request than the
+    /// one that started it); its [`options`](PasskeyRegistration::options)
+    /// are empty.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let endpoint = sandbox.logto().base_url();
+    /// # let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// use accountkit::ExposeSecret;
+    /// use accountkit::logto::{Client, JsonMap, JsonValue, PasskeyRegistration, Proof};
+    ///
+    /// let client = Client::new(endpoint, token)?;
+    /// let registration = client.start_passkey_registration().await?;
+    /// // Kept with the user's session while the browser asks the authenticator...
+    /// let (id, expires_at) = (registration.id().expose_secret().to_string(), registration.expires_at());
+    ///
+    /// // ...and rebuilt in the request that posts its answer.
+    /// let registration = PasskeyRegistration::from_parts(id, expires_at);
+    /// let posted = r#"{"id": "cred-1", "rawId": "cred-1", "type": "public-key",
+    ///     "response": {"clientDataJSON": "eyJ9", "attestationObject": "o2Nm"}}"#;
+    /// let credential: JsonMap<String, JsonValue> = serde_json::from_str(posted)?;
+    /// let passkey = client.verify_passkey_registration(&registration, &credential).await?;
+    /// assert_eq!(passkey.proof(), &Proof::Passkey);
+    /// # Ok(()) }
+    /// ```
+    pub fn from_parts(id: impl IntoSecret, expires_at: DateTime<Utc>) -> Self {
+        PasskeyRegistration { id: id.into_secret(), expires_at, options: Map::new() }
+    }
+
+    /// The record id, to store until the authenticator answers.
+    ///
+    /// ```
+    /// use accountkit::ExposeSecret;
+    /// use accountkit::chrono::{TimeDelta, Utc};
+    /// use accountkit::logto::PasskeyRegistration;
+    ///
+    /// let registration = PasskeyRegistration::from_parts("rec-1", Utc::now() + TimeDelta::minutes(5));
+    /// assert_eq!(registration.id().expose_secret(), "rec-1");
+    /// assert!(registration.options.is_empty());
+    /// ```
+    pub fn id(&self) -> &SecretString {
+        &self.id
+    }
+
     /// When the record expires.
     ///
     /// ```
