@@ -877,7 +877,7 @@ impl Client {
     /// Verifies a social sign-in with what the provider sent back to the
     /// redirect URI: its query (or form) parameters, e.g. `code` and `state`,
     /// sent as Logto's `connectorData`. Values are any JSON (`&str`,
-    /// `String` or a [`Value`]), for connectors that take more than strings.
+    /// `String` or a [`JsonValue`]), for connectors that take more than strings.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
