@@ -828,7 +828,8 @@ impl ProfileChanges {
 /// OIDC standard claims beyond name and picture, plus the address. As
 /// input to [`Client::update_other_profile`](super::Client::update_other_profile)
 /// the fields set are merged into the stored ones; the server takes no
-/// `null` here, so blank a claim with `""`.
+/// `null` here, so blank a claim with `""`. Build one with
+/// [`StandardClaims::new`] and one setter per claim.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct StandardClaims {
@@ -858,7 +859,7 @@ pub struct StandardClaims {
     pub address: Option<Address>,
 }
 
-/// A postal address claim.
+/// A postal address claim; build one with [`Address::new`] and its setters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Address {
