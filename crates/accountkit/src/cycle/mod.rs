@@ -193,7 +193,7 @@ impl Client {
     /// The account the token belongs to.
     pub async fn get_account(&self) -> Result<Account> {
         let response = self.send(op("get_account"), &[], self.raw.get_account(self.hub())).await?;
-        Ok(Account::from(response.data))
+        Ok(Account::from_raw(response.data))
     }
 
     /// Changes the account's name or support-login setting; returns the
@@ -202,14 +202,14 @@ impl Client {
         let op = op("update_account");
         let body = update.to_raw(op)?;
         let response = self.send(op, &[], self.raw.update_account(self.hub(), &body)).await?;
-        Ok(Account::from(response.data))
+        Ok(Account::from_raw(response.data))
     }
 
     /// Starts deleting the account (HTTP 202) and returns the job doing it.
     /// Cycle refuses while the account owns an active hub.
     pub async fn delete_account(&self) -> Result<JobDescriptor> {
         let response = self.send(op("delete_account"), &[], self.raw.delete_account(self.hub())).await?;
-        Ok(JobDescriptor::from(response.data))
+        Ok(JobDescriptor::from_raw(response.data))
     }
 
     /// Deletes the account and waits, as `tracking` says, until the job
@@ -232,7 +232,7 @@ impl Client {
         let op = op("get_job");
         validate::path_segment(op, "job_id", job_id)?;
         let response = self.send(op, &[], self.raw.get_job(job_id, self.hub())).await?;
-        Ok(JobStatus::from(response.data))
+        Ok(JobStatus::from_raw(response.data))
     }
 
     /// Polls the job `job_id` until it is over, as Cycle's TypeScript
@@ -287,7 +287,7 @@ impl Client {
             self.hub(),
         );
         let response = self.send(op, &[], call).await?;
-        Ok(response.data.into_iter().map(Login::from).collect())
+        Ok(response.data.into_iter().map(Login::from_raw).collect())
     }
 
     /// Every login `query` selects, from its page on: fetches page after
@@ -320,7 +320,7 @@ impl Client {
             self.hub(),
         );
         let response = self.send(op, &[], call).await?;
-        Ok(response.data.into_iter().map(Membership::from).collect())
+        Ok(response.data.into_iter().map(Membership::from_raw).collect())
     }
 
     /// Every pending invitation `query` selects, page after page.
@@ -350,7 +350,7 @@ impl Client {
         };
         let response =
             self.send(op, &[], self.raw.update_account_invite(invite_id, self.hub(), &body)).await?;
-        Ok(Membership::from(response.data))
+        Ok(Membership::from_raw(response.data))
     }
 
     /// One page of the hubs the account is a member of.
@@ -366,7 +366,7 @@ impl Client {
             self.hub(),
         );
         let response = self.send(op, &[], call).await?;
-        Ok(response.data.into_iter().map(Membership::from).collect())
+        Ok(response.data.into_iter().map(Membership::from_raw).collect())
     }
 
     /// Every hub the account is a member of, collected.
@@ -396,7 +396,7 @@ impl Client {
         let body = raw::types::PasswordChange { current: current.into(), new: new.into() };
         let secrets = [current.expose_secret(), new.expose_secret()];
         let response = self.send(op, &secrets, self.raw.change_password(self.hub(), &body)).await?;
-        Ok(Account::from(response.data))
+        Ok(Account::from_raw(response.data))
     }
 
     // ---- logged out ----
@@ -442,7 +442,7 @@ impl Client {
         let body = recovery.to_raw(op)?;
         let response =
             self.send(op, &recovery.secrets(), self.raw.recover_two_factor_auth(self.hub(), &body)).await?;
-        Ok(TwoFactorSetup::from(response.data))
+        Ok(TwoFactorSetup::from_raw(response.data))
     }
 
     // ---- two-factor auth ----
@@ -452,7 +452,7 @@ impl Client {
     pub async fn two_factor_setup(&self) -> Result<TwoFactorSetup> {
         let op = op("two_factor_setup");
         let response = self.send(op, &[], self.raw.get_two_factor_auth_setup(self.hub())).await?;
-        Ok(TwoFactorSetup::from(response.data))
+        Ok(TwoFactorSetup::from_raw(response.data))
     }
 
     /// Turns two-factor auth on with a code from the authenticator app;
@@ -465,7 +465,7 @@ impl Client {
         let response = self
             .send(op, &[code.expose_secret()], self.raw.enable_two_factor_auth(self.hub(), &body))
             .await?;
-        Ok(RecoveryCodes::from(response.data))
+        Ok(RecoveryCodes::from_raw(response.data))
     }
 
     /// Turns two-factor auth on in one call for a caller holding the secret
@@ -488,7 +488,7 @@ impl Client {
         let response = self
             .send(op, &[code.expose_secret()], self.raw.disable_two_factor_auth(self.hub(), &body))
             .await?;
-        Ok(Account::from(response.data))
+        Ok(Account::from_raw(response.data))
     }
 
     /// Turns two-factor auth off, computing the current code from the

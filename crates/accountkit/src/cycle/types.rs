@@ -175,8 +175,9 @@ pub struct AccountEvents {
     pub last_login: Option<DateTime<Utc>>,
 }
 
-impl From<raw::Account> for Account {
-    fn from(account: raw::Account) -> Self {
+impl Account {
+    /// Reads the generated `Account`.
+    pub(crate) fn from_raw(account: raw::Account) -> Self {
         let events = account.events;
         Account {
             id: account.id,
@@ -334,8 +335,9 @@ fn origin(info: raw::AccountLoginInfo) -> LoginOrigin {
     LoginOrigin { id: info.id, ip: info.ip }
 }
 
-impl From<raw::AccountLogin> for Login {
-    fn from(login: raw::AccountLogin) -> Self {
+impl Login {
+    /// Reads the generated `AccountLogin`.
+    pub(crate) fn from_raw(login: raw::AccountLogin) -> Self {
         let record = LoginRecord {
             id: login.id,
             account: login.account.map(origin),
@@ -496,8 +498,9 @@ pub struct Invitation {
     pub created: Option<DateTime<Utc>>,
 }
 
-impl From<raw::HubMembership> for Membership {
-    fn from(m: raw::HubMembership) -> Self {
+impl Membership {
+    /// Reads the generated `HubMembership`.
+    pub(crate) fn from_raw(m: raw::HubMembership) -> Self {
         let permissions = m.permissions.unwrap_or_default();
         Membership {
             id: m.id,
@@ -588,8 +591,9 @@ pub struct TaskStep {
     pub completed: Option<DateTime<Utc>>,
 }
 
-impl From<raw::TaskStep> for TaskStep {
-    fn from(step: raw::TaskStep) -> Self {
+impl TaskStep {
+    /// Reads the generated `TaskStep`.
+    pub(crate) fn from_raw(step: raw::TaskStep) -> Self {
         TaskStep {
             caption: step.caption.unwrap_or_default(),
             description: step.description.unwrap_or_default(),
@@ -600,11 +604,12 @@ impl From<raw::TaskStep> for TaskStep {
 }
 
 fn steps(steps: Option<Vec<raw::TaskStep>>) -> Vec<TaskStep> {
-    steps.unwrap_or_default().into_iter().map(TaskStep::from).collect()
+    steps.unwrap_or_default().into_iter().map(TaskStep::from_raw).collect()
 }
 
-impl From<raw::JobDescriptor> for JobDescriptor {
-    fn from(descriptor: raw::JobDescriptor) -> Self {
+impl JobDescriptor {
+    /// Reads the generated `JobDescriptor`.
+    pub(crate) fn from_raw(descriptor: raw::JobDescriptor) -> Self {
         JobDescriptor {
             action: descriptor.action,
             job: descriptor.job.map(|job| Job {
@@ -759,8 +764,9 @@ impl JobStatus {
     }
 }
 
-impl From<raw::JobResource> for JobStatus {
-    fn from(job: raw::JobResource) -> Self {
+impl JobStatus {
+    /// Reads the generated `JobResource`.
+    pub(crate) fn from_raw(job: raw::JobResource) -> Self {
         let events = job.events.unwrap_or_default();
         JobStatus {
             id: job.id,
@@ -850,8 +856,9 @@ impl TwoFactorSetup {
     }
 }
 
-impl From<raw::TwoFactorAuthSetup> for TwoFactorSetup {
-    fn from(setup: raw::TwoFactorAuthSetup) -> Self {
+impl TwoFactorSetup {
+    /// Reads the generated `TwoFactorAuthSetup`.
+    pub(crate) fn from_raw(setup: raw::TwoFactorAuthSetup) -> Self {
         TwoFactorSetup { qr: setup.qr, secret: setup.secret.into_secret() }
     }
 }
@@ -901,8 +908,9 @@ impl std::fmt::Debug for RecoveryCodes {
     }
 }
 
-impl From<raw::TwoFactorAuthRecovery> for RecoveryCodes {
-    fn from(recovery: raw::TwoFactorAuthRecovery) -> Self {
+impl RecoveryCodes {
+    /// Reads the generated `TwoFactorAuthRecovery`.
+    pub(crate) fn from_raw(recovery: raw::TwoFactorAuthRecovery) -> Self {
         RecoveryCodes {
             codes: recovery.recovery_codes.into_iter().map(|c| c.into_secret()).collect(),
             totp_passcode: recovery.totp_passcode.map(|p| p.into_secret()),
