@@ -1,23 +1,30 @@
 //! The account section of the Cycle platform API.
 //!
-//! ```no_run
-//! # async fn run() -> accountkit::Result<()> {
-//! use accountkit::cycle::{Client, ListQuery};
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+//! # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+//! # sandbox.cycle().sign_in("grace@example.com", "correct horse", None).unwrap();
+//! # let base_url = sandbox.cycle().base_url();
+//! use accountkit::cycle::{Client, ListQuery, TwoFactorStatus};
 //! use futures::TryStreamExt;
 //!
-//! let cycle = Client::new("my-api-key")?;
+//! // `Client::new(token)?` for api.cycle.io; the examples use a sandbox.
+//! let cycle = Client::builder().base_url(base_url).token(token).build()?;
 //! let account = cycle.get_account().await?;
-//! println!("{} {} <{}>", account.name.first, account.name.last, account.email.address);
+//! assert_eq!(account.email.address, "grace@example.com");
 //!
 //! // Two-factor auth in two calls: the setup hands out a secret, and the
 //! // client computes the current code from it.
 //! let setup = cycle.two_factor_setup().await?;
 //! let recovery = cycle.enable_two_factor_with(&setup).await?;
-//! println!("{} recovery codes: store them safely", recovery.codes.len());
+//! assert!(!recovery.codes.is_empty()); // shown once: store them safely
+//! assert_eq!(cycle.get_account().await?.two_factor, TwoFactorStatus::On);
 //!
 //! // Every login, page after page.
 //! let logins: Vec<_> = cycle.logins(&ListQuery::new().sort_descending("time")).try_collect().await?;
-//! println!("{} logins", logins.len());
+//! assert_eq!(logins.len(), 1);
 //! # Ok(()) }
 //! ```
 //!
@@ -32,10 +39,22 @@
 //! logged-out flows, [`start_password_reset`](Client::start_password_reset) /
 //! [`complete_password_reset`](Client::complete_password_reset) and
 //! [`recover_two_factor`](Client::recover_two_factor), never send a token and
-//! work from [`Client::anonymous`]. Errors carry Cycle's code (e.g.
+//! work from [`Client::anonymous`] (or, for another base URL, a
+//! [builder](Client::builder) without a token). Errors carry Cycle's code (e.g.
 //! `403.2fa-required`, see [`ErrorCode`]) and title; an OAuth-style
 //! authentication error is read too. Cloning is cheap and shares the
 //! connection pool.
+//!
+//! The multi-step flows are worked through where they start: a logged-out
+//! password reset against another base URL on
+//! [`start_password_reset`](Client::start_password_reset); two-factor auth
+//! on and off on [`enable_two_factor_with`](Client::enable_two_factor_with),
+//! and recovered on [`recover_two_factor`](Client::recover_two_factor);
+//! paging on [`logins`](Client::logins); invitations on
+//! [`accept_invite`](Client::accept_invite); deletion and its job on
+//! [`delete_account_and_wait`](Client::delete_account_and_wait) and
+//! [`track_job`](Client::track_job); a hub on [`ClientBuilder::hub_id`]; a
+//! refusal that names the capability it lacks on [`missing_capability`].
 
 mod types;
 
@@ -88,24 +107,84 @@ impl ClientBuilder {
     call::transport_options!();
 
     /// The API key or session token, sent as `Authorization: Bearer`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let base_url = sandbox.cycle().base_url();
+    /// # let api_key = token;
+    /// use accountkit::cycle::Client;
+    ///
+    /// let client = Client::builder().base_url(base_url).token(api_key).build()?;
+    /// assert_eq!(client.get_account().await?.email.address, "grace@example.com");
+    /// # Ok(()) }
+    /// ```
     pub fn token(mut self, token: impl IntoSecret) -> Self {
         self.token = Some(token.into_secret());
         self
     }
 
     /// The hub requests are scoped to, sent as `X-Hub-Id`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let base_url = sandbox.cycle().base_url();
+    /// # let hub = sandbox.cycle().add_hub("grace@example.com").expect("the account exists");
+    /// use accountkit::cycle::{Client, ListQuery};
+    ///
+    /// let client = Client::builder().base_url(base_url).token(token).hub_id(&hub).build()?;
+    /// assert_eq!(client.hub_id(), Some(hub.as_str()));
+    ///
+    /// // From now on every request carries `X-Hub-Id`.
+    /// let memberships = client.memberships_page(&ListQuery::new()).await?;
+    /// assert_eq!(memberships[0].hub_id, hub);
+    /// # assert!(sandbox.cycle().requests().iter().all(|r| r.hub_id.as_deref() == Some(hub.as_str())));
+    /// # Ok(()) }
+    /// ```
     pub fn hub_id(mut self, hub_id: impl Into<String>) -> Self {
         self.hub_id = Some(hub_id.into());
         self
     }
 
     /// Another base URL, such as a private Cycle core or a sandbox.
+    ///
+    /// ```
+    /// # fn main() -> accountkit::Result<()> {
+    /// use accountkit::cycle::Client;
+    ///
+    /// let client = Client::builder().base_url("https://core.example.com/api/").token("my-api-key").build()?;
+    /// assert_eq!(client.base_url(), "https://core.example.com/api");
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// A logged-out client of another base URL is a builder without a token; the
+    /// full password reset is on
+    /// [`start_password_reset`](Client::start_password_reset).
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = base_url.into();
         self
     }
 
     /// Checks the settings and builds the client.
+    ///
+    /// ```
+    /// # fn main() -> accountkit::Result<()> {
+    /// use accountkit::ErrorKind;
+    /// use accountkit::cycle::Client;
+    ///
+    /// let client = Client::builder().token("my-api-key").hub_id("5f4a1c2b3d4e5f6a7b8c9d0e").build()?;
+    /// assert_eq!(client.hub_id(), Some("5f4a1c2b3d4e5f6a7b8c9d0e"));
+    ///
+    /// // Settings are checked here, before any request.
+    /// let err = Client::builder().base_url("ftp://core.example.com").build().unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    /// # Ok(()) }
+    /// ```
     pub fn build(self) -> Result<Client> {
         let op = op("client");
         let base_url = base_url(&self.base_url)?;
@@ -154,17 +233,48 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     /// A client of `https://api.cycle.io` with an API key or session token.
+    ///
+    /// ```
+    /// # fn main() -> accountkit::Result<()> {
+    /// use accountkit::cycle::{Client, DEFAULT_BASE_URL};
+    ///
+    /// let cycle = Client::new("my-api-key")?;
+    /// assert_eq!(cycle.base_url(), DEFAULT_BASE_URL);
+    /// # Ok(()) }
+    /// ```
     pub fn new(token: impl IntoSecret) -> Result<Client> {
         Client::builder().token(token).build()
     }
 
     /// A client without a token, for the logged-out flows only (password
     /// reset, two-factor recovery).
+    ///
+    /// ```
+    /// # fn main() -> accountkit::Result<()> {
+    /// use accountkit::cycle::Client;
+    ///
+    /// let cycle = Client::anonymous()?;
+    /// assert_eq!(cycle.base_url(), "https://api.cycle.io");
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// Against another base URL, build one without a token:
+    /// `Client::builder().base_url(url).build()?` (worked through on
+    /// [`start_password_reset`](Client::start_password_reset)).
     pub fn anonymous() -> Result<Client> {
         Client::builder().build()
     }
 
     /// Starts a [`ClientBuilder`] for `https://api.cycle.io`.
+    ///
+    /// ```
+    /// # fn main() -> accountkit::Result<()> {
+    /// use accountkit::cycle::Client;
+    ///
+    /// let cycle = Client::builder().base_url("https://core.example.com").token("my-api-key").build()?;
+    /// assert_eq!(cycle.base_url(), "https://core.example.com");
+    /// # Ok(()) }
+    /// ```
     pub fn builder() -> ClientBuilder {
         ClientBuilder {
             base_url: DEFAULT_BASE_URL.to_string(),
@@ -175,11 +285,30 @@ impl Client {
     }
 
     /// The base URL requests go to.
+    ///
+    /// ```
+    /// # fn main() -> accountkit::Result<()> {
+    /// use accountkit::cycle::Client;
+    ///
+    /// let cycle = Client::builder().base_url("https://core.example.com/").build()?;
+    /// assert_eq!(cycle.base_url(), "https://core.example.com"); // without the trailing slash
+    /// # Ok(()) }
+    /// ```
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
 
     /// The hub sent as `X-Hub-Id`, if any.
+    ///
+    /// ```
+    /// # fn main() -> accountkit::Result<()> {
+    /// use accountkit::cycle::Client;
+    ///
+    /// assert_eq!(Client::new("my-api-key")?.hub_id(), None);
+    /// let scoped = Client::builder().token("my-api-key").hub_id("5f4a1c2b3d4e5f6a7b8c9d0e").build()?;
+    /// assert_eq!(scoped.hub_id(), Some("5f4a1c2b3d4e5f6a7b8c9d0e"));
+    /// # Ok(()) }
+    /// ```
     pub fn hub_id(&self) -> Option<&str> {
         self.hub_id.as_deref()
     }
@@ -191,31 +320,139 @@ impl Client {
     // ---- the account ----
 
     /// The account the token belongs to.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// use accountkit::cycle::{AccountState, TwoFactorStatus};
+    ///
+    /// let account = client.get_account().await?;
+    /// assert_eq!(account.email.address, "grace@example.com");
+    /// assert_eq!((account.name.first.as_str(), account.name.last.as_str()), ("Grace", "Hopper"));
+    /// assert_eq!(account.state, AccountState::Live);
+    /// assert_eq!(account.two_factor, TwoFactorStatus::Off);
+    /// # Ok(()) }
+    /// ```
     pub async fn get_account(&self) -> Result<Account> {
         let response = self.send(op("get_account"), &[], self.raw.get_account(self.hub())).await?;
-        Ok(Account::from(response.data))
+        Ok(Account::from_raw(response.data))
     }
 
     /// Changes the account's name or support-login setting; returns the
     /// updated account.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// use accountkit::ErrorKind;
+    /// use accountkit::cycle::AccountUpdate;
+    ///
+    /// let update = AccountUpdate::new().last_name("Brewster Hopper").allow_support_login(true);
+    /// let account = client.update_account(&update).await?;
+    /// assert_eq!((account.name.first.as_str(), account.name.last.as_str()), ("Grace", "Brewster Hopper"));
+    /// assert!(account.allow_support_login);
+    ///
+    /// // An update that changes nothing is refused before it is sent.
+    /// let err = client.update_account(&AccountUpdate::new()).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    /// # Ok(()) }
+    /// ```
     pub async fn update_account(&self, update: &AccountUpdate) -> Result<Account> {
         let op = op("update_account");
         let body = update.to_raw(op)?;
         let response = self.send(op, &[], self.raw.update_account(self.hub(), &body)).await?;
-        Ok(Account::from(response.data))
+        Ok(Account::from_raw(response.data))
     }
 
     /// Starts deleting the account (HTTP 202) and returns the job doing it.
     /// Cycle refuses while the account owns an active hub.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// # let hub = sandbox.cycle().add_hub("grace@example.com").expect("the account exists");
+    /// use accountkit::ErrorKind;
+    ///
+    /// // Refused while the account owns a hub.
+    /// let err = client.delete_account().await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Conflict);
+    /// # sandbox.cycle().remove_hub(&hub);
+    ///
+    /// // Once the hub is gone, a job deletes the account.
+    /// let started = client.delete_account().await?;
+    /// assert_eq!(started.action, "delete");
+    /// let job = started.job.expect("the deletion queues a job");
+    /// assert!(job.accepted);
+    /// // Follow it with `track_job(&job.id, ..)`, or call `delete_account_and_wait` instead.
+    /// # Ok(()) }
+    /// ```
     pub async fn delete_account(&self) -> Result<JobDescriptor> {
         let response = self.send(op("delete_account"), &[], self.raw.delete_account(self.hub())).await?;
-        Ok(JobDescriptor::from(response.data))
+        Ok(JobDescriptor::from_raw(response.data))
     }
 
     /// Deletes the account and waits, as `tracking` says, until the job
     /// doing it is over; returns the completed job. A failed or expired job
     /// is an [`ErrorKind::Rejected`] error, a deadline passed an
     /// [`ErrorKind::Transport`] one that [`is_timeout`](crate::Error::is_timeout).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// use std::time::Duration;
+    ///
+    /// use accountkit::ErrorKind;
+    /// use accountkit::cycle::{JobState, JobTracking};
+    ///
+    /// let tracking = JobTracking::new(Duration::from_secs(60)).interval(Duration::from_millis(250));
+    /// let job = client.delete_account_and_wait(&tracking).await?;
+    /// assert_eq!(job.state, JobState::Completed);
+    ///
+    /// // The account is gone, and its tokens with it.
+    /// let err = client.get_account().await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Unauthorized);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// A job that fails leaves the account; one still running at the deadline
+    /// can be tracked again:
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// # sandbox.cycle().fail_next_job("the account is locked");
+    /// # let tracking = accountkit::cycle::JobTracking::new(std::time::Duration::from_secs(60))
+    /// #     .interval(std::time::Duration::from_millis(250));
+    /// use accountkit::ErrorKind;
+    /// use accountkit::cycle::AccountState;
+    ///
+    /// match client.delete_account_and_wait(&tracking).await {
+    ///     Ok(job) => println!("deleted by job {}", job.id),
+    ///     Err(err) if err.is_timeout() => println!("still deleting: {err}"),
+    ///     Err(err) if err.kind() == ErrorKind::Rejected => {
+    ///         println!("not deleted: {}", err.message());
+    ///         assert_eq!(client.get_account().await?.state, AccountState::Live);
+    ///     }
+    ///     Err(err) => return Err(err.into()),
+    /// }
+    /// # assert_eq!(client.get_account().await?.state, AccountState::Live);
+    /// # Ok(()) }
+    /// ```
     pub async fn delete_account_and_wait(&self, tracking: &JobTracking) -> Result<JobStatus> {
         let name = "delete_account_and_wait";
         let descriptor = self.delete_account().await.map_err(|e| e.during(name, "delete_account"))?;
@@ -228,11 +465,30 @@ impl Client {
     // ---- jobs ----
 
     /// The job `job_id` as it stands now (Cycle's Jobs API).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// use accountkit::ErrorKind;
+    ///
+    /// let job_id = client.delete_account().await?.job.expect("the deletion queues a job").id;
+    /// let job = client.get_job(&job_id).await?;
+    /// assert_eq!(job.id, job_id);
+    /// assert!(!job.is_done());
+    ///
+    /// let err = client.get_job("5f4a1c2b3d4e5f6a7b8c9d0e").await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::NotFound);
+    /// assert_eq!(err.code(), Some("404.job"));
+    /// # Ok(()) }
+    /// ```
     pub async fn get_job(&self, job_id: &str) -> Result<JobStatus> {
         let op = op("get_job");
         validate::path_segment(op, "job_id", job_id)?;
         let response = self.send(op, &[], self.raw.get_job(job_id, self.hub())).await?;
-        Ok(JobStatus::from(response.data))
+        Ok(JobStatus::from_raw(response.data))
     }
 
     /// Polls the job `job_id` until it is over, as Cycle's TypeScript
@@ -240,6 +496,26 @@ impl Client {
     /// few `404.job` answers while a new job becomes visible. Returns the
     /// completed job; errors as for
     /// [`delete_account_and_wait`](Client::delete_account_and_wait).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// use std::time::Duration;
+    ///
+    /// use accountkit::cycle::{JobState, JobTracking};
+    ///
+    /// let job = client.delete_account().await?.job.expect("the deletion queues a job");
+    ///
+    /// let tracking = JobTracking::new(Duration::from_secs(60)).interval(Duration::from_millis(250));
+    /// let done = client.track_job(&job.id, &tracking).await?;
+    /// assert_eq!(done.state, JobState::Completed);
+    /// let progress = done.progress();
+    /// assert_eq!(progress.completed, progress.total);
+    /// # Ok(()) }
+    /// ```
     pub async fn track_job(&self, job_id: &str, tracking: &JobTracking) -> Result<JobStatus> {
         self.track(op("track_job"), job_id, tracking).await
     }
@@ -275,6 +551,24 @@ impl Client {
     }
 
     /// One page of the account's logins, as `query` selects.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// # for _ in 0..3 {
+    /// #     sandbox.cycle().sign_in("grace@example.com", "correct horse", None).unwrap();
+    /// # }
+    /// use accountkit::cycle::ListQuery;
+    ///
+    /// let first = client.logins_page(&ListQuery::new().page_size(2)).await?;
+    /// let second = client.logins_page(&ListQuery::new().page_size(2).page(2)).await?;
+    /// assert_eq!((first.len(), second.len()), (2, 1));
+    /// assert!(first.iter().chain(&second).all(|login| login.record().success));
+    /// # Ok(()) }
+    /// ```
     pub async fn logins_page(&self, query: &ListQuery) -> Result<Vec<Login>> {
         let op = op("logins_page");
         query.check(op)?;
@@ -287,12 +581,41 @@ impl Client {
             self.hub(),
         );
         let response = self.send(op, &[], call).await?;
-        Ok(response.data.into_iter().map(Login::from).collect())
+        Ok(response.data.into_iter().map(Login::from_raw).collect())
     }
 
     /// Every login `query` selects, from its page on: fetches page after
     /// page until one comes back shorter than the page size. The stream ends
     /// after the first error, and when the server sends the same page twice.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// # sandbox.cycle().sign_in("grace@example.com", "correct horse", None).unwrap();
+    /// # for _ in 0..3 {
+    /// #     sandbox.cycle().sign_in("grace@example.com", "wrong guess", None).unwrap_err();
+    /// # }
+    /// use accountkit::cycle::ListQuery;
+    /// use futures::TryStreamExt;
+    ///
+    /// // The failed logins, two per request.
+    /// let query = ListQuery::new().filter("success", "false").page_size(2);
+    /// let mut logins = std::pin::pin!(client.logins(&query));
+    /// let mut failed = 0;
+    /// while let Some(login) = logins.try_next().await? {
+    ///     assert!(!login.record().success);
+    ///     failed += 1;
+    /// }
+    /// assert_eq!(failed, 3);
+    ///
+    /// // Or all of them at once.
+    /// let all: Vec<_> = client.logins(&ListQuery::new()).try_collect().await?;
+    /// assert_eq!(all.len(), 4);
+    /// # Ok(()) }
+    /// ```
     pub fn logins(&self, query: &ListQuery) -> impl Stream<Item = Result<Login>> + Send + 'static {
         let client = self.clone();
         pages(query.clone(), move |q| {
@@ -302,12 +625,47 @@ impl Client {
     }
 
     /// Every login `query` selects, collected; see [`logins`](Client::logins).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// # sandbox.cycle().sign_in("grace@example.com", "correct horse", None).unwrap();
+    /// # sandbox.cycle().sign_in("grace@example.com", "correct horse", None).unwrap();
+    /// # sandbox.cycle().employee_sign_in("grace@example.com");
+    /// use accountkit::cycle::{ListQuery, Login};
+    ///
+    /// let logins = client.all_logins(&ListQuery::new().page_size(2)).await?;
+    /// assert_eq!(logins.len(), 3);
+    /// // Newest first: a Cycle employee, refused while support logins are off.
+    /// assert!(matches!(&logins[0], Login::Employee { record, .. } if !record.success));
+    /// # Ok(()) }
+    /// ```
     pub async fn all_logins(&self, query: &ListQuery) -> Result<Vec<Login>> {
         use futures::TryStreamExt;
         self.logins(query).map_err(|e| e.reported_as("all_logins")).try_collect().await
     }
 
     /// One page of the account's pending hub invitations.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// # sandbox.cycle().invite("grace@example.com").expect("the account exists");
+    /// use accountkit::cycle::{ListQuery, MembershipState};
+    ///
+    /// let pending = client.invites_page(&ListQuery::new()).await?;
+    /// assert_eq!(pending.len(), 1);
+    /// assert_eq!(pending[0].state, MembershipState::Pending);
+    /// let invitation = pending[0].invitation.as_ref().expect("sent by someone");
+    /// assert_eq!(invitation.recipient.as_deref(), Some("grace@example.com"));
+    /// # Ok(()) }
+    /// ```
     pub async fn invites_page(&self, query: &ListQuery) -> Result<Vec<Membership>> {
         let op = op("invites_page");
         query.check(op)?;
@@ -320,10 +678,31 @@ impl Client {
             self.hub(),
         );
         let response = self.send(op, &[], call).await?;
-        Ok(response.data.into_iter().map(Membership::from).collect())
+        Ok(response.data.into_iter().map(Membership::from_raw).collect())
     }
 
     /// Every pending invitation `query` selects, page after page.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// # for _ in 0..3 {
+    /// #     sandbox.cycle().invite("grace@example.com").expect("the account exists");
+    /// # }
+    /// use accountkit::cycle::ListQuery;
+    /// use futures::TryStreamExt;
+    ///
+    /// let invites: Vec<_> = client.invites(&ListQuery::new().page_size(2)).try_collect().await?;
+    /// assert_eq!(invites.len(), 3);
+    /// for invite in &invites {
+    ///     client.decline_invite(&invite.id).await?;
+    /// }
+    /// assert!(client.invites_page(&ListQuery::new()).await?.is_empty());
+    /// # Ok(()) }
+    /// ```
     pub fn invites(&self, query: &ListQuery) -> impl Stream<Item = Result<Membership>> + Send + 'static {
         let client = self.clone();
         pages(query.clone(), move |q| {
@@ -333,11 +712,51 @@ impl Client {
     }
 
     /// Accepts an invitation; returns the membership.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// # sandbox.cycle().invite("grace@example.com").expect("the account exists");
+    /// use accountkit::ErrorKind;
+    /// use accountkit::cycle::{ListQuery, MembershipState};
+    ///
+    /// let invite = client.invites_page(&ListQuery::new()).await?.remove(0);
+    /// let membership = client.accept_invite(&invite.id).await?;
+    /// assert_eq!(membership.state, MembershipState::Accepted);
+    /// assert!(membership.joined.is_some());
+    ///
+    /// // The hub is now among the account's memberships.
+    /// let hubs = client.all_memberships().await?;
+    /// assert_eq!(hubs[0].hub_id, invite.hub_id);
+    ///
+    /// // An invitation is answered once.
+    /// let err = client.accept_invite(&invite.id).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Conflict);
+    /// # Ok(()) }
+    /// ```
     pub async fn accept_invite(&self, invite_id: &str) -> Result<Membership> {
         self.answer_invite(op("accept_invite"), invite_id, true).await
     }
 
     /// Declines an invitation; returns the membership.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// # let invite_id = sandbox.cycle().invite("grace@example.com").expect("the account exists");
+    /// use accountkit::cycle::MembershipState;
+    ///
+    /// let membership = client.decline_invite(&invite_id).await?;
+    /// assert_eq!(membership.state, MembershipState::Declined);
+    /// assert!(client.all_memberships().await?.is_empty());
+    /// # Ok(()) }
+    /// ```
     pub async fn decline_invite(&self, invite_id: &str) -> Result<Membership> {
         self.answer_invite(op("decline_invite"), invite_id, false).await
     }
@@ -350,10 +769,29 @@ impl Client {
         };
         let response =
             self.send(op, &[], self.raw.update_account_invite(invite_id, self.hub(), &body)).await?;
-        Ok(Membership::from(response.data))
+        Ok(Membership::from_raw(response.data))
     }
 
     /// One page of the hubs the account is a member of.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// # let hub = sandbox.cycle().add_hub("grace@example.com").expect("the account exists");
+    /// # sandbox.cycle().add_hub("grace@example.com").expect("the account exists");
+    /// use accountkit::cycle::ListQuery;
+    ///
+    /// let first = client.memberships_page(&ListQuery::new().page_size(1)).await?;
+    /// assert_eq!(first.len(), 1);
+    ///
+    /// let one_hub = client.memberships_page(&ListQuery::new().filter("hub", &hub)).await?;
+    /// assert_eq!(one_hub.len(), 1);
+    /// assert_eq!(one_hub[0].hub_id, hub);
+    /// # Ok(()) }
+    /// ```
     pub async fn memberships_page(&self, query: &ListQuery) -> Result<Vec<Membership>> {
         let op = op("memberships_page");
         query.check(op)?;
@@ -366,10 +804,28 @@ impl Client {
             self.hub(),
         );
         let response = self.send(op, &[], call).await?;
-        Ok(response.data.into_iter().map(Membership::from).collect())
+        Ok(response.data.into_iter().map(Membership::from_raw).collect())
     }
 
     /// Every hub the account is a member of, collected.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// # let hub = sandbox.cycle().add_hub("grace@example.com").expect("the account exists");
+    /// use accountkit::cycle::MembershipState;
+    ///
+    /// let memberships = client.all_memberships().await?;
+    /// assert_eq!(memberships.len(), 1);
+    /// assert_eq!(memberships[0].hub_id, hub);
+    /// assert_eq!(memberships[0].state, MembershipState::Accepted);
+    /// // The hub's creator joined without an invitation.
+    /// assert!(memberships[0].invitation.is_none());
+    /// # Ok(()) }
+    /// ```
     pub async fn all_memberships(&self) -> Result<Vec<Membership>> {
         use futures::TryStreamExt;
         let all = self.memberships(&ListQuery::new().page_size(100));
@@ -377,6 +833,23 @@ impl Client {
     }
 
     /// Every membership `query` selects, page after page.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// # let first = sandbox.cycle().add_hub("grace@example.com").expect("the account exists");
+    /// # let second = sandbox.cycle().add_hub("grace@example.com").expect("the account exists");
+    /// use accountkit::cycle::ListQuery;
+    /// use futures::TryStreamExt;
+    ///
+    /// let hubs: Vec<String> =
+    ///     client.memberships(&ListQuery::new().page_size(1)).map_ok(|m| m.hub_id).try_collect().await?;
+    /// assert_eq!(hubs, [first, second]);
+    /// # Ok(()) }
+    /// ```
     pub fn memberships(&self, query: &ListQuery) -> impl Stream<Item = Result<Membership>> + Send + 'static {
         let client = self.clone();
         pages(query.clone(), move |q| {
@@ -387,6 +860,26 @@ impl Client {
 
     /// Changes the password, given the current one (the new one needs at
     /// least 8 characters); returns the account.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// use accountkit::ErrorKind;
+    ///
+    /// let account = client.change_password("correct horse", "tr0ub4dor&3-again").await?;
+    /// assert_eq!(account.email.address, "grace@example.com");
+    /// # assert!(sandbox.cycle().sign_in("grace@example.com", "tr0ub4dor&3-again", None).is_ok());
+    ///
+    /// // A wrong current password is Cycle's refusal; a short new one never leaves the client.
+    /// let err = client.change_password("correct horse", "another password").await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Validation);
+    /// let err = client.change_password("tr0ub4dor&3-again", "short").await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    /// # Ok(()) }
+    /// ```
     pub async fn change_password(&self, current: impl IntoSecret, new: impl IntoSecret) -> Result<Account> {
         let current: &SecretString = &current.into_secret();
         let new: &SecretString = &new.into_secret();
@@ -396,13 +889,51 @@ impl Client {
         let body = raw::types::PasswordChange { current: current.into(), new: new.into() };
         let secrets = [current.expose_secret(), new.expose_secret()];
         let response = self.send(op, &secrets, self.raw.change_password(self.hub(), &body)).await?;
-        Ok(Account::from(response.data))
+        Ok(Account::from_raw(response.data))
     }
 
     // ---- logged out ----
 
     /// Asks Cycle to email a password-reset token to `email`. Returns the
     /// server's `success` flag.
+    ///
+    /// A full reset from a logged-out client, against a base URL other than
+    /// `https://api.cycle.io` (a private core, or here a sandbox):
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let base_url = sandbox.cycle().base_url();
+    /// use accountkit::cycle::Client;
+    ///
+    /// // No token: the user is logged out.
+    /// let cycle = Client::builder().base_url(base_url).build()?;
+    /// assert!(cycle.start_password_reset("grace@example.com").await?);
+    ///
+    /// // The token arrives by email; the sandbox keeps it in its outbox.
+    /// let token = sandbox.cycle().password_reset_token("grace@example.com").expect("a reset email");
+    /// assert!(cycle.complete_password_reset(token, "a brand new password").await?);
+    /// # assert!(sandbox.cycle().sign_in("grace@example.com", "a brand new password", None).is_ok());
+    /// # assert!(sandbox.cycle().requests().iter().all(|r| !r.had_bearer));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// The answer is the same for an address without an account, so it tells
+    /// nobody which addresses have one:
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let base_url = sandbox.cycle().base_url();
+    /// # let cycle = accountkit::cycle::Client::builder().base_url(base_url).build()?;
+    /// assert!(cycle.start_password_reset("nobody@example.com").await?);
+    /// # assert!(sandbox.cycle().password_reset_token("nobody@example.com").is_none());
+    /// # Ok(()) }
+    /// ```
     pub async fn start_password_reset(&self, email: &str) -> Result<bool> {
         let op = op("start_password_reset");
         validate::email(op, "email", email)?;
@@ -415,6 +946,26 @@ impl Client {
 
     /// Sets a new password with the token from the reset email. Returns the
     /// server's `success` flag.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let base_url = sandbox.cycle().base_url();
+    /// use accountkit::ErrorKind;
+    /// use accountkit::cycle::Client;
+    ///
+    /// let cycle = Client::builder().base_url(base_url).build()?;
+    /// cycle.start_password_reset("grace@example.com").await?;
+    /// let token = sandbox.cycle().password_reset_token("grace@example.com").expect("a reset email");
+    /// assert!(cycle.complete_password_reset(token.clone(), "a brand new password").await?);
+    ///
+    /// // A token works once.
+    /// let err = cycle.complete_password_reset(token, "yet another password").await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Validation);
+    /// # Ok(()) }
+    /// ```
     pub async fn complete_password_reset(
         &self,
         token: impl IntoSecret,
@@ -437,26 +988,87 @@ impl Client {
 
     /// Turns off a lost authenticator with recovery codes, and returns a
     /// fresh secret to set up again.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let base_url = sandbox.cycle().base_url();
+    /// # let client = accountkit::cycle::Client::builder().base_url(&base_url).token(token).build()?;
+    /// use accountkit::ErrorKind;
+    /// use accountkit::cycle::{Client, TwoFactorRecovery, TwoFactorStatus};
+    ///
+    /// let recovery = client.enable_two_factor_with(&client.two_factor_setup().await?).await?;
+    ///
+    /// // The authenticator app is lost. Logged out, the password and a
+    /// // recovery code turn two-factor auth off and give a fresh secret.
+    /// let anonymous = Client::builder().base_url(base_url).build()?;
+    /// let lost = TwoFactorRecovery::new("grace@example.com", "correct horse", [recovery.codes[0].clone()]);
+    /// let fresh = anonymous.recover_two_factor(&lost).await?;
+    /// assert_eq!(client.get_account().await?.two_factor, TwoFactorStatus::Unverified);
+    ///
+    /// // Set up again with the fresh secret.
+    /// client.enable_two_factor_with(&fresh).await?;
+    /// assert_eq!(client.get_account().await?.two_factor, TwoFactorStatus::On);
+    ///
+    /// // A recovery code works once.
+    /// let err = anonymous.recover_two_factor(&lost).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Forbidden);
+    /// # Ok(()) }
+    /// ```
     pub async fn recover_two_factor(&self, recovery: &TwoFactorRecovery) -> Result<TwoFactorSetup> {
         let op = op("recover_two_factor");
         let body = recovery.to_raw(op)?;
         let response =
             self.send(op, &recovery.secrets(), self.raw.recover_two_factor_auth(self.hub(), &body)).await?;
-        Ok(TwoFactorSetup::from(response.data))
+        Ok(TwoFactorSetup::from_raw(response.data))
     }
 
     // ---- two-factor auth ----
 
     /// Starts setting up two-factor auth: a TOTP secret for an
     /// authenticator app, and its QR code.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// use accountkit::cycle::TwoFactorStatus;
+    ///
+    /// let setup = client.two_factor_setup().await?;
+    /// // Show `setup.qr` to scan, or `setup.secret` to type in.
+    /// assert!(!setup.qr.is_empty());
+    /// assert_eq!(client.get_account().await?.two_factor, TwoFactorStatus::Unverified);
+    /// # Ok(()) }
+    /// ```
     pub async fn two_factor_setup(&self) -> Result<TwoFactorSetup> {
         let op = op("two_factor_setup");
         let response = self.send(op, &[], self.raw.get_two_factor_auth_setup(self.hub())).await?;
-        Ok(TwoFactorSetup::from(response.data))
+        Ok(TwoFactorSetup::from_raw(response.data))
     }
 
     /// Turns two-factor auth on with a code from the authenticator app;
     /// returns the recovery codes, shown this once.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// use accountkit::cycle::{TwoFactorStatus, totp_code};
+    ///
+    /// let setup = client.two_factor_setup().await?;
+    /// // The code the user's authenticator app shows for the secret.
+    /// let code = totp_code(&setup.secret)?;
+    /// let recovery = client.enable_two_factor(code).await?;
+    /// assert!(!recovery.codes.is_empty());
+    /// assert_eq!(client.get_account().await?.two_factor, TwoFactorStatus::On);
+    /// # Ok(()) }
+    /// ```
     pub async fn enable_two_factor(&self, code: impl IntoSecret) -> Result<RecoveryCodes> {
         let code: &SecretString = &code.into_secret();
         let op = op("enable_two_factor");
@@ -465,12 +1077,34 @@ impl Client {
         let response = self
             .send(op, &[code.expose_secret()], self.raw.enable_two_factor_auth(self.hub(), &body))
             .await?;
-        Ok(RecoveryCodes::from(response.data))
+        Ok(RecoveryCodes::from_raw(response.data))
     }
 
     /// Turns two-factor auth on in one call for a caller holding the secret
     /// of [`two_factor_setup`](Client::two_factor_setup): computes the
     /// current code and sends it.
+    ///
+    /// Two-factor auth on and off again:
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// use accountkit::cycle::TwoFactorStatus;
+    ///
+    /// let setup = client.two_factor_setup().await?;
+    /// let recovery = client.enable_two_factor_with(&setup).await?;
+    /// // Shown this once: store them for `recover_two_factor`.
+    /// assert!(!recovery.codes.is_empty());
+    /// assert_eq!(client.get_account().await?.two_factor, TwoFactorStatus::On);
+    /// # assert!(sandbox.cycle().sign_in("grace@example.com", "correct horse", None).is_err());
+    ///
+    /// let account = client.disable_two_factor_with(&setup.secret).await?;
+    /// assert_eq!(account.two_factor, TwoFactorStatus::Off);
+    /// # Ok(()) }
+    /// ```
     pub async fn enable_two_factor_with(&self, setup: &TwoFactorSetup) -> Result<RecoveryCodes> {
         let name = "enable_two_factor_with";
         let code = setup.current_code().map_err(|e| rename(e, name))?;
@@ -480,6 +1114,23 @@ impl Client {
     }
 
     /// Turns two-factor auth off with a current code; returns the account.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// # client.enable_two_factor_with(&client.two_factor_setup().await?).await?;
+    /// # let secret = sandbox.cycle().totp_secret("grace@example.com").expect("two-factor auth is on");
+    /// use accountkit::cycle::{TwoFactorStatus, totp_code};
+    ///
+    /// // The code the user's authenticator app shows now.
+    /// let code = totp_code(secret)?;
+    /// let account = client.disable_two_factor(code).await?;
+    /// assert_eq!(account.two_factor, TwoFactorStatus::Off);
+    /// # Ok(()) }
+    /// ```
     pub async fn disable_two_factor(&self, code: impl IntoSecret) -> Result<Account> {
         let code: &SecretString = &code.into_secret();
         let op = op("disable_two_factor");
@@ -488,11 +1139,31 @@ impl Client {
         let response = self
             .send(op, &[code.expose_secret()], self.raw.disable_two_factor_auth(self.hub(), &body))
             .await?;
-        Ok(Account::from(response.data))
+        Ok(Account::from_raw(response.data))
     }
 
     /// Turns two-factor auth off, computing the current code from the
     /// account's TOTP secret.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// # client.enable_two_factor_with(&client.two_factor_setup().await?).await?;
+    /// # let secret = sandbox.cycle().totp_secret("grace@example.com").expect("two-factor auth is on");
+    /// use accountkit::ErrorKind;
+    /// use accountkit::cycle::TwoFactorStatus;
+    ///
+    /// // `secret` is the base32 secret the authenticator app holds.
+    /// let account = client.disable_two_factor_with(secret).await?;
+    /// assert_eq!(account.two_factor, TwoFactorStatus::Off);
+    ///
+    /// let err = client.disable_two_factor_with("not base32!").await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    /// # Ok(()) }
+    /// ```
     pub async fn disable_two_factor_with(&self, secret: impl IntoSecret) -> Result<Account> {
         let secret: &SecretString = &secret.into_secret();
         let name = "disable_two_factor_with";
@@ -502,6 +1173,29 @@ impl Client {
 }
 
 /// The capability a 403 said was missing, if it named one.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
+/// # let server = MockServer::start().await;
+/// # let refusal = serde_json::json!({"error": {"status": 403, "code": "403.permissions",
+/// #     "title": "Not permitted", "extra": {"capability": "hubs-delete"}}, "data": null});
+/// # Mock::given(any()).respond_with(ResponseTemplate::new(403).set_body_json(refusal)).mount(&server).await;
+/// # let client = accountkit::cycle::Client::builder().base_url(server.uri()).token("my-api-key").build()?;
+/// use accountkit::ErrorKind;
+/// use accountkit::cycle::{Capability, missing_capability};
+///
+/// let err = client.delete_account().await.unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Forbidden);
+/// match missing_capability(&err) {
+///     Some(Capability::HubsDelete) => println!("ask the hub's owner for hubs-delete"),
+///     Some(other) => println!("missing {}", other.as_str()),
+///     None => println!("forbidden: {}", err.message()),
+/// }
+/// assert_eq!(missing_capability(&err), Some(Capability::HubsDelete));
+/// # Ok(()) }
+/// ```
 pub fn missing_capability(error: &crate::Error) -> Option<Capability> {
     if error.provider() != PROVIDER {
         return None;

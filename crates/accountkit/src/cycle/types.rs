@@ -175,8 +175,9 @@ pub struct AccountEvents {
     pub last_login: Option<DateTime<Utc>>,
 }
 
-impl From<raw::Account> for Account {
-    fn from(account: raw::Account) -> Self {
+impl Account {
+    /// Reads the generated `Account`.
+    pub(crate) fn from_raw(account: raw::Account) -> Self {
         let events = account.events;
         Account {
             id: account.id,
@@ -223,28 +224,99 @@ pub struct AccountUpdate {
 
 impl AccountUpdate {
     /// No changes yet.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// use accountkit::ErrorKind;
+    /// use accountkit::cycle::AccountUpdate;
+    ///
+    /// // Nothing set is nothing to send: refused before any request.
+    /// let err = client.update_account(&AccountUpdate::new()).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    ///
+    /// let account = client.update_account(&AccountUpdate::new().first_name("Amazing Grace")).await?;
+    /// assert_eq!(account.name.first, "Amazing Grace");
+    /// # Ok(()) }
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// A new first and last name.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// use accountkit::cycle::AccountUpdate;
+    ///
+    /// let account = client.update_account(&AccountUpdate::new().name("Ada", "King")).await?;
+    /// assert_eq!((account.name.first.as_str(), account.name.last.as_str()), ("Ada", "King"));
+    /// # Ok(()) }
+    /// ```
     pub fn name(self, first: impl Into<String>, last: impl Into<String>) -> Self {
         self.first_name(first).last_name(last)
     }
 
     /// A new first name; the last name stays (`name.last` is not sent).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// use accountkit::cycle::AccountUpdate;
+    ///
+    /// let account = client.update_account(&AccountUpdate::new().first_name("Amazing Grace")).await?;
+    /// assert_eq!((account.name.first.as_str(), account.name.last.as_str()), ("Amazing Grace", "Hopper"));
+    /// # Ok(()) }
+    /// ```
     pub fn first_name(mut self, first: impl Into<String>) -> Self {
         self.first = Some(first.into());
         self
     }
 
     /// A new last name; the first name stays.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// use accountkit::cycle::AccountUpdate;
+    ///
+    /// let account = client.update_account(&AccountUpdate::new().last_name("Brewster Hopper")).await?;
+    /// assert_eq!((account.name.first.as_str(), account.name.last.as_str()), ("Grace", "Brewster Hopper"));
+    /// # Ok(()) }
+    /// ```
     pub fn last_name(mut self, last: impl Into<String>) -> Self {
         self.last = Some(last.into());
         self
     }
 
     /// Whether Cycle employees may log in as this account.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// use accountkit::cycle::AccountUpdate;
+    ///
+    /// let account = client.update_account(&AccountUpdate::new().allow_support_login(true)).await?;
+    /// assert!(account.allow_support_login);
+    /// # assert!(sandbox.cycle().employee_sign_in("grace@example.com"));
+    /// # Ok(()) }
+    /// ```
     pub fn allow_support_login(mut self, allow: bool) -> Self {
         self.allow_support_login = Some(allow);
         self
@@ -290,6 +362,25 @@ pub enum Login {
 
 impl Login {
     /// What every kind of login has.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// # sandbox.cycle().sign_in("grace@example.com", "correct horse", None).unwrap();
+    /// # sandbox.cycle().employee_sign_in("grace@example.com");
+    /// use accountkit::cycle::ListQuery;
+    ///
+    /// for login in client.all_logins(&ListQuery::new()).await? {
+    ///     let record = login.record();
+    ///     let from = record.account.as_ref().and_then(|origin| origin.ip.as_deref());
+    ///     println!("{} login at {:?} from {from:?}: {}", login.kind(), record.time, record.success);
+    ///     assert!(record.time.is_some());
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn record(&self) -> &LoginRecord {
         match self {
             Login::Password(record) | Login::Employee { record, .. } | Login::Other { record, .. } => record,
@@ -297,6 +388,22 @@ impl Login {
     }
 
     /// The wire name of the kind: `password`, `employee`, ...
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// # sandbox.cycle().sign_in("grace@example.com", "correct horse", None).unwrap();
+    /// # sandbox.cycle().employee_sign_in("grace@example.com");
+    /// use accountkit::cycle::ListQuery;
+    ///
+    /// let logins = client.all_logins(&ListQuery::new()).await?;
+    /// let kinds: Vec<&str> = logins.iter().map(|login| login.kind()).collect();
+    /// assert_eq!(kinds, ["employee", "password"]); // newest first
+    /// # Ok(()) }
+    /// ```
     pub fn kind(&self) -> &str {
         match self {
             Login::Password(_) => "password",
@@ -334,8 +441,9 @@ fn origin(info: raw::AccountLoginInfo) -> LoginOrigin {
     LoginOrigin { id: info.id, ip: info.ip }
 }
 
-impl From<raw::AccountLogin> for Login {
-    fn from(login: raw::AccountLogin) -> Self {
+impl Login {
+    /// Reads the generated `AccountLogin`.
+    pub(crate) fn from_raw(login: raw::AccountLogin) -> Self {
         let record = LoginRecord {
             id: login.id,
             account: login.account.map(origin),
@@ -377,29 +485,105 @@ impl ListQuery {
     pub const DEFAULT_PAGE_SIZE: u64 = 20;
 
     /// The first page of 20, unsorted and unfiltered.
+    ///
+    /// ```
+    /// use accountkit::cycle::ListQuery;
+    ///
+    /// let query = ListQuery::new();
+    /// assert_eq!(query, ListQuery::new().page(1).page_size(ListQuery::DEFAULT_PAGE_SIZE));
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Sorts by a field, ascending; later calls break ties.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// # sandbox.cycle().sign_in("grace@example.com", "a wrong guess", None).unwrap_err();
+    /// # sandbox.cycle().sign_in("grace@example.com", "correct horse", None).unwrap();
+    /// use accountkit::cycle::ListQuery;
+    ///
+    /// let oldest_first = client.all_logins(&ListQuery::new().sort_ascending("time")).await?;
+    /// assert!(!oldest_first[0].record().success); // the first try was a wrong password
+    /// # Ok(()) }
+    /// ```
     pub fn sort_ascending(mut self, field: impl Into<String>) -> Self {
         self.sort.push(field.into());
         self
     }
 
     /// Sorts by a field, descending (`-field` on the wire).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// # sandbox.cycle().sign_in("grace@example.com", "a wrong guess", None).unwrap_err();
+    /// # sandbox.cycle().sign_in("grace@example.com", "correct horse", None).unwrap();
+    /// use accountkit::cycle::ListQuery;
+    ///
+    /// let newest = client.logins_page(&ListQuery::new().sort_descending("time").page_size(1)).await?;
+    /// assert!(newest[0].record().success);
+    /// # Ok(()) }
+    /// ```
     pub fn sort_descending(mut self, field: impl Into<String>) -> Self {
         self.sort.push(format!("-{}", field.into()));
         self
     }
 
     /// Adds a filter, sent as `filter[key]=value`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// # sandbox.cycle().sign_in("grace@example.com", "a wrong guess", None).unwrap_err();
+    /// # sandbox.cycle().sign_in("grace@example.com", "correct horse", None).unwrap();
+    /// # sandbox.cycle().employee_sign_in("grace@example.com");
+    /// use accountkit::cycle::ListQuery;
+    ///
+    /// let failed = client.all_logins(&ListQuery::new().filter("success", "false")).await?;
+    /// assert_eq!(failed.len(), 2);
+    /// let by_owner = ListQuery::new().filter("type", "password").filter("success", "true");
+    /// assert_eq!(client.all_logins(&by_owner).await?.len(), 1);
+    /// # Ok(()) }
+    /// ```
     pub fn filter(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.filter.push((key.into(), value.into()));
         self
     }
 
     /// The page to return, from 1.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// # for _ in 0..3 {
+    /// #     sandbox.cycle().sign_in("grace@example.com", "correct horse", None).unwrap();
+    /// # }
+    /// use accountkit::ErrorKind;
+    /// use accountkit::cycle::ListQuery;
+    ///
+    /// let third = client.logins_page(&ListQuery::new().page_size(1).page(3)).await?;
+    /// assert_eq!(third.len(), 1);
+    /// assert!(client.logins_page(&ListQuery::new().page_size(1).page(4)).await?.is_empty());
+    ///
+    /// let err = client.logins_page(&ListQuery::new().page(0)).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    /// # Ok(()) }
+    /// ```
     pub fn page(mut self, number: u64) -> Self {
         self.page = number;
         self
@@ -407,6 +591,23 @@ impl ListQuery {
 
     /// Items per page, at least 1. Cycle documents no maximum; a server
     /// that caps it answers shorter pages, which end a walk early.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// # for _ in 0..3 {
+    /// #     sandbox.cycle().sign_in("grace@example.com", "correct horse", None).unwrap();
+    /// # }
+    /// use accountkit::cycle::ListQuery;
+    ///
+    /// assert_eq!(client.logins_page(&ListQuery::new().page_size(2)).await?.len(), 2);
+    /// // A stream or `all_*` asks for pages of this size until one comes back short.
+    /// assert_eq!(client.all_logins(&ListQuery::new().page_size(2)).await?.len(), 3);
+    /// # Ok(()) }
+    /// ```
     pub fn page_size(mut self, size: u64) -> Self {
         self.size = size;
         self
@@ -496,8 +697,9 @@ pub struct Invitation {
     pub created: Option<DateTime<Utc>>,
 }
 
-impl From<raw::HubMembership> for Membership {
-    fn from(m: raw::HubMembership) -> Self {
+impl Membership {
+    /// Reads the generated `HubMembership`.
+    pub(crate) fn from_raw(m: raw::HubMembership) -> Self {
         let permissions = m.permissions.unwrap_or_default();
         Membership {
             id: m.id,
@@ -588,8 +790,9 @@ pub struct TaskStep {
     pub completed: Option<DateTime<Utc>>,
 }
 
-impl From<raw::TaskStep> for TaskStep {
-    fn from(step: raw::TaskStep) -> Self {
+impl TaskStep {
+    /// Reads the generated `TaskStep`.
+    pub(crate) fn from_raw(step: raw::TaskStep) -> Self {
         TaskStep {
             caption: step.caption.unwrap_or_default(),
             description: step.description.unwrap_or_default(),
@@ -600,11 +803,12 @@ impl From<raw::TaskStep> for TaskStep {
 }
 
 fn steps(steps: Option<Vec<raw::TaskStep>>) -> Vec<TaskStep> {
-    steps.unwrap_or_default().into_iter().map(TaskStep::from).collect()
+    steps.unwrap_or_default().into_iter().map(TaskStep::from_raw).collect()
 }
 
-impl From<raw::JobDescriptor> for JobDescriptor {
-    fn from(descriptor: raw::JobDescriptor) -> Self {
+impl JobDescriptor {
+    /// Reads the generated `JobDescriptor`.
+    pub(crate) fn from_raw(descriptor: raw::JobDescriptor) -> Self {
         JobDescriptor {
             action: descriptor.action,
             job: descriptor.job.map(|job| Job {
@@ -729,11 +933,43 @@ pub struct JobProgress {
 
 impl JobStatus {
     /// Whether the job is over: completed, failed or expired.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// let job_id = client.delete_account().await?.job.expect("the deletion queues a job").id;
+    /// let mut job = client.get_job(&job_id).await?;
+    /// while !job.is_done() {
+    ///     // Or let `track_job` poll.
+    ///     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    ///     job = client.get_job(&job_id).await?;
+    /// }
+    /// assert_eq!(job.state, accountkit::cycle::JobState::Completed);
+    /// # Ok(()) }
+    /// ```
     pub fn is_done(&self) -> bool {
         matches!(self.state, JobState::Completed | JobState::Error | JobState::Expired)
     }
 
     /// How many of its steps are done.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// let job_id = client.delete_account().await?.job.expect("the deletion queues a job").id;
+    /// let running = client.get_job(&job_id).await?.progress();
+    /// assert_eq!((running.completed, running.total), (0, 1));
+    ///
+    /// let done = client.get_job(&job_id).await?.progress();
+    /// assert_eq!((done.completed, done.failed, done.total), (1, 0, 1));
+    /// # Ok(()) }
+    /// ```
     pub fn progress(&self) -> JobProgress {
         let mut progress = JobProgress { total: 0, completed: 0, failed: 0 };
         for task in &self.tasks {
@@ -759,8 +995,9 @@ impl JobStatus {
     }
 }
 
-impl From<raw::JobResource> for JobStatus {
-    fn from(job: raw::JobResource) -> Self {
+impl JobStatus {
+    /// Reads the generated `JobResource`.
+    pub(crate) fn from_raw(job: raw::JobResource) -> Self {
         let events = job.events.unwrap_or_default();
         JobStatus {
             id: job.id,
@@ -811,12 +1048,35 @@ impl Default for JobTracking {
 
 impl JobTracking {
     /// Waits until `deadline` has passed, polling every 2 s.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use accountkit::cycle::JobTracking;
+    ///
+    /// // Up to 10 minutes, polling every 2 s.
+    /// let patient = JobTracking::new(Duration::from_secs(600));
+    /// assert_ne!(patient, JobTracking::default());
+    /// assert_eq!(JobTracking::new(Duration::from_secs(120)), JobTracking::default());
+    /// ```
     pub fn new(deadline: std::time::Duration) -> Self {
         JobTracking { deadline, ..JobTracking::default() }
     }
 
     /// The time between polls; under 1 ms counts as 1 ms, so tracking
     /// never spins.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use accountkit::cycle::JobTracking;
+    ///
+    /// let brisk = JobTracking::new(Duration::from_secs(30)).interval(Duration::from_millis(500));
+    /// assert_ne!(brisk, JobTracking::new(Duration::from_secs(30)));
+    /// // Never a busy loop:
+    /// let zero = JobTracking::new(Duration::from_secs(30)).interval(Duration::ZERO);
+    /// assert_eq!(zero, JobTracking::new(Duration::from_secs(30)).interval(Duration::from_millis(1)));
+    /// ```
     pub fn interval(mut self, interval: std::time::Duration) -> Self {
         self.interval = interval.max(std::time::Duration::from_millis(1));
         self
@@ -845,19 +1105,50 @@ impl std::fmt::Debug for TwoFactorSetup {
 
 impl TwoFactorSetup {
     /// The code an authenticator app shows for this secret now.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(sandbox.cycle().base_url()).token(token).build()?;
+    /// use accountkit::cycle::TwoFactorStatus;
+    ///
+    /// let setup = client.two_factor_setup().await?;
+    /// let code = setup.current_code()?;
+    /// client.enable_two_factor(code).await?;
+    /// assert_eq!(client.get_account().await?.two_factor, TwoFactorStatus::On);
+    /// # Ok(()) }
+    /// ```
     pub fn current_code(&self) -> Result<SecretString> {
         totp_code(&self.secret)
     }
 }
 
-impl From<raw::TwoFactorAuthSetup> for TwoFactorSetup {
-    fn from(setup: raw::TwoFactorAuthSetup) -> Self {
+impl TwoFactorSetup {
+    /// Reads the generated `TwoFactorAuthSetup`.
+    pub(crate) fn from_raw(setup: raw::TwoFactorAuthSetup) -> Self {
         TwoFactorSetup { qr: setup.qr, secret: setup.secret.into_secret() }
     }
 }
 
 /// The code an authenticator app shows now for a base32 TOTP secret
 /// (SHA-1, 6 digits, 30 s, as authenticator apps and Cycle use).
+///
+/// ```
+/// # fn main() -> accountkit::Result<()> {
+/// use accountkit::ErrorKind;
+/// use accountkit::ExposeSecret;
+/// use accountkit::cycle::totp_code;
+///
+/// let code = totp_code("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")?;
+/// assert_eq!(code.expose_secret().len(), 6);
+/// assert!(code.expose_secret().bytes().all(|b| b.is_ascii_digit()));
+///
+/// let err = totp_code("not base32!").unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+/// # Ok(()) }
+/// ```
 pub fn totp_code(secret: impl IntoSecret) -> Result<SecretString> {
     let secret: &SecretString = &secret.into_secret();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
@@ -901,8 +1192,9 @@ impl std::fmt::Debug for RecoveryCodes {
     }
 }
 
-impl From<raw::TwoFactorAuthRecovery> for RecoveryCodes {
-    fn from(recovery: raw::TwoFactorAuthRecovery) -> Self {
+impl RecoveryCodes {
+    /// Reads the generated `TwoFactorAuthRecovery`.
+    pub(crate) fn from_raw(recovery: raw::TwoFactorAuthRecovery) -> Self {
         RecoveryCodes {
             codes: recovery.recovery_codes.into_iter().map(|c| c.into_secret()).collect(),
             totp_passcode: recovery.totp_passcode.map(|p| p.into_secret()),
@@ -933,6 +1225,18 @@ impl std::fmt::Debug for TwoFactorRecovery {
 
 impl TwoFactorRecovery {
     /// The account's email and password and one or more recovery codes.
+    ///
+    /// ```
+    /// use accountkit::cycle::TwoFactorRecovery;
+    ///
+    /// let lost = TwoFactorRecovery::new("grace@example.com", "correct horse", ["3f2a-91bc", "77d0-e5a4"]);
+    /// // Secrets never show in its debug output.
+    /// let shown = format!("{lost:?}");
+    /// assert!(shown.contains("grace@example.com") && !shown.contains("correct horse") && !shown.contains("3f2a"));
+    /// ```
+    ///
+    /// Sent with [`Client::recover_two_factor`](super::Client::recover_two_factor),
+    /// where the whole recovery is worked through.
     pub fn new(
         email: impl Into<String>,
         password: impl IntoSecret,
@@ -947,6 +1251,13 @@ impl TwoFactorRecovery {
     }
 
     /// A TOTP code too, when one is at hand.
+    ///
+    /// ```
+    /// use accountkit::cycle::TwoFactorRecovery;
+    ///
+    /// let lost = TwoFactorRecovery::new("grace@example.com", "correct horse", ["3f2a-91bc"]).token("287082");
+    /// assert!(format!("{lost:?}").contains(r#"token: Some("[REDACTED]")"#));
+    /// ```
     #[must_use]
     pub fn token(mut self, token: impl IntoSecret) -> Self {
         self.token = Some(token.into_secret());
