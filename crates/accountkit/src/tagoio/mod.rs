@@ -209,7 +209,7 @@ impl Client {
     pub async fn info(&self) -> Result<Account> {
         let op = op("info");
         let result = self.send(op, &[], self.raw.info()).await?;
-        Ok(Account::from(result))
+        Ok(Account::from_raw(result))
     }
 
     /// Changes the fields set in `changes`; returns the server's message.
@@ -240,7 +240,7 @@ impl Client {
     pub async fn enable_otp(&self, otp: OtpType, credentials: &Credentials) -> Result<String> {
         let op = op("enable_otp");
         let body = credentials.to_raw(op)?;
-        self.send(op, &credentials.secrets(), self.raw.enable_otp(otp.into(), &body)).await
+        self.send(op, &credentials.secrets(), self.raw.enable_otp(otp.to_raw(), &body)).await
     }
 
     /// Confirms a second factor with the PIN it was sent.
@@ -249,14 +249,14 @@ impl Client {
         let op = op("confirm_otp");
         validate::pin(op, "pin", pin.expose_secret())?;
         let body = raw::types::PinCode { pin_code: Sensitive::from(pin) };
-        self.send(op, &[pin.expose_secret()], self.raw.confirm_otp(otp.into(), &body)).await
+        self.send(op, &[pin.expose_secret()], self.raw.confirm_otp(otp.to_raw(), &body)).await
     }
 
     /// Turns a second factor off.
     pub async fn disable_otp(&self, otp: OtpType, credentials: &Credentials) -> Result<String> {
         let op = op("disable_otp");
         let body = credentials.to_raw(op)?;
-        self.send(op, &credentials.secrets(), self.raw.disable_otp(otp.into(), &body)).await
+        self.send(op, &credentials.secrets(), self.raw.disable_otp(otp.to_raw(), &body)).await
     }
 
     /// Starts enabling a second factor and confirms it with the PIN that
@@ -310,11 +310,11 @@ impl Client {
         let body = raw::types::Login {
             email,
             password,
-            otp_type: second.map(|(otp, _)| otp.into()),
+            otp_type: second.map(|(otp, _)| otp.to_raw()),
             pin_code: second.map(|(_, pin)| Sensitive::from(pin)),
         };
         let result = self.send(op, &secrets, self.raw.login(&body)).await?;
-        Ok(Login::from(result))
+        Ok(Login::from_raw(result))
     }
 
     /// The whole login of an account with a second factor, in one call:
@@ -343,7 +343,7 @@ impl Client {
     pub async fn request_login_pin_code(&self, credentials: &Credentials, otp: OtpType) -> Result<String> {
         let op = op("request_login_pin_code");
         let raw::types::Credentials { email, password } = credentials.to_raw(op)?;
-        let body = raw::types::LoginPinRequest { email, password, otp_type: otp.into() };
+        let body = raw::types::LoginPinRequest { email, password, otp_type: otp.to_raw() };
         self.send(op, &credentials.secrets(), self.raw.request_login_pin_code(&body)).await
     }
 
@@ -352,7 +352,7 @@ impl Client {
         let op = op("token_create");
         let body = request.to_raw(op)?;
         let result = self.send(op, &request.secrets(), self.raw.token_create(&body)).await?;
-        Ok(ProfileToken::from(result))
+        Ok(ProfileToken::from_raw(result))
     }
 
     /// Creates an account; the server emails a confirmation token.

@@ -95,9 +95,9 @@ impl std::fmt::Display for OtpType {
     }
 }
 
-impl From<OtpType> for raw::OtpType {
-    fn from(otp: OtpType) -> Self {
-        match otp {
+impl OtpType {
+    pub(super) fn to_raw(self) -> raw::OtpType {
+        match self {
             OtpType::Authenticator => raw::OtpType::Authenticator,
             OtpType::Sms => raw::OtpType::Sms,
             OtpType::Email => raw::OtpType::Email,
@@ -190,8 +190,8 @@ impl OtpStatus {
     }
 }
 
-impl From<raw::AccountInfo> for Account {
-    fn from(info: raw::AccountInfo) -> Self {
+impl Account {
+    pub(super) fn from_raw(info: raw::AccountInfo) -> Self {
         let options = info.options.unwrap_or_default();
         let otp = info.otp.unwrap_or_default();
         Account {
@@ -589,7 +589,7 @@ impl TokenRequest {
             name: self.name.clone(),
             expire_time: self.expire_time.clone(),
             permission: self.permission.as_ref().map(|p| p.as_str().to_string()),
-            otp_type: self.second_factor.as_ref().map(|(otp, _)| (*otp).into()),
+            otp_type: self.second_factor.as_ref().map(|(otp, _)| otp.to_raw()),
             pin_code: self.second_factor.as_ref().map(|(_, pin)| Sensitive::from(pin)),
         })
     }
@@ -672,8 +672,8 @@ impl std::fmt::Debug for ProfileToken {
     }
 }
 
-impl From<raw::TokenCreated> for ProfileToken {
-    fn from(created: raw::TokenCreated) -> Self {
+impl ProfileToken {
+    pub(super) fn from_raw(created: raw::TokenCreated) -> Self {
         ProfileToken {
             token: created.token.into_secret(),
             name: created.name,
@@ -721,8 +721,8 @@ pub struct Profile {
     pub from_share: bool,
 }
 
-impl From<raw::LoginResult> for Login {
-    fn from(result: raw::LoginResult) -> Self {
+impl Login {
+    pub(super) fn from_raw(result: raw::LoginResult) -> Self {
         Login {
             id: result.id,
             email: result.email,
