@@ -43,7 +43,9 @@
 //! # A second factor
 //!
 //! With a second factor on, logging in and creating a profile token each
-//! take a PIN, and a PIN is spent once used. Ask the server for one with
+//! take a PIN, and a PIN works once (for one login and one token at most).
+//! [`login_with_otp`](Client::login_with_otp) logs in in one call; for a
+//! token, ask the server for a PIN with
 //! [`request_login_pin_code`](Client::request_login_pin_code) (an
 //! authenticator app needs no asking) and pass it with
 //! [`TokenRequest::second_factor`]:
@@ -630,11 +632,13 @@ impl Client {
     /// let login = client.login(&Credentials::new("ada@example.com", "correct horse")).await?;
     /// assert_eq!(login.profiles[0].id, ada.profile_id);
     ///
-    /// match client.login(&Credentials::new("ada@example.com", "wrong")).await {
-    ///     Err(e) if e.kind() == ErrorKind::Unauthorized => {} // wrong email or password
-    ///     Err(e) if e.kind() == ErrorKind::SecondFactorRequired => unreachable!("no second factor is on"),
-    ///     other => panic!("{other:?}"),
+    /// let err = client.login(&Credentials::new("ada@example.com", "wrong")).await.unwrap_err();
+    /// match err.kind() {
+    ///     ErrorKind::Unauthorized => println!("wrong email or password"),
+    ///     ErrorKind::SecondFactorRequired => println!("a PIN is needed: see login_with_otp"),
+    ///     _ => return Err(err.into()),
     /// }
+    /// assert_eq!(err.kind(), ErrorKind::Unauthorized);
     /// # Ok(()) }
     /// ```
     pub async fn login(&self, credentials: &Credentials) -> Result<Login> {

@@ -771,10 +771,10 @@ impl NewAccount {
     /// # let grace = accountkit::tagoio::Credentials::new("grace@example.com", "cobol 1959");
     /// # let profile = client.login(&grace).await?.profiles[0].id.clone();
     /// # let request = accountkit::tagoio::TokenRequest::new(profile, grace, "docs");
-    /// # let token = client.token_create(&request).await?.token;
+    /// # let grace_token = client.token_create(&request).await?.token;
     ///
     /// // Once confirmed, with a token for the new account:
-    /// let client = client.with_token(token)?;
+    /// let client = client.with_token(grace_token)?;
     /// assert_eq!(client.info().await?.newsletter, Some(true));
     /// # Ok(()) }
     /// ```
@@ -802,10 +802,10 @@ impl NewAccount {
     /// # let grace = accountkit::tagoio::Credentials::new("grace@example.com", "cobol 1959");
     /// # let profile = client.login(&grace).await?.profiles[0].id.clone();
     /// # let request = accountkit::tagoio::TokenRequest::new(profile, grace, "docs");
-    /// # let token = client.token_create(&request).await?.token;
+    /// # let grace_token = client.token_create(&request).await?.token;
     ///
     /// // Once confirmed, with a token for the new account:
-    /// let client = client.with_token(token)?;
+    /// let client = client.with_token(grace_token)?;
     /// assert_eq!(client.info().await?.developer, Some(true));
     /// # Ok(()) }
     /// ```
@@ -901,7 +901,7 @@ impl TokenRequest {
     /// use accountkit::tagoio::{Client, Credentials, Region, TokenRequest};
     ///
     /// let credentials = Credentials::new("ada@example.com", "correct horse");
-    /// let request = TokenRequest::new(&ada.profile_id, credentials, "my app").expire_time("3 months");
+    /// let request = TokenRequest::new(&ada.profile_id, credentials, "my app").expire_time("3 month");
     /// let token = Client::anonymous(region)?.token_create(&request).await?;
     ///
     /// let expires = token.expire_date.and_then(|e| e.at()).ok_or("no expiry")?;
