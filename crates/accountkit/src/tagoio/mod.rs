@@ -1,12 +1,22 @@
 //! The TagoIO account API.
 //!
-//! ```no_run
-//! # async fn run() -> accountkit::Result<()> {
-//! use accountkit::tagoio::{Client, Region};
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+//! # sandbox.tagoio().add_account("ada@example.com", "correct horse");
+//! # let region = Region::Custom(sandbox.tagoio().base_url());
+//! use accountkit::tagoio::{Client, Credentials, Region, TokenRequest};
 //!
-//! let client = Client::new(Region::UsEast1, "my-profile-token")?;
+//! let client = Client::anonymous(region)?; // e.g. Region::UsEast1
+//! let credentials = Credentials::new("ada@example.com", "correct horse");
+//! let login = client.login(&credentials).await?;
+//! let request = TokenRequest::new(&login.profiles[0].id, credentials, "my app");
+//! let token = client.token_create(&request).await?;
+//!
+//! let client = client.with_token(token.token)?;
 //! let account = client.info().await?;
-//! println!("{} <{}>", account.name, account.email);
+//! assert_eq!(account.email, "ada@example.com");
 //! # Ok(()) }
 //! ```
 //!
@@ -15,6 +25,70 @@
 //! the `token` header; the anonymous ones ([`login`](Client::login),
 //! [`create`](Client::create), ...) never do, whether or not the client has
 //! a token. Cloning is cheap and shares the connection pool.
+//!
+//! The examples run against `accountkit-sandbox`, an in-process fake of the
+//! API: `region` points at it, and `inbox` is where it puts what TagoIO
+//! would send by email or text message (PINs, confirmation, recovery and
+//! invitation tokens), which in production the user reads and types in.
+//!
+//! Worked examples of the flows that take several steps:
+//! signing up ([`create`](Client::create) and
+//! [`confirm_account`](Client::confirm_account)), turning a second factor
+//! on ([`enable_otp_with`](Client::enable_otp_with)), logging in with one
+//! ([`login_with_otp`](Client::login_with_otp),
+//! [`login_with_pin`](Client::login_with_pin)), a forgotten password
+//! ([`reset_password`](Client::reset_password)) and team invitations
+//! ([`accept_team_invitation`](Client::accept_team_invitation)).
+//!
+//! # A second factor
+//!
+//! With a second factor on, logging in and creating a profile token each
+//! take a PIN, and a PIN works once (for one login and one token at most).
+//! [`login_with_otp`](Client::login_with_otp) logs in in one call; for a
+//! token, ask the server for a PIN with
+//! [`request_login_pin_code`](Client::request_login_pin_code) (an
+//! authenticator app needs no asking) and pass it with
+//! [`TokenRequest::second_factor`]:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+//! # let inbox = sandbox.tagoio();
+//! # let ada = inbox.add_account("ada@example.com", "correct horse");
+//! # let (region, token) = (Region::Custom(inbox.base_url()), ada.token);
+//! use accountkit::{ErrorKind, SecretString};
+//! use accountkit::tagoio::{Client, Credentials, OtpType, Region, TokenRequest};
+//!
+//! let credentials = Credentials::new("ada@example.com", "correct horse");
+//! let client = Client::new(region, token)?;
+//!
+//! // Turn on PINs by email: the server emails one, which confirms the change.
+//! client
+//!     .enable_otp_with(OtpType::Email, &credentials, async |_otp| {
+//!         inbox.latest_pin("ada@example.com").map(SecretString::from)
+//!     })
+//!     .await?;
+//!
+//! // A token request without a PIN is now refused.
+//! let request = TokenRequest::new(&ada.profile_id, credentials.clone(), "my app");
+//! let err = client.token_create(&request).await.unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::SecondFactorRequired);
+//! assert_eq!(err.second_factor_hint(), Some("email"));
+//!
+//! client.request_login_pin_code(&credentials, OtpType::Email).await?;
+//! let pin = inbox.latest_pin("ada@example.com").ok_or("no PIN")?;
+//! let request = request.second_factor(OtpType::Email, pin);
+//! let token = client.token_create(&request).await?;
+//!
+//! // The PIN is spent: the same request again needs a new one.
+//! let err = client.token_create(&request).await.unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::Unauthorized);
+//!
+//! let client = client.with_token(token.token)?;
+//! assert!(client.info().await?.otp.email);
+//! # Ok(()) }
+//! ```
 
 mod types;
 
@@ -56,6 +130,19 @@ pub enum Region {
 
 impl Region {
     /// The base URL of the API in this region.
+    ///
+    /// ```
+    /// # fn main() -> accountkit::Result<()> {
+    /// use accountkit::ErrorKind;
+    /// use accountkit::tagoio::Region;
+    ///
+    /// assert_eq!(Region::EuWest1.base_url()?, "https://api.eu-w1.tago.io");
+    /// assert_eq!(Region::Deploy("acme-iot".into()).base_url()?, "https://api.acme-iot.tagoio.net");
+    ///
+    /// let err = Region::Deploy("acme.example.com".into()).base_url().unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    /// # Ok(()) }
+    /// ```
     pub fn base_url(&self) -> Result<String> {
         let op = op("client");
         match self {
@@ -102,12 +189,41 @@ impl ClientBuilder {
     call::transport_options!();
 
     /// The profile or account token sent on account operations.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::tagoio::{Client, Region};
+    ///
+    /// let client = Client::builder(region).token(token).build()?;
+    /// assert_eq!(client.info().await?.email, "ada@example.com");
+    /// # Ok(()) }
+    /// ```
     pub fn token(mut self, token: impl IntoSecret) -> Self {
         self.token = Some(token.into_secret());
         self
     }
 
     /// Checks the settings and builds the client.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use accountkit::ErrorKind;
+    /// use accountkit::tagoio::{Client, Region};
+    ///
+    /// let client = Client::builder(Region::EuWest1).timeout(Duration::from_secs(10)).build()?;
+    /// assert_eq!(client.base_url(), "https://api.eu-w1.tago.io");
+    ///
+    /// // Plain http is refused unless the host is a loopback address.
+    /// let err = Client::builder(Region::Custom("http://tago.example.com".into())).build().unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    /// # Ok::<(), accountkit::Error>(())
+    /// ```
     pub fn build(self) -> Result<Client> {
         let op = op("client");
         let base_url = self.region.base_url()?;
@@ -151,22 +267,91 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     /// A client for account operations with a profile or account token.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::tagoio::{Client, Region};
+    ///
+    /// let client = Client::new(region, token)?;
+    /// assert!(client.info().await?.active);
+    /// # Ok(()) }
+    /// ```
     pub fn new(region: Region, token: impl IntoSecret) -> Result<Client> {
         Client::builder(region).token(token).build()
     }
 
     /// A client for the anonymous operations only (login, create, ...).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::tagoio::{Client, Credentials, Region};
+    ///
+    /// let client = Client::anonymous(region)?;
+    /// let login = client.login(&Credentials::new("ada@example.com", "correct horse")).await?;
+    /// assert_eq!(login.email, "ada@example.com");
+    /// # Ok(()) }
+    /// ```
     pub fn anonymous(region: Region) -> Result<Client> {
         Client::builder(region).build()
     }
 
     /// Starts a [`ClientBuilder`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use std::time::Duration;
+    ///
+    /// use accountkit::RetryPolicy;
+    /// use accountkit::tagoio::{Client, Region};
+    ///
+    /// let client = Client::builder(region)
+    ///     .token(token)
+    ///     .timeout(Duration::from_secs(10))
+    ///     .retry(RetryPolicy::none())
+    ///     .build()?;
+    /// assert_eq!(client.info().await?.email, "ada@example.com");
+    /// # Ok(()) }
+    /// ```
     pub fn builder(region: Region) -> ClientBuilder {
         ClientBuilder { region, token: None, transport: call::Transport::default() }
     }
 
     /// The same client (and connection pool) with another token, e.g. the
     /// one [`token_create`](Client::token_create) returned.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::tagoio::{Client, Credentials, Region, TokenRequest};
+    ///
+    /// let anonymous = Client::anonymous(region)?;
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// let request = TokenRequest::new(&ada.profile_id, credentials, "my app");
+    /// let token = anonymous.token_create(&request).await?;
+    ///
+    /// let client = anonymous.with_token(token.token)?;
+    /// assert_eq!(client.info().await?.email, "ada@example.com");
+    /// # Ok(()) }
+    /// ```
     pub fn with_token(&self, token: impl IntoSecret) -> Result<Client> {
         let auth = auth(&token.into_secret())?;
         let http = progenitor_client::ClientInfo::client(&self.raw).clone();
@@ -181,6 +366,14 @@ impl Client {
     }
 
     /// The base URL requests go to.
+    ///
+    /// ```
+    /// use accountkit::tagoio::{Client, Region};
+    ///
+    /// let client = Client::anonymous(Region::UsEast1)?;
+    /// assert_eq!(client.base_url(), "https://api.us-e1.tago.io");
+    /// # Ok::<(), accountkit::Error>(())
+    /// ```
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
@@ -209,10 +402,29 @@ impl Client {
     pub async fn info(&self) -> Result<Account> {
         let op = op("info");
         let result = self.send(op, &[], self.raw.info()).await?;
-        Ok(Account::from(result))
+        Ok(Account::from_raw(result))
     }
 
     /// Changes the fields set in `changes`; returns the server's message.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::tagoio::{AccountChanges, Client, Region, TimeFormat};
+    ///
+    /// let client = Client::new(region, token)?;
+    /// let changes = AccountChanges::new().name("Ada King").time_format(TimeFormat::H24);
+    /// client.edit(&changes).await?;
+    ///
+    /// let account = client.info().await?;
+    /// assert_eq!(account.name, "Ada King");
+    /// assert_eq!(account.options.time_format.as_deref(), Some("24"));
+    /// # Ok(()) }
+    /// ```
     pub async fn edit(&self, changes: &AccountChanges) -> Result<String> {
         let op = op("edit");
         let body = changes.to_raw(op)?;
@@ -220,6 +432,25 @@ impl Client {
     }
 
     /// Deletes the account; returns the server's message.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::ErrorKind;
+    /// use accountkit::tagoio::{Client, Region};
+    ///
+    /// let client = Client::new(region, token)?;
+    /// client.delete().await?;
+    ///
+    /// // The account's tokens went with it.
+    /// let err = client.info().await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Unauthorized);
+    /// # Ok(()) }
+    /// ```
     pub async fn delete(&self) -> Result<String> {
         self.send(op("delete"), &[], self.raw.delete()).await
     }
@@ -227,6 +458,25 @@ impl Client {
     /// Sets a new password. The client's token is a profile token, or the
     /// token of a password-recovery email (see
     /// [`reset_password`](Client::reset_password)).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::ErrorKind;
+    /// use accountkit::tagoio::{Client, Credentials, Region};
+    ///
+    /// let client = Client::new(region, token)?;
+    /// client.password_change("tr0ub4dor&3").await?;
+    ///
+    /// let old = client.login(&Credentials::new("ada@example.com", "correct horse")).await;
+    /// assert_eq!(old.unwrap_err().kind(), ErrorKind::Unauthorized);
+    /// client.login(&Credentials::new("ada@example.com", "tr0ub4dor&3")).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn password_change(&self, new_password: impl IntoSecret) -> Result<String> {
         let new_password: &SecretString = &new_password.into_secret();
         let op = op("password_change");
@@ -237,30 +487,117 @@ impl Client {
 
     /// Starts enabling a second factor; the server sends a PIN to confirm
     /// with [`confirm_otp`](Client::confirm_otp).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::tagoio::{Client, Credentials, OtpType, Region};
+    ///
+    /// let client = Client::new(region, token)?;
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// client.enable_otp(OtpType::Email, &credentials).await?;
+    ///
+    /// // The factor is on once the emailed PIN confirms it.
+    /// let pin = inbox.latest_pin("ada@example.com").ok_or("no PIN")?;
+    /// client.confirm_otp(OtpType::Email, pin).await?;
+    /// assert!(client.info().await?.otp.email);
+    /// # Ok(()) }
+    /// ```
     pub async fn enable_otp(&self, otp: OtpType, credentials: &Credentials) -> Result<String> {
         let op = op("enable_otp");
         let body = credentials.to_raw(op)?;
-        self.send(op, &credentials.secrets(), self.raw.enable_otp(otp.into(), &body)).await
+        self.send(op, &credentials.secrets(), self.raw.enable_otp(otp.to_raw(), &body)).await
     }
 
     /// Confirms a second factor with the PIN it was sent.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::tagoio::{Client, Credentials, OtpType, Region};
+    ///
+    /// let client = Client::new(region, token)?;
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// client.enable_otp(OtpType::Sms, &credentials).await?;
+    ///
+    /// let pin = inbox.latest_pin("ada@example.com").ok_or("no PIN")?;
+    /// client.confirm_otp(OtpType::Sms, pin).await?;
+    /// assert!(client.info().await?.otp.sms);
+    /// # Ok(()) }
+    /// ```
     pub async fn confirm_otp(&self, otp: OtpType, pin: impl IntoSecret) -> Result<String> {
         let pin: &SecretString = &pin.into_secret();
         let op = op("confirm_otp");
         validate::pin(op, "pin", pin.expose_secret())?;
         let body = raw::types::PinCode { pin_code: Sensitive::from(pin) };
-        self.send(op, &[pin.expose_secret()], self.raw.confirm_otp(otp.into(), &body)).await
+        self.send(op, &[pin.expose_secret()], self.raw.confirm_otp(otp.to_raw(), &body)).await
     }
 
     /// Turns a second factor off.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// # accountkit::tagoio::Client::new(region.clone(), token.clone())?
+    /// #     .enable_otp_with(
+    /// #         accountkit::tagoio::OtpType::Email,
+    /// #         &accountkit::tagoio::Credentials::new("ada@example.com", "correct horse"),
+    /// #         async |_| inbox.latest_pin("ada@example.com").map(accountkit::SecretString::from),
+    /// #     )
+    /// #     .await?;
+    /// use accountkit::tagoio::{Client, Credentials, OtpType, Region};
+    ///
+    /// let client = Client::new(region, token)?;
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// client.disable_otp(OtpType::Email, &credentials).await?;
+    ///
+    /// assert!(!client.info().await?.otp.any());
+    /// // Logging in needs no PIN any more.
+    /// client.login(&credentials).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn disable_otp(&self, otp: OtpType, credentials: &Credentials) -> Result<String> {
         let op = op("disable_otp");
         let body = credentials.to_raw(op)?;
-        self.send(op, &credentials.secrets(), self.raw.disable_otp(otp.into(), &body)).await
+        self.send(op, &credentials.secrets(), self.raw.disable_otp(otp.to_raw(), &body)).await
     }
 
     /// Starts enabling a second factor and confirms it with the PIN that
     /// `pin` returns once the server has sent one.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::SecretString;
+    /// use accountkit::tagoio::{Client, Credentials, OtpType, Region};
+    ///
+    /// let client = Client::new(region, token)?;
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// client
+    ///     .enable_otp_with(OtpType::Email, &credentials, async |_otp| {
+    ///         // Ask the user for the PIN the server just sent.
+    ///         inbox.latest_pin("ada@example.com").map(SecretString::from)
+    ///     })
+    ///     .await?;
+    /// assert!(client.info().await?.otp.email);
+    /// # Ok(()) }
+    /// ```
     pub async fn enable_otp_with<F>(&self, otp: OtpType, credentials: &Credentials, pin: F) -> Result<String>
     where
         F: AsyncFnOnce(OtpType) -> Option<SecretString>,
@@ -280,11 +617,66 @@ impl Client {
     /// [`Error::second_factor_hint`](crate::Error::second_factor_hint); use
     /// [`login_with_pin`](Client::login_with_pin) or
     /// [`login_with_otp`](Client::login_with_otp).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::ErrorKind;
+    /// use accountkit::tagoio::{Client, Credentials, Region};
+    ///
+    /// let client = Client::anonymous(region)?;
+    /// let login = client.login(&Credentials::new("ada@example.com", "correct horse")).await?;
+    /// assert_eq!(login.profiles[0].id, ada.profile_id);
+    ///
+    /// let err = client.login(&Credentials::new("ada@example.com", "wrong")).await.unwrap_err();
+    /// match err.kind() {
+    ///     ErrorKind::Unauthorized => println!("wrong email or password"),
+    ///     ErrorKind::SecondFactorRequired => println!("a PIN is needed: see login_with_otp"),
+    ///     _ => return Err(err.into()),
+    /// }
+    /// assert_eq!(err.kind(), ErrorKind::Unauthorized);
+    /// # Ok(()) }
+    /// ```
     pub async fn login(&self, credentials: &Credentials) -> Result<Login> {
         self.login_inner(op("login"), credentials, None).await
     }
 
     /// Logs in with the PIN of a second factor.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// # accountkit::tagoio::Client::new(region.clone(), token.clone())?
+    /// #     .enable_otp_with(
+    /// #         accountkit::tagoio::OtpType::Email,
+    /// #         &accountkit::tagoio::Credentials::new("ada@example.com", "correct horse"),
+    /// #         async |_| inbox.latest_pin("ada@example.com").map(accountkit::SecretString::from),
+    /// #     )
+    /// #     .await?;
+    /// use accountkit::ErrorKind;
+    /// use accountkit::tagoio::{Client, Credentials, OtpType, Region};
+    ///
+    /// let client = Client::anonymous(region)?;
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// client.request_login_pin_code(&credentials, OtpType::Email).await?;
+    /// let pin = inbox.latest_pin("ada@example.com").ok_or("no PIN")?;
+    ///
+    /// let login = client.login_with_pin(&credentials, OtpType::Email, pin.clone()).await?;
+    /// assert_eq!(login.email, "ada@example.com");
+    ///
+    /// // A PIN works once.
+    /// let again = client.login_with_pin(&credentials, OtpType::Email, pin).await;
+    /// assert_eq!(again.unwrap_err().kind(), ErrorKind::Unauthorized);
+    /// # Ok(()) }
+    /// ```
     pub async fn login_with_pin(
         &self,
         credentials: &Credentials,
@@ -310,17 +702,47 @@ impl Client {
         let body = raw::types::Login {
             email,
             password,
-            otp_type: second.map(|(otp, _)| otp.into()),
+            otp_type: second.map(|(otp, _)| otp.to_raw()),
             pin_code: second.map(|(_, pin)| Sensitive::from(pin)),
         };
         let result = self.send(op, &secrets, self.raw.login(&body)).await?;
-        Ok(Login::from(result))
+        Ok(Login::from_raw(result))
     }
 
     /// The whole login of an account with a second factor, in one call:
     /// logs in; if a PIN is needed, asks the server to send one (unless the
     /// factor is an authenticator app), calls `pin` for it, and logs in
     /// with it. Returns the first login's error if `pin` returns `None`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// # accountkit::tagoio::Client::new(region.clone(), token.clone())?
+    /// #     .enable_otp_with(
+    /// #         accountkit::tagoio::OtpType::Email,
+    /// #         &accountkit::tagoio::Credentials::new("ada@example.com", "correct horse"),
+    /// #         async |_| inbox.latest_pin("ada@example.com").map(accountkit::SecretString::from),
+    /// #     )
+    /// #     .await?;
+    /// use accountkit::SecretString;
+    /// use accountkit::tagoio::{Client, Credentials, OtpType, Region};
+    ///
+    /// let client = Client::anonymous(region)?;
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// let login = client
+    ///     .login_with_otp(&credentials, async |otp| {
+    ///         // Ask the user for the PIN the server sent by `otp`.
+    ///         assert_eq!(otp, OtpType::Email);
+    ///         inbox.latest_pin("ada@example.com").map(SecretString::from)
+    ///     })
+    ///     .await?;
+    /// assert_eq!(login.profiles[0].id, ada.profile_id);
+    /// # Ok(()) }
+    /// ```
     pub async fn login_with_otp<F>(&self, credentials: &Credentials, pin: F) -> Result<Login>
     where
         F: AsyncFnOnce(OtpType) -> Option<SecretString>,
@@ -340,22 +762,97 @@ impl Client {
     }
 
     /// Asks the server to send a login PIN through `otp`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// # accountkit::tagoio::Client::new(region.clone(), token.clone())?
+    /// #     .enable_otp_with(
+    /// #         accountkit::tagoio::OtpType::Email,
+    /// #         &accountkit::tagoio::Credentials::new("ada@example.com", "correct horse"),
+    /// #         async |_| inbox.latest_pin("ada@example.com").map(accountkit::SecretString::from),
+    /// #     )
+    /// #     .await?;
+    /// use accountkit::tagoio::{Client, Credentials, OtpType, Region, TokenRequest};
+    ///
+    /// let client = Client::anonymous(region)?;
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// client.request_login_pin_code(&credentials, OtpType::Email).await?;
+    ///
+    /// // The PIN goes to a login or, as here, to a profile token.
+    /// let pin = inbox.latest_pin("ada@example.com").ok_or("no PIN")?;
+    /// let request = TokenRequest::new(&ada.profile_id, credentials, "my app").second_factor(OtpType::Email, pin);
+    /// client.token_create(&request).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn request_login_pin_code(&self, credentials: &Credentials, otp: OtpType) -> Result<String> {
         let op = op("request_login_pin_code");
         let raw::types::Credentials { email, password } = credentials.to_raw(op)?;
-        let body = raw::types::LoginPinRequest { email, password, otp_type: otp.into() };
+        let body = raw::types::LoginPinRequest { email, password, otp_type: otp.to_raw() };
         self.send(op, &credentials.secrets(), self.raw.request_login_pin_code(&body)).await
     }
 
     /// Creates a profile token from the account's credentials.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::tagoio::{Client, Credentials, Expiry, Permission, Region, TokenRequest};
+    ///
+    /// let client = Client::anonymous(region)?;
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// let request = TokenRequest::new(&ada.profile_id, credentials, "dashboard")
+    ///     .permission(Permission::Read)
+    ///     .never_expires();
+    /// let token = client.token_create(&request).await?;
+    /// assert_eq!(token.permission, Some(Permission::Read));
+    /// assert_eq!(token.expire_date, Some(Expiry::Never));
+    ///
+    /// let client = client.with_token(token.token)?;
+    /// assert_eq!(client.info().await?.email, "ada@example.com");
+    /// # Ok(()) }
+    /// ```
     pub async fn token_create(&self, request: &TokenRequest) -> Result<ProfileToken> {
         let op = op("token_create");
         let body = request.to_raw(op)?;
         let result = self.send(op, &request.secrets(), self.raw.token_create(&body)).await?;
-        Ok(ProfileToken::from(result))
+        Ok(ProfileToken::from_raw(result))
     }
 
     /// Creates an account; the server emails a confirmation token.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::ErrorKind;
+    /// use accountkit::tagoio::{Client, Credentials, NewAccount, Region};
+    ///
+    /// let client = Client::anonymous(region)?;
+    /// let account = NewAccount::new("Grace Hopper", "grace@example.com", "cobol 1959", "America/New_York");
+    /// client.create(&account).await?;
+    ///
+    /// // Until the account is confirmed, it cannot log in.
+    /// let credentials = Credentials::new("grace@example.com", "cobol 1959");
+    /// let err = client.login(&credentials).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Unauthorized);
+    ///
+    /// let token = inbox.confirmation_token("grace@example.com").ok_or("no email")?;
+    /// client.confirm_account(token).await?;
+    /// client.login(&credentials).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn create(&self, account: &NewAccount) -> Result<String> {
         let op = op("create");
         let body = account.to_raw(op)?;
@@ -363,6 +860,31 @@ impl Client {
     }
 
     /// Confirms an account with the token from its confirmation email.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::ErrorKind;
+    /// use accountkit::tagoio::{Client, Credentials, NewAccount, Region};
+    ///
+    /// let client = Client::anonymous(region)?;
+    /// let account = NewAccount::new("Grace Hopper", "grace@example.com", "cobol 1959", "America/New_York");
+    /// client.create(&account).await?;
+    ///
+    /// // The token arrives in the confirmation email.
+    /// let token = inbox.confirmation_token("grace@example.com").ok_or("no email")?;
+    /// client.confirm_account(token).await?;
+    /// let login = client.login(&Credentials::new("grace@example.com", "cobol 1959")).await?;
+    /// assert_eq!(login.name.as_deref(), Some("Grace Hopper"));
+    ///
+    /// let err = client.confirm_account("not-a-token").await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::NotFound);
+    /// # Ok(()) }
+    /// ```
     pub async fn confirm_account(&self, token: impl IntoSecret) -> Result<String> {
         let token: &SecretString = &token.into_secret();
         let op = op("confirm_account");
@@ -371,6 +893,31 @@ impl Client {
     }
 
     /// Sends the confirmation email again.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::ErrorKind;
+    /// use accountkit::tagoio::{Client, NewAccount, Region};
+    ///
+    /// let client = Client::anonymous(region)?;
+    /// let account = NewAccount::new("Grace Hopper", "grace@example.com", "cobol 1959", "America/New_York");
+    /// client.create(&account).await?;
+    /// client.resend_confirmation("grace@example.com").await?;
+    ///
+    /// // Either email's token confirms the account.
+    /// let token = inbox.confirmation_token("grace@example.com").ok_or("no email")?;
+    /// client.confirm_account(token).await?;
+    ///
+    /// // The server answers a confirmed account's request with `status: false`.
+    /// let err = client.resend_confirmation("grace@example.com").await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Rejected);
+    /// # Ok(()) }
+    /// ```
     pub async fn resend_confirmation(&self, email: &str) -> Result<String> {
         let op = op("resend_confirmation");
         validate::email(op, "email", email)?;
@@ -379,6 +926,24 @@ impl Client {
 
     /// Sends a password-recovery email. Its token goes to
     /// [`reset_password`](Client::reset_password).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::tagoio::{Client, Region};
+    ///
+    /// let client = Client::anonymous(region)?;
+    /// client.password_recover("ada@example.com").await?;
+    /// assert!(inbox.password_reset_token("ada@example.com").is_some());
+    ///
+    /// // The answer is the same whether or not the account exists.
+    /// client.password_recover("nobody@example.com").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn password_recover(&self, email: &str) -> Result<String> {
         let op = op("password_recover");
         validate::email(op, "email", email)?;
@@ -386,6 +951,30 @@ impl Client {
     }
 
     /// Sets a new password with the token of a password-recovery email.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::ErrorKind;
+    /// use accountkit::tagoio::{Client, Credentials, Region};
+    ///
+    /// let client = Client::anonymous(region)?;
+    /// client.password_recover("ada@example.com").await?;
+    ///
+    /// // The recovery token arrives by email.
+    /// let recovery = inbox.password_reset_token("ada@example.com").ok_or("no email")?;
+    /// client.reset_password(recovery.clone(), "tr0ub4dor&3").await?;
+    /// client.login(&Credentials::new("ada@example.com", "tr0ub4dor&3")).await?;
+    ///
+    /// // A recovery token works once.
+    /// let err = client.reset_password(recovery, "another one").await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Unauthorized);
+    /// # Ok(()) }
+    /// ```
     pub async fn reset_password(
         &self,
         recovery_token: impl IntoSecret,
@@ -399,6 +988,27 @@ impl Client {
     }
 
     /// Accepts an invitation to a profile's team.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// # let invitation = inbox.invite("ada@example.com");
+    /// use accountkit::ErrorKind;
+    /// use accountkit::tagoio::{Client, Region};
+    ///
+    /// let client = Client::anonymous(region)?;
+    /// // `invitation` is the token from the invitation email.
+    /// client.accept_team_invitation(invitation.clone()).await?;
+    ///
+    /// // An invitation is answered once.
+    /// let err = client.decline_team_invitation(invitation).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Validation);
+    /// # Ok(()) }
+    /// ```
     pub async fn accept_team_invitation(&self, token: impl IntoSecret) -> Result<String> {
         let token: &SecretString = &token.into_secret();
         let op = op("accept_team_invitation");
@@ -407,6 +1017,26 @@ impl Client {
     }
 
     /// Declines an invitation to a profile's team.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// # let invitation = inbox.invite("ada@example.com");
+    /// use accountkit::ErrorKind;
+    /// use accountkit::tagoio::{Client, Region};
+    ///
+    /// let client = Client::anonymous(region)?;
+    /// // `invitation` is the token from the invitation email.
+    /// client.decline_team_invitation(invitation).await?;
+    ///
+    /// let err = client.accept_team_invitation("no-such-invitation").await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::NotFound);
+    /// # Ok(()) }
+    /// ```
     pub async fn decline_team_invitation(&self, token: impl IntoSecret) -> Result<String> {
         let token: &SecretString = &token.into_secret();
         let op = op("decline_team_invitation");

@@ -69,6 +69,13 @@ pub enum OtpType {
 
 impl OtpType {
     /// The wire name.
+    ///
+    /// ```
+    /// use accountkit::tagoio::OtpType;
+    ///
+    /// assert_eq!(OtpType::Authenticator.as_str(), "authenticator");
+    /// assert_eq!(OtpType::Sms.to_string(), "sms");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             OtpType::Authenticator => "authenticator",
@@ -79,6 +86,34 @@ impl OtpType {
 
     /// Reads the hint of a second-factor error
     /// ([`Error::second_factor_hint`](crate::Error::second_factor_hint)).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// # accountkit::tagoio::Client::new(region.clone(), token.clone())?
+    /// #     .enable_otp_with(
+    /// #         accountkit::tagoio::OtpType::Email,
+    /// #         &accountkit::tagoio::Credentials::new("ada@example.com", "correct horse"),
+    /// #         async |_| inbox.latest_pin("ada@example.com").map(accountkit::SecretString::from),
+    /// #     )
+    /// #     .await?;
+    /// use accountkit::ErrorKind;
+    /// use accountkit::tagoio::{Client, Credentials, OtpType, Region};
+    ///
+    /// let client = Client::anonymous(region)?;
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// let err = client.login(&credentials).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::SecondFactorRequired);
+    ///
+    /// let otp = err.second_factor_hint().and_then(OtpType::from_hint);
+    /// assert_eq!(otp, Some(OtpType::Email));
+    /// assert_eq!(OtpType::from_hint("carrier pigeon"), None);
+    /// # Ok(()) }
+    /// ```
     pub fn from_hint(hint: &str) -> Option<OtpType> {
         match hint {
             "authenticator" => Some(OtpType::Authenticator),
@@ -95,9 +130,9 @@ impl std::fmt::Display for OtpType {
     }
 }
 
-impl From<OtpType> for raw::OtpType {
-    fn from(otp: OtpType) -> Self {
-        match otp {
+impl OtpType {
+    pub(super) fn to_raw(self) -> raw::OtpType {
+        match self {
             OtpType::Authenticator => raw::OtpType::Authenticator,
             OtpType::Sms => raw::OtpType::Sms,
             OtpType::Email => raw::OtpType::Email,
@@ -185,13 +220,28 @@ pub struct OtpStatus {
 
 impl OtpStatus {
     /// Whether any second factor is on.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::tagoio::{Client, Region};
+    ///
+    /// let client = Client::new(region, token)?;
+    /// let otp = client.info().await?.otp;
+    /// assert!(!otp.any(), "a new account has no second factor");
+    /// # Ok(()) }
+    /// ```
     pub fn any(&self) -> bool {
         self.authenticator || self.sms || self.email
     }
 }
 
-impl From<raw::AccountInfo> for Account {
-    fn from(info: raw::AccountInfo) -> Self {
+impl Account {
+    pub(super) fn from_raw(info: raw::AccountInfo) -> Self {
         let options = info.options.unwrap_or_default();
         let otp = info.otp.unwrap_or_default();
         Account {
@@ -284,51 +334,207 @@ pub struct AccountChanges {
 
 impl AccountChanges {
     /// No changes yet.
+    ///
+    /// ```
+    /// use accountkit::tagoio::AccountChanges;
+    ///
+    /// let changes = AccountChanges::new();
+    /// assert_eq!(changes, AccountChanges::default());
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
     /// A new display name.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::tagoio::{AccountChanges, Client, Region};
+    ///
+    /// let client = Client::new(region, token)?;
+    /// client.edit(&AccountChanges::new().name("Ada King")).await?;
+    /// assert_eq!(client.info().await?.name, "Ada King");
+    /// # Ok(()) }
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
     }
     /// A new company name.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::tagoio::{AccountChanges, Client, Region};
+    ///
+    /// let client = Client::new(region, token)?;
+    /// client.edit(&AccountChanges::new().company("Analytical Engines")).await?;
+    /// assert_eq!(client.info().await?.company.as_deref(), Some("Analytical Engines"));
+    /// # Ok(()) }
+    /// ```
     pub fn company(mut self, company: impl Into<String>) -> Self {
         self.company = Some(company.into());
         self
     }
     /// A new interface language.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::tagoio::{AccountChanges, Client, Language, Region};
+    ///
+    /// let client = Client::new(region, token)?;
+    /// client.edit(&AccountChanges::new().language(Language::PtBr)).await?;
+    /// assert_eq!(client.info().await?.language, Some(Language::PtBr));
+    /// # Ok(()) }
+    /// ```
     pub fn language(mut self, language: Language) -> Self {
         self.language = Some(language);
         self
     }
     /// A new phone number, `+<country><number>`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::ErrorKind;
+    /// use accountkit::tagoio::{AccountChanges, Client, Region};
+    ///
+    /// let client = Client::new(region, token)?;
+    /// client.edit(&AccountChanges::new().phone("+442079460000")).await?;
+    /// assert_eq!(client.info().await?.phone.as_deref(), Some("+442079460000"));
+    ///
+    /// // Without the country code it is refused before anything is sent.
+    /// let err = client.edit(&AccountChanges::new().phone("020 7946 0000")).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    /// # Ok(()) }
+    /// ```
     pub fn phone(mut self, phone: impl Into<String>) -> Self {
         self.phone = Some(phone.into());
         self
     }
     /// A new IANA time zone.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::tagoio::{AccountChanges, Client, Region};
+    ///
+    /// let client = Client::new(region, token)?;
+    /// client.edit(&AccountChanges::new().timezone("Europe/London")).await?;
+    /// assert_eq!(client.info().await?.timezone.as_deref(), Some("Europe/London"));
+    /// # Ok(()) }
+    /// ```
     pub fn timezone(mut self, timezone: impl Into<String>) -> Self {
         self.timezone = Some(timezone.into());
         self
     }
     /// How dates are shown.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::tagoio::{AccountChanges, Client, DateFormat, Region};
+    ///
+    /// let client = Client::new(region, token)?;
+    /// client.edit(&AccountChanges::new().date_format(DateFormat::DayMonthYear)).await?;
+    /// let options = client.info().await?.options;
+    /// assert_eq!(options.date_format.as_deref(), Some("DD-MM-YYYY"));
+    /// # Ok(()) }
+    /// ```
     pub fn date_format(mut self, format: DateFormat) -> Self {
         self.date_format = Some(format);
         self
     }
     /// How times are shown.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::tagoio::{AccountChanges, Client, Region, TimeFormat};
+    ///
+    /// let client = Client::new(region, token)?;
+    /// client.edit(&AccountChanges::new().time_format(TimeFormat::H12)).await?;
+    /// let options = client.info().await?.options;
+    /// assert_eq!(options.time_format.as_deref(), Some("12"));
+    /// # Ok(()) }
+    /// ```
     pub fn time_format(mut self, format: TimeFormat) -> Self {
         self.time_format = Some(format);
         self
     }
     /// Decimal and thousands separators; they must differ.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::ErrorKind;
+    /// use accountkit::tagoio::{AccountChanges, Client, Region};
+    ///
+    /// let client = Client::new(region, token)?;
+    /// client.edit(&AccountChanges::new().separators(",", ".")).await?;
+    /// let options = client.info().await?.options;
+    /// assert_eq!(options.decimal_separator.as_deref(), Some(","));
+    /// assert_eq!(options.thousand_separator.as_deref(), Some("."));
+    ///
+    /// let err = client.edit(&AccountChanges::new().separators(".", ".")).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    /// # Ok(()) }
+    /// ```
     pub fn separators(mut self, decimal: impl Into<String>, thousands: impl Into<String>) -> Self {
         self.decimal_separator = Some(decimal.into());
         self.thousand_separator = Some(thousands.into());
         self
     }
     /// Where "last updated" is shown.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::tagoio::{AccountChanges, Client, LastUpdatedPlacement, Region};
+    ///
+    /// let client = Client::new(region, token)?;
+    /// client.edit(&AccountChanges::new().show_last_updated_at(LastUpdatedPlacement::Menu)).await?;
+    /// let options = client.info().await?.options;
+    /// assert_eq!(options.show_last_updated_at.as_deref(), Some("menu"));
+    /// # Ok(()) }
+    /// ```
     pub fn show_last_updated_at(mut self, placement: LastUpdatedPlacement) -> Self {
         self.show_last_updated_at = Some(placement);
         self
@@ -394,11 +600,35 @@ impl std::fmt::Debug for Credentials {
 
 impl Credentials {
     /// The account's email and password.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::tagoio::{Client, Credentials, Region};
+    ///
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// let login = Client::anonymous(region)?.login(&credentials).await?;
+    /// assert_eq!(login.email, "ada@example.com");
+    /// # Ok(()) }
+    /// ```
     pub fn new(email: impl Into<String>, password: impl IntoSecret) -> Self {
         Credentials { email: email.into(), password: password.into_secret() }
     }
 
     /// The email.
+    ///
+    /// ```
+    /// use accountkit::tagoio::Credentials;
+    ///
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// assert_eq!(credentials.email(), "ada@example.com");
+    /// // The password never prints.
+    /// assert!(!format!("{credentials:?}").contains("correct horse"));
+    /// ```
     pub fn email(&self) -> &str {
         &self.email
     }
@@ -440,6 +670,21 @@ impl std::fmt::Debug for NewAccount {
 
 impl NewAccount {
     /// The required fields; the password is sent twice, as the API wants.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::tagoio::{Client, NewAccount, Region};
+    ///
+    /// let account = NewAccount::new("Grace Hopper", "grace@example.com", "cobol 1959", "America/New_York");
+    /// Client::anonymous(region)?.create(&account).await?;
+    /// assert!(inbox.confirmation_token("grace@example.com").is_some());
+    /// # Ok(()) }
+    /// ```
     pub fn new(
         name: impl Into<String>,
         email: impl Into<String>,
@@ -459,24 +704,111 @@ impl NewAccount {
     }
     /// Country.
     #[must_use]
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::tagoio::{Client, NewAccount, Region};
+    ///
+    /// let account = NewAccount::new("Grace Hopper", "grace@example.com", "cobol 1959", "America/New_York")
+    ///     .country("United States");
+    /// Client::anonymous(region)?.create(&account).await?;
+    /// assert!(inbox.account_exists("grace@example.com"));
+    /// # Ok(()) }
+    /// ```
     pub fn country(mut self, country: impl Into<String>) -> Self {
         self.country = Some(country.into());
         self
     }
     /// Company name.
     #[must_use]
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::tagoio::{Client, Credentials, NewAccount, Region};
+    ///
+    /// let client = Client::anonymous(region)?;
+    /// let account = NewAccount::new("Grace Hopper", "grace@example.com", "cobol 1959", "America/New_York")
+    ///     .company("Eckert-Mauchly");
+    /// client.create(&account).await?;
+    /// # client.confirm_account(inbox.confirmation_token("grace@example.com").ok_or("no email")?).await?;
+    ///
+    /// // Once confirmed:
+    /// let login = client.login(&Credentials::new("grace@example.com", "cobol 1959")).await?;
+    /// assert_eq!(login.company.as_deref(), Some("Eckert-Mauchly"));
+    /// # Ok(()) }
+    /// ```
     pub fn company(mut self, company: impl Into<String>) -> Self {
         self.company = Some(company.into());
         self
     }
     /// Subscribe to the newsletter.
     #[must_use]
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::tagoio::{Client, NewAccount, Region};
+    ///
+    /// let client = Client::anonymous(region)?;
+    /// let account = NewAccount::new("Grace Hopper", "grace@example.com", "cobol 1959", "America/New_York")
+    ///     .newsletter(true);
+    /// client.create(&account).await?;
+    /// # client.confirm_account(inbox.confirmation_token("grace@example.com").ok_or("no email")?).await?;
+    /// # let grace = accountkit::tagoio::Credentials::new("grace@example.com", "cobol 1959");
+    /// # let profile = client.login(&grace).await?.profiles[0].id.clone();
+    /// # let request = accountkit::tagoio::TokenRequest::new(profile, grace, "docs");
+    /// # let grace_token = client.token_create(&request).await?.token;
+    ///
+    /// // Once confirmed, with a token for the new account:
+    /// let client = client.with_token(grace_token)?;
+    /// assert_eq!(client.info().await?.newsletter, Some(true));
+    /// # Ok(()) }
+    /// ```
     pub fn newsletter(mut self, on: bool) -> Self {
         self.newsletter = Some(on);
         self
     }
     /// Mark as a developer account.
     #[must_use]
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::tagoio::{Client, NewAccount, Region};
+    ///
+    /// let client = Client::anonymous(region)?;
+    /// let account = NewAccount::new("Grace Hopper", "grace@example.com", "cobol 1959", "America/New_York")
+    ///     .developer(true);
+    /// client.create(&account).await?;
+    /// # client.confirm_account(inbox.confirmation_token("grace@example.com").ok_or("no email")?).await?;
+    /// # let grace = accountkit::tagoio::Credentials::new("grace@example.com", "cobol 1959");
+    /// # let profile = client.login(&grace).await?.profiles[0].id.clone();
+    /// # let request = accountkit::tagoio::TokenRequest::new(profile, grace, "docs");
+    /// # let grace_token = client.token_create(&request).await?.token;
+    ///
+    /// // Once confirmed, with a token for the new account:
+    /// let client = client.with_token(grace_token)?;
+    /// assert_eq!(client.info().await?.developer, Some(true));
+    /// # Ok(()) }
+    /// ```
     pub fn developer(mut self, on: bool) -> Self {
         self.developer = Some(on);
         self
@@ -528,6 +860,23 @@ impl std::fmt::Debug for TokenRequest {
 
 impl TokenRequest {
     /// A token named `name` for the profile `profile_id`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::tagoio::{Client, Credentials, Region, TokenRequest};
+    ///
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// let request = TokenRequest::new(&ada.profile_id, credentials, "my app");
+    /// let token = Client::anonymous(region)?.token_create(&request).await?;
+    /// assert_eq!(token.name.as_deref(), Some("my app"));
+    /// assert_eq!(token.profile, Some(ada.profile_id));
+    /// # Ok(()) }
+    /// ```
     pub fn new(profile_id: impl Into<String>, credentials: Credentials, name: impl Into<String>) -> Self {
         TokenRequest {
             profile_id: profile_id.into(),
@@ -540,28 +889,129 @@ impl TokenRequest {
     }
     /// How long the token lives, in the API's words (`"3 month"`, `"1 year"`).
     #[must_use]
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::chrono::{TimeDelta, Utc};
+    /// use accountkit::tagoio::{Client, Credentials, Region, TokenRequest};
+    ///
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// let request = TokenRequest::new(&ada.profile_id, credentials, "my app").expire_time("3 month");
+    /// let token = Client::anonymous(region)?.token_create(&request).await?;
+    ///
+    /// let expires = token.expire_date.and_then(|e| e.at()).ok_or("no expiry")?;
+    /// assert!(expires > Utc::now() + TimeDelta::days(85));
+    /// # Ok(()) }
+    /// ```
     pub fn expire_time(mut self, expire_time: impl Into<String>) -> Self {
         self.expire_time = Some(expire_time.into());
         self
     }
     /// The token stops working at `at`.
     #[must_use]
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::chrono::{DateTime, Utc};
+    /// use accountkit::tagoio::{Client, Credentials, Expiry, Region, TokenRequest};
+    ///
+    /// let at: DateTime<Utc> = "2030-01-01T00:00:00Z".parse()?;
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// let request = TokenRequest::new(&ada.profile_id, credentials, "my app").expires_at(at);
+    /// let token = Client::anonymous(region)?.token_create(&request).await?;
+    /// assert_eq!(token.expire_date, Some(Expiry::At(at)));
+    /// # Ok(()) }
+    /// ```
     pub fn expires_at(self, at: DateTime<Utc>) -> Self {
         self.expire_time(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
     }
     /// The token never expires.
     #[must_use]
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::tagoio::{Client, Credentials, Expiry, Region, TokenRequest};
+    ///
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// let request = TokenRequest::new(&ada.profile_id, credentials, "my app").never_expires();
+    /// let token = Client::anonymous(region)?.token_create(&request).await?;
+    /// assert_eq!(token.expire_date, Some(Expiry::Never));
+    /// # Ok(()) }
+    /// ```
     pub fn never_expires(self) -> Self {
         self.expire_time("never")
     }
     /// What the token may do; the server's default is full access.
     #[must_use]
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// use accountkit::tagoio::{Client, Credentials, Permission, Region, TokenRequest};
+    ///
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// let request = TokenRequest::new(&ada.profile_id, credentials, "my app").permission(Permission::Read);
+    /// let token = Client::anonymous(region)?.token_create(&request).await?;
+    /// assert_eq!(token.permission, Some(Permission::Read));
+    /// # Ok(()) }
+    /// ```
     pub fn permission(mut self, permission: Permission) -> Self {
         self.permission = Some(permission);
         self
     }
     /// The PIN of a second factor, when one is on.
     #[must_use]
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let inbox = sandbox.tagoio();
+    /// # let ada = inbox.add_account("ada@example.com", "correct horse");
+    /// # let (region, token) = (accountkit::tagoio::Region::Custom(inbox.base_url()), ada.token);
+    /// # accountkit::tagoio::Client::new(region.clone(), token.clone())?
+    /// #     .enable_otp_with(
+    /// #         accountkit::tagoio::OtpType::Email,
+    /// #         &accountkit::tagoio::Credentials::new("ada@example.com", "correct horse"),
+    /// #         async |_| inbox.latest_pin("ada@example.com").map(accountkit::SecretString::from),
+    /// #     )
+    /// #     .await?;
+    /// use accountkit::ErrorKind;
+    /// use accountkit::tagoio::{Client, Credentials, OtpType, Region, TokenRequest};
+    ///
+    /// let client = Client::anonymous(region)?;
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// client.request_login_pin_code(&credentials, OtpType::Email).await?;
+    /// let pin = inbox.latest_pin("ada@example.com").ok_or("no PIN")?;
+    ///
+    /// let request = TokenRequest::new(&ada.profile_id, credentials, "my app").second_factor(OtpType::Email, pin);
+    /// let token = client.token_create(&request).await?;
+    /// assert!(client.with_token(token.token)?.info().await?.otp.email);
+    ///
+    /// // A PIN works once: another token takes a new PIN.
+    /// let err = client.token_create(&request).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Unauthorized);
+    /// # Ok(()) }
+    /// ```
     pub fn second_factor(mut self, otp: OtpType, pin: impl IntoSecret) -> Self {
         self.second_factor = Some((otp, pin.into_secret()));
         self
@@ -589,7 +1039,7 @@ impl TokenRequest {
             name: self.name.clone(),
             expire_time: self.expire_time.clone(),
             permission: self.permission.as_ref().map(|p| p.as_str().to_string()),
-            otp_type: self.second_factor.as_ref().map(|(otp, _)| (*otp).into()),
+            otp_type: self.second_factor.as_ref().map(|(otp, _)| otp.to_raw()),
             pin_code: self.second_factor.as_ref().map(|(_, pin)| Sensitive::from(pin)),
         })
     }
@@ -627,6 +1077,18 @@ pub enum Expiry {
 
 impl Expiry {
     /// The moment it expires, if it does and the moment is known.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use accountkit::chrono::{DateTime, Utc};
+    /// use accountkit::tagoio::Expiry;
+    ///
+    /// let at: DateTime<Utc> = "2030-01-01T00:00:00Z".parse()?;
+    /// assert_eq!(Expiry::At(at).at(), Some(at));
+    /// assert_eq!(Expiry::Never.at(), None);
+    /// assert_eq!(Expiry::from("never".to_string()), Expiry::Never);
+    /// # Ok(()) }
+    /// ```
     pub fn at(&self) -> Option<DateTime<Utc>> {
         match self {
             Expiry::At(at) => Some(*at),
@@ -672,8 +1134,8 @@ impl std::fmt::Debug for ProfileToken {
     }
 }
 
-impl From<raw::TokenCreated> for ProfileToken {
-    fn from(created: raw::TokenCreated) -> Self {
+impl ProfileToken {
+    pub(super) fn from_raw(created: raw::TokenCreated) -> Self {
         ProfileToken {
             token: created.token.into_secret(),
             name: created.name,
@@ -721,8 +1183,8 @@ pub struct Profile {
     pub from_share: bool,
 }
 
-impl From<raw::LoginResult> for Login {
-    fn from(result: raw::LoginResult) -> Self {
+impl Login {
+    pub(super) fn from_raw(result: raw::LoginResult) -> Self {
         Login {
             id: result.id,
             email: result.email,
