@@ -326,7 +326,7 @@ impl Client {
         let body =
             raw::types::UserinfoRequest { code: Sensitive::from(code), flow_id: flow_id.map(str::to_string) };
         let response = self.send(op, &[code.expose_secret()], self.raw.client_userinfo(&body)).await;
-        Ok(self.needs_client_token(response)?.map(SessionTokens::from))
+        Ok(self.needs_client_token(response)?.map(SessionTokens::from_raw))
     }
 
     /// Changes a user's password, with the user's own token (`ptu_...`).
@@ -361,7 +361,7 @@ impl Client {
     pub async fn user_create(&self, user: &NewUser) -> Result<Response<User>> {
         let op = op("user_create");
         let body = user.to_raw(op)?;
-        Ok(self.send(op, &[], self.raw.user_create(&body)).await?.map(User::from))
+        Ok(self.send(op, &[], self.raw.user_create(&body)).await?.map(User::from_raw))
     }
 
     /// Deletes a user.
@@ -376,7 +376,7 @@ impl Client {
     pub async fn user_list(&self, query: &UserList) -> Result<Response<UserPage>> {
         let op = op("user_list");
         let body = query.to_raw(op)?;
-        Ok(self.send(op, &[], self.raw.user_list(&body)).await?.map(UserPage::from))
+        Ok(self.send(op, &[], self.raw.user_list(&body)).await?.map(UserPage::from_raw))
     }
 
     /// Every page of users, following the `last` cursor until a page has
@@ -415,14 +415,14 @@ impl Client {
     pub async fn user_update(&self, user: &UserRef, update: &UserUpdate) -> Result<Response<User>> {
         let op = op("user_update");
         let body = update.to_raw(op, user)?;
-        Ok(self.send(op, &[], self.raw.user_update(&body)).await?.map(User::from))
+        Ok(self.send(op, &[], self.raw.user_update(&body)).await?.map(User::from_raw))
     }
 
     /// A user, with its profile.
     pub async fn user_profile_get(&self, user: &UserRef) -> Result<Response<User>> {
         let op = op("user_profile_get");
         let body = user.to_raw(op)?;
-        Ok(self.send(op, &[], self.raw.user_profile_get(&body)).await?.map(User::from))
+        Ok(self.send(op, &[], self.raw.user_profile_get(&body)).await?.map(User::from_raw))
     }
 
     /// Sets and deletes keys of a user's profile; returns the user.
@@ -434,7 +434,7 @@ impl Client {
         let op = op("user_profile_update");
         let (id, email, username) = user.parts(op)?;
         let body = raw::types::ProfileUpdateRequest { id, email, username, profile: changes.to_raw(op)? };
-        Ok(self.send(op, &[], self.raw.user_profile_update(&body)).await?.map(User::from))
+        Ok(self.send(op, &[], self.raw.user_profile_update(&body)).await?.map(User::from_raw))
     }
 
     /// A user's authenticators.
@@ -442,7 +442,7 @@ impl Client {
         let op = op("user_authenticators_list");
         let body = user.to_raw(op)?;
         let response = self.send(op, &[], self.raw.user_authenticators_list(&body)).await?;
-        Ok(response.map(|r| r.authenticators.into_iter().map(Authenticator::from).collect()))
+        Ok(response.map(|r| r.authenticators.into_iter().map(Authenticator::from_raw).collect()))
     }
 
     /// Deletes one of a user's authenticators (`pau_...`).

@@ -588,8 +588,9 @@ pub struct User {
     pub groups: Vec<String>,
 }
 
-impl From<raw::User> for User {
-    fn from(user: raw::User) -> Self {
+impl User {
+    /// From the generated type.
+    pub(crate) fn from_raw(user: raw::User) -> Self {
         User {
             id: user.id,
             email: user.email,
@@ -611,7 +612,7 @@ impl From<raw::User> for User {
                 .authenticators
                 .unwrap_or_default()
                 .into_iter()
-                .map(Authenticator::from)
+                .map(Authenticator::from_raw)
                 .collect(),
             groups: user.groups.unwrap_or_default(),
         }
@@ -630,10 +631,11 @@ pub struct UserPage {
     pub last: Option<String>,
 }
 
-impl From<raw::UserListResult> for UserPage {
-    fn from(page: raw::UserListResult) -> Self {
+impl UserPage {
+    /// From the generated type.
+    pub(crate) fn from_raw(page: raw::UserListResult) -> Self {
         UserPage {
-            users: page.users.into_iter().map(User::from).collect(),
+            users: page.users.into_iter().map(User::from_raw).collect(),
             count: page.count.and_then(|n| u64::try_from(n).ok()),
             last: page.last.filter(|l| !l.is_empty()),
         }
@@ -670,8 +672,9 @@ pub struct Authenticator {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
-impl From<raw::Authenticator> for Authenticator {
-    fn from(a: raw::Authenticator) -> Self {
+impl Authenticator {
+    /// From the generated type.
+    pub(crate) fn from_raw(a: raw::Authenticator) -> Self {
         Authenticator {
             id: a.id,
             kind: AuthenticatorType::from(a.type_),
@@ -700,11 +703,12 @@ pub struct SessionTokens {
     pub active_token: Option<TokenInfo>,
 }
 
-impl From<raw::SessionTokens> for SessionTokens {
-    fn from(tokens: raw::SessionTokens) -> Self {
+impl SessionTokens {
+    /// From the generated type.
+    pub(crate) fn from_raw(tokens: raw::SessionTokens) -> Self {
         SessionTokens {
-            refresh_token: TokenInfo::from(tokens.refresh_token),
-            active_token: tokens.active_token.map(TokenInfo::from),
+            refresh_token: TokenInfo::from_raw(tokens.refresh_token),
+            active_token: tokens.active_token.map(TokenInfo::from_raw),
         }
     }
 }
@@ -776,8 +780,9 @@ impl fmt::Debug for TokenInfo {
     }
 }
 
-impl From<raw::TokenInfo> for TokenInfo {
-    fn from(t: raw::TokenInfo) -> Self {
+impl TokenInfo {
+    /// From the generated type.
+    pub(crate) fn from_raw(t: raw::TokenInfo) -> Self {
         TokenInfo {
             token: t.token.into_secret(),
             id: t.id,
