@@ -134,7 +134,8 @@ impl Polling {
     /// use accountkit::pangea::{Client, Polling};
     ///
     /// // Some operations take minutes on a busy project.
-    /// let pangea = Client::builder("pts_my-service-token").polling(Polling::new(Duration::from_secs(300))).build()?;
+    /// let polling = Polling::new(Duration::from_secs(300));
+    /// let pangea = Client::builder("pts_my-service-token").polling(polling).build()?;
     /// # let _ = pangea;
     /// assert_ne!(Polling::new(Duration::from_secs(300)), Polling::default());
     /// # Ok(()) }
@@ -176,7 +177,8 @@ impl Polling {
     /// use accountkit::pangea::{Client, NewUser, Polling};
     ///
     /// // Poll after 20 ms, 40 ms, 80 ms, ... at most 200 ms apart, for up to 5 s.
-    /// let polling = Polling::new(Duration::from_secs(5)).backoff(Duration::from_millis(20), Duration::from_millis(200));
+    /// let polling =
+    ///     Polling::new(Duration::from_secs(5)).backoff(Duration::from_millis(20), Duration::from_millis(200));
     /// let pangea = Client::builder(token).base_url(base_url).polling(polling).build()?;
     ///
     /// // The sandbox answers the next call with a 202, and its first two polls too.
@@ -293,7 +295,8 @@ impl ClientBuilder {
     /// use std::time::Duration;
     /// use accountkit::pangea::{Client, Polling, UserList};
     ///
-    /// let polling = Polling::new(Duration::from_secs(60)).backoff(Duration::from_millis(50), Duration::from_secs(4));
+    /// let polling =
+    ///     Polling::new(Duration::from_secs(60)).backoff(Duration::from_millis(50), Duration::from_secs(4));
     /// let pangea = Client::builder(token).base_url(base_url).polling(polling).build()?;
     /// // Answered 202 first, then polled after 50 ms.
     /// let page = pangea.user_list(&UserList::new()).await?;
@@ -317,7 +320,10 @@ impl ClientBuilder {
     /// assert_eq!(pangea.base_url(), "https://authn.aws.us.pangea.cloud");
     ///
     /// // A domain, not a URL.
-    /// let err = Client::builder("pts_my-service-token").domain("https://aws.eu.pangea.cloud").build().unwrap_err();
+    /// let err = Client::builder("pts_my-service-token")
+    ///     .domain("https://aws.eu.pangea.cloud")
+    ///     .build()
+    ///     .unwrap_err();
     /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
     /// # Ok(()) }
     /// ```
@@ -413,8 +419,8 @@ impl<T> Response<T> {
     /// # sandbox.pangea().seed_users(3);
     /// use accountkit::pangea::{Response, UserList};
     ///
-    /// let emails: Response<Vec<String>> =
-    ///     pangea.user_list(&UserList::new()).await?.map(|page| page.users.into_iter().map(|u| u.email).collect());
+    /// let page = pangea.user_list(&UserList::new()).await?;
+    /// let emails: Response<Vec<String>> = page.map(|p| p.users.into_iter().map(|u| u.email).collect());
     /// assert_eq!(emails.len(), 3); // through Deref, to the result
     /// assert!(emails.request_id.starts_with("prq_"));
     /// # Ok(()) }
@@ -507,7 +513,9 @@ impl Client {
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use accountkit::pangea::Client;
     ///
-    /// let pangea = Client::builder("pts_my-service-token").base_url("http://127.0.0.1:8080/pangea/").build()?;
+    /// let pangea = Client::builder("pts_my-service-token")
+    ///     .base_url("http://127.0.0.1:8080/pangea/")
+    ///     .build()?;
     /// assert_eq!(pangea.base_url(), "http://127.0.0.1:8080/pangea");
     /// # Ok(()) }
     /// ```
@@ -546,8 +554,8 @@ impl Client {
     /// #     .base_url(sandbox.pangea().base_url()).build()?;
     /// # pangea.user_create(&accountkit::pangea::NewUser::new("ada@example.com").username("ada")
     /// #     .profile("first_name", "Ada")).await?;
-    /// # let (client_token, service_token, base_url) =
-    /// #     (sandbox.pangea().client_token(), sandbox.pangea().service_token(), sandbox.pangea().base_url());
+    /// # let p = sandbox.pangea();
+    /// # let (client_token, service_token, base_url) = (p.client_token(), p.service_token(), p.base_url());
     /// use accountkit::ErrorKind;
     /// use accountkit::pangea::{Client, TokenType};
     ///
@@ -609,8 +617,8 @@ impl Client {
     ///
     /// client.client_password_change(user_token, "correct horse", "battery staple").await?;
     /// // The old password is gone.
-    /// let err = client.client_password_change(user_token, "correct horse", "battery staple").await.unwrap_err();
-    /// assert_eq!(err.code(), Some("IncorrectPassword"));
+    /// let again = client.client_password_change(user_token, "correct horse", "battery staple").await;
+    /// assert_eq!(again.unwrap_err().code(), Some("IncorrectPassword"));
     /// # Ok(()) }
     /// ```
     pub async fn client_password_change(
@@ -778,8 +786,8 @@ impl Client {
     /// assert_eq!(users.len(), 1_200); // three pages
     /// assert_eq!(users[0].email, "seed0@example.test");
     ///
-    /// let two = UserList::new().filter(UserFilter::new().email_in(["seed7@example.test", "seed42@example.test"]));
-    /// let matched: Vec<User> = pangea.users(&two).try_collect().await?;
+    /// let two = UserFilter::new().email_in(["seed7@example.test", "seed42@example.test"]);
+    /// let matched: Vec<User> = pangea.users(&UserList::new().filter(two)).try_collect().await?;
     /// assert_eq!(matched.len(), 2);
     /// # Ok(()) }
     /// ```

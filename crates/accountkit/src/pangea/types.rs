@@ -294,7 +294,9 @@ impl NewUser {
     /// #     .base_url(sandbox.pangea().base_url()).build()?;
     /// use accountkit::pangea::NewUser;
     ///
-    /// let ada = NewUser::new("ada@example.com").profile("first_name", "Ada").profile("last_name", "Lovelace");
+    /// let ada = NewUser::new("ada@example.com")
+    ///     .profile("first_name", "Ada")
+    ///     .profile("last_name", "Lovelace");
     /// let created = pangea.user_create(&ada).await?;
     /// assert_eq!(created.profile["last_name"], "Lovelace");
     /// assert_eq!(created.profile.len(), 2);
@@ -368,7 +370,8 @@ impl ProfileChanges {
     ///
     /// let changes = ProfileChanges::new().set("first_name", "Augusta").set("last_name", "Lovelace");
     /// let ada = pangea.user_profile_update(&UserRef::email("ada@example.com"), &changes).await?;
-    /// assert_eq!((ada.profile["first_name"].as_str(), ada.profile["last_name"].as_str()), ("Augusta", "Lovelace"));
+    /// assert_eq!(ada.profile["first_name"], "Augusta");
+    /// assert_eq!(ada.profile["last_name"], "Lovelace");
     /// # Ok(()) }
     /// ```
     pub fn set(mut self, key: impl Into<String>, value: impl Into<String>) -> ProfileChanges {
@@ -546,7 +549,10 @@ pub struct UserFilter {
 /// The `UserFilter` methods of text fields. `$sample` and `$other` are
 /// values of the field, `$part` a part of `$sample`, for the examples.
 macro_rules! text_conditions {
-    ($($field:ident, $contains:ident, $in_list:ident, $wire:literal, $sample:literal, $other:literal, $part:literal;)*) => {$(
+    ($(
+        $field:ident, $contains:ident, $in_list:ident, $wire:literal,
+        $sample:literal, $other:literal, $part:literal;
+    )*) => {$(
         #[doc = concat!("`", $wire, "` is exactly `value`.")]
         #[doc = ""]
         #[doc = concat!(
@@ -585,8 +591,10 @@ macro_rules! text_conditions {
             "```\n",
             "use accountkit::pangea::{UserFilter, UserList};\n",
             "\n",
-            "let filter = UserFilter::new().", stringify!($in_list), "([\"", $sample, "\", \"", $other, "\"]);\n",
-            "assert_eq!(filter, UserFilter::new().raw(\"", $wire, "__in\", vec![\"", $sample, "\", \"", $other, "\"]));\n",
+            "let filter = UserFilter::new()",
+            ".", stringify!($in_list), "([\"", $sample, "\", \"", $other, "\"]);\n",
+            "let sent = vec![\"", $sample, "\", \"", $other, "\"];\n",
+            "assert_eq!(filter, UserFilter::new().raw(\"", $wire, "__in\", sent));\n",
             "let query = UserList::new().filter(filter);\n",
             "# let _ = query;\n",
             "```",
@@ -877,8 +885,8 @@ impl UserFilter {
     /// assert_eq!(page.users[0].email, "ada@example.com");
     ///
     /// // Keys with anything but letters cannot be filtered on.
-    /// let err = pangea.user_list(&UserList::new().filter(UserFilter::new().profile("first_name", "Ada"))).await;
-    /// assert_eq!(err.unwrap_err().kind(), accountkit::ErrorKind::InvalidInput);
+    /// let odd = UserList::new().filter(UserFilter::new().profile("first_name", "Ada"));
+    /// assert_eq!(pangea.user_list(&odd).await.unwrap_err().kind(), accountkit::ErrorKind::InvalidInput);
     /// # Ok(()) }
     /// ```
     pub fn profile(self, key: &str, value: impl Into<String>) -> UserFilter {
