@@ -133,11 +133,12 @@ impl Polling {
     /// use std::time::Duration;
     /// use accountkit::pangea::{Client, Polling};
     ///
-    /// // Some operations take minutes on a busy project.
+    /// // Wait up to 5 minutes for an accepted request.
     /// let polling = Polling::new(Duration::from_secs(300));
     /// let pangea = Client::builder("pts_my-service-token").polling(polling).build()?;
     /// # let _ = pangea;
-    /// assert_ne!(Polling::new(Duration::from_secs(300)), Polling::default());
+    /// // The default waits up to 30 s.
+    /// assert_eq!(Polling::new(Duration::from_secs(30)), Polling::default());
     /// # Ok(()) }
     /// ```
     pub fn new(deadline: Duration) -> Polling {
