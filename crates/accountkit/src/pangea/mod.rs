@@ -2,22 +2,29 @@
 //! and the two client-token operations (a session's tokens, a password
 //! change).
 //!
-//! ```no_run
-//! # async fn run() -> accountkit::Result<()> {
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+//! # let (service_token, base_url) = (sandbox.pangea().service_token(), sandbox.pangea().base_url());
 //! use accountkit::pangea::{Client, NewUser, ProfileChanges, UserList, UserRef};
 //! use futures::TryStreamExt;
 //!
-//! let pangea = Client::new("pts_my-service-token")?; // domain aws.us.pangea.cloud
+//! // In production: Client::new("pts_...") on the default cluster. These
+//! // examples run against accountkit-sandbox, at its base URL.
+//! let pangea = Client::builder(service_token).base_url(base_url).build()?;
 //! let created = pangea.user_create(&NewUser::new("ada@example.com").profile("first_name", "Ada")).await?;
-//! println!("{} (request {})", created.id, created.request_id);
+//! assert!(created.id.starts_with("pui_") && created.request_id.starts_with("prq_"));
 //!
 //! // Exactly one of id, email, username, as a type.
 //! let ada = UserRef::email("ada@example.com");
-//! pangea.user_profile_update(&ada, &ProfileChanges::new().set("city", "London").remove("first_name")).await?;
+//! let changes = ProfileChanges::new().set("city", "London").remove("first_name");
+//! let updated = pangea.user_profile_update(&ada, &changes).await?;
+//! assert_eq!(updated.profile.get("city").map(String::as_str), Some("London"));
 //!
 //! // Every user, page after page.
 //! let users: Vec<_> = pangea.users(&UserList::new().size(500)).try_collect().await?;
-//! # let _ = users;
+//! assert_eq!(users.len(), 1);
 //! # Ok(()) }
 //! ```
 //!
@@ -31,6 +38,41 @@
 //! An HTTP 202 (`Accepted`) answer is polled at `/request/{request_id}` with
 //! a growing delay until it is done or the [`Polling`] deadline passes.
 //! Cloning a [`Client`] is cheap and shares the connection pool.
+//!
+//! # Service tokens and client tokens
+//!
+//! The `user_*` operations take a service token (`pts_...`); the two
+//! `client_*` operations, [`client_userinfo`](Client::client_userinfo) and
+//! [`client_password_change`](Client::client_password_change), take a client
+//! token (`pcl_...`), so an app that does both holds two clients. A login
+//! through Pangea's hosted pages hands the app a code, which
+//! `client_userinfo` exchanges for the user's token:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+//! # let p = sandbox.pangea();
+//! # let (service_token, client_token, base_url) = (p.service_token(), p.client_token(), p.base_url());
+//! use accountkit::pangea::{Client, NewUser, UserRef};
+//!
+//! let service = Client::builder(service_token).base_url(base_url.clone()).build()?;
+//! let client = Client::builder(client_token).base_url(base_url).build()?;
+//! service.user_create(&NewUser::new("ada@example.com")).await?;
+//!
+//! // Ada signs up with a password and logs in; the sandbox stands in for
+//! // the hosted pages and hands out her login code.
+//! sandbox.pangea().set_password("ada@example.com", "correct horse");
+//! let code = sandbox.pangea().login_code("ada@example.com").ok_or("no such user")?;
+//!
+//! let session = client.client_userinfo(code, None).await?;
+//! let user_token = &session.active_token.as_ref().ok_or("no active token")?.token;
+//! client.client_password_change(user_token, "correct horse", "battery staple").await?;
+//!
+//! let ada = service.user_profile_get(&UserRef::email("ada@example.com")).await?;
+//! assert_eq!(ada.login_count, 1);
+//! # Ok(()) }
+//! ```
 
 mod types;
 
@@ -85,17 +127,69 @@ impl Default for Polling {
 impl Polling {
     /// Polls until `deadline` has passed since the 202, with the default
     /// delays.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use accountkit::pangea::{Client, Polling};
+    ///
+    /// // Wait up to 5 minutes for an accepted request.
+    /// let polling = Polling::new(Duration::from_secs(300));
+    /// let pangea = Client::builder("pts_my-service-token").polling(polling).build()?;
+    /// # let _ = pangea;
+    /// // The default waits up to 30 s.
+    /// assert_eq!(Polling::new(Duration::from_secs(30)), Polling::default());
+    /// # Ok(()) }
+    /// ```
     pub fn new(deadline: Duration) -> Polling {
         Polling { deadline, ..Polling::default() }
     }
 
     /// Never polls: a 202 fails at once, with its request id.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let (token, base_url) = (sandbox.pangea().service_token(), sandbox.pangea().base_url());
+    /// # sandbox.pangea().accept_next(0);
+    /// use accountkit::pangea::{Client, NewUser, Polling};
+    ///
+    /// let pangea = Client::builder(token).base_url(base_url).polling(Polling::never()).build()?;
+    /// let err = pangea.user_create(&NewUser::new("ada@example.com")).await.unwrap_err();
+    /// assert_eq!((err.status(), err.code()), (Some(202), Some("Accepted")));
+    /// // Its answer can be fetched later at /request/{request_id}.
+    /// assert!(err.request_id().is_some_and(|id| id.starts_with("prq_")));
+    /// # Ok(()) }
+    /// ```
     pub fn never() -> Polling {
         Polling { deadline: Duration::ZERO, ..Polling::default() }
     }
 
     /// The first delay, doubled after each poll up to `max`.
     /// A first delay under 1 ms counts as 1 ms, so polling never spins.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let (token, base_url) = (sandbox.pangea().service_token(), sandbox.pangea().base_url());
+    /// use std::time::Duration;
+    /// use accountkit::pangea::{Client, NewUser, Polling};
+    ///
+    /// // Poll after 20 ms, 40 ms, 80 ms, ... at most 200 ms apart, for up to 5 s.
+    /// let polling =
+    ///     Polling::new(Duration::from_secs(5)).backoff(Duration::from_millis(20), Duration::from_millis(200));
+    /// let pangea = Client::builder(token).base_url(base_url).polling(polling).build()?;
+    ///
+    /// // The sandbox answers the next call with a 202, and its first two polls too.
+    /// sandbox.pangea().accept_next(2);
+    /// let created = pangea.user_create(&NewUser::new("ada@example.com")).await?;
+    /// assert_eq!(created.email, "ada@example.com");
+    /// let polls = sandbox.pangea().requests().iter().filter(|r| r.path.starts_with("/request/")).count();
+    /// assert_eq!(polls, 3);
+    /// # Ok(()) }
+    /// ```
     pub fn backoff(mut self, first: Duration, max: Duration) -> Polling {
         self.first_delay = first.max(Duration::from_millis(1));
         self.max_delay = max.max(self.first_delay);
@@ -157,24 +251,83 @@ impl ClientBuilder {
 
     /// The cluster's domain, e.g. `aws.eu.pangea.cloud`; requests go to
     /// `https://authn.<domain>`.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use accountkit::pangea::Client;
+    ///
+    /// let pangea = Client::builder("pts_my-service-token").domain("aws.eu.pangea.cloud").build()?;
+    /// assert_eq!(pangea.base_url(), "https://authn.aws.eu.pangea.cloud");
+    /// # Ok(()) }
+    /// ```
     pub fn domain(mut self, domain: impl Into<String>) -> Self {
         self.endpoint = Endpoint::Domain(domain.into());
         self
     }
 
     /// A full base URL instead, such as a sandbox or a proxy.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let (token, base_url) = (sandbox.pangea().service_token(), sandbox.pangea().base_url());
+    /// use accountkit::pangea::{Client, UserList};
+    ///
+    /// // E.g. http://127.0.0.1:PORT/pangea for the sandbox.
+    /// let pangea = Client::builder(token).base_url(base_url).build()?;
+    /// let page = pangea.user_list(&UserList::new()).await?;
+    /// assert_eq!(page.count, Some(0));
+    /// # Ok(()) }
+    /// ```
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.endpoint = Endpoint::BaseUrl(url.into());
         self
     }
 
     /// How HTTP 202 answers are waited for; [`Polling::default`] unless set.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let (token, base_url) = (sandbox.pangea().service_token(), sandbox.pangea().base_url());
+    /// # sandbox.pangea().accept_next(0);
+    /// use std::time::Duration;
+    /// use accountkit::pangea::{Client, Polling, UserList};
+    ///
+    /// let polling =
+    ///     Polling::new(Duration::from_secs(60)).backoff(Duration::from_millis(50), Duration::from_secs(4));
+    /// let pangea = Client::builder(token).base_url(base_url).polling(polling).build()?;
+    /// // Answered 202 first, then polled after 50 ms.
+    /// let page = pangea.user_list(&UserList::new()).await?;
+    /// assert!(page.users.is_empty());
+    /// # Ok(()) }
+    /// ```
     pub fn polling(mut self, polling: Polling) -> Self {
         self.polling = polling;
         self
     }
 
     /// Checks the settings and builds the client.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use accountkit::ErrorKind;
+    /// use accountkit::pangea::Client;
+    ///
+    /// let pangea = Client::builder("pts_my-service-token").timeout(Duration::from_secs(10)).build()?;
+    /// assert_eq!(pangea.base_url(), "https://authn.aws.us.pangea.cloud");
+    ///
+    /// // A domain, not a URL.
+    /// let err = Client::builder("pts_my-service-token")
+    ///     .domain("https://aws.eu.pangea.cloud")
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    /// # Ok(()) }
+    /// ```
     pub fn build(self) -> Result<Client> {
         let op = op("client");
         let base_url = self.endpoint.base_url()?;
@@ -237,11 +390,42 @@ pub struct Response<T> {
 
 impl<T> Response<T> {
     /// The result alone.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// use accountkit::pangea::{NewUser, User};
+    ///
+    /// let created = pangea.user_create(&NewUser::new("ada@example.com")).await?;
+    /// let request_id = created.request_id.clone(); // what Pangea's support asks for
+    /// let user: User = created.into_result();
+    /// assert!(user.id.starts_with("pui_") && request_id.starts_with("prq_"));
+    /// # Ok(()) }
+    /// ```
     pub fn into_result(self) -> T {
         self.result
     }
 
     /// Converts the result, keeping the envelope.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # sandbox.pangea().seed_users(3);
+    /// use accountkit::pangea::{Response, UserList};
+    ///
+    /// let page = pangea.user_list(&UserList::new()).await?;
+    /// let emails: Response<Vec<String>> = page.map(|p| p.users.into_iter().map(|u| u.email).collect());
+    /// assert_eq!(emails.len(), 3); // through Deref, to the result
+    /// assert!(emails.request_id.starts_with("prq_"));
+    /// # Ok(()) }
+    /// ```
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
         Response {
             result: f(self.result),
@@ -261,6 +445,23 @@ impl<T> std::ops::Deref for Response<T> {
 }
 
 /// The complaints of a `ValidationError`, empty for any other error.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+/// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+/// #     .base_url(sandbox.pangea().base_url()).build()?;
+/// use accountkit::ErrorKind;
+/// use accountkit::pangea::{UserList, UserOrderBy, field_errors};
+///
+/// let query = UserList::new().order_by(UserOrderBy::Other("shoe_size".into()));
+/// let err = pangea.user_list(&query).await.unwrap_err();
+/// assert_eq!((err.kind(), err.code()), (ErrorKind::Validation, Some("ValidationError")));
+/// let complaint = &field_errors(&err)[0];
+/// assert_eq!((complaint.code.as_str(), complaint.source.as_str()), ("NotEnumMember", "/order_by"));
+/// # Ok(()) }
+/// ```
 pub fn field_errors(error: &Error) -> &[FieldError] {
     std::error::Error::source(error)
         .and_then(|source| source.downcast_ref::<ValidationErrors>())
@@ -271,11 +472,33 @@ pub fn field_errors(error: &Error) -> &[FieldError] {
 impl Client {
     /// A client with a service token (`pts_...`), or a client token
     /// (`pcl_...`) for the `client_*` operations, on the default cluster.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use accountkit::pangea::Client;
+    ///
+    /// let pangea = Client::new("pts_my-service-token")?;
+    /// assert_eq!(pangea.base_url(), "https://authn.aws.us.pangea.cloud");
+    /// # Ok(()) }
+    /// ```
     pub fn new(token: impl IntoSecret) -> Result<Client> {
         Client::builder(token).build()
     }
 
     /// Starts a [`ClientBuilder`].
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use accountkit::pangea::{Client, Polling};
+    ///
+    /// let pangea = Client::builder("pts_my-service-token")
+    ///     .domain("aws.eu.pangea.cloud")
+    ///     .polling(Polling::new(Duration::from_secs(60)))
+    ///     .build()?;
+    /// assert_eq!(pangea.base_url(), "https://authn.aws.eu.pangea.cloud");
+    /// # Ok(()) }
+    /// ```
     pub fn builder(token: impl IntoSecret) -> ClientBuilder {
         ClientBuilder {
             token: token.into_secret(),
@@ -286,6 +509,17 @@ impl Client {
     }
 
     /// The base URL requests go to.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use accountkit::pangea::Client;
+    ///
+    /// let pangea = Client::builder("pts_my-service-token")
+    ///     .base_url("http://127.0.0.1:8080/pangea/")
+    ///     .build()?;
+    /// assert_eq!(pangea.base_url(), "http://127.0.0.1:8080/pangea");
+    /// # Ok(()) }
+    /// ```
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
@@ -312,6 +546,38 @@ impl Client {
 
     /// Exchanges the code of a finished login flow (`pmc_...`) for the
     /// session's tokens. Needs a client token.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("ada@example.com").username("ada")
+    /// #     .profile("first_name", "Ada")).await?;
+    /// # let p = sandbox.pangea();
+    /// # let (client_token, service_token, base_url) = (p.client_token(), p.service_token(), p.base_url());
+    /// use accountkit::ErrorKind;
+    /// use accountkit::pangea::{Client, TokenType};
+    ///
+    /// // The user logged in through Pangea's hosted pages, which sent your app a
+    /// // code (`pmc_...`); the sandbox hands one out instead.
+    /// let code = sandbox.pangea().login_code("ada@example.com").ok_or("no such user")?;
+    ///
+    /// // A service token (`pts_...`) is refused here...
+    /// let service = Client::builder(service_token).base_url(base_url.clone()).build()?;
+    /// let err = service.client_userinfo(code.clone(), None).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Unauthorized);
+    /// assert!(err.message().contains("client token"));
+    ///
+    /// // ...a client token (`pcl_...`) is what it takes. Each code works once.
+    /// let client = Client::builder(client_token).base_url(base_url).build()?;
+    /// let session = client.client_userinfo(code, None).await?;
+    /// let user_token = session.active_token.as_ref().ok_or("no active token")?;
+    /// assert_eq!(user_token.kind, Some(TokenType::User));
+    /// assert_eq!(user_token.email.as_deref(), Some("ada@example.com"));
+    /// # Ok(()) }
+    /// ```
     pub async fn client_userinfo(
         &self,
         code: impl IntoSecret,
@@ -326,11 +592,36 @@ impl Client {
         let body =
             raw::types::UserinfoRequest { code: Sensitive::from(code), flow_id: flow_id.map(str::to_string) };
         let response = self.send(op, &[code.expose_secret()], self.raw.client_userinfo(&body)).await;
-        Ok(self.needs_client_token(response)?.map(SessionTokens::from))
+        Ok(self.needs_client_token(response)?.map(SessionTokens::from_raw))
     }
 
     /// Changes a user's password, with the user's own token (`ptu_...`).
     /// Needs a client token.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("ada@example.com").username("ada")
+    /// #     .profile("first_name", "Ada")).await?;
+    /// # let (client_token, base_url) = (sandbox.pangea().client_token(), sandbox.pangea().base_url());
+    /// # sandbox.pangea().set_password("ada@example.com", "correct horse");
+    /// # let code = sandbox.pangea().login_code("ada@example.com").ok_or("no such user")?;
+    /// use accountkit::pangea::Client;
+    ///
+    /// // A client token, and the user's token from their login code.
+    /// let client = Client::builder(client_token).base_url(base_url).build()?;
+    /// let session = client.client_userinfo(code, None).await?;
+    /// let user_token = &session.active_token.as_ref().ok_or("no active token")?.token;
+    ///
+    /// client.client_password_change(user_token, "correct horse", "battery staple").await?;
+    /// // The old password is gone.
+    /// let again = client.client_password_change(user_token, "correct horse", "battery staple").await;
+    /// assert_eq!(again.unwrap_err().code(), Some("IncorrectPassword"));
+    /// # Ok(()) }
+    /// ```
     pub async fn client_password_change(
         &self,
         user_token: impl IntoSecret,
@@ -358,13 +649,50 @@ impl Client {
     // ---- users (service token) ----
 
     /// Creates a user.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// use accountkit::ErrorKind;
+    /// use accountkit::pangea::NewUser;
+    ///
+    /// let ada = NewUser::new("ada@example.com").username("ada").profile("first_name", "Ada");
+    /// let created = pangea.user_create(&ada).await?;
+    /// assert!(created.id.starts_with("pui_"));
+    /// assert_eq!(created.profile["first_name"], "Ada");
+    ///
+    /// let err = pangea.user_create(&ada).await.unwrap_err();
+    /// assert_eq!((err.kind(), err.code()), (ErrorKind::Conflict, Some("UserExists")));
+    /// # Ok(()) }
+    /// ```
     pub async fn user_create(&self, user: &NewUser) -> Result<Response<User>> {
         let op = op("user_create");
         let body = user.to_raw(op)?;
-        Ok(self.send(op, &[], self.raw.user_create(&body)).await?.map(User::from))
+        Ok(self.send(op, &[], self.raw.user_create(&body)).await?.map(User::from_raw))
     }
 
     /// Deletes a user.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("ada@example.com").username("ada")
+    /// #     .profile("first_name", "Ada")).await?;
+    /// use accountkit::ErrorKind;
+    /// use accountkit::pangea::UserRef;
+    ///
+    /// let ada = UserRef::email("ada@example.com");
+    /// pangea.user_delete(&ada).await?;
+    /// let err = pangea.user_profile_get(&ada).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::NotFound);
+    /// # Ok(()) }
+    /// ```
     pub async fn user_delete(&self, user: &UserRef) -> Result<Response<()>> {
         let op = op("user_delete");
         let body = user.to_raw(op)?;
@@ -373,14 +701,53 @@ impl Client {
 
     /// One page of users. For every page in turn, use
     /// [`user_pages`](Client::user_pages) or [`users`](Client::users).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # sandbox.pangea().seed_users(30);
+    /// use accountkit::pangea::UserList;
+    ///
+    /// let query = UserList::new().size(20);
+    /// let first = pangea.user_list(&query).await?;
+    /// assert_eq!((first.users.len(), first.count), (20, Some(30)));
+    ///
+    /// let cursor = first.last.clone().ok_or("there is a second page")?;
+    /// let second = pangea.user_list(&query.after(cursor)).await?;
+    /// assert_eq!(second.users.len(), 10);
+    /// assert_eq!(second.last, None); // the last page
+    /// # Ok(()) }
+    /// ```
     pub async fn user_list(&self, query: &UserList) -> Result<Response<UserPage>> {
         let op = op("user_list");
         let body = query.to_raw(op)?;
-        Ok(self.send(op, &[], self.raw.user_list(&body)).await?.map(UserPage::from))
+        Ok(self.send(op, &[], self.raw.user_list(&body)).await?.map(UserPage::from_raw))
     }
 
     /// Every page of users, following the `last` cursor until a page has
     /// none. The stream ends after its first error.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # sandbox.pangea().seed_users(25);
+    /// use accountkit::pangea::UserList;
+    /// use futures::TryStreamExt;
+    ///
+    /// let mut pages = std::pin::pin!(pangea.user_pages(&UserList::new().size(10)));
+    /// let mut sizes = Vec::new();
+    /// while let Some(page) = pages.try_next().await? {
+    ///     sizes.push(page.users.len());
+    /// }
+    /// assert_eq!(sizes, [10, 10, 5]);
+    /// # Ok(()) }
+    /// ```
     pub fn user_pages(&self, query: &UserList) -> impl Stream<Item = Result<Response<UserPage>>> + Send + '_ {
         let first = Some((query.clone(), None::<String>));
         futures::stream::try_unfold(first, move |next| async move {
@@ -404,6 +771,27 @@ impl Client {
     }
 
     /// Every user the query matches, one at a time, fetched page by page.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// use accountkit::pangea::{Order, User, UserFilter, UserList, UserOrderBy};
+    /// use futures::TryStreamExt;
+    ///
+    /// sandbox.pangea().seed_users(1_200); // seed0@example.test, seed1@example.test, ...
+    /// let oldest_first = UserList::new().size(500).order_by(UserOrderBy::CreatedAt).order(Order::Asc);
+    /// let users: Vec<User> = pangea.users(&oldest_first).try_collect().await?;
+    /// assert_eq!(users.len(), 1_200); // three pages
+    /// assert_eq!(users[0].email, "seed0@example.test");
+    ///
+    /// let two = UserFilter::new().email_in(["seed7@example.test", "seed42@example.test"]);
+    /// let matched: Vec<User> = pangea.users(&UserList::new().filter(two)).try_collect().await?;
+    /// assert_eq!(matched.len(), 2);
+    /// # Ok(()) }
+    /// ```
     pub fn users(&self, query: &UserList) -> impl Stream<Item = Result<User>> + Send + '_ {
         self.user_pages(query)
             .map_err(|e| e.reported_as("users"))
@@ -412,20 +800,70 @@ impl Client {
     }
 
     /// Disables, enables or unlocks a user, or sets their phone number.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("ada@example.com").username("ada")
+    /// #     .profile("first_name", "Ada")).await?;
+    /// use accountkit::pangea::{UserRef, UserUpdate};
+    ///
+    /// let ada = UserRef::email("ada@example.com");
+    /// let user = pangea.user_update(&ada, &UserUpdate::new().disabled(true).phone("+18085550173")).await?;
+    /// assert!(user.disabled);
+    /// assert_eq!(user.phone.as_deref(), Some("+18085550173"));
+    /// # Ok(()) }
+    /// ```
     pub async fn user_update(&self, user: &UserRef, update: &UserUpdate) -> Result<Response<User>> {
         let op = op("user_update");
         let body = update.to_raw(op, user)?;
-        Ok(self.send(op, &[], self.raw.user_update(&body)).await?.map(User::from))
+        Ok(self.send(op, &[], self.raw.user_update(&body)).await?.map(User::from_raw))
     }
 
     /// A user, with its profile.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("ada@example.com").username("ada")
+    /// #     .profile("first_name", "Ada")).await?;
+    /// use accountkit::pangea::UserRef;
+    ///
+    /// let ada = pangea.user_profile_get(&UserRef::username("ada")).await?;
+    /// assert_eq!(ada.email, "ada@example.com");
+    /// assert_eq!(ada.profile["first_name"], "Ada");
+    /// # Ok(()) }
+    /// ```
     pub async fn user_profile_get(&self, user: &UserRef) -> Result<Response<User>> {
         let op = op("user_profile_get");
         let body = user.to_raw(op)?;
-        Ok(self.send(op, &[], self.raw.user_profile_get(&body)).await?.map(User::from))
+        Ok(self.send(op, &[], self.raw.user_profile_get(&body)).await?.map(User::from_raw))
     }
 
     /// Sets and deletes keys of a user's profile; returns the user.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("ada@example.com").username("ada")
+    /// #     .profile("first_name", "Ada")).await?;
+    /// use accountkit::pangea::{ProfileChanges, UserRef};
+    ///
+    /// let changes = ProfileChanges::new().set("city", "London").remove("first_name");
+    /// let ada = pangea.user_profile_update(&UserRef::email("ada@example.com"), &changes).await?;
+    /// assert_eq!(ada.profile.get("city").map(String::as_str), Some("London"));
+    /// assert!(!ada.profile.contains_key("first_name"));
+    /// # Ok(()) }
+    /// ```
     pub async fn user_profile_update(
         &self,
         user: &UserRef,
@@ -434,18 +872,56 @@ impl Client {
         let op = op("user_profile_update");
         let (id, email, username) = user.parts(op)?;
         let body = raw::types::ProfileUpdateRequest { id, email, username, profile: changes.to_raw(op)? };
-        Ok(self.send(op, &[], self.raw.user_profile_update(&body)).await?.map(User::from))
+        Ok(self.send(op, &[], self.raw.user_profile_update(&body)).await?.map(User::from_raw))
     }
 
     /// A user's authenticators.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("ada@example.com").username("ada")
+    /// #     .profile("first_name", "Ada")).await?;
+    /// # sandbox.pangea().set_password("ada@example.com", "correct horse");
+    /// # sandbox.pangea().add_authenticator("ada@example.com", "totp");
+    /// use accountkit::pangea::{AuthenticatorType, UserRef};
+    ///
+    /// let authenticators = pangea.user_authenticators_list(&UserRef::email("ada@example.com")).await?;
+    /// let kinds: Vec<&AuthenticatorType> = authenticators.iter().map(|a| &a.kind).collect();
+    /// assert_eq!(kinds, [&AuthenticatorType::Password, &AuthenticatorType::Totp]);
+    /// assert!(authenticators.iter().all(|a| a.enabled && a.id.starts_with("pau_")));
+    /// # Ok(()) }
+    /// ```
     pub async fn user_authenticators_list(&self, user: &UserRef) -> Result<Response<Vec<Authenticator>>> {
         let op = op("user_authenticators_list");
         let body = user.to_raw(op)?;
         let response = self.send(op, &[], self.raw.user_authenticators_list(&body)).await?;
-        Ok(response.map(|r| r.authenticators.into_iter().map(Authenticator::from).collect()))
+        Ok(response.map(|r| r.authenticators.into_iter().map(Authenticator::from_raw).collect()))
     }
 
     /// Deletes one of a user's authenticators (`pau_...`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("ada@example.com").username("ada")
+    /// #     .profile("first_name", "Ada")).await?;
+    /// # sandbox.pangea().add_authenticator("ada@example.com", "totp");
+    /// use accountkit::pangea::{AuthenticatorType, UserRef};
+    ///
+    /// let ada = UserRef::email("ada@example.com");
+    /// let authenticators = pangea.user_authenticators_list(&ada).await?;
+    /// let totp = authenticators.iter().find(|a| a.kind == AuthenticatorType::Totp).ok_or("no TOTP")?;
+    /// pangea.user_authenticators_delete(&ada, &totp.id).await?;
+    /// assert!(pangea.user_authenticators_list(&ada).await?.is_empty());
+    /// # Ok(()) }
+    /// ```
     pub async fn user_authenticators_delete(
         &self,
         user: &UserRef,

@@ -132,16 +132,65 @@ pub enum UserRef {
 
 impl UserRef {
     /// By user id (`pui_...`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// use accountkit::pangea::{NewUser, UserRef};
+    ///
+    /// let created = pangea.user_create(&NewUser::new("ada@example.com")).await?;
+    /// let ada = pangea.user_profile_get(&UserRef::id(&created.id)).await?;
+    /// assert_eq!(ada.email, "ada@example.com");
+    /// # Ok(()) }
+    /// ```
     pub fn id(id: impl Into<String>) -> UserRef {
         UserRef::Id(id.into())
     }
 
     /// By email.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("ada@example.com").username("ada")
+    /// #     .profile("first_name", "Ada")).await?;
+    /// use accountkit::ErrorKind;
+    /// use accountkit::pangea::UserRef;
+    ///
+    /// let ada = pangea.user_profile_get(&UserRef::email("ada@example.com")).await?;
+    /// assert_eq!(ada.username.as_deref(), Some("ada"));
+    ///
+    /// // Checked before anything is sent.
+    /// let err = pangea.user_profile_get(&UserRef::email("ada")).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    /// # Ok(()) }
+    /// ```
     pub fn email(email: impl Into<String>) -> UserRef {
         UserRef::Email(email.into())
     }
 
     /// By username.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("ada@example.com").username("ada")
+    /// #     .profile("first_name", "Ada")).await?;
+    /// use accountkit::pangea::UserRef;
+    ///
+    /// let ada = pangea.user_profile_get(&UserRef::username("ada")).await?;
+    /// assert_eq!(ada.email, "ada@example.com");
+    /// # Ok(()) }
+    /// ```
     pub fn username(username: impl Into<String>) -> UserRef {
         UserRef::Username(username.into())
     }
@@ -198,17 +247,61 @@ pub struct NewUser {
 
 impl NewUser {
     /// A user with this email and an empty profile.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// use accountkit::pangea::NewUser;
+    ///
+    /// let created = pangea.user_create(&NewUser::new("ada@example.com")).await?;
+    /// assert_eq!((created.email.as_str(), created.username.as_deref()), ("ada@example.com", None));
+    /// assert!(created.profile.is_empty());
+    /// # Ok(()) }
+    /// ```
     pub fn new(email: impl Into<String>) -> NewUser {
         NewUser { email: email.into(), username: None, profile: BTreeMap::new() }
     }
 
     /// Sets the username.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// use accountkit::pangea::NewUser;
+    ///
+    /// let created = pangea.user_create(&NewUser::new("ada@example.com").username("ada")).await?;
+    /// assert_eq!(created.username.as_deref(), Some("ada"));
+    /// # Ok(()) }
+    /// ```
     pub fn username(mut self, username: impl Into<String>) -> NewUser {
         self.username = Some(username.into());
         self
     }
 
     /// Sets one profile key, e.g. `("first_name", "Ada")`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// use accountkit::pangea::NewUser;
+    ///
+    /// let ada = NewUser::new("ada@example.com")
+    ///     .profile("first_name", "Ada")
+    ///     .profile("last_name", "Lovelace");
+    /// let created = pangea.user_create(&ada).await?;
+    /// assert_eq!(created.profile["last_name"], "Lovelace");
+    /// assert_eq!(created.profile.len(), 2);
+    /// # Ok(()) }
+    /// ```
     pub fn profile(mut self, key: impl Into<String>, value: impl Into<String>) -> NewUser {
         self.profile.insert(key.into(), value.into());
         self
@@ -239,17 +332,70 @@ pub struct ProfileChanges {
 
 impl ProfileChanges {
     /// No changes yet.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("ada@example.com").username("ada")
+    /// #     .profile("first_name", "Ada")).await?;
+    /// use accountkit::ErrorKind;
+    /// use accountkit::pangea::{ProfileChanges, UserRef};
+    ///
+    /// let ada = UserRef::email("ada@example.com");
+    /// let err = pangea.user_profile_update(&ada, &ProfileChanges::new()).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput); // nothing to change
+    ///
+    /// let user = pangea.user_profile_update(&ada, &ProfileChanges::new().set("city", "London")).await?;
+    /// assert_eq!(user.profile["first_name"], "Ada"); // keys not named stay
+    /// # Ok(()) }
+    /// ```
     pub fn new() -> ProfileChanges {
         ProfileChanges::default()
     }
 
     /// Sets `key` to `value`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("ada@example.com").username("ada")
+    /// #     .profile("first_name", "Ada")).await?;
+    /// use accountkit::pangea::{ProfileChanges, UserRef};
+    ///
+    /// let changes = ProfileChanges::new().set("first_name", "Augusta").set("last_name", "Lovelace");
+    /// let ada = pangea.user_profile_update(&UserRef::email("ada@example.com"), &changes).await?;
+    /// assert_eq!(ada.profile["first_name"], "Augusta");
+    /// assert_eq!(ada.profile["last_name"], "Lovelace");
+    /// # Ok(()) }
+    /// ```
     pub fn set(mut self, key: impl Into<String>, value: impl Into<String>) -> ProfileChanges {
         self.changes.insert(key.into(), Some(value.into()));
         self
     }
 
     /// Deletes `key` (sent as an explicit `null`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("ada@example.com").username("ada")
+    /// #     .profile("first_name", "Ada")).await?;
+    /// use accountkit::pangea::{ProfileChanges, UserRef};
+    ///
+    /// let changes = ProfileChanges::new().remove("first_name");
+    /// let ada = pangea.user_profile_update(&UserRef::email("ada@example.com"), &changes).await?;
+    /// assert!(ada.profile.is_empty());
+    /// # Ok(()) }
+    /// ```
     pub fn remove(mut self, key: impl Into<String>) -> ProfileChanges {
         self.changes.insert(key.into(), None);
         self
@@ -276,17 +422,72 @@ pub struct UserUpdate {
 
 impl UserUpdate {
     /// No change yet.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("ada@example.com").username("ada")
+    /// #     .profile("first_name", "Ada")).await?;
+    /// use accountkit::ErrorKind;
+    /// use accountkit::pangea::{UserRef, UserUpdate};
+    ///
+    /// let ada = UserRef::email("ada@example.com");
+    /// let err = pangea.user_update(&ada, &UserUpdate::new()).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput); // nothing to change
+    ///
+    /// let user = pangea.user_update(&ada, &UserUpdate::new().disabled(true)).await?;
+    /// assert!(user.disabled);
+    /// # Ok(()) }
+    /// ```
     pub fn new() -> UserUpdate {
         UserUpdate::default()
     }
 
     /// Disables (`true`) or enables (`false`) the user.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("ada@example.com").username("ada")
+    /// #     .profile("first_name", "Ada")).await?;
+    /// use accountkit::pangea::{UserRef, UserUpdate};
+    ///
+    /// let ada = UserRef::email("ada@example.com");
+    /// assert!(pangea.user_update(&ada, &UserUpdate::new().disabled(true)).await?.disabled);
+    /// assert!(!pangea.user_update(&ada, &UserUpdate::new().disabled(false)).await?.disabled);
+    /// # Ok(()) }
+    /// ```
     pub fn disabled(mut self, disabled: bool) -> UserUpdate {
         self.disabled = Some(disabled);
         self
     }
 
     /// Unlocks a user locked out by failed logins.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("ada@example.com").username("ada")
+    /// #     .profile("first_name", "Ada")).await?;
+    /// use accountkit::pangea::{UserRef, UserUpdate};
+    ///
+    /// sandbox.pangea().lock_out("ada@example.com"); // as repeated failed logins would
+    /// let ada = UserRef::email("ada@example.com");
+    /// assert!(pangea.user_profile_get(&ada).await?.locked_out);
+    ///
+    /// let user = pangea.user_update(&ada, &UserUpdate::new().unlock()).await?;
+    /// assert!(!user.locked_out);
+    /// # Ok(()) }
+    /// ```
     pub fn unlock(mut self) -> UserUpdate {
         self.unlock = true;
         self
@@ -294,6 +495,27 @@ impl UserUpdate {
 
     /// Sets the user's phone number, in E.164 form (`+18085550173`; the
     /// vendor's example also writes `+1-808-555-0173`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("ada@example.com").username("ada")
+    /// #     .profile("first_name", "Ada")).await?;
+    /// use accountkit::ErrorKind;
+    /// use accountkit::pangea::{UserRef, UserUpdate, field_errors};
+    ///
+    /// let ada = UserRef::email("ada@example.com");
+    /// let user = pangea.user_update(&ada, &UserUpdate::new().phone("+18085550173")).await?;
+    /// assert_eq!(user.phone.as_deref(), Some("+18085550173"));
+    ///
+    /// let err = pangea.user_update(&ada, &UserUpdate::new().phone("555-0173")).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Validation);
+    /// assert_eq!(field_errors(&err)[0].source, "/phone");
+    /// # Ok(()) }
+    /// ```
     pub fn phone(mut self, phone: impl Into<String>) -> UserUpdate {
         self.phone = Some(phone.into());
         self
@@ -324,48 +546,164 @@ pub struct UserFilter {
     conditions: Map<String, Value>,
 }
 
+/// The `UserFilter` methods of text fields. `$sample` and `$other` are
+/// values of the field, `$part` a part of `$sample`, for the examples.
 macro_rules! text_conditions {
-    ($($field:ident, $contains:ident, $in_list:ident, $wire:literal;)*) => {$(
+    ($(
+        $field:ident, $contains:ident, $in_list:ident, $wire:literal,
+        $sample:literal, $other:literal, $part:literal;
+    )*) => {$(
         #[doc = concat!("`", $wire, "` is exactly `value`.")]
+        #[doc = ""]
+        #[doc = concat!(
+            "```\n",
+            "use accountkit::pangea::{UserFilter, UserList};\n",
+            "\n",
+            "let filter = UserFilter::new().", stringify!($field), "(\"", $sample, "\");\n",
+            "assert_eq!(filter, UserFilter::new().raw(\"", $wire, "\", \"", $sample, "\"));\n",
+            "let query = UserList::new().filter(filter);\n",
+            "# let _ = query;\n",
+            "```",
+        )]
         pub fn $field(self, value: impl Into<String>) -> UserFilter {
             self.with($wire, Value::String(value.into()))
         }
 
         #[doc = concat!("`", $wire, "` contains every one of `parts`.")]
+        #[doc = ""]
+        #[doc = concat!(
+            "```\n",
+            "use accountkit::pangea::{UserFilter, UserList};\n",
+            "\n",
+            "let filter = UserFilter::new().", stringify!($contains), "([\"", $part, "\"]);\n",
+            "assert_eq!(filter, UserFilter::new().raw(\"", $wire, "__contains\", vec![\"", $part, "\"]));\n",
+            "let query = UserList::new().filter(filter);\n",
+            "# let _ = query;\n",
+            "```",
+        )]
         pub fn $contains<S: Into<String>>(self, parts: impl IntoIterator<Item = S>) -> UserFilter {
             self.with(concat!($wire, "__contains"), strings(parts))
         }
 
         #[doc = concat!("`", $wire, "` is one of `values`.")]
+        #[doc = ""]
+        #[doc = concat!(
+            "```\n",
+            "use accountkit::pangea::{UserFilter, UserList};\n",
+            "\n",
+            "let filter = UserFilter::new()",
+            ".", stringify!($in_list), "([\"", $sample, "\", \"", $other, "\"]);\n",
+            "let sent = vec![\"", $sample, "\", \"", $other, "\"];\n",
+            "assert_eq!(filter, UserFilter::new().raw(\"", $wire, "__in\", sent));\n",
+            "let query = UserList::new().filter(filter);\n",
+            "# let _ = query;\n",
+            "```",
+        )]
         pub fn $in_list<S: Into<String>>(self, values: impl IntoIterator<Item = S>) -> UserFilter {
             self.with(concat!($wire, "__in"), strings(values))
         }
     )*};
 }
 
+/// The `UserFilter` methods of ordered fields. For the examples, `$uses` is
+/// what they import, `$sample` a value of `$ty` as code and `$sent` the
+/// same value as a JSON literal.
 macro_rules! range_conditions {
-    ($ty:ty, $to_value:expr; $($field:ident, $gt:ident, $gte:ident, $lt:ident, $lte:ident, $wire:literal;)*) => {$(
+    (
+        $ty:ty, $to_value:expr, $uses:literal, $sample:literal, $sent:literal;
+        $($field:ident, $gt:ident, $gte:ident, $lt:ident, $lte:ident, $wire:literal;)*
+    ) => {$(
         #[doc = concat!("`", $wire, "` equals `value`.")]
+        #[doc = ""]
+        #[doc = concat!(
+            "```\n",
+            "# fn main() -> Result<(), Box<dyn std::error::Error>> {\n",
+            $uses,
+            "use accountkit::pangea::{UserFilter, UserList};\n",
+            "\n",
+            "let filter = UserFilter::new().", stringify!($field), "(", $sample, ");\n",
+            "assert_eq!(filter, UserFilter::new().raw(\"", $wire, "\", ", $sent, "));\n",
+            "let query = UserList::new().filter(filter);\n",
+            "# let _ = query;\n",
+            "# Ok(()) }\n",
+            "```",
+        )]
         pub fn $field(self, value: $ty) -> UserFilter {
             self.with($wire, $to_value(value))
         }
 
         #[doc = concat!("`", $wire, "` is greater than `value`.")]
+        #[doc = ""]
+        #[doc = concat!(
+            "```\n",
+            "# fn main() -> Result<(), Box<dyn std::error::Error>> {\n",
+            $uses,
+            "use accountkit::pangea::{UserFilter, UserList};\n",
+            "\n",
+            "let filter = UserFilter::new().", stringify!($gt), "(", $sample, ");\n",
+            "assert_eq!(filter, UserFilter::new().raw(\"", $wire, "__gt\", ", $sent, "));\n",
+            "let query = UserList::new().filter(filter);\n",
+            "# let _ = query;\n",
+            "# Ok(()) }\n",
+            "```",
+        )]
         pub fn $gt(self, value: $ty) -> UserFilter {
             self.with(concat!($wire, "__gt"), $to_value(value))
         }
 
         #[doc = concat!("`", $wire, "` is at least `value`.")]
+        #[doc = ""]
+        #[doc = concat!(
+            "```\n",
+            "# fn main() -> Result<(), Box<dyn std::error::Error>> {\n",
+            $uses,
+            "use accountkit::pangea::{UserFilter, UserList};\n",
+            "\n",
+            "let filter = UserFilter::new().", stringify!($gte), "(", $sample, ");\n",
+            "assert_eq!(filter, UserFilter::new().raw(\"", $wire, "__gte\", ", $sent, "));\n",
+            "let query = UserList::new().filter(filter);\n",
+            "# let _ = query;\n",
+            "# Ok(()) }\n",
+            "```",
+        )]
         pub fn $gte(self, value: $ty) -> UserFilter {
             self.with(concat!($wire, "__gte"), $to_value(value))
         }
 
         #[doc = concat!("`", $wire, "` is less than `value`.")]
+        #[doc = ""]
+        #[doc = concat!(
+            "```\n",
+            "# fn main() -> Result<(), Box<dyn std::error::Error>> {\n",
+            $uses,
+            "use accountkit::pangea::{UserFilter, UserList};\n",
+            "\n",
+            "let filter = UserFilter::new().", stringify!($lt), "(", $sample, ");\n",
+            "assert_eq!(filter, UserFilter::new().raw(\"", $wire, "__lt\", ", $sent, "));\n",
+            "let query = UserList::new().filter(filter);\n",
+            "# let _ = query;\n",
+            "# Ok(()) }\n",
+            "```",
+        )]
         pub fn $lt(self, value: $ty) -> UserFilter {
             self.with(concat!($wire, "__lt"), $to_value(value))
         }
 
         #[doc = concat!("`", $wire, "` is at most `value`.")]
+        #[doc = ""]
+        #[doc = concat!(
+            "```\n",
+            "# fn main() -> Result<(), Box<dyn std::error::Error>> {\n",
+            $uses,
+            "use accountkit::pangea::{UserFilter, UserList};\n",
+            "\n",
+            "let filter = UserFilter::new().", stringify!($lte), "(", $sample, ");\n",
+            "assert_eq!(filter, UserFilter::new().raw(\"", $wire, "__lte\", ", $sent, "));\n",
+            "let query = UserList::new().filter(filter);\n",
+            "# let _ = query;\n",
+            "# Ok(()) }\n",
+            "```",
+        )]
         pub fn $lte(self, value: $ty) -> UserFilter {
             self.with(concat!($wire, "__lte"), $to_value(value))
         }
@@ -386,6 +724,26 @@ fn count_value(n: u64) -> Value {
 
 impl UserFilter {
     /// No conditions: every user.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("ada@example.com").username("ada")
+    /// #     .profile("first_name", "Ada")).await?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("bob@example.com")).await?;
+    /// use accountkit::pangea::{UserFilter, UserList};
+    ///
+    /// let everyone = pangea.user_list(&UserList::new().filter(UserFilter::new())).await?;
+    /// assert_eq!(everyone.count, Some(2));
+    ///
+    /// let ada = UserFilter::new().email("ada@example.com").verified(true);
+    /// let page = pangea.user_list(&UserList::new().filter(ada)).await?;
+    /// assert_eq!(page.users[0].email, "ada@example.com");
+    /// # Ok(()) }
+    /// ```
     pub fn new() -> UserFilter {
         UserFilter::default()
     }
@@ -396,55 +754,163 @@ impl UserFilter {
     }
 
     text_conditions! {
-        id, id_contains, id_in, "id";
-        email, email_contains, email_in, "email";
-        username, username_contains, username_in, "username";
-        accepted_eula_id, accepted_eula_id_contains, accepted_eula_id_in, "accepted_eula_id";
+        id, id_contains, id_in, "id", "pui_s4kwfo2hpijmqxn7", "pui_b2ybkqkcjxdsnu3t", "s4kw";
+        email, email_contains, email_in, "email", "ada@example.com", "grace@example.com", "@example.com";
+        username, username_contains, username_in, "username", "ada", "grace", "ad";
+        accepted_eula_id, accepted_eula_id_contains, accepted_eula_id_in, "accepted_eula_id",
+            "peu_wuk7tvtnjyr5ebpd", "peu_3gdcz5rhxvtcmjrm", "wuk7";
         accepted_privacy_policy_id, accepted_privacy_policy_id_contains, accepted_privacy_policy_id_in,
-            "accepted_privacy_policy_id";
-        last_login_ip, last_login_ip_contains, last_login_ip_in, "last_login_ip";
-        last_login_city, last_login_city_contains, last_login_city_in, "last_login_city";
-        last_login_country, last_login_country_contains, last_login_country_in, "last_login_country";
+            "accepted_privacy_policy_id", "peu_4yzhtmkw2ofgfqmd", "peu_ldq2bxgpxv6k7mjg", "4yzh";
+        last_login_ip, last_login_ip_contains, last_login_ip_in, "last_login_ip",
+            "203.0.113.7", "198.51.100.23", "203.0.113.";
+        last_login_city, last_login_city_contains, last_login_city_in, "last_login_city",
+            "London", "Paris", "Lon";
+        last_login_country, last_login_country_contains, last_login_country_in, "last_login_country",
+            "United Kingdom", "France", "United";
     }
 
     range_conditions! {
-        DateTime<Utc>, date_value;
+        DateTime<Utc>, date_value, "use accountkit::chrono::{DateTime, Utc};\n",
+            "\"2024-01-01T00:00:00Z\".parse::<DateTime<Utc>>()?", "\"2024-01-01T00:00:00Z\"";
         created_at, created_at_gt, created_at_gte, created_at_lt, created_at_lte, "created_at";
         last_login_at, last_login_at_gt, last_login_at_gte, last_login_at_lt, last_login_at_lte,
             "last_login_at";
     }
 
     range_conditions! {
-        u64, count_value;
+        u64, count_value, "", "3", "3";
         login_count, login_count_gt, login_count_gte, login_count_lt, login_count_lte, "login_count";
     }
 
     /// Disabled (`true`) or enabled (`false`) users.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("ada@example.com").username("ada")
+    /// #     .profile("first_name", "Ada")).await?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("bob@example.com")).await?;
+    /// use accountkit::pangea::{UserFilter, UserList, UserRef, UserUpdate};
+    ///
+    /// pangea.user_update(&UserRef::email("bob@example.com"), &UserUpdate::new().disabled(true)).await?;
+    /// let page = pangea.user_list(&UserList::new().filter(UserFilter::new().disabled(true))).await?;
+    /// assert_eq!(page.count, Some(1));
+    /// assert_eq!(page.users[0].email, "bob@example.com");
+    /// # Ok(()) }
+    /// ```
     pub fn disabled(self, disabled: bool) -> UserFilter {
         self.with("disabled", Value::Bool(disabled))
     }
 
     /// Verified (`true`) or unverified (`false`) users.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("ada@example.com").username("ada")
+    /// #     .profile("first_name", "Ada")).await?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("bob@example.com")).await?;
+    /// use accountkit::pangea::{UserFilter, UserList};
+    ///
+    /// // The sandbox's users are all verified.
+    /// let unverified = pangea.user_list(&UserList::new().filter(UserFilter::new().verified(false))).await?;
+    /// assert_eq!(unverified.count, Some(0));
+    /// # Ok(()) }
+    /// ```
     pub fn verified(self, verified: bool) -> UserFilter {
         self.with("verified", Value::Bool(verified))
     }
 
     /// Users that must (`true`) or need not (`false`) use a second factor.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("ada@example.com").username("ada")
+    /// #     .profile("first_name", "Ada")).await?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("bob@example.com")).await?;
+    /// use accountkit::pangea::{UserFilter, UserList};
+    ///
+    /// let free = pangea.user_list(&UserList::new().filter(UserFilter::new().require_mfa(false))).await?;
+    /// assert_eq!(free.count, Some(2));
+    /// # Ok(()) }
+    /// ```
     pub fn require_mfa(self, require_mfa: bool) -> UserFilter {
         self.with("require_mfa", Value::Bool(require_mfa))
     }
 
     /// Users holding every one of these scopes.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use accountkit::pangea::{UserFilter, UserList};
+    ///
+    /// let admins = UserFilter::new().scopes(["admin", "billing"]);
+    /// assert_eq!(admins, UserFilter::new().raw("scopes", vec!["admin", "billing"]));
+    /// let query = UserList::new().filter(admins);
+    /// # let _ = query;
+    /// # Ok(()) }
+    /// ```
     pub fn scopes<S: Into<String>>(self, scopes: impl IntoIterator<Item = S>) -> UserFilter {
         self.with("scopes", strings(scopes))
     }
 
     /// Profile key `key` is exactly `value`. Keys are ASCII letters only.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("ada@example.com").username("ada")
+    /// #     .profile("first_name", "Ada")).await?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("bob@example.com")).await?;
+    /// use accountkit::pangea::{UserFilter, UserList};
+    ///
+    /// # pangea.user_profile_update(&accountkit::pangea::UserRef::email("ada@example.com"),
+    /// #     &accountkit::pangea::ProfileChanges::new().set("city", "London")).await?;
+    /// let londoners = UserFilter::new().profile("city", "London");
+    /// let page = pangea.user_list(&UserList::new().filter(londoners)).await?;
+    /// assert_eq!(page.count, Some(1));
+    /// assert_eq!(page.users[0].email, "ada@example.com");
+    ///
+    /// // Keys with anything but letters cannot be filtered on.
+    /// let odd = UserList::new().filter(UserFilter::new().profile("first_name", "Ada"));
+    /// assert_eq!(pangea.user_list(&odd).await.unwrap_err().kind(), accountkit::ErrorKind::InvalidInput);
+    /// # Ok(()) }
+    /// ```
     pub fn profile(self, key: &str, value: impl Into<String>) -> UserFilter {
         self.with(&format!("profile_{key}"), Value::String(value.into()))
     }
 
     /// Profile key `key` contains every one of `parts`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// use accountkit::pangea::{NewUser, UserFilter, UserList};
+    ///
+    /// pangea.user_create(&NewUser::new("ada@example.com").profile("city", "London")).await?;
+    /// pangea.user_create(&NewUser::new("bob@example.com").profile("city", "New London")).await?;
+    /// pangea.user_create(&NewUser::new("eve@example.com").profile("city", "Paris")).await?;
+    /// let filter = UserFilter::new().profile_contains("city", ["London"]);
+    /// let page = pangea.user_list(&UserList::new().filter(filter)).await?;
+    /// assert_eq!(page.count, Some(2));
+    /// # Ok(()) }
+    /// ```
     pub fn profile_contains<S: Into<String>>(
         self,
         key: &str,
@@ -454,6 +920,26 @@ impl UserFilter {
     }
 
     /// Profile key `key` is (`true`) or is not (`false`) set.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("ada@example.com").username("ada")
+    /// #     .profile("first_name", "Ada")).await?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("bob@example.com")).await?;
+    /// use accountkit::pangea::{UserFilter, UserList};
+    ///
+    /// # pangea.user_profile_update(&accountkit::pangea::UserRef::email("ada@example.com"),
+    /// #     &accountkit::pangea::ProfileChanges::new().set("city", "London")).await?;
+    /// let no_city = UserFilter::new().profile_exists("city", false);
+    /// let page = pangea.user_list(&UserList::new().filter(no_city)).await?;
+    /// assert_eq!(page.count, Some(1));
+    /// assert_eq!(page.users[0].email, "bob@example.com");
+    /// # Ok(()) }
+    /// ```
     pub fn profile_exists(self, key: &str, exists: bool) -> UserFilter {
         self.with(&format!("profile_{key}__exists"), Value::Bool(exists))
     }
@@ -461,6 +947,26 @@ impl UserFilter {
     /// Any condition, sent as is: `key` is its wire name with the operator
     /// suffix (`"last_login_city__in"`), `value` what the key takes. For
     /// keys the server knows and this version of accountkit does not.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// use accountkit::ErrorKind;
+    /// use accountkit::pangea::{UserFilter, UserList, field_errors};
+    ///
+    /// let filter = UserFilter::new().raw("email__in", vec!["ada@example.com", "bob@example.com"]);
+    /// assert_eq!(filter, UserFilter::new().email_in(["ada@example.com", "bob@example.com"]));
+    ///
+    /// // A key the server does not know is its ValidationError.
+    /// let odd = UserList::new().filter(UserFilter::new().raw("shoe_size", 42));
+    /// let err = pangea.user_list(&odd).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Validation);
+    /// assert_eq!(field_errors(&err)[0].source, "/filter/shoe_size");
+    /// # Ok(()) }
+    /// ```
     pub fn raw(self, key: &str, value: impl Into<Value>) -> UserFilter {
         self.with(key, value.into())
     }
@@ -492,35 +998,131 @@ pub struct UserList {
 
 impl UserList {
     /// Every user, in the server's default order and page size.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # sandbox.pangea().seed_users(3);
+    /// use accountkit::pangea::UserList;
+    ///
+    /// let page = pangea.user_list(&UserList::new()).await?;
+    /// assert_eq!((page.users.len(), page.count, page.last.as_deref()), (3, Some(3), None));
+    /// # Ok(()) }
+    /// ```
     pub fn new() -> UserList {
         UserList::default()
     }
 
     /// Only the users meeting `filter`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("ada@example.com").username("ada")
+    /// #     .profile("first_name", "Ada")).await?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("bob@example.com")).await?;
+    /// use accountkit::pangea::{UserFilter, UserList};
+    ///
+    /// let query = UserList::new().filter(UserFilter::new().email_contains(["bob"]));
+    /// let page = pangea.user_list(&query).await?;
+    /// assert_eq!(page.users.len(), 1);
+    /// assert_eq!(page.users[0].email, "bob@example.com");
+    /// # Ok(()) }
+    /// ```
     pub fn filter(mut self, filter: UserFilter) -> UserList {
         self.filter = filter;
         self
     }
 
     /// Sort direction.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # sandbox.pangea().seed_users(3);
+    /// use accountkit::pangea::{Order, UserList, UserOrderBy};
+    ///
+    /// let newest_first = UserList::new().order_by(UserOrderBy::CreatedAt).order(Order::Desc);
+    /// let page = pangea.user_list(&newest_first).await?;
+    /// assert_eq!(page.users[0].email, "seed2@example.test");
+    /// # Ok(()) }
+    /// ```
     pub fn order(mut self, order: Order) -> UserList {
         self.order = Some(order);
         self
     }
 
     /// What to sort by.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("ada@example.com").username("ada")
+    /// #     .profile("first_name", "Ada")).await?;
+    /// # pangea.user_create(&accountkit::pangea::NewUser::new("bob@example.com")).await?;
+    /// use accountkit::pangea::{UserList, UserOrderBy};
+    ///
+    /// let page = pangea.user_list(&UserList::new().order_by(UserOrderBy::Email)).await?;
+    /// let emails: Vec<&str> = page.users.iter().map(|u| u.email.as_str()).collect();
+    /// assert_eq!(emails, ["ada@example.com", "bob@example.com"]);
+    /// # Ok(()) }
+    /// ```
     pub fn order_by(mut self, order_by: UserOrderBy) -> UserList {
         self.order_by = Some(order_by);
         self
     }
 
     /// Users per page, at least 1.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # sandbox.pangea().seed_users(3);
+    /// use accountkit::pangea::UserList;
+    ///
+    /// let page = pangea.user_list(&UserList::new().size(2)).await?;
+    /// assert_eq!((page.users.len(), page.count), (2, Some(3)));
+    /// assert!(page.last.is_some()); // more to come
+    /// # Ok(()) }
+    /// ```
     pub fn size(mut self, size: u32) -> UserList {
         self.size = Some(size);
         self
     }
 
     /// Starts after this cursor (the [`last`](UserPage::last) of a page).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// # sandbox.pangea().seed_users(3);
+    /// use accountkit::pangea::UserList;
+    ///
+    /// let first = pangea.user_list(&UserList::new().size(2)).await?;
+    /// let cursor = first.last.clone().ok_or("there is a second page")?;
+    /// let rest = pangea.user_list(&UserList::new().size(2).after(cursor)).await?;
+    /// assert_eq!(rest.users.len(), 1);
+    /// assert!(first.users.iter().all(|u| u.id != rest.users[0].id));
+    /// # Ok(()) }
+    /// ```
     pub fn after(mut self, cursor: impl Into<String>) -> UserList {
         self.last = Some(cursor.into());
         self
@@ -588,8 +1190,9 @@ pub struct User {
     pub groups: Vec<String>,
 }
 
-impl From<raw::User> for User {
-    fn from(user: raw::User) -> Self {
+impl User {
+    /// From the generated type.
+    pub(crate) fn from_raw(user: raw::User) -> Self {
         User {
             id: user.id,
             email: user.email,
@@ -611,7 +1214,7 @@ impl From<raw::User> for User {
                 .authenticators
                 .unwrap_or_default()
                 .into_iter()
-                .map(Authenticator::from)
+                .map(Authenticator::from_raw)
                 .collect(),
             groups: user.groups.unwrap_or_default(),
         }
@@ -630,10 +1233,11 @@ pub struct UserPage {
     pub last: Option<String>,
 }
 
-impl From<raw::UserListResult> for UserPage {
-    fn from(page: raw::UserListResult) -> Self {
+impl UserPage {
+    /// From the generated type.
+    pub(crate) fn from_raw(page: raw::UserListResult) -> Self {
         UserPage {
-            users: page.users.into_iter().map(User::from).collect(),
+            users: page.users.into_iter().map(User::from_raw).collect(),
             count: page.count.and_then(|n| u64::try_from(n).ok()),
             last: page.last.filter(|l| !l.is_empty()),
         }
@@ -670,8 +1274,9 @@ pub struct Authenticator {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
-impl From<raw::Authenticator> for Authenticator {
-    fn from(a: raw::Authenticator) -> Self {
+impl Authenticator {
+    /// From the generated type.
+    pub(crate) fn from_raw(a: raw::Authenticator) -> Self {
         Authenticator {
             id: a.id,
             kind: AuthenticatorType::from(a.type_),
@@ -700,11 +1305,12 @@ pub struct SessionTokens {
     pub active_token: Option<TokenInfo>,
 }
 
-impl From<raw::SessionTokens> for SessionTokens {
-    fn from(tokens: raw::SessionTokens) -> Self {
+impl SessionTokens {
+    /// From the generated type.
+    pub(crate) fn from_raw(tokens: raw::SessionTokens) -> Self {
         SessionTokens {
-            refresh_token: TokenInfo::from(tokens.refresh_token),
-            active_token: tokens.active_token.map(TokenInfo::from),
+            refresh_token: TokenInfo::from_raw(tokens.refresh_token),
+            active_token: tokens.active_token.map(TokenInfo::from_raw),
         }
     }
 }
@@ -776,8 +1382,9 @@ impl fmt::Debug for TokenInfo {
     }
 }
 
-impl From<raw::TokenInfo> for TokenInfo {
-    fn from(t: raw::TokenInfo) -> Self {
+impl TokenInfo {
+    /// From the generated type.
+    pub(crate) fn from_raw(t: raw::TokenInfo) -> Self {
         TokenInfo {
             token: t.token.into_secret(),
             id: t.id,
