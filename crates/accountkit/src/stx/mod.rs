@@ -376,7 +376,10 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
-    call::transport_options!();
+    call::transport_options!(
+        "accountkit::stx::Client::builder(accountkit::stx::Host::Staging)",
+        "accountkit::stx::Client::builder(accountkit::stx::Host::Custom(\"http://stx.internal:8080\".into()))"
+    );
 
     /// How long before its expiry a session's access token is refreshed;
     /// [`REFRESH_MARGIN`] unless set.
