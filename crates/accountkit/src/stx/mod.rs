@@ -129,6 +129,35 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Access tokens live an hour. A session refreshes its token when it is
+//! within the builder's [`refresh_margin`](ClientBuilder::refresh_margin)
+//! of expiry, and once more when the server refuses it anyway (revoked,
+//! or the clocks disagree), then sends the call again:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+//! # sandbox.stx().add_user("ada@example.com", "correct horse", false);
+//! # sandbox.stx().set_token_lifetime(Duration::from_secs(90));
+//! # let host = Host::Custom(sandbox.stx().base_url());
+//! # let refreshes = || sandbox.stx().requests().iter().filter(|r| r.mutation.as_deref() == Some("newToken")).count();
+//! use std::time::Duration;
+//! use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+//!
+//! let stx = Client::builder(host).refresh_margin(Duration::from_secs(120)).build()?;
+//! let credentials = Credentials::new("ada@example.com", "correct horse");
+//! let LoginOutcome::LoggedIn(session) = stx.login(&credentials).await? else { unreachable!() };
+//! # sandbox.stx().set_token_lifetime(Duration::from_secs(3600));
+//!
+//! session.send_2fa().await?; // expires within the margin: refreshed first
+//! # assert_eq!(refreshes(), 1);
+//! # sandbox.stx().revoke_access_tokens();
+//! session.send_2fa().await?; // refused by the server: refreshed, sent again
+//! # assert_eq!(refreshes(), 2);
+//! # Ok(()) }
+//! ```
+//!
 //! ## Changing the password
 //!
 //! With 2FA on, [`Session::change_password`] answers
