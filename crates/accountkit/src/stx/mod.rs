@@ -104,7 +104,7 @@
 //! restart, store its [`refresh_token`](Session::refresh_token) and
 //! [`resume`](Client::resume) from it later. Refresh tokens rotate: after a
 //! refresh (by [`Session::refresh`] or on the way to a call), store the new
-//! one, the old one is refused.
+//! one: the old one is refused.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
