@@ -102,6 +102,25 @@ impl ErrorKind {
 /// It never holds a secret: messages are scrubbed of the credentials the
 /// call sent, transport errors drop the URL (path segments may carry
 /// tokens), and decode errors keep the position of the fault, not the body.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+/// # sandbox.stx().add_user("ada@example.com", "correct horse", true);
+/// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+/// use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+///
+/// let credentials = Credentials::new("ada@example.com", "correct horse");
+/// let LoginOutcome::TwoFactorRequired(challenge) = stx.login(&credentials).await? else {
+///     unreachable!()
+/// };
+/// let err = stx.confirm_2fa(&challenge, "123456").await.unwrap_err();
+/// assert_eq!(err.to_string(), "stx confirm_2fa: rejected: Invalid 2FA code");
+/// // Neither form shows the code sent.
+/// assert!(!format!("{err} {err:?}").contains("123456"));
+/// # Ok(()) }
+/// ```
 pub struct Error {
     inner: Box<Inner>,
 }

@@ -1036,6 +1036,27 @@ fn expiry(token: &str) -> DateTime<Utc> {
 /// A logged-in user: the access and refresh tokens, refreshed through
 /// `newToken` shortly before the access token expires, or once when the
 /// server refuses it. Cloning is cheap; clones share the tokens.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+/// # sandbox.stx().add_user("ada@example.com", "correct horse", false);
+/// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+/// # let LoginOutcome::LoggedIn(session) =
+/// #     stx.login(&Credentials::new("ada@example.com", "correct horse")).await? else { unreachable!() };
+/// use accountkit::ExposeSecret;
+/// use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+///
+/// let before = session.refresh_token();
+/// let for_a_task = session.clone();
+/// tokio::spawn(async move { for_a_task.refresh().await }).await??;
+/// // The task's refresh replaced the session's tokens too.
+/// assert_ne!(session.refresh_token().expose_secret(), before.expose_secret());
+/// // `Debug` shows no token.
+/// assert!(!format!("{session:?}").contains(session.access_token().expose_secret()));
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Session {
     client: Client,
