@@ -141,6 +141,7 @@ impl Transport {
 /// cannot start.
 ///
 /// ```
+/// # #[cfg(feature = "stx")]
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use std::time::Duration;
 /// use accountkit::stx::{Client, Host};
@@ -154,6 +155,7 @@ impl Transport {
 /// let production = Client::builder(Host::Production).http_client(http).build()?;
 /// # let _ = (staging, production);
 /// # Ok(()) }
+/// # #[cfg(not(feature = "stx"))] fn main() {}
 /// ```
 pub fn http_client_builder() -> Result<reqwest::ClientBuilder, Error> {
     let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).referer(false);

@@ -104,6 +104,7 @@ impl ErrorKind {
 /// tokens), and decode errors keep the position of the fault, not the body.
 ///
 /// ```
+/// # #[cfg(feature = "stx")]
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
@@ -120,6 +121,7 @@ impl ErrorKind {
 /// // Neither form shows the code sent.
 /// assert!(!format!("{err} {err:?}").contains("123456"));
 /// # Ok(()) }
+/// # #[cfg(not(feature = "stx"))] fn main() {}
 /// ```
 pub struct Error {
     inner: Box<Inner>,
@@ -490,6 +492,7 @@ impl Error {
     /// The class of failure.
     ///
     /// ```
+    /// # #[cfg(feature = "tagoio")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
@@ -508,6 +511,7 @@ impl Error {
     /// }
     /// # assert_eq!(client.info().await.unwrap_err().kind(), ErrorKind::Unauthorized);
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "tagoio"))] fn main() {}
     /// ```
     pub fn kind(&self) -> ErrorKind {
         self.inner.kind
@@ -516,6 +520,7 @@ impl Error {
     /// The HTTP status of the response, when one arrived.
     ///
     /// ```
+    /// # #[cfg(feature = "tagoio")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
@@ -530,6 +535,7 @@ impl Error {
     /// let err = Client::new(Region::Custom("not a url".into()), "token").unwrap_err();
     /// assert_eq!(err.status(), None);
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "tagoio"))] fn main() {}
     /// ```
     pub fn status(&self) -> Option<u16> {
         self.inner.status
@@ -538,6 +544,7 @@ impl Error {
     /// The vendor's machine-readable error code, when it sent one.
     ///
     /// ```
+    /// # #[cfg(feature = "pangea")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
@@ -548,6 +555,7 @@ impl Error {
     /// assert_eq!(err.code(), Some("UserNotFound"));
     /// assert_eq!(err.message(), "User not found");
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "pangea"))] fn main() {}
     /// ```
     pub fn code(&self) -> Option<&str> {
         self.inner.code.as_deref()
@@ -556,6 +564,7 @@ impl Error {
     /// The vendor's message, or accountkit's own description.
     ///
     /// ```
+    /// # #[cfg(feature = "stx")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
@@ -569,6 +578,7 @@ impl Error {
     /// // `Display` adds the provider, the operation and the kind.
     /// assert_eq!(err.to_string(), "stx login: unauthorized: Invalid email or password");
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "stx"))] fn main() {}
     /// ```
     pub fn message(&self) -> &str {
         &self.inner.message
@@ -577,6 +587,7 @@ impl Error {
     /// Which provider the call went to, e.g. `"tagoio"`.
     ///
     /// ```
+    /// # #[cfg(feature = "tagoio")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
@@ -586,6 +597,7 @@ impl Error {
     /// let err = Client::new(region, "a-revoked-token")?.info().await.unwrap_err();
     /// assert_eq!((err.provider(), err.operation()), ("tagoio", "info"));
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "tagoio"))] fn main() {}
     /// ```
     pub fn provider(&self) -> &'static str {
         self.inner.provider
@@ -594,6 +606,7 @@ impl Error {
     /// Which operation failed, e.g. `"login"`.
     ///
     /// ```
+    /// # #[cfg(feature = "stx")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
@@ -609,6 +622,7 @@ impl Error {
     /// // The method called, not the GraphQL mutation (`confirm2Fa`).
     /// assert_eq!(err.operation(), "confirm_2fa");
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "stx"))] fn main() {}
     /// ```
     pub fn operation(&self) -> &'static str {
         self.inner.operation
@@ -617,6 +631,7 @@ impl Error {
     /// How long the server asked to wait before retrying (HTTP 429, 503).
     ///
     /// ```
+    /// # #[cfg(feature = "stx")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
@@ -634,6 +649,7 @@ impl Error {
     /// assert_eq!(err.kind(), ErrorKind::RateLimited);
     /// assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "stx"))] fn main() {}
     /// ```
     pub fn retry_after(&self) -> Option<Duration> {
         self.inner.retry_after
@@ -644,6 +660,7 @@ impl Error {
     /// `"authenticator"`).
     ///
     /// ```
+    /// # #[cfg(feature = "tagoio")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
@@ -662,6 +679,7 @@ impl Error {
     /// assert_eq!(err.kind(), ErrorKind::SecondFactorRequired);
     /// assert_eq!(err.second_factor_hint(), Some("email"));
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "tagoio"))] fn main() {}
     /// ```
     pub fn second_factor_hint(&self) -> Option<&str> {
         self.inner.second_factor.as_deref()
@@ -671,6 +689,7 @@ impl Error {
     /// sends one with every answer).
     ///
     /// ```
+    /// # #[cfg(feature = "pangea")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
@@ -681,6 +700,7 @@ impl Error {
     /// let request_id = err.request_id().expect("Pangea names every request");
     /// assert!(request_id.starts_with("prq_"));
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "pangea"))] fn main() {}
     /// ```
     pub fn request_id(&self) -> Option<&str> {
         self.inner.request_id.as_deref()
@@ -690,6 +710,7 @@ impl Error {
     /// error on, dot-separated, e.g. `login` or `users.0.email`.
     ///
     /// ```
+    /// # #[cfg(feature = "stx")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
@@ -700,6 +721,7 @@ impl Error {
     /// let err = stx.login(&nobody).await.unwrap_err();
     /// assert_eq!(err.path(), Some("login"));
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "stx"))] fn main() {}
     /// ```
     pub fn path(&self) -> Option<&str> {
         self.inner.path.as_deref()
@@ -708,6 +730,7 @@ impl Error {
     /// Whether the call ran out of time.
     ///
     /// ```
+    /// # #[cfg(feature = "stx")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
@@ -725,6 +748,7 @@ impl Error {
     /// assert!(err.is_timeout());
     /// assert_eq!(err.kind(), ErrorKind::Transport);
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "stx"))] fn main() {}
     /// ```
     pub fn is_timeout(&self) -> bool {
         self.inner.timeout
@@ -734,6 +758,7 @@ impl Error {
     /// failures, HTTP 408, 429, 502, 503 and 504.
     ///
     /// ```
+    /// # #[cfg(feature = "stx")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
@@ -760,6 +785,7 @@ impl Error {
     /// };
     /// assert_eq!((attempts, requested.email.as_deref()), (2, Some("ada@example.com")));
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "stx"))] fn main() {}
     /// ```
     pub fn is_retryable(&self) -> bool {
         match self.inner.kind {

@@ -12,6 +12,7 @@
 //! `full` turns every provider on.
 //!
 //! ```
+//! # #[cfg(feature = "tagoio")]
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
@@ -33,6 +34,7 @@
 //!     Err(e) => return Err(e.into()),
 //! }
 //! # Ok(()) }
+//! # #[cfg(not(feature = "tagoio"))] fn main() {}
 //! ```
 //!
 //! Every call returns [`Result`], whose [`Error`] carries the HTTP status,
@@ -71,6 +73,7 @@
 //!   also come as a `Stream` (`futures::Stream`) of items.
 //!
 //! ```
+//! # #[cfg(feature = "stx")]
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
@@ -89,6 +92,7 @@
 //! // A secret a call may go without: `Option<SecretString>`.
 //! session.enable_2fa(Some("correct horse".into())).await?;
 //! # Ok(()) }
+//! # #[cfg(not(feature = "stx"))] fn main() {}
 //! ```
 //!
 //! TLS: the `rustls` feature (on by default: rustls with the `ring`
