@@ -139,6 +139,24 @@ impl Transport {
 /// verifier, made once per process (loading the system's roots takes
 /// milliseconds); it fails, with [`ErrorKind::Transport`], if that verifier
 /// cannot start.
+///
+/// ```
+/// # #[cfg(feature = "stx")]
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+/// use accountkit::stx::{Client, Host};
+///
+/// let http = accountkit::http_client_builder()?
+///     .timeout(Duration::from_secs(20))
+///     .pool_max_idle_per_host(4)
+///     .build()?;
+/// // One connection pool for several clients.
+/// let staging = Client::builder(Host::Staging).http_client(http.clone()).build()?;
+/// let production = Client::builder(Host::Production).http_client(http).build()?;
+/// # let _ = (staging, production);
+/// # Ok(()) }
+/// # #[cfg(not(feature = "stx"))] fn main() {}
+/// ```
 pub fn http_client_builder() -> Result<reqwest::ClientBuilder, Error> {
     let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).referer(false);
     #[cfg(feature = "rustls")]
@@ -176,9 +194,13 @@ mod tls {
 }
 
 /// The transport methods of every provider's `ClientBuilder`, which keeps
-/// a `transport: call::Transport` field.
+/// a `transport: call::Transport` field. The arguments are the examples'
+/// builder expressions: one as the docs show it, one on a plain-HTTP base
+/// URL that is not a loopback address.
+// rustfmt re-indents the `concat!` of these doc attributes on every run.
+#[rustfmt::skip]
 macro_rules! transport_options {
-    () => {
+    ($builder:literal, $insecure:literal) => {
         /// Sends through this `reqwest` client (its own timeouts apply).
         ///
         /// Build it from [`http_client_builder`](crate::http_client_builder),
@@ -187,18 +209,56 @@ macro_rules! transport_options {
         /// wherever a redirect points before accountkit sees the answer;
         /// accountkit then refuses an answer from another origin, but cannot
         /// take back what was sent.
+        ///
+        #[doc = concat!(
+            "```\n",
+            "# fn main() -> Result<(), Box<dyn std::error::Error>> {\n",
+            "// accountkit's TLS set-up and redirect policy, and settings of your own.\n",
+            "let http = accountkit::http_client_builder()?\n",
+            "    .timeout(std::time::Duration::from_secs(20))\n",
+            "    .user_agent(\"my-app/1.0\")\n",
+            "    .build()?;\n",
+            "let client = ", $builder, "\n",
+            "    .http_client(http)\n",
+            "    .build()?;\n",
+            "# let _ = client;\n",
+            "# Ok(()) }\n```",
+        )]
         pub fn http_client(mut self, http: reqwest::Client) -> Self {
             self.transport.http = Some(http);
             self
         }
 
         /// Time allowed for a whole request; 30 s unless set.
+        ///
+        #[doc = concat!(
+            "```\n",
+            "# fn main() -> Result<(), Box<dyn std::error::Error>> {\n",
+            "use std::time::Duration;\n\n",
+            "let client = ", $builder, "\n",
+            "    .timeout(Duration::from_secs(5))\n",
+            "    .build()?;\n",
+            "# let _ = client;\n",
+            "# Ok(()) }\n```",
+        )]
         pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
             self.transport.timeout = timeout;
             self
         }
 
         /// Time allowed to connect; 10 s unless set.
+        ///
+        #[doc = concat!(
+            "```\n",
+            "# fn main() -> Result<(), Box<dyn std::error::Error>> {\n",
+            "use std::time::Duration;\n\n",
+            "let client = ", $builder, "\n",
+            "    .connect_timeout(Duration::from_secs(2))\n",
+            "    .timeout(Duration::from_secs(15))\n",
+            "    .build()?;\n",
+            "# let _ = client;\n",
+            "# Ok(()) }\n```",
+        )]
         pub fn connect_timeout(mut self, timeout: std::time::Duration) -> Self {
             self.transport.connect_timeout = timeout;
             self
@@ -206,6 +266,23 @@ macro_rules! transport_options {
 
         /// When failed requests are sent again; [`RetryPolicy::default`](crate::RetryPolicy::default)
         /// unless set, [`RetryPolicy::none`](crate::RetryPolicy::none) to send each once.
+        ///
+        #[doc = concat!(
+            "```\n",
+            "# fn main() -> Result<(), Box<dyn std::error::Error>> {\n",
+            "use std::time::Duration;\n",
+            "use accountkit::RetryPolicy;\n\n",
+            "let patient = RetryPolicy::default()\n",
+            "    .max_attempts(5)\n",
+            "    .backoff(Duration::from_millis(500), Duration::from_secs(10));\n",
+            "assert_eq!(patient.attempts(), 5);\n",
+            "let client = ", $builder, ".retry(patient).build()?;\n",
+            "# let _ = client;\n",
+            "// Or each request once, retrying yourself.\n",
+            "let client = ", $builder, ".retry(RetryPolicy::none()).build()?;\n",
+            "# let _ = client;\n",
+            "# Ok(()) }\n```",
+        )]
         pub fn retry(mut self, policy: $crate::RetryPolicy) -> Self {
             self.transport.retry = policy;
             self
@@ -213,6 +290,16 @@ macro_rules! transport_options {
 
         /// The largest response body read, in bytes; a larger one is an
         /// error. 4 MiB unless set.
+        ///
+        #[doc = concat!(
+            "```\n",
+            "# fn main() -> Result<(), Box<dyn std::error::Error>> {\n",
+            "let client = ", $builder, "\n",
+            "    .max_response_bytes(256 * 1024)\n",
+            "    .build()?;\n",
+            "# let _ = client;\n",
+            "# Ok(()) }\n```",
+        )]
         pub fn max_response_bytes(mut self, limit: usize) -> Self {
             self.transport.max_response_bytes = limit;
             self
@@ -220,6 +307,20 @@ macro_rules! transport_options {
 
         /// Allows a plain `http://` base URL that is not a loopback address.
         /// Off unless set: credentials would cross the network in clear.
+        ///
+        #[doc = concat!(
+            "```\n",
+            "# fn main() -> Result<(), Box<dyn std::error::Error>> {\n",
+            "use accountkit::ErrorKind;\n\n",
+            "let refused = ", $insecure, ".build();\n",
+            "assert_eq!(refused.unwrap_err().kind(), ErrorKind::InvalidInput);\n\n",
+            "// A proxy on a private network, say.\n",
+            "let client = ", $insecure, "\n",
+            "    .allow_insecure_http(true)\n",
+            "    .build()?;\n",
+            "# let _ = client;\n",
+            "# Ok(()) }\n```",
+        )]
         pub fn allow_insecure_http(mut self, allow: bool) -> Self {
             self.transport.allow_insecure_http = allow;
             self

@@ -51,6 +51,16 @@ impl fmt::Display for ErrorKind {
 
 impl ErrorKind {
     /// The class of an HTTP error status.
+    ///
+    /// ```
+    /// use accountkit::ErrorKind;
+    ///
+    /// assert_eq!(ErrorKind::from_status(401), ErrorKind::Unauthorized);
+    /// assert_eq!(ErrorKind::from_status(422), ErrorKind::Validation);
+    /// assert_eq!(ErrorKind::from_status(429), ErrorKind::RateLimited);
+    /// assert_eq!(ErrorKind::from_status(503), ErrorKind::Server);
+    /// assert_eq!(ErrorKind::from_status(418), ErrorKind::Rejected);
+    /// ```
     pub fn from_status(status: u16) -> ErrorKind {
         match status {
             400 | 422 => ErrorKind::Validation,
@@ -92,6 +102,27 @@ impl ErrorKind {
 /// It never holds a secret: messages are scrubbed of the credentials the
 /// call sent, transport errors drop the URL (path segments may carry
 /// tokens), and decode errors keep the position of the fault, not the body.
+///
+/// ```
+/// # #[cfg(feature = "stx")]
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+/// # sandbox.stx().add_user("ada@example.com", "correct horse", true);
+/// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+/// use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+///
+/// let credentials = Credentials::new("ada@example.com", "correct horse");
+/// let LoginOutcome::TwoFactorRequired(challenge) = stx.login(&credentials).await? else {
+///     unreachable!()
+/// };
+/// let err = stx.confirm_2fa(&challenge, "123456").await.unwrap_err();
+/// assert_eq!(err.to_string(), "stx confirm_2fa: rejected: Invalid 2FA code");
+/// // Neither form shows the code sent.
+/// assert!(!format!("{err} {err:?}").contains("123456"));
+/// # Ok(()) }
+/// # #[cfg(not(feature = "stx"))] fn main() {}
+/// ```
 pub struct Error {
     inner: Box<Inner>,
 }
@@ -459,36 +490,167 @@ impl Error {
     }
 
     /// The class of failure.
+    ///
+    /// ```
+    /// # #[cfg(feature = "tagoio")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let region = Region::Custom(sandbox.tagoio().base_url());
+    /// use accountkit::ErrorKind;
+    /// use accountkit::tagoio::{Client, Region};
+    ///
+    /// let client = Client::new(region, "a-revoked-token")?;
+    /// match client.info().await {
+    ///     Ok(account) => println!("hello {}", account.name),
+    ///     Err(e) => match e.kind() {
+    ///         ErrorKind::Unauthorized => println!("the token is no longer valid: log in again"),
+    ///         ErrorKind::RateLimited | ErrorKind::Transport => println!("try again later"),
+    ///         _ => return Err(e.into()),
+    ///     },
+    /// }
+    /// # assert_eq!(client.info().await.unwrap_err().kind(), ErrorKind::Unauthorized);
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "tagoio"))] fn main() {}
+    /// ```
     pub fn kind(&self) -> ErrorKind {
         self.inner.kind
     }
 
     /// The HTTP status of the response, when one arrived.
+    ///
+    /// ```
+    /// # #[cfg(feature = "tagoio")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let region = Region::Custom(sandbox.tagoio().base_url());
+    /// use accountkit::tagoio::{Client, Region};
+    ///
+    /// let client = Client::new(region, "a-revoked-token")?;
+    /// let err = client.info().await.unwrap_err();
+    /// assert_eq!(err.status(), Some(401));
+    ///
+    /// // Refused before sending: no response, no status.
+    /// let err = Client::new(Region::Custom("not a url".into()), "token").unwrap_err();
+    /// assert_eq!(err.status(), None);
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "tagoio"))] fn main() {}
+    /// ```
     pub fn status(&self) -> Option<u16> {
         self.inner.status
     }
 
     /// The vendor's machine-readable error code, when it sent one.
+    ///
+    /// ```
+    /// # #[cfg(feature = "pangea")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = Client::builder(sandbox.pangea().service_token()).base_url(sandbox.pangea().base_url()).build()?;
+    /// use accountkit::pangea::{Client, UserRef};
+    ///
+    /// let err = pangea.user_profile_get(&UserRef::email("nobody@example.com")).await.unwrap_err();
+    /// assert_eq!(err.code(), Some("UserNotFound"));
+    /// assert_eq!(err.message(), "User not found");
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "pangea"))] fn main() {}
+    /// ```
     pub fn code(&self) -> Option<&str> {
         self.inner.code.as_deref()
     }
 
     /// The vendor's message, or accountkit's own description.
+    ///
+    /// ```
+    /// # #[cfg(feature = "stx")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # sandbox.stx().add_user("ada@example.com", "correct horse", false);
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// use accountkit::stx::{Client, Credentials, Host};
+    ///
+    /// let wrong = Credentials::new("ada@example.com", "wrong horse");
+    /// let err = stx.login(&wrong).await.unwrap_err();
+    /// assert_eq!(err.message(), "Invalid email or password");
+    /// // `Display` adds the provider, the operation and the kind.
+    /// assert_eq!(err.to_string(), "stx login: unauthorized: Invalid email or password");
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "stx"))] fn main() {}
+    /// ```
     pub fn message(&self) -> &str {
         &self.inner.message
     }
 
     /// Which provider the call went to, e.g. `"tagoio"`.
+    ///
+    /// ```
+    /// # #[cfg(feature = "tagoio")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let region = Region::Custom(sandbox.tagoio().base_url());
+    /// use accountkit::tagoio::{Client, Region};
+    ///
+    /// let err = Client::new(region, "a-revoked-token")?.info().await.unwrap_err();
+    /// assert_eq!((err.provider(), err.operation()), ("tagoio", "info"));
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "tagoio"))] fn main() {}
+    /// ```
     pub fn provider(&self) -> &'static str {
         self.inner.provider
     }
 
     /// Which operation failed, e.g. `"login"`.
+    ///
+    /// ```
+    /// # #[cfg(feature = "stx")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # sandbox.stx().add_user("ada@example.com", "correct horse", true);
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+    ///
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// let LoginOutcome::TwoFactorRequired(challenge) = stx.login(&credentials).await? else {
+    ///     unreachable!()
+    /// };
+    /// let err = stx.confirm_2fa(&challenge, "000000").await.unwrap_err();
+    /// // The method called, not the GraphQL mutation (`confirm2Fa`).
+    /// assert_eq!(err.operation(), "confirm_2fa");
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "stx"))] fn main() {}
+    /// ```
     pub fn operation(&self) -> &'static str {
         self.inner.operation
     }
 
     /// How long the server asked to wait before retrying (HTTP 429, 503).
+    ///
+    /// ```
+    /// # #[cfg(feature = "stx")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
+    /// # let server = MockServer::start().await;
+    /// # let busy = ResponseTemplate::new(429).insert_header("Retry-After", "7");
+    /// # Mock::given(any()).respond_with(busy).mount(&server).await;
+    /// # let host = Host::Custom(server.uri());
+    /// use std::time::Duration;
+    /// use accountkit::{ErrorKind, RetryPolicy};
+    /// use accountkit::stx::{Client, Host};
+    ///
+    /// // A server that answers HTTP 429 with `Retry-After: 7`.
+    /// let stx = Client::builder(host).retry(RetryPolicy::none()).build()?;
+    /// let err = stx.forgot_password("ada@example.com").await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::RateLimited);
+    /// assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "stx"))] fn main() {}
+    /// ```
     pub fn retry_after(&self) -> Option<Duration> {
         self.inner.retry_after
     }
@@ -496,29 +658,135 @@ impl Error {
     /// For [`ErrorKind::SecondFactorRequired`]: the vendor's hint about the
     /// factor to use, e.g. TagoIO's `otp_autosend` (`"email"`, `"sms"`,
     /// `"authenticator"`).
+    ///
+    /// ```
+    /// # #[cfg(feature = "tagoio")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let ada = sandbox.tagoio().add_account("ada@example.com", "correct horse");
+    /// # let region = Region::Custom(sandbox.tagoio().base_url());
+    /// # let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// # let owner = Client::new(region.clone(), ada.token)?;
+    /// # owner.enable_otp(OtpType::Email, &credentials).await?;
+    /// # owner.confirm_otp(OtpType::Email, sandbox.tagoio().latest_pin("ada@example.com").unwrap()).await?;
+    /// use accountkit::ErrorKind;
+    /// use accountkit::tagoio::{Client, Credentials, OtpType, Region};
+    ///
+    /// // Ada has turned on a second factor by email.
+    /// let client = Client::anonymous(region)?;
+    /// let err = client.login(&credentials).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::SecondFactorRequired);
+    /// assert_eq!(err.second_factor_hint(), Some("email"));
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "tagoio"))] fn main() {}
+    /// ```
     pub fn second_factor_hint(&self) -> Option<&str> {
         self.inner.second_factor.as_deref()
     }
 
     /// The vendor's id of the failed request, for support and logs (Pangea
     /// sends one with every answer).
+    ///
+    /// ```
+    /// # #[cfg(feature = "pangea")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = Client::builder(sandbox.pangea().service_token()).base_url(sandbox.pangea().base_url()).build()?;
+    /// use accountkit::pangea::{Client, UserRef};
+    ///
+    /// let err = pangea.user_profile_get(&UserRef::email("nobody@example.com")).await.unwrap_err();
+    /// let request_id = err.request_id().expect("Pangea names every request");
+    /// assert!(request_id.starts_with("prq_"));
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "pangea"))] fn main() {}
+    /// ```
     pub fn request_id(&self) -> Option<&str> {
         self.inner.request_id.as_deref()
     }
 
     /// For GraphQL APIs: the path of the field the server reported the
     /// error on, dot-separated, e.g. `login` or `users.0.email`.
+    ///
+    /// ```
+    /// # #[cfg(feature = "stx")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// use accountkit::stx::{Client, Credentials, Host};
+    ///
+    /// let nobody = Credentials::new("nobody@example.com", "correct horse");
+    /// let err = stx.login(&nobody).await.unwrap_err();
+    /// assert_eq!(err.path(), Some("login"));
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "stx"))] fn main() {}
+    /// ```
     pub fn path(&self) -> Option<&str> {
         self.inner.path.as_deref()
     }
 
     /// Whether the call ran out of time.
+    ///
+    /// ```
+    /// # #[cfg(feature = "stx")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
+    /// # let server = MockServer::start().await;
+    /// # let slow = ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(5));
+    /// # Mock::given(any()).respond_with(slow).mount(&server).await;
+    /// # let host = Host::Custom(server.uri());
+    /// use std::time::Duration;
+    /// use accountkit::{ErrorKind, RetryPolicy};
+    /// use accountkit::stx::{Client, Host};
+    ///
+    /// // A server that takes 5 s to answer.
+    /// let stx = Client::builder(host).timeout(Duration::from_millis(200)).retry(RetryPolicy::none()).build()?;
+    /// let err = stx.forgot_password("ada@example.com").await.unwrap_err();
+    /// assert!(err.is_timeout());
+    /// assert_eq!(err.kind(), ErrorKind::Transport);
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "stx"))] fn main() {}
+    /// ```
     pub fn is_timeout(&self) -> bool {
         self.inner.timeout
     }
 
     /// Whether sending the same request again may succeed: transport
     /// failures, HTTP 408, 429, 502, 503 and 504.
+    ///
+    /// ```
+    /// # #[cfg(feature = "stx")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
+    /// # let server = MockServer::start().await;
+    /// # Mock::given(any()).respond_with(ResponseTemplate::new(503)).up_to_n_times(1).mount(&server).await;
+    /// # let ok = serde_json::json!({"data": {"forgotPassword": {"header": "Check your email", "message": null, "email": "ada@example.com"}}});
+    /// # Mock::given(any()).respond_with(ResponseTemplate::new(200).set_body_json(ok)).mount(&server).await;
+    /// # let host = Host::Custom(server.uri());
+    /// use std::time::Duration;
+    /// use accountkit::RetryPolicy;
+    /// use accountkit::stx::{Client, Host};
+    ///
+    /// // Retrying by hand (a `RetryPolicy` does it for the operations safe to repeat).
+    /// let stx = Client::builder(host).retry(RetryPolicy::none()).build()?;
+    /// let mut attempts = 0;
+    /// let requested = loop {
+    ///     attempts += 1;
+    ///     match stx.forgot_password("ada@example.com").await {
+    ///         Err(e) if e.is_retryable() && attempts < 3 => {
+    ///             tokio::time::sleep(e.retry_after().unwrap_or(Duration::from_millis(100))).await;
+    ///         }
+    ///         other => break other?,
+    ///     }
+    /// };
+    /// assert_eq!((attempts, requested.email.as_deref()), (2, Some("ada@example.com")));
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "stx"))] fn main() {}
+    /// ```
     pub fn is_retryable(&self) -> bool {
         match self.inner.kind {
             ErrorKind::Transport | ErrorKind::RateLimited => true,

@@ -11,6 +11,32 @@
 //!
 //! `full` turns every provider on.
 //!
+//! ```
+//! # #[cfg(feature = "tagoio")]
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+//! # let ada = sandbox.tagoio().add_account("ada@example.com", "correct horse");
+//! # let (region, token) = (Region::Custom(sandbox.tagoio().base_url()), ada.token);
+//! use accountkit::ErrorKind;
+//! use accountkit::tagoio::{Client, Region};
+//!
+//! // `Region::UsEast1` in real use; the examples talk to a local sandbox.
+//! let client = Client::new(region.clone(), token)?;
+//! let account = client.info().await?;
+//! assert_eq!(account.email, "ada@example.com");
+//!
+//! let revoked = Client::new(region, "a-revoked-token")?;
+//! match revoked.info().await {
+//!     Ok(account) => println!("{}", account.name),
+//!     Err(e) if e.kind() == ErrorKind::Unauthorized => assert_eq!(e.status(), Some(401)),
+//!     Err(e) if e.is_retryable() => eprintln!("try again later: {e}"),
+//!     Err(e) => return Err(e.into()),
+//! }
+//! # Ok(()) }
+//! # #[cfg(not(feature = "tagoio"))] fn main() {}
+//! ```
+//!
 //! Every call returns [`Result`], whose [`Error`] carries the HTTP status,
 //! the vendor's code and message and a [`ErrorKind`] to branch on, and never
 //! a secret. Passwords, tokens and PINs travel as
@@ -45,6 +71,29 @@
 //!   `#[non_exhaustive]` so new vendor fields are not breaking changes.
 //! - **Every call is `async`** and returns [`Result`]; lists that span pages
 //!   also come as a `Stream` (`futures::Stream`) of items.
+//!
+//! ```
+//! # #[cfg(feature = "stx")]
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+//! # sandbox.stx().add_user("ada@example.com", "correct horse", false);
+//! # let host = Host::Custom(sandbox.stx().base_url());
+//! use accountkit::SecretString;
+//! use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+//!
+//! let stx = Client::new(host)?; // a setter or constructor takes ownership
+//! let password = SecretString::from("correct horse");
+//! // A literal, a `String`, a `SecretString` or a borrowed one: all the same.
+//! let credentials = Credentials::new("ada@example.com", &password);
+//! // A call borrows: the same credentials can be sent again.
+//! let LoginOutcome::LoggedIn(session) = stx.login(&credentials).await? else { unreachable!() };
+//! assert!(matches!(stx.login(&credentials).await?, LoginOutcome::LoggedIn(_)));
+//! // A secret a call may go without: `Option<SecretString>`.
+//! session.enable_2fa(Some("correct horse".into())).await?;
+//! # Ok(()) }
+//! # #[cfg(not(feature = "stx"))] fn main() {}
+//! ```
 //!
 //! TLS: the `rustls` feature (on by default: rustls with the `ring`
 //! provider and the platform's certificate verifier) or `native-tls`. To
@@ -110,6 +159,15 @@ pub mod tagoio;
 /// An enum of the values a vendor documents today, with `Other` for the
 /// ones it adds tomorrow.
 macro_rules! open_enum {
+    // The `as_str` example's lines on the first variant, if any.
+    (@known $name:ident;) => { "" };
+    (@known $name:ident; $variant:ident = $wire:literal $(, $rest:ident = $rest_wire:literal)*) => {
+        concat!(
+            "let known = ", stringify!($name), "::from(", stringify!($wire), ");\n",
+            "assert_eq!(known, ", stringify!($name), "::", stringify!($variant), ");\n",
+            "assert_eq!(known.as_str(), ", stringify!($wire), ");\n",
+        )
+    };
     (
         $(#[$meta:meta])*
         pub enum $name:ident {
@@ -127,6 +185,28 @@ macro_rules! open_enum {
 
         impl $name {
             /// The wire name.
+            ///
+            #[doc = concat!(
+                "```\n",
+                "# #![allow(unused)]\n",
+                "# // The type's own module, wherever the enum is defined.\n",
+                "# mod accountkit {\n",
+                "#     #[cfg(feature = \"cycle\")] pub mod cycle { pub use ::accountkit::cycle::*; pub mod types { pub use ::accountkit::cycle::*; } }\n",
+                "#     #[cfg(feature = \"logto\")] pub mod logto { pub use ::accountkit::logto::*; pub mod types { pub use ::accountkit::logto::*; } }\n",
+                "#     #[cfg(feature = \"pangea\")] pub mod pangea { pub use ::accountkit::pangea::*; pub mod types { pub use ::accountkit::pangea::*; } }\n",
+                "#     #[cfg(feature = \"stx\")] pub mod stx { pub use ::accountkit::stx::*; pub mod types { pub use ::accountkit::stx::*; } }\n",
+                "#     #[cfg(feature = \"tagoio\")] pub mod tagoio { pub use ::accountkit::tagoio::*; pub mod types { pub use ::accountkit::tagoio::*; } }\n",
+                "# }\n",
+                "# use self::", module_path!(), "::", stringify!($name), ";\n",
+                "# fn main() {\n",
+                $crate::open_enum!(@known $name; $($variant = $wire),*),
+                "// A value added after this version of accountkit: kept as it came.\n",
+                "let new = ", stringify!($name), "::from(\"added-next-year\");\n",
+                "assert_eq!(new, ", stringify!($name), "::Other(\"added-next-year\".into()));\n",
+                "assert_eq!(new.as_str(), \"added-next-year\");\n",
+                "# }\n",
+                "```",
+            )]
             pub fn as_str(&self) -> &str {
                 match self {
                     $(Self::$variant => $wire,)*

@@ -104,7 +104,10 @@ impl std::fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
-    call::transport_options!();
+    call::transport_options!(
+        "accountkit::cycle::Client::builder()",
+        "accountkit::cycle::Client::builder().base_url(\"http://cycle.internal:8080\")"
+    );
 
     /// The API key or session token, sent as `Authorization: Bearer`.
     ///

@@ -111,7 +111,10 @@ impl std::fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
-    call::transport_options!();
+    call::transport_options!(
+        "accountkit::logto::Client::builder(\"https://my-tenant.logto.app\", \"user-access-token\")",
+        "accountkit::logto::Client::builder(\"http://logto.internal:3001\", \"user-access-token\")"
+    );
 
     /// Checks the settings and builds the client.
     ///

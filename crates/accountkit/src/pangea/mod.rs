@@ -247,7 +247,10 @@ impl std::fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
-    call::transport_options!();
+    call::transport_options!(
+        "accountkit::pangea::Client::builder(\"pts_my-service-token\")",
+        "accountkit::pangea::Client::builder(\"pts_my-service-token\").base_url(\"http://pangea.internal:8000\")"
+    );
 
     /// The cluster's domain, e.g. `aws.eu.pangea.cloud`; requests go to
     /// `https://authn.<domain>`.

@@ -1,25 +1,29 @@
 //! The STX (SportsX) GraphQL auth and two-factor API: all 14 mutations.
 //!
-//! ```no_run
-//! # async fn run() -> accountkit::Result<()> {
-//! use accountkit::SecretString;
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+//! # sandbox.stx().add_user("ada@example.com", "correct horse", true);
+//! # let host = Host::Custom(sandbox.stx().base_url());
+//! # let read_code_from_email = || sandbox.stx().latest_code("ada@example.com").unwrap();
 //! use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
 //!
-//! let stx = Client::new(Host::Staging)?;
-//! let credentials = Credentials::new("ada@example.com", SecretString::from("correct horse"));
+//! // `Host::Production` in real use; these examples talk to the sandbox.
+//! let stx = Client::new(host)?;
+//! let credentials = Credentials::new("ada@example.com", "correct horse");
 //! let session = match stx.login(&credentials).await? {
 //!     LoginOutcome::LoggedIn(session) => session,
 //!     LoginOutcome::TwoFactorRequired(challenge) => {
-//!         let code = SecretString::from(read_code_from_email());
-//!         stx.confirm_2fa(&challenge, &code).await?
+//!         stx.confirm_2fa(&challenge, read_code_from_email()).await?
 //!     }
 //! };
+//! assert_eq!(session.info().user_status.as_deref(), Some("ACTIVE"));
 //! // Refreshed through `newToken` before it expires, or once when the
 //! // server rejects it.
 //! session.send_2fa().await?;
 //! session.logout(None).await?;
 //! # Ok(()) }
-//! # fn read_code_from_email() -> String { String::new() }
 //! ```
 //!
 //! Every call is one `POST <host>/api/graphql` carrying a document checked
@@ -36,6 +40,211 @@
 //! [`operation`](crate::Error::operation) names the method called
 //! (`confirm_2fa`, not `confirm2Fa`); when a session's refresh fails on the
 //! way, it names that method and the message starts `refreshing the session:`.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+//! # sandbox.stx().add_user("ada@example.com", "correct horse", false);
+//! # let stx = accountkit::stx::Client::new(accountkit::stx::Host::Custom(sandbox.stx().base_url()))?;
+//! use accountkit::ErrorKind;
+//! use accountkit::stx::Credentials;
+//!
+//! let wrong = Credentials::new("ada@example.com", "not my password");
+//! let err = stx.login(&wrong).await.unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::Unauthorized);
+//! assert_eq!((err.operation(), err.path(), err.status()), ("login", Some("login"), None));
+//! assert_eq!(err.message(), "Invalid email or password");
+//! # Ok(()) }
+//! ```
+//!
+//! # Worked examples
+//!
+//! Each of these runs against the sandbox, which "emails" its codes to an
+//! outbox: `read_code_from_email()` stands for the user typing in the code
+//! they received.
+//!
+//! ## Logging in, with or without 2FA
+//!
+//! [`Client::login`] answers [`LoginOutcome::LoggedIn`] for an account
+//! without 2FA. With 2FA on it answers [`LoginOutcome::TwoFactorRequired`]
+//! and emails a code; [`Client::confirm_2fa`] turns the challenge and the
+//! code into a session, and [`Client::resend_2fa`] sends a fresh code when
+//! the first one is lost (the old one stops working).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+//! # sandbox.stx().add_user("ada@example.com", "correct horse", false);
+//! # sandbox.stx().add_user("grace@example.com", "tr0ub4dor&3", true);
+//! # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+//! # let read_code_from_email = |email: &str| sandbox.stx().latest_code(email).unwrap();
+//! use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+//!
+//! // No 2FA: a session straight away.
+//! let ada = Credentials::new("ada@example.com", "correct horse").device_id("ada-laptop");
+//! let LoginOutcome::LoggedIn(session) = stx.login(&ada).await? else { panic!("Ada has no 2FA") };
+//! assert_eq!(session.info().device_id.as_deref(), Some("ada-laptop"));
+//!
+//! // 2FA: a challenge, then the emailed code.
+//! let grace = Credentials::new("grace@example.com", "tr0ub4dor&3");
+//! let LoginOutcome::TwoFactorRequired(challenge) = stx.login(&grace).await? else {
+//!     panic!("Grace has 2FA on")
+//! };
+//! stx.resend_2fa(&challenge).await?; // the first email got lost
+//! let session = stx.confirm_2fa(&challenge, read_code_from_email(challenge.email())).await?;
+//! assert!(session.info().user_id.is_some());
+//! # Ok(()) }
+//! ```
+//!
+//! ## Keeping a user logged in
+//!
+//! A [`Session`] refreshes its access token by itself. To survive a
+//! restart, store its [`refresh_token`](Session::refresh_token) and
+//! [`resume`](Client::resume) from it later. Refresh tokens rotate: after a
+//! refresh (by [`Session::refresh`] or on the way to a call), store the new
+//! one: the old one is refused.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+//! # sandbox.stx().add_user("ada@example.com", "correct horse", false);
+//! # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+//! # let LoginOutcome::LoggedIn(session) =
+//! #     stx.login(&Credentials::new("ada@example.com", "correct horse")).await? else { unreachable!() };
+//! use accountkit::ErrorKind;
+//! use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+//!
+//! session.refresh().await?; // new tokens now
+//! let stored = session.refresh_token(); // keep it in the keychain
+//! drop(session);
+//!
+//! // Later, in another process:
+//! let session = stx.resume(&stored).await?;
+//! session.send_2fa().await?;
+//! // `resume` used the stored token up: the session holds its successor.
+//! assert_eq!(stx.resume(&stored).await.unwrap_err().kind(), ErrorKind::Unauthorized);
+//! # Ok(()) }
+//! ```
+//!
+//! Access tokens live an hour. A session refreshes its token when it is
+//! within the builder's [`refresh_margin`](ClientBuilder::refresh_margin)
+//! of expiry, and once more when the server refuses it anyway (revoked,
+//! or the clocks disagree), then sends the call again:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+//! # sandbox.stx().add_user("ada@example.com", "correct horse", false);
+//! # sandbox.stx().set_token_lifetime(Duration::from_secs(90));
+//! # let host = Host::Custom(sandbox.stx().base_url());
+//! # let refreshes = || sandbox.stx().requests().iter().filter(|r| r.mutation.as_deref() == Some("newToken")).count();
+//! use std::time::Duration;
+//! use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+//!
+//! let stx = Client::builder(host).refresh_margin(Duration::from_secs(120)).build()?;
+//! let credentials = Credentials::new("ada@example.com", "correct horse");
+//! let LoginOutcome::LoggedIn(session) = stx.login(&credentials).await? else { unreachable!() };
+//! # sandbox.stx().set_token_lifetime(Duration::from_secs(3600));
+//!
+//! session.send_2fa().await?; // expires within the margin: refreshed first
+//! # assert_eq!(refreshes(), 1);
+//! # sandbox.stx().revoke_access_tokens();
+//! session.send_2fa().await?; // refused by the server: refreshed, sent again
+//! # assert_eq!(refreshes(), 2);
+//! # Ok(()) }
+//! ```
+//!
+//! ## Changing the password
+//!
+//! With 2FA on, [`Session::change_password`] answers
+//! [`PasswordChange::ConfirmationRequired`] and emails a code; the change
+//! is made by [`Session::confirm_change_password_2fa`].
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+//! # sandbox.stx().add_user("grace@example.com", "tr0ub4dor&3", true);
+//! # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+//! # let LoginOutcome::TwoFactorRequired(challenge) =
+//! #     stx.login(&Credentials::new("grace@example.com", "tr0ub4dor&3")).await? else { unreachable!() };
+//! # let read_code_from_email = || sandbox.stx().latest_code("grace@example.com").unwrap();
+//! # let session = stx.confirm_2fa(&challenge, read_code_from_email()).await?;
+//! use accountkit::ErrorKind;
+//! use accountkit::stx::{Client, Credentials, Host, LoginOutcome, PasswordChange};
+//!
+//! let err = session.change_password("wrong", "correct horse battery").await.unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::Rejected);
+//!
+//! match session.change_password("tr0ub4dor&3", "correct horse battery").await? {
+//!     PasswordChange::Changed => {}
+//!     PasswordChange::ConfirmationRequired => {
+//!         session.confirm_change_password_2fa(read_code_from_email()).await?;
+//!     }
+//!     _ => unreachable!(),
+//! }
+//! let new = Credentials::new("grace@example.com", "correct horse battery");
+//! assert!(matches!(stx.login(&new).await?, LoginOutcome::TwoFactorRequired(_)));
+//! # Ok(()) }
+//! ```
+//!
+//! ## Resetting a forgotten password
+//!
+//! Anonymous: [`Client::forgot_password`] emails a code whether or not the
+//! account exists, [`Client::confirm_password_reset`] sets the new password.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+//! # sandbox.stx().add_user("ada@example.com", "correct horse", false);
+//! # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+//! # let read_code_from_email = || sandbox.stx().latest_code("ada@example.com").unwrap();
+//! use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+//!
+//! let requested = stx.forgot_password("ada@example.com").await?;
+//! println!("{}", requested.message.unwrap_or_default());
+//! stx.confirm_password_reset(read_code_from_email(), "a new horse, stapled").await?;
+//!
+//! let credentials = Credentials::new("ada@example.com", "a new horse, stapled");
+//! assert!(matches!(stx.login(&credentials).await?, LoginOutcome::LoggedIn(_)));
+//! # Ok(()) }
+//! ```
+//!
+//! ## Registering, turning 2FA on and off, logging out
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+//! # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+//! # let read_code_from_email = || sandbox.stx().latest_code("grace@example.com").unwrap();
+//! use accountkit::ErrorKind;
+//! use accountkit::stx::{Client, Credentials, Host, LoginOutcome, Registration};
+//!
+//! let registration = Registration::new("grace@example.com", "tr0ub4dor&3").name("Grace", "Hopper");
+//! stx.register(&registration).await?;
+//!
+//! let credentials = Credentials::new("grace@example.com", "tr0ub4dor&3");
+//! let LoginOutcome::LoggedIn(session) = stx.login(&credentials).await? else { unreachable!() };
+//! let enabled = session.enable_2fa(Some("tr0ub4dor&3".into())).await?;
+//! assert_eq!(enabled.status.as_deref(), Some("enabled"));
+//! session.logout(None).await?;
+//! // Logging out voids the session's tokens, the refresh token too.
+//! assert_eq!(session.send_2fa().await.unwrap_err().kind(), ErrorKind::Unauthorized);
+//!
+//! let LoginOutcome::TwoFactorRequired(challenge) = stx.login(&credentials).await? else {
+//!     unreachable!()
+//! };
+//! let session = stx.confirm_2fa(&challenge, read_code_from_email()).await?;
+//! session.disable_2fa(Some("tr0ub4dor&3".into())).await?;
+//! assert!(matches!(stx.login(&credentials).await?, LoginOutcome::LoggedIn(_)));
+//! # Ok(()) }
+//! ```
 
 mod types;
 
@@ -163,6 +372,18 @@ pub enum Host {
 
 impl Host {
     /// The GraphQL endpoint.
+    ///
+    /// ```
+    /// use accountkit::ErrorKind;
+    /// use accountkit::stx::Host;
+    ///
+    /// assert_eq!(Host::Staging.endpoint()?, "https://api-staging.on.sportsxapp.com/api/graphql");
+    /// let proxy = Host::Custom("https://stx-proxy.example.com/".into());
+    /// assert_eq!(proxy.endpoint()?, "https://stx-proxy.example.com/api/graphql");
+    /// let err = Host::Custom("stx-proxy.example.com".into()).endpoint().unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    /// # Ok::<(), accountkit::Error>(())
+    /// ```
     pub fn endpoint(&self) -> Result<String> {
         let op = op("client");
         let base = match self {
@@ -184,16 +405,54 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
-    call::transport_options!();
+    call::transport_options!(
+        "accountkit::stx::Client::builder(accountkit::stx::Host::Staging)",
+        "accountkit::stx::Client::builder(accountkit::stx::Host::Custom(\"http://stx.internal:8080\".into()))"
+    );
 
     /// How long before its expiry a session's access token is refreshed;
     /// [`REFRESH_MARGIN`] unless set.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # sandbox.stx().add_user("ada@example.com", "correct horse", false);
+    /// # sandbox.stx().set_token_lifetime(Duration::from_secs(120));
+    /// # let host = Host::Custom(sandbox.stx().base_url());
+    /// use std::time::Duration;
+    /// use accountkit::ExposeSecret;
+    /// use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+    ///
+    /// let stx = Client::builder(host).refresh_margin(Duration::from_secs(5 * 60)).build()?;
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// let LoginOutcome::LoggedIn(session) = stx.login(&credentials).await? else { unreachable!() };
+    /// let first = session.refresh_token();
+    /// // The token expires within the margin: the call refreshes it first.
+    /// session.send_2fa().await?;
+    /// assert_ne!(session.refresh_token().expose_secret(), first.expose_secret());
+    /// # Ok(()) }
+    /// ```
     pub fn refresh_margin(mut self, margin: Duration) -> Self {
         self.refresh_margin = margin;
         self
     }
 
     /// Checks the settings and builds the client.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use accountkit::ErrorKind;
+    /// use accountkit::stx::{Client, Host};
+    ///
+    /// let stx = Client::builder(Host::Staging).timeout(Duration::from_secs(10)).build()?;
+    /// assert!(format!("{stx:?}").contains("api-staging.on.sportsxapp.com"));
+    ///
+    /// // Plain http is refused off the loopback interface.
+    /// let insecure = Client::builder(Host::Custom("http://stx.internal".into())).build();
+    /// assert_eq!(insecure.unwrap_err().kind(), ErrorKind::InvalidInput);
+    /// # Ok::<(), accountkit::Error>(())
+    /// ```
     pub fn build(self) -> Result<Client> {
         let op = op("client");
         let endpoint = self.host.endpoint()?;
@@ -243,16 +502,58 @@ pub enum LoginOutcome {
 
 impl Client {
     /// A client with the default settings.
+    ///
+    /// ```
+    /// use accountkit::stx::{Client, Host};
+    ///
+    /// let stx = Client::new(Host::Production)?;
+    /// assert!(format!("{stx:?}").contains("https://api.on.stxapp.ca/api/graphql"));
+    /// # Ok::<(), accountkit::Error>(())
+    /// ```
     pub fn new(host: Host) -> Result<Client> {
         Client::builder(host).build()
     }
 
     /// Starts a [`ClientBuilder`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use accountkit::RetryPolicy;
+    /// use accountkit::stx::{Client, Host};
+    ///
+    /// let stx = Client::builder(Host::Staging)
+    ///     .connect_timeout(Duration::from_secs(3))
+    ///     .retry(RetryPolicy::none())
+    ///     .refresh_margin(Duration::from_secs(120))
+    ///     .build()?;
+    /// # let _ = stx;
+    /// # Ok::<(), accountkit::Error>(())
+    /// ```
     pub fn builder(host: Host) -> ClientBuilder {
         ClientBuilder { host, refresh_margin: REFRESH_MARGIN, transport: call::Transport::default() }
     }
 
     /// `login`: a session, or a 2FA challenge when the account has 2FA on.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # sandbox.stx().add_user("ada@example.com", "correct horse", false);
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// use accountkit::ErrorKind;
+    /// use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+    ///
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// match stx.login(&credentials).await? {
+    ///     LoginOutcome::LoggedIn(session) => assert!(session.info().user_id.is_some()),
+    ///     LoginOutcome::TwoFactorRequired(_) => panic!("Ada has no 2FA"),
+    /// }
+    ///
+    /// let wrong = Credentials::new("ada@example.com", "wrong horse");
+    /// assert_eq!(stx.login(&wrong).await.unwrap_err().kind(), ErrorKind::Unauthorized);
+    /// # Ok(()) }
+    /// ```
     pub async fn login(&self, credentials: &Credentials) -> Result<LoginOutcome> {
         let op = op("login");
         let vars = raw::LoginVariables { credentials: credentials.to_raw(op)? };
@@ -273,6 +574,24 @@ impl Client {
     }
 
     /// `confirm2Fa`: completes a login with the emailed code.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let ada_id = sandbox.stx().add_user("ada@example.com", "correct horse", true);
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// # let read_code_from_email = || sandbox.stx().latest_code("ada@example.com").unwrap();
+    /// use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+    ///
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// let LoginOutcome::TwoFactorRequired(challenge) = stx.login(&credentials).await? else {
+    ///     panic!("Ada has 2FA on")
+    /// };
+    /// let session = stx.confirm_2fa(&challenge, read_code_from_email()).await?;
+    /// assert_eq!(session.info().user_id, Some(ada_id));
+    /// # Ok(()) }
+    /// ```
     pub async fn confirm_2fa(
         &self,
         challenge: &TwoFactorChallenge,
@@ -296,6 +615,27 @@ impl Client {
     }
 
     /// `resend2Fa`: sends the login code of a challenge again.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # sandbox.stx().add_user("ada@example.com", "correct horse", true);
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// # let read_code_from_email = || sandbox.stx().latest_code("ada@example.com").unwrap();
+    /// use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+    ///
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// let LoginOutcome::TwoFactorRequired(challenge) = stx.login(&credentials).await? else {
+    ///     unreachable!()
+    /// };
+    /// let resent = stx.resend_2fa(&challenge).await?;
+    /// assert_eq!(resent.session_id.as_deref(), Some(challenge.session_id()));
+    /// // Only the newest code works.
+    /// let session = stx.confirm_2fa(&challenge, read_code_from_email()).await?;
+    /// # let _ = session;
+    /// # Ok(()) }
+    /// ```
     pub async fn resend_2fa(&self, challenge: &TwoFactorChallenge) -> Result<TwoFactorStatus> {
         let op = op("resend_2fa");
         validate::text(op, "session_id", &challenge.session_id)?;
@@ -309,6 +649,25 @@ impl Client {
     }
 
     /// `newToken`: a session from a refresh token kept from an earlier one.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # sandbox.stx().add_user("ada@example.com", "correct horse", false);
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// # let LoginOutcome::LoggedIn(session) =
+    /// #     stx.login(&Credentials::new("ada@example.com", "correct horse")).await? else { unreachable!() };
+    /// # let stored_refresh_token = session.refresh_token();
+    /// use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+    ///
+    /// let session = stx.resume(stored_refresh_token).await?;
+    /// assert!(session.expires_at() > accountkit::chrono::Utc::now());
+    /// // Store the session's new refresh token: the old one is used up.
+    /// let stored_refresh_token = session.refresh_token();
+    /// # let _ = stored_refresh_token;
+    /// # Ok(()) }
+    /// ```
     pub async fn resume(&self, refresh_token: impl IntoSecret) -> Result<Session> {
         let refresh_token: &SecretString = &refresh_token.into_secret();
         let op = op("resume");
@@ -318,6 +677,24 @@ impl Client {
 
     /// `register`: creates an account from the typed document, sent as the
     /// JSON string the API wants.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// use accountkit::ErrorKind;
+    /// use accountkit::stx::{Client, Host, Registration};
+    ///
+    /// let registration = Registration::new("grace@example.com", "tr0ub4dor&3").name("Grace", "Hopper");
+    /// let registered = stx.register(&registration).await?;
+    /// assert_eq!(registered.message.as_deref(), Some("Registration successful"));
+    ///
+    /// let again = stx.register(&registration).await.unwrap_err();
+    /// assert_eq!(again.kind(), ErrorKind::Rejected);
+    /// assert_eq!(again.message(), "An account with this email already exists");
+    /// # Ok(()) }
+    /// ```
     pub async fn register(&self, registration: &Registration) -> Result<Registered> {
         let op = op("register");
         let data_string = registration.encode(op)?;
@@ -335,6 +712,20 @@ impl Client {
     }
 
     /// `forgotPassword`: emails a password-reset code.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # sandbox.stx().add_user("ada@example.com", "correct horse", false);
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// use accountkit::stx::{Client, Host};
+    ///
+    /// let requested = stx.forgot_password("ada@example.com").await?;
+    /// assert_eq!(requested.email.as_deref(), Some("ada@example.com"));
+    /// println!("{}: {}", requested.header.unwrap_or_default(), requested.message.unwrap_or_default());
+    /// # Ok(()) }
+    /// ```
     pub async fn forgot_password(&self, email: &str) -> Result<ResetRequested> {
         let op = op("forgot_password");
         validate::email(op, "email", email)?;
@@ -350,6 +741,27 @@ impl Client {
 
     /// `confirmPasswordReset`: sets a new password with the emailed code.
     /// A `reset: false` answer is an error carrying the server's message.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # sandbox.stx().add_user("ada@example.com", "correct horse", false);
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// # let read_code_from_email = || sandbox.stx().latest_code("ada@example.com").unwrap();
+    /// use accountkit::ErrorKind;
+    /// use accountkit::stx::{Client, Host};
+    ///
+    /// stx.forgot_password("ada@example.com").await?;
+    /// let code = read_code_from_email();
+    /// stx.confirm_password_reset(&code, "a new horse, stapled").await?;
+    ///
+    /// // A code works once.
+    /// let err = stx.confirm_password_reset(&code, "yet another horse").await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Rejected);
+    /// assert_eq!(err.message(), "The code is invalid or has expired");
+    /// # Ok(()) }
+    /// ```
     pub async fn confirm_password_reset(
         &self,
         code: impl IntoSecret,
@@ -624,6 +1036,27 @@ fn expiry(token: &str) -> DateTime<Utc> {
 /// A logged-in user: the access and refresh tokens, refreshed through
 /// `newToken` shortly before the access token expires, or once when the
 /// server refuses it. Cloning is cheap; clones share the tokens.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+/// # sandbox.stx().add_user("ada@example.com", "correct horse", false);
+/// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+/// # let LoginOutcome::LoggedIn(session) =
+/// #     stx.login(&Credentials::new("ada@example.com", "correct horse")).await? else { unreachable!() };
+/// use accountkit::ExposeSecret;
+/// use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+///
+/// let before = session.refresh_token();
+/// let for_a_task = session.clone();
+/// tokio::spawn(async move { for_a_task.refresh().await }).await??;
+/// // The task's refresh replaced the session's tokens too.
+/// assert_ne!(session.refresh_token().expose_secret(), before.expose_secret());
+/// // `Debug` shows no token.
+/// assert!(!format!("{session:?}").contains(session.access_token().expose_secret()));
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Session {
     client: Client,
@@ -650,21 +1083,88 @@ impl std::fmt::Debug for Session {
 
 impl Session {
     /// What the server said at login or at the last refresh.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let ada_id = sandbox.stx().add_user("ada@example.com", "correct horse", false);
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+    ///
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// let LoginOutcome::LoggedIn(session) = stx.login(&credentials).await? else { unreachable!() };
+    /// let info = session.info();
+    /// assert_eq!(info.user_id, Some(ada_id));
+    /// assert_eq!(info.user_status.as_deref(), Some("ACTIVE"));
+    /// assert!(!info.prompt_tnc_acceptance);
+    /// # Ok(()) }
+    /// ```
     pub fn info(&self) -> LoginInfo {
         self.shared.info.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     /// When the current access token expires.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # sandbox.stx().add_user("ada@example.com", "correct horse", false);
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// # let LoginOutcome::LoggedIn(session) =
+    /// #     stx.login(&Credentials::new("ada@example.com", "correct horse")).await? else { unreachable!() };
+    /// use accountkit::chrono::{TimeDelta, Utc};
+    /// use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+    ///
+    /// // Access tokens live an hour.
+    /// let left = session.expires_at() - Utc::now();
+    /// assert!(left > TimeDelta::minutes(59) && left <= TimeDelta::minutes(60));
+    /// # Ok(()) }
+    /// ```
     pub fn expires_at(&self) -> DateTime<Utc> {
         self.tokens(|t| t.expires_at)
     }
 
     /// The current access token, e.g. for STX calls outside this module.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # sandbox.stx().add_user("ada@example.com", "correct horse", false);
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// # let LoginOutcome::LoggedIn(session) =
+    /// #     stx.login(&Credentials::new("ada@example.com", "correct horse")).await? else { unreachable!() };
+    /// use accountkit::ExposeSecret;
+    /// use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+    ///
+    /// // E.g. for a GraphQL query this module does not send.
+    /// let authorization = format!("Bearer {}", session.access_token().expose_secret());
+    /// assert!(authorization.starts_with("Bearer eyJ")); // a JWT
+    /// # Ok(()) }
+    /// ```
     pub fn access_token(&self) -> SecretString {
         self.tokens(|t| t.access.clone())
     }
 
     /// The current refresh token, to [`resume`](Client::resume) later.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # sandbox.stx().add_user("ada@example.com", "correct horse", false);
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// # let LoginOutcome::LoggedIn(session) =
+    /// #     stx.login(&Credentials::new("ada@example.com", "correct horse")).await? else { unreachable!() };
+    /// use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+    ///
+    /// let stored = session.refresh_token(); // e.g. into the OS keychain
+    /// let resumed = stx.resume(&stored).await?;
+    /// assert_eq!(resumed.info().user_id, session.info().user_id);
+    /// # Ok(()) }
+    /// ```
     pub fn refresh_token(&self) -> SecretString {
         self.tokens(|t| t.refresh.clone())
     }
@@ -674,6 +1174,25 @@ impl Session {
     }
 
     /// `newToken`: replaces the tokens now.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # sandbox.stx().add_user("ada@example.com", "correct horse", false);
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// # let LoginOutcome::LoggedIn(session) =
+    /// #     stx.login(&Credentials::new("ada@example.com", "correct horse")).await? else { unreachable!() };
+    /// use accountkit::ExposeSecret;
+    /// use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+    ///
+    /// let before = session.refresh_token();
+    /// session.refresh().await?;
+    /// // Both tokens are new; the old refresh token is used up.
+    /// assert_ne!(session.refresh_token().expose_secret(), before.expose_secret());
+    /// assert!(stx.resume(&before).await.is_err());
+    /// # Ok(()) }
+    /// ```
     pub async fn refresh(&self) -> Result<()> {
         let generation = self.tokens(|t| t.generation);
         self.refresh_from(generation).await
@@ -737,6 +1256,29 @@ impl Session {
     /// `changePassword`. With 2FA on the change waits for
     /// [`confirm_change_password_2fa`](Session::confirm_change_password_2fa).
     /// New tokens in the answer replace the session's.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # sandbox.stx().add_user("ada@example.com", "correct horse", true);
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// # let LoginOutcome::TwoFactorRequired(challenge) =
+    /// #     stx.login(&Credentials::new("ada@example.com", "correct horse")).await? else { unreachable!() };
+    /// # let read_code_from_email = || sandbox.stx().latest_code("ada@example.com").unwrap();
+    /// # let session = stx.confirm_2fa(&challenge, read_code_from_email()).await?;
+    /// use accountkit::stx::{Client, Credentials, Host, LoginOutcome, PasswordChange};
+    ///
+    /// match session.change_password("correct horse", "battery staple").await? {
+    ///     PasswordChange::Changed => {}
+    ///     PasswordChange::ConfirmationRequired => {
+    ///         session.confirm_change_password_2fa(read_code_from_email()).await?;
+    ///     }
+    ///     _ => unreachable!(),
+    /// }
+    /// # assert!(sandbox.stx().password_is("ada@example.com", "battery staple"));
+    /// # Ok(()) }
+    /// ```
     pub async fn change_password(
         &self,
         old_password: impl IntoSecret,
@@ -762,6 +1304,27 @@ impl Session {
     }
 
     /// `confirmChangePassword2Fa`: completes a password change with the code.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # sandbox.stx().add_user("ada@example.com", "correct horse", true);
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// # let LoginOutcome::TwoFactorRequired(challenge) =
+    /// #     stx.login(&Credentials::new("ada@example.com", "correct horse")).await? else { unreachable!() };
+    /// # let read_code_from_email = || sandbox.stx().latest_code("ada@example.com").unwrap();
+    /// # let session = stx.confirm_2fa(&challenge, read_code_from_email()).await?;
+    /// use accountkit::stx::{Client, Credentials, Host, LoginOutcome, PasswordChange};
+    ///
+    /// let change = session.change_password("correct horse", "battery staple").await?;
+    /// assert_eq!(change, PasswordChange::ConfirmationRequired);
+    /// session.confirm_change_password_2fa(read_code_from_email()).await?;
+    ///
+    /// let old = Credentials::new("ada@example.com", "correct horse");
+    /// assert!(stx.login(&old).await.is_err());
+    /// # Ok(()) }
+    /// ```
     pub async fn confirm_change_password_2fa(&self, code: impl IntoSecret) -> Result<()> {
         let code: &SecretString = &code.into_secret();
         let op = op("confirm_change_password_2fa");
@@ -787,6 +1350,27 @@ impl Session {
     }
 
     /// `resendChangePassword2Fa`: sends the password-change code again.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # sandbox.stx().add_user("ada@example.com", "correct horse", true);
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// # let LoginOutcome::TwoFactorRequired(challenge) =
+    /// #     stx.login(&Credentials::new("ada@example.com", "correct horse")).await? else { unreachable!() };
+    /// # let read_code_from_email = || sandbox.stx().latest_code("ada@example.com").unwrap();
+    /// # let session = stx.confirm_2fa(&challenge, read_code_from_email()).await?;
+    /// use accountkit::stx::{Client, Credentials, Host, LoginOutcome, PasswordChange};
+    ///
+    /// let change = session.change_password("correct horse", "battery staple").await?;
+    /// assert_eq!(change, PasswordChange::ConfirmationRequired);
+    /// let resent = session.resend_change_password_2fa().await?;
+    /// assert_eq!(resent.status.as_deref(), Some("sent"));
+    /// session.confirm_change_password_2fa(read_code_from_email()).await?;
+    /// # assert!(sandbox.stx().password_is("ada@example.com", "battery staple"));
+    /// # Ok(()) }
+    /// ```
     pub async fn resend_change_password_2fa(&self) -> Result<TwoFactorStatus> {
         let op = op("resend_change_password_2fa");
         let data = self
@@ -800,6 +1384,23 @@ impl Session {
     }
 
     /// `enable2Fa`, confirmed with the password when given.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # sandbox.stx().add_user("ada@example.com", "correct horse", false);
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+    ///
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// let LoginOutcome::LoggedIn(session) = stx.login(&credentials).await? else { unreachable!() };
+    /// let enabled = session.enable_2fa(Some("correct horse".into())).await?;
+    /// assert_eq!(enabled.status.as_deref(), Some("enabled"));
+    /// // From now on a login waits for an emailed code.
+    /// assert!(matches!(stx.login(&credentials).await?, LoginOutcome::TwoFactorRequired(_)));
+    /// # Ok(()) }
+    /// ```
     pub async fn enable_2fa(&self, password: Option<SecretString>) -> Result<TwoFactorStatus> {
         let password = password.as_ref();
         let op = op("enable_2fa");
@@ -811,6 +1412,23 @@ impl Session {
 
     /// `disable2Fa`, confirmed with the password when given. A no-op when
     /// 2FA is off.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # sandbox.stx().add_user("ada@example.com", "correct horse", true);
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// # let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// # let LoginOutcome::TwoFactorRequired(challenge) = stx.login(&credentials).await? else { unreachable!() };
+    /// # let session = stx.confirm_2fa(&challenge, sandbox.stx().latest_code("ada@example.com").unwrap()).await?;
+    /// use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+    ///
+    /// let disabled = session.disable_2fa(Some("correct horse".into())).await?;
+    /// assert_eq!(disabled.status.as_deref(), Some("disabled"));
+    /// assert!(matches!(stx.login(&credentials).await?, LoginOutcome::LoggedIn(_)));
+    /// # Ok(()) }
+    /// ```
     pub async fn disable_2fa(&self, password: Option<SecretString>) -> Result<TwoFactorStatus> {
         let password = password.as_ref();
         let op = op("disable_2fa");
@@ -821,6 +1439,22 @@ impl Session {
     }
 
     /// `send2Fa`: asks for a fresh 2FA code, e.g. before a sensitive change.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # sandbox.stx().add_user("ada@example.com", "correct horse", false);
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// # let LoginOutcome::LoggedIn(session) =
+    /// #     stx.login(&Credentials::new("ada@example.com", "correct horse")).await? else { unreachable!() };
+    /// use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+    ///
+    /// let sent = session.send_2fa().await?;
+    /// assert_eq!(sent.status.as_deref(), Some("sent"));
+    /// assert!(sent.session_id.is_some());
+    /// # Ok(()) }
+    /// ```
     pub async fn send_2fa(&self) -> Result<TwoFactorStatus> {
         let op = op("send_2fa");
         let data = self.send(op, &[], operation!(raw::Send2Fa, "send2Fa", &raw::NoVariables {})).await?;
@@ -829,6 +1463,24 @@ impl Session {
 
     /// `logout`: ends the session (on `device_id`, when given), invalidating
     /// its tokens.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # sandbox.stx().add_user("ada@example.com", "correct horse", false);
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// use accountkit::ErrorKind;
+    /// use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+    ///
+    /// let credentials = Credentials::new("ada@example.com", "correct horse").device_id("ada-laptop");
+    /// let LoginOutcome::LoggedIn(session) = stx.login(&credentials).await? else { unreachable!() };
+    /// let out = session.logout(Some("ada-laptop")).await?;
+    /// assert_eq!(out.device_id.as_deref(), Some("ada-laptop"));
+    /// // The tokens are void now, the refresh token too.
+    /// assert_eq!(session.send_2fa().await.unwrap_err().kind(), ErrorKind::Unauthorized);
+    /// # Ok(()) }
+    /// ```
     pub async fn logout(&self, device_id: Option<&str>) -> Result<LoggedOut> {
         let op = op("logout");
         let device_info = match device_id {

@@ -30,17 +30,47 @@ impl std::fmt::Debug for Credentials {
 
 impl Credentials {
     /// Email and password.
+    ///
+    /// ```
+    /// use accountkit::stx::Credentials;
+    ///
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// assert_eq!(credentials.email(), "ada@example.com");
+    /// // The password never prints.
+    /// assert!(!format!("{credentials:?}").contains("correct horse"));
+    /// ```
     pub fn new(email: impl Into<String>, password: impl IntoSecret) -> Self {
         Credentials { email: email.into(), password: password.into_secret(), device_id: None }
     }
 
     /// Your own unique id of the device, which the server ties the session to.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # sandbox.stx().add_user("ada@example.com", "correct horse", false);
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+    ///
+    /// let credentials = Credentials::new("ada@example.com", "correct horse").device_id("ada-laptop");
+    /// let LoginOutcome::LoggedIn(session) = stx.login(&credentials).await? else { unreachable!() };
+    /// assert_eq!(session.info().device_id.as_deref(), Some("ada-laptop"));
+    /// # Ok(()) }
+    /// ```
     pub fn device_id(mut self, device_id: impl Into<String>) -> Self {
         self.device_id = Some(device_id.into());
         self
     }
 
     /// The email address.
+    ///
+    /// ```
+    /// use accountkit::stx::Credentials;
+    ///
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// assert_eq!(credentials.email(), "ada@example.com");
+    /// ```
     pub fn email(&self) -> &str {
         &self.email
     }
@@ -330,16 +360,52 @@ impl std::fmt::Debug for TwoFactorChallenge {
 
 impl TwoFactorChallenge {
     /// Resumes a challenge, e.g. in another process.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # sandbox.stx().add_user("ada@example.com", "correct horse", true);
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// # let LoginOutcome::TwoFactorRequired(challenge) =
+    /// #     stx.login(&Credentials::new("ada@example.com", "correct horse")).await? else { unreachable!() };
+    /// # let read_code_from_email = || sandbox.stx().latest_code("ada@example.com").unwrap();
+    /// use accountkit::stx::{Client, Credentials, Host, LoginOutcome, TwoFactorChallenge};
+    ///
+    /// // Saved by the process that logged in…
+    /// let saved = (challenge.session_id().to_string(), challenge.email().to_string());
+    /// // …and picked up by the one the user types the code into.
+    /// let challenge = TwoFactorChallenge::new(saved.0, saved.1);
+    /// let session = stx.confirm_2fa(&challenge, read_code_from_email()).await?;
+    /// assert!(session.info().user_id.is_some());
+    /// # Ok(()) }
+    /// ```
     pub fn new(session_id: impl Into<String>, email: impl Into<String>) -> Self {
         TwoFactorChallenge { session_id: session_id.into(), email: email.into(), user_id: None }
     }
 
     /// The server's id of the 2FA session holding the code.
+    ///
+    /// ```
+    /// use accountkit::stx::TwoFactorChallenge;
+    ///
+    /// let challenge = TwoFactorChallenge::new("7f3c9a0e5b2d4c1e8f6a9b0c3d2e1f4a", "ada@example.com");
+    /// assert_eq!(challenge.session_id(), "7f3c9a0e5b2d4c1e8f6a9b0c3d2e1f4a");
+    /// // The id stands for the emailed code: it never prints.
+    /// assert!(!format!("{challenge:?}").contains("7f3c9a0e"));
+    /// ```
     pub fn session_id(&self) -> &str {
         &self.session_id
     }
 
     /// The email address the code went to.
+    ///
+    /// ```
+    /// use accountkit::stx::TwoFactorChallenge;
+    ///
+    /// let challenge = TwoFactorChallenge::new("7f3c9a0e5b2d4c1e8f6a9b0c3d2e1f4a", "ada@example.com");
+    /// assert_eq!(challenge.email(), "ada@example.com");
+    /// ```
     pub fn email(&self) -> &str {
         &self.email
     }
@@ -444,38 +510,133 @@ impl std::fmt::Debug for Registration {
 
 impl Registration {
     /// A registration with the two fields every account has.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// use accountkit::stx::{Client, Credentials, Host, LoginOutcome, Registration};
+    ///
+    /// stx.register(&Registration::new("grace@example.com", "tr0ub4dor&3")).await?;
+    /// let credentials = Credentials::new("grace@example.com", "tr0ub4dor&3");
+    /// assert!(matches!(stx.login(&credentials).await?, LoginOutcome::LoggedIn(_)));
+    /// # Ok(()) }
+    /// ```
     pub fn new(email: impl Into<String>, password: impl IntoSecret) -> Self {
         Registration { email: email.into(), password: password.into_secret(), fields: Map::new() }
     }
 
     /// `firstName` and `lastName`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// use accountkit::stx::{Client, Host, Registration};
+    ///
+    /// let registration = Registration::new("grace@example.com", "tr0ub4dor&3").name("Grace", "Hopper");
+    /// stx.register(&registration).await?;
+    /// # let profile = sandbox.stx().profile("grace@example.com").unwrap();
+    /// # assert_eq!((&profile["firstName"], &profile["lastName"]), (&"Grace".into(), &"Hopper".into()));
+    /// # Ok(()) }
+    /// ```
     pub fn name(self, first: impl Into<String>, last: impl Into<String>) -> Self {
         self.field("firstName", first.into()).field("lastName", last.into())
     }
 
     /// `username`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// use accountkit::stx::{Client, Host, Registration};
+    ///
+    /// let registration = Registration::new("grace@example.com", "tr0ub4dor&3").username("amazing_grace");
+    /// stx.register(&registration).await?;
+    /// # assert_eq!(sandbox.stx().profile("grace@example.com").unwrap()["username"], "amazing_grace");
+    /// # Ok(()) }
+    /// ```
     pub fn username(self, username: impl Into<String>) -> Self {
         self.field("username", username.into())
     }
 
     /// `dateOfBirth`, as `YYYY-MM-DD`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// use accountkit::chrono::NaiveDate;
+    /// use accountkit::stx::{Client, Host, Registration};
+    ///
+    /// let born = NaiveDate::from_ymd_opt(1906, 12, 9).unwrap();
+    /// let registration = Registration::new("grace@example.com", "tr0ub4dor&3").date_of_birth(born);
+    /// stx.register(&registration).await?;
+    /// # assert_eq!(sandbox.stx().profile("grace@example.com").unwrap()["dateOfBirth"], "1906-12-09");
+    /// # Ok(()) }
+    /// ```
     pub fn date_of_birth(self, date: NaiveDate) -> Self {
         self.field("dateOfBirth", date.format("%Y-%m-%d").to_string())
     }
 
     /// `phoneNumber`, sent as given: the schema types it as any string.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// use accountkit::stx::{Client, Host, Registration};
+    ///
+    /// let registration = Registration::new("grace@example.com", "tr0ub4dor&3").phone_number("+1 416 555 0100");
+    /// stx.register(&registration).await?;
+    /// # assert_eq!(sandbox.stx().profile("grace@example.com").unwrap()["phoneNumber"], "+1 416 555 0100");
+    /// # Ok(()) }
+    /// ```
     pub fn phone_number(self, phone: impl Into<String>) -> Self {
         self.field("phoneNumber", phone.into())
     }
 
     /// Any other key of the document. `email` and `password` cannot be
     /// overridden this way.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// use accountkit::ErrorKind;
+    /// use accountkit::stx::{Client, Host, Registration};
+    ///
+    /// let registration = Registration::new("grace@example.com", "tr0ub4dor&3")
+    ///     .field("optInMarketing", false)
+    ///     .field("referralCode", "U-123456");
+    /// stx.register(&registration).await?;
+    /// # assert_eq!(sandbox.stx().profile("grace@example.com").unwrap()["optInMarketing"], false);
+    ///
+    /// // The password goes through `new` only: nothing is sent.
+    /// let sneaky = Registration::new("eve@example.com", "tr0ub4dor&3").field("password", "other");
+    /// assert_eq!(stx.register(&sneaky).await.unwrap_err().kind(), ErrorKind::InvalidInput);
+    /// # Ok(()) }
+    /// ```
     pub fn field(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
         self.fields.insert(key.into(), value.into());
         self
     }
 
     /// The email address.
+    ///
+    /// ```
+    /// use accountkit::stx::Registration;
+    ///
+    /// let registration = Registration::new("grace@example.com", "tr0ub4dor&3");
+    /// assert_eq!(registration.email(), "grace@example.com");
+    /// ```
     pub fn email(&self) -> &str {
         &self.email
     }

@@ -186,7 +186,10 @@ impl std::fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
-    call::transport_options!();
+    call::transport_options!(
+        "accountkit::tagoio::Client::builder(accountkit::tagoio::Region::UsEast1)",
+        "accountkit::tagoio::Client::builder(accountkit::tagoio::Region::Custom(\"http://tagoio.internal:8080\".into()))"
+    );
 
     /// The profile or account token sent on account operations.
     ///
