@@ -37,6 +37,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use chrono::{DateTime, SecondsFormat, Utc};
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 
 use crate::{HEX, URL_SAFE, json_response, random_string};
@@ -119,7 +120,13 @@ impl Cycle {
 
     /// Creates a live account and returns an API token for it. Replaces any
     /// account with that email.
-    pub fn create_account(&self, email: &str, first: &str, last: &str, password: &str) -> String {
+    pub fn create_account(
+        &self,
+        email: &str,
+        first: &str,
+        last: &str,
+        password: impl Into<SecretString>,
+    ) -> SecretString {
         let mut state = self.lock();
         let id = random_string(HEX, 24);
         let now = now();
@@ -130,7 +137,7 @@ impl Cycle {
                 email: email.to_string(),
                 first: first.to_string(),
                 last: last.to_string(),
-                password: password.to_string(),
+                password: password.into().expose_secret().to_owned(),
                 allow_support_login: false,
                 created: now,
                 updated: now,
@@ -143,7 +150,7 @@ impl Cycle {
                 deleting: false,
             },
         );
-        state.issue_token(email)
+        state.issue_token(email).into()
     }
 
     /// Logs in as the portal would, recording the login (failed ones too),
@@ -152,12 +159,14 @@ impl Cycle {
     pub fn sign_in(
         &self,
         email: &str,
-        password: &str,
-        totp_code: Option<&str>,
-    ) -> Result<String, SignInError> {
+        password: impl Into<SecretString>,
+        totp_code: Option<SecretString>,
+    ) -> Result<SecretString, SignInError> {
+        let password = password.into();
+        let totp_code = totp_code.as_ref().map(ExposeSecret::expose_secret);
         let mut state = self.lock();
         let account = state.accounts.get_mut(email).ok_or(SignInError::UnknownAccount)?;
-        let outcome = if account.password != password {
+        let outcome = if account.password != password.expose_secret() {
             Err(SignInError::WrongPassword)
         } else {
             match (account.active_totp(), totp_code) {
@@ -177,7 +186,7 @@ impl Cycle {
         if outcome.is_ok() {
             account.last_login = Some(now());
         }
-        outcome.map(|()| state.issue_token(email))
+        outcome.map(|()| state.issue_token(email).into())
     }
 
     /// A Cycle employee logs in as the account; recorded, and allowed only
@@ -245,9 +254,9 @@ impl Cycle {
 
     /// The TOTP secret the account's authenticator app would hold: the
     /// active one, else the one a setup handed out.
-    pub fn totp_secret(&self, email: &str) -> Option<String> {
+    pub fn totp_secret(&self, email: &str) -> Option<SecretString> {
         let state = self.lock();
-        state.accounts.get(email)?.totp.as_ref().map(|t| t.secret.clone())
+        state.accounts.get(email)?.totp.as_ref().map(|t| t.secret.as_str().into())
     }
 
     /// Whether an account exists for that email.
@@ -261,8 +270,8 @@ impl Cycle {
     }
 
     /// The newest password-reset token sent to `email`.
-    pub fn password_reset_token(&self, email: &str) -> Option<String> {
-        self.lock().outbox.iter().rev().find(|m| m.to == email).map(|m| m.reset_token.clone())
+    pub fn password_reset_token(&self, email: &str) -> Option<SecretString> {
+        self.lock().outbox.iter().rev().find(|m| m.to == email).map(|m| m.reset_token.as_str().into())
     }
 
     /// Every deletion job started so far.

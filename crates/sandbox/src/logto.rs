@@ -42,6 +42,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 
 use crate::{URL_SAFE, json_response, random_string};
@@ -105,16 +106,16 @@ impl Logto {
 
     /// Creates a user with a primary email and a password, and returns an
     /// access token for them (as a sign-in with every scope would).
-    pub fn add_user(&self, email: &str, password: &str) -> String {
-        self.create_user(Some(email), Some(password), BTreeMap::new())
+    pub fn add_user(&self, email: &str, password: impl Into<SecretString>) -> SecretString {
+        self.create_user(Some(email), Some(password.into().expose_secret()), BTreeMap::new()).into()
     }
 
     /// Creates a user who signed up through the social connector only (no
     /// password, email or phone), and returns an access token for them.
-    pub fn add_social_user(&self, social_code: &str) -> String {
+    pub fn add_social_user(&self, social_code: &str) -> SecretString {
         let mut identities = BTreeMap::new();
         identities.insert(SOCIAL_TARGET.to_owned(), (format!("gh-{social_code}"), Map::new()));
-        self.create_user(None, None, identities)
+        self.create_user(None, None, identities).into()
     }
 
     /// Stores a new user and returns an access token for them.
@@ -155,8 +156,8 @@ impl Logto {
     }
 
     /// The newest code sent to an email address or phone number (digits).
-    pub fn latest_code(&self, to: &str) -> Option<String> {
-        self.lock().outbox.iter().rev().find(|m| m.to == to).map(|m| m.code.clone())
+    pub fn latest_code(&self, to: &str) -> Option<SecretString> {
+        self.lock().outbox.iter().rev().find(|m| m.to == to).map(|m| m.code.as_str().into())
     }
 
     /// Names of the passkeys bound by the user with this primary email.
@@ -181,8 +182,10 @@ impl Logto {
     }
 
     /// The password of the user with this primary email, if any.
-    pub fn password_of(&self, email: &str) -> Option<String> {
-        self.lock().users.values().find(|u| u.primary_email.as_deref() == Some(email))?.password.clone()
+    pub fn password_of(&self, email: &str) -> Option<SecretString> {
+        let state = self.lock();
+        let user = state.users.values().find(|u| u.primary_email.as_deref() == Some(email))?;
+        user.password.as_deref().map(SecretString::from)
     }
 
     /// Every request received under the base URL, oldest first.

@@ -34,6 +34,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 
 use crate::{json_response, random_string};
@@ -93,13 +94,13 @@ impl Pangea {
     }
 
     /// The service token (`pts_...`) the `/v2/user/*` operations accept.
-    pub fn service_token(&self) -> String {
-        self.lock().service_token.clone()
+    pub fn service_token(&self) -> SecretString {
+        self.lock().service_token.as_str().into()
     }
 
     /// The client token (`pcl_...`) the `/v2/client/*` operations accept.
-    pub fn client_token(&self) -> String {
-        self.lock().client_token.clone()
+    pub fn client_token(&self) -> SecretString {
+        self.lock().client_token.as_str().into()
     }
 
     /// Adds `count` users at once (emails `seed<n>@example.test`, `n`
@@ -125,10 +126,11 @@ impl Pangea {
 
     /// Gives a user a password (and a `password` authenticator), as signing
     /// up through a login flow would. `false` if no user has that email.
-    pub fn set_password(&self, email: &str, password: &str) -> bool {
+    pub fn set_password(&self, email: &str, password: impl Into<SecretString>) -> bool {
+        let password = password.into();
         let mut state = self.lock();
         let Some(user) = state.user_by_email_mut(email) else { return false };
-        user.password = Some(password.to_string());
+        user.password = Some(password.expose_secret().to_owned());
         if !user.authenticators.iter().any(|a| a.kind == "password") {
             user.authenticators.push(AuthenticatorRec::new("password"));
         }
@@ -155,12 +157,12 @@ impl Pangea {
 
     /// The code (`pmc_...`) a finished login flow of this user hands the
     /// application, for `/v2/client/userinfo`. Each code works once.
-    pub fn login_code(&self, email: &str) -> Option<String> {
+    pub fn login_code(&self, email: &str) -> Option<SecretString> {
         let mut state = self.lock();
         let id = state.user_by_email_mut(email)?.id.clone();
         let code = pangea_id("pmc");
         state.codes.insert(code.clone(), id);
-        Some(code)
+        Some(code.into())
     }
 
     /// Makes the next operation answer HTTP 202 `Accepted`; polling its

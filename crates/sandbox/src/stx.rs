@@ -36,6 +36,7 @@ use axum::response::Response;
 use axum::routing::post;
 use base64::Engine;
 use chrono::{DateTime, SecondsFormat, Utc};
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 
 use crate::{HEX, URL_SAFE, json_response, random_string};
@@ -207,8 +208,8 @@ impl Stx {
     }
 
     /// The code of the newest message sent to `to_email`, whatever its kind.
-    pub fn latest_code(&self, to_email: &str) -> Option<String> {
-        self.last_message(to_email).map(|m| m.kind.code().to_string())
+    pub fn latest_code(&self, to_email: &str) -> Option<SecretString> {
+        self.last_message(to_email).map(|m| m.kind.code().into())
     }
 
     /// Every request received, oldest first.
@@ -229,9 +230,10 @@ impl Stx {
     }
 
     /// Creates a user directly, with 2FA on or off; returns the user id.
-    pub fn add_user(&self, email: &str, password: &str, two_factor: bool) -> String {
+    pub fn add_user(&self, email: &str, password: impl Into<SecretString>, two_factor: bool) -> String {
+        let password = password.into();
         let mut state = self.lock();
-        let id = state.create_user(email, password, Map::new());
+        let id = state.create_user(email, password.expose_secret(), Map::new());
         if let Some(user) = state.users.get_mut(&email.to_lowercase()) {
             user.two_factor = two_factor;
         }
@@ -250,8 +252,9 @@ impl Stx {
     }
 
     /// Whether `password` is the user's password now.
-    pub fn password_is(&self, email: &str, password: &str) -> bool {
-        self.lock().users.get(&email.to_lowercase()).is_some_and(|u| u.password == password)
+    pub fn password_is(&self, email: &str, password: impl Into<SecretString>) -> bool {
+        let password = password.into();
+        self.lock().users.get(&email.to_lowercase()).is_some_and(|u| u.password == password.expose_secret())
     }
 
     fn lock(&self) -> MutexGuard<'_, StateData> {

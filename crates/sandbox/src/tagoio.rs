@@ -27,6 +27,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 
 use crate::{HEX, URL_SAFE, json_response, random_string};
@@ -85,12 +86,12 @@ pub enum MessageKind {
 }
 
 /// What [`TagoIo::add_account`] made.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ReadyAccount {
     /// The id of the account's one profile.
     pub profile_id: String,
     /// A profile token for it, for the `token` header.
-    pub token: String,
+    pub token: SecretString,
 }
 
 /// Where a team invitation stands.
@@ -137,50 +138,50 @@ impl TagoIo {
     }
 
     /// The newest one-time PIN sent to `to_email`, whatever the channel.
-    pub fn latest_pin(&self, to_email: &str) -> Option<String> {
+    pub fn latest_pin(&self, to_email: &str) -> Option<SecretString> {
         self.newest(to_email, |m| match &m.kind {
-            MessageKind::OtpPin { pin, .. } => Some(pin.clone()),
+            MessageKind::OtpPin { pin, .. } => Some(pin.as_str().into()),
             _ => None,
         })
     }
 
     /// The newest account-confirmation token sent to `to_email`.
-    pub fn confirmation_token(&self, to_email: &str) -> Option<String> {
+    pub fn confirmation_token(&self, to_email: &str) -> Option<SecretString> {
         self.newest(to_email, |m| match &m.kind {
-            MessageKind::AccountConfirmation { token } => Some(token.clone()),
+            MessageKind::AccountConfirmation { token } => Some(token.as_str().into()),
             _ => None,
         })
     }
 
     /// The newest password-recovery token sent to `to_email`.
-    pub fn password_reset_token(&self, to_email: &str) -> Option<String> {
+    pub fn password_reset_token(&self, to_email: &str) -> Option<SecretString> {
         self.newest(to_email, |m| match &m.kind {
-            MessageKind::PasswordReset { token } => Some(token.clone()),
+            MessageKind::PasswordReset { token } => Some(token.as_str().into()),
             _ => None,
         })
     }
 
     /// Invites `to_email` to a team: records a pending invitation, puts it in the
     /// outbox and returns its token. The account need not exist.
-    pub fn invite(&self, to_email: &str) -> String {
+    pub fn invite(&self, to_email: &str) -> SecretString {
         let token = random_string(URL_SAFE, 32);
         let mut state = self.lock();
         state.invitations.insert(token.clone(), InvitationState::Pending);
         state.send(to_email, MessageKind::TeamInvitation { token: token.clone() });
-        token
+        token.into()
     }
 
     /// State of the invitation with that token, if it exists.
-    pub fn invitation_state(&self, token: &str) -> Option<InvitationState> {
-        self.lock().invitations.get(token).copied()
+    pub fn invitation_state(&self, token: &SecretString) -> Option<InvitationState> {
+        self.lock().invitations.get(token.expose_secret()).copied()
     }
 
     /// A confirmed account with a profile token, in one call: what signing
     /// up, confirming and `token_create` would leave. Replaces any account
     /// with that email; its name is the part of the email before `@`.
-    pub fn add_account(&self, email: &str, password: &str) -> ReadyAccount {
+    pub fn add_account(&self, email: &str, password: impl Into<SecretString>) -> ReadyAccount {
         let name = email.split('@').next().unwrap_or(email);
-        let mut account = Account::new(name, email, password, "UTC");
+        let mut account = Account::new(name, email, password.into().expose_secret(), "UTC");
         account.active = true;
         let profile_id = account.profile_id.clone();
         let token = profile_token();
@@ -188,7 +189,7 @@ impl TagoIo {
         state.accounts.insert(email.to_owned(), account);
         state.profile_tokens.retain(|_, owner| owner != email);
         state.profile_tokens.insert(token.clone(), email.to_owned());
-        ReadyAccount { profile_id, token }
+        ReadyAccount { profile_id, token: token.into() }
     }
 
     /// Whether an account (confirmed or not) exists for that email.
@@ -209,8 +210,8 @@ impl TagoIo {
     /// It is for logging in (`login_with_pin` with `OtpType::Authenticator`):
     /// confirming an authenticator being enabled takes the PIN that
     /// `otp/{type}/enable` sent, from [`latest_pin`](TagoIo::latest_pin).
-    pub fn authenticator_code(&self, email: &str) -> Option<String> {
-        self.lock().issue_login_pin(email, OtpType::Authenticator)
+    pub fn authenticator_code(&self, email: &str) -> Option<SecretString> {
+        self.lock().issue_login_pin(email, OtpType::Authenticator).map(SecretString::from)
     }
 
     fn newest<T>(&self, to: &str, pick: impl Fn(&Message) -> Option<T>) -> Option<T> {
