@@ -7,7 +7,7 @@ use std::time::Duration;
 use accountkit::logto::{
     Client, CodeTarget, CodeTemplate, ProfileChanges, Proof, SocialStart, StandardClaims, Verification,
 };
-use accountkit::{Error, ErrorKind, ExposeSecret, SecretString};
+use accountkit::{Error, ErrorKind, ExposeSecret};
 use accountkit_sandbox::Sandbox;
 use accountkit_sandbox::logto::{Logto, SECOND_SOCIAL_CONNECTOR_ID, SOCIAL_CONNECTOR_ID};
 
