@@ -1,6 +1,21 @@
 //! The admin API under `/_sandbox/`: the provider handles' API over HTTP,
 //! for tests in any language and any process. Every answer is JSON.
 //!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+//! # let http = accountkit::http_client_builder()?.build()?;
+//! use serde_json::Value;
+//!
+//! sandbox.tagoio().invite("bob@example.com");
+//! let admin = format!("http://{}/_sandbox", sandbox.addr());
+//! let outbox: Value = http.get(format!("{admin}/outbox?provider=tagoio")).send().await?.json().await?;
+//! assert_eq!(outbox[0]["kind"], "invitation");
+//! assert!(outbox[0]["secret"].is_string(), "the token itself, in plain text");
+//! # Ok(()) }
+//! ```
+//!
 //! | request | does |
 //! |---|---|
 //! | `GET /_sandbox/outbox?provider=&to=` | every message the fakes "sent", oldest first: `provider`, `to`, `kind`, `secret` |
