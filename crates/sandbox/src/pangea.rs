@@ -150,7 +150,8 @@ impl Pangea {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
     /// # let pangea = sandbox.pangea();
-    /// # let service = accountkit::pangea::Client::builder(pangea.service_token()).base_url(pangea.base_url()).build()?;
+    /// # let service = accountkit::pangea::Client::builder(pangea.service_token());
+    /// # let service = service.base_url(pangea.base_url()).build()?;
     /// # service.user_create(&accountkit::pangea::NewUser::new("ada@example.com")).await?;
     /// use accountkit::pangea::Client;
     ///
@@ -178,7 +179,8 @@ impl Pangea {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
     /// # let pangea = sandbox.pangea();
-    /// # let service = accountkit::pangea::Client::builder(pangea.service_token()).base_url(pangea.base_url()).build()?;
+    /// # let service = accountkit::pangea::Client::builder(pangea.service_token());
+    /// # let service = service.base_url(pangea.base_url()).build()?;
     /// use accountkit::pangea::UserList;
     /// use futures::TryStreamExt;
     ///
@@ -208,7 +210,8 @@ impl Pangea {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
     /// # let pangea = sandbox.pangea();
-    /// # let service = accountkit::pangea::Client::builder(pangea.service_token()).base_url(pangea.base_url()).build()?;
+    /// # let service = accountkit::pangea::Client::builder(pangea.service_token());
+    /// # let service = service.base_url(pangea.base_url()).build()?;
     /// use accountkit::pangea::{NewUser, UserRef};
     ///
     /// service.user_create(&NewUser::new("ada@example.com")).await?;
@@ -229,7 +232,8 @@ impl Pangea {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
     /// # let pangea = sandbox.pangea();
-    /// # let service = accountkit::pangea::Client::builder(pangea.service_token()).base_url(pangea.base_url()).build()?;
+    /// # let service = accountkit::pangea::Client::builder(pangea.service_token());
+    /// # let service = service.base_url(pangea.base_url()).build()?;
     /// # service.user_create(&accountkit::pangea::NewUser::new("ada@example.com")).await?;
     /// use accountkit::pangea::UserRef;
     ///
@@ -258,7 +262,8 @@ impl Pangea {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
     /// # let pangea = sandbox.pangea();
-    /// # let service = accountkit::pangea::Client::builder(pangea.service_token()).base_url(pangea.base_url()).build()?;
+    /// # let service = accountkit::pangea::Client::builder(pangea.service_token());
+    /// # let service = service.base_url(pangea.base_url()).build()?;
     /// # service.user_create(&accountkit::pangea::NewUser::new("ada@example.com")).await?;
     /// use accountkit::pangea::UserRef;
     ///
@@ -285,7 +290,8 @@ impl Pangea {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
     /// # let pangea = sandbox.pangea();
-    /// # let service = accountkit::pangea::Client::builder(pangea.service_token()).base_url(pangea.base_url()).build()?;
+    /// # let service = accountkit::pangea::Client::builder(pangea.service_token());
+    /// # let service = service.base_url(pangea.base_url()).build()?;
     /// # service.user_create(&accountkit::pangea::NewUser::new("ada@example.com")).await?;
     /// use accountkit::pangea::{UserRef, UserUpdate};
     ///
@@ -309,9 +315,11 @@ impl Pangea {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
     /// # let pangea = sandbox.pangea();
-    /// # let service = accountkit::pangea::Client::builder(pangea.service_token()).base_url(pangea.base_url()).build()?;
+    /// # let service = accountkit::pangea::Client::builder(pangea.service_token());
+    /// # let service = service.base_url(pangea.base_url()).build()?;
     /// # service.user_create(&accountkit::pangea::NewUser::new("ada@example.com")).await?;
-    /// # let client = accountkit::pangea::Client::builder(pangea.client_token()).base_url(pangea.base_url()).build()?;
+    /// # let client = accountkit::pangea::Client::builder(pangea.client_token());
+    /// # let client = client.base_url(pangea.base_url()).build()?;
     /// let code = pangea.login_code("ada@example.com").expect("a user");
     /// let session = client.client_userinfo(&code, None).await?.result;
     /// assert_eq!(session.refresh_token.email.as_deref(), Some("ada@example.com"));
@@ -337,7 +345,8 @@ impl Pangea {
     /// use std::time::Duration;
     ///
     /// let pangea = sandbox.pangea();
-    /// let polling = Polling::new(Duration::from_secs(5)).backoff(Duration::from_millis(5), Duration::from_millis(20));
+    /// let polling =
+    ///     Polling::new(Duration::from_secs(5)).backoff(Duration::from_millis(5), Duration::from_millis(20));
     /// let service =
     ///     Client::builder(pangea.service_token()).base_url(pangea.base_url()).polling(polling).build()?;
     /// pangea.accept_next(2);
@@ -358,7 +367,8 @@ impl Pangea {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
     /// # let pangea = sandbox.pangea();
-    /// # let service = accountkit::pangea::Client::builder(pangea.service_token()).base_url(pangea.base_url()).build()?;
+    /// # let service = accountkit::pangea::Client::builder(pangea.service_token());
+    /// # let service = service.base_url(pangea.base_url()).build()?;
     /// use accountkit::pangea::NewUser;
     ///
     /// service.user_create(&NewUser::new("ada@example.com")).await?;

@@ -348,7 +348,8 @@ impl Stx {
     /// stx.set_token_lifetime(Duration::from_secs(60));
     /// # stx.add_user("ada@example.com", "correct horse", false);
     /// # let credentials = accountkit::stx::Credentials::new("ada@example.com", "correct horse");
-    /// # let accountkit::stx::LoginOutcome::LoggedIn(session) = client.login(&credentials).await? else { panic!() };
+    /// # let outcome = client.login(&credentials).await?;
+    /// # let accountkit::stx::LoginOutcome::LoggedIn(session) = outcome else { panic!() };
     /// assert!(session.expires_at() <= chrono::Utc::now() + chrono::TimeDelta::seconds(60));
     /// session.refresh().await?;
     /// # Ok(()) }
@@ -368,7 +369,8 @@ impl Stx {
     /// # let client = accountkit::stx::Client::new(accountkit::stx::Host::Custom(stx.base_url()))?;
     /// # stx.add_user("ada@example.com", "correct horse", false);
     /// # let credentials = accountkit::stx::Credentials::new("ada@example.com", "correct horse");
-    /// # let accountkit::stx::LoginOutcome::LoggedIn(session) = client.login(&credentials).await? else { panic!() };
+    /// # let outcome = client.login(&credentials).await?;
+    /// # let accountkit::stx::LoginOutcome::LoggedIn(session) = outcome else { panic!() };
     /// stx.revoke_access_tokens();
     /// // The refresh token still gets a new access token.
     /// session.refresh().await?;
@@ -415,7 +417,8 @@ impl Stx {
     /// # let client = accountkit::stx::Client::new(accountkit::stx::Host::Custom(stx.base_url()))?;
     /// # stx.add_user("ada@example.com", "correct horse", false);
     /// # let credentials = accountkit::stx::Credentials::new("ada@example.com", "correct horse");
-    /// # let accountkit::stx::LoginOutcome::LoggedIn(session) = client.login(&credentials).await? else { panic!() };
+    /// # let outcome = client.login(&credentials).await?;
+    /// # let accountkit::stx::LoginOutcome::LoggedIn(session) = outcome else { panic!() };
     /// assert_eq!(stx.two_factor_enabled("ada@example.com"), Some(false));
     /// session.enable_2fa(Some("correct horse".into())).await?;
     /// assert_eq!(stx.two_factor_enabled("ada@example.com"), Some(true));
