@@ -7,7 +7,7 @@ use accountkit::pangea::{
     AuthenticatorType, Client, NewUser, Order, Polling, ProfileChanges, UserFilter, UserList, UserOrderBy,
     UserRef, UserUpdate, field_errors,
 };
-use accountkit::{ErrorKind, ExposeSecret};
+use accountkit::{ErrorKind, ExposeSecret, SecretString};
 use accountkit_sandbox::Sandbox;
 use accountkit_sandbox::pangea::Pangea;
 use futures::TryStreamExt;
@@ -29,7 +29,7 @@ fn polling() -> Polling {
 async fn start() -> Env {
     let sandbox = Sandbox::start().await.expect("sandbox starts");
     let pangea = sandbox.pangea();
-    let build = |token: String| {
+    let build = |token: SecretString| {
         Client::builder(token).base_url(pangea.base_url()).polling(polling()).build().unwrap()
     };
     let service = build(pangea.service_token());

@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use accountkit::ErrorKind;
+use accountkit::{ErrorKind, ExposeSecret};
 use accountkit_sandbox::Sandbox;
 
 #[allow(dead_code)] // the read-only tour against a real server is not run here
@@ -142,9 +142,10 @@ fn no_secret_reaches_traces_errors_or_output() {
         secrets.extend(secret_fields(&format!("{:?}", sandbox.cycle().outbox())));
         secrets.extend(secret_fields(&format!("{:?}", sandbox.logto().outbox())));
         secrets.extend(secret_fields(&format!("{:?}", sandbox.stx().outbox())));
-        secrets.push(sandbox.pangea().service_token());
-        secrets.push(sandbox.pangea().client_token());
-        secrets.extend(sandbox.cycle().totp_secret("grace@example.com"));
+        secrets.push(sandbox.pangea().service_token().expose_secret().to_owned());
+        secrets.push(sandbox.pangea().client_token().expose_secret().to_owned());
+        secrets
+            .extend(sandbox.cycle().totp_secret("grace@example.com").map(|s| s.expose_secret().to_owned()));
     });
     for source in [
         include_str!("../crates/sandbox/examples/quickstart/tagoio.rs"),

@@ -98,7 +98,7 @@ async fn login_2fa_refresh_change_password_logout() {
     env.client.resend_2fa(&challenge).await.unwrap();
     let code = env.stx.latest_code(EMAIL).unwrap();
     assert!(matches!(env.stx.last_message(EMAIL).unwrap().kind, MessageKind::LoginCode { .. }));
-    if first_code != code {
+    if first_code.expose_secret() != code.expose_secret() {
         let err = expect_err(env.client.confirm_2fa(&challenge, first_code).await, ErrorKind::Rejected);
         assert_eq!(err.path(), Some("confirm2Fa"));
         assert_eq!(err.message(), "Invalid 2FA code");

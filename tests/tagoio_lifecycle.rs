@@ -29,8 +29,8 @@ async fn start() -> Env {
     Env { _sandbox: sandbox, tagoio, anonymous }
 }
 
-fn secret(value: impl Into<String>) -> SecretString {
-    SecretString::from(value.into())
+fn secret(value: impl Into<SecretString>) -> SecretString {
+    value.into()
 }
 
 #[track_caller]
@@ -82,13 +82,13 @@ impl Env {
         &self,
         client: &Client,
         credentials: &Credentials,
-    ) -> accountkit::Result<(Login, Option<(OtpType, String)>)> {
+    ) -> accountkit::Result<(Login, Option<(OtpType, SecretString)>)> {
         let mut asked = None;
         let login = client
             .login_with_otp(credentials, async |otp| {
                 let pin = self.tagoio.latest_pin(credentials.email())?;
                 asked = Some((otp, pin.clone()));
-                Some(secret(pin))
+                Some(pin)
             })
             .await?;
         Ok((login, asked))
@@ -156,7 +156,7 @@ async fn whole_lifecycle() {
     client.enable_otp(OtpType::Email, &credentials).await.unwrap();
     assert_eq!(env.pins_sent(email), enabled_before + 1);
     let pin = env.tagoio.latest_pin(email).unwrap();
-    let wrong = if pin == "000000" { "111111" } else { "000000" };
+    let wrong = if pin.expose_secret() == "000000" { "111111" } else { "000000" };
     expect_err(client.confirm_otp(OtpType::Email, wrong).await, ErrorKind::Validation, 400);
     assert!(!client.info().await.unwrap().otp.any());
     client.confirm_otp(OtpType::Email, pin).await.unwrap();
@@ -367,7 +367,7 @@ async fn resend_confirmation_of_a_confirmed_account_is_rejected_on_200() {
     let first = env.tagoio.confirmation_token(email).unwrap();
     env.anonymous.resend_confirmation(email).await.unwrap();
     let second = env.tagoio.confirmation_token(email).unwrap();
-    assert_ne!(first, second);
+    assert_ne!(first.expose_secret(), second.expose_secret());
 
     env.confirm(email).await;
     let outbox = env.tagoio.outbox().len();

@@ -1,6 +1,21 @@
 //! The admin API under `/_sandbox/`: the provider handles' API over HTTP,
 //! for tests in any language and any process. Every answer is JSON.
 //!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+//! # let http = accountkit::http_client_builder()?.build()?;
+//! use serde_json::Value;
+//!
+//! sandbox.tagoio().invite("bob@example.com");
+//! let admin = format!("http://{}/_sandbox", sandbox.addr());
+//! let outbox: Value = http.get(format!("{admin}/outbox?provider=tagoio")).send().await?.json().await?;
+//! assert_eq!(outbox[0]["kind"], "invitation");
+//! assert!(outbox[0]["secret"].is_string(), "the token itself, in plain text");
+//! # Ok(()) }
+//! ```
+//!
 //! | request | does |
 //! |---|---|
 //! | `GET /_sandbox/outbox?provider=&to=` | every message the fakes "sent", oldest first: `provider`, `to`, `kind`, `secret` |
@@ -46,6 +61,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{delete, get, post};
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
 use crate::{Env, Fakes, json_response};
@@ -256,11 +272,13 @@ async fn clock(State(admin): State<Admin>, body: Body) -> Reply {
     ok(json!({"advanced_seconds": admin.env.offset().as_secs()}))
 }
 
+// A test fake's admin channel: it answers the secrets it hands out in plain JSON.
+
 // ---- TagoIO ----
 
 async fn tagoio_account(State(admin): State<Admin>, body: Body) -> Reply {
     let ready = admin.fakes.tagoio.add_account(body.text("email")?, body.text("password")?);
-    ok(json!({"profile_id": ready.profile_id, "token": ready.token}))
+    ok(json!({"profile_id": ready.profile_id, "token": ready.token.expose_secret()}))
 }
 
 async fn tagoio_authenticator_code(
@@ -272,16 +290,20 @@ async fn tagoio_authenticator_code(
         .tagoio
         .authenticator_code(param(&q, "email")?)
         .ok_or_else(|| not_found("such account"))?;
-    ok(json!({"code": code}))
+    ok(json!({"code": code.expose_secret()}))
 }
 
 async fn tagoio_invite(State(admin): State<Admin>, body: Body) -> Reply {
-    ok(json!({"token": admin.fakes.tagoio.invite(body.text("email")?)}))
+    ok(json!({"token": admin.fakes.tagoio.invite(body.text("email")?).expose_secret()}))
 }
 
 async fn tagoio_invitation(State(admin): State<Admin>, Path(token): Path<String>) -> Reply {
     use crate::tagoio::InvitationState;
-    let state = admin.fakes.tagoio.invitation_state(&token).ok_or_else(|| not_found("such invitation"))?;
+    let state = admin
+        .fakes
+        .tagoio
+        .invitation_state(&SecretString::from(token))
+        .ok_or_else(|| not_found("such invitation"))?;
     let name = match state {
         InvitationState::Pending => "pending",
         InvitationState::Accepted => "accepted",
@@ -299,13 +321,13 @@ async fn cycle_account(State(admin): State<Admin>, body: Body) -> Reply {
         body.text("last")?,
         body.text("password")?,
     );
-    ok(json!({"token": token}))
+    ok(json!({"token": token.expose_secret()}))
 }
 
 async fn cycle_sign_in(State(admin): State<Admin>, body: Body) -> Reply {
-    let code = body.0.get("totp_code").and_then(Value::as_str);
+    let code = body.0.get("totp_code").and_then(Value::as_str).map(SecretString::from);
     match admin.fakes.cycle.sign_in(body.text("email")?, body.text("password")?, code) {
-        Ok(token) => ok(json!({"token": token})),
+        Ok(token) => ok(json!({"token": token.expose_secret()})),
         Err(why) => Err(fail(StatusCode::UNAUTHORIZED, format!("{why:?}"))),
     }
 }
@@ -327,7 +349,8 @@ async fn cycle_invite(State(admin): State<Admin>, body: Body) -> Reply {
 async fn cycle_totp(State(admin): State<Admin>, Query(q): Query<HashMap<String, String>>) -> Reply {
     let secret =
         admin.fakes.cycle.totp_secret(param(&q, "email")?).ok_or_else(|| not_found("TOTP secret"))?;
-    let code = crate::cycle::totp_code(&secret).ok_or_else(|| not_found("usable TOTP secret"))?;
+    let secret = secret.expose_secret();
+    let code = crate::cycle::totp_code(secret).ok_or_else(|| not_found("usable TOTP secret"))?;
     ok(json!({"secret": secret, "code": code}))
 }
 
@@ -345,11 +368,12 @@ async fn cycle_jobs(State(admin): State<Admin>) -> Reply {
 // ---- Logto ----
 
 async fn logto_user(State(admin): State<Admin>, body: Body) -> Reply {
-    ok(json!({"access_token": admin.fakes.logto.add_user(body.text("email")?, body.text("password")?)}))
+    let token = admin.fakes.logto.add_user(body.text("email")?, body.text("password")?);
+    ok(json!({"access_token": token.expose_secret()}))
 }
 
 async fn logto_social_user(State(admin): State<Admin>, body: Body) -> Reply {
-    ok(json!({"access_token": admin.fakes.logto.add_social_user(body.text("social_code")?)}))
+    ok(json!({"access_token": admin.fakes.logto.add_social_user(body.text("social_code")?).expose_secret()}))
 }
 
 async fn logto_read_only(State(admin): State<Admin>, body: Body) -> Reply {
@@ -365,7 +389,8 @@ async fn logto_passkeys(State(admin): State<Admin>, Query(q): Query<HashMap<Stri
 
 async fn pangea_tokens(State(admin): State<Admin>) -> Reply {
     let pangea = &admin.fakes.pangea;
-    ok(json!({"service_token": pangea.service_token(), "client_token": pangea.client_token()}))
+    let (service, client) = (pangea.service_token(), pangea.client_token());
+    ok(json!({"service_token": service.expose_secret(), "client_token": client.expose_secret()}))
 }
 
 async fn pangea_users(State(admin): State<Admin>, body: Body) -> Reply {
@@ -400,7 +425,7 @@ async fn pangea_lock_out(State(admin): State<Admin>, body: Body) -> Reply {
 
 async fn pangea_login_code(State(admin): State<Admin>, body: Body) -> Reply {
     let code = admin.fakes.pangea.login_code(body.text("email")?).ok_or_else(|| not_found("such user"))?;
-    ok(json!({"code": code}))
+    ok(json!({"code": code.expose_secret()}))
 }
 
 async fn pangea_accept_next(State(admin): State<Admin>, body: Body) -> Reply {

@@ -7,6 +7,25 @@
 //! Password-reset emails land in the [outbox](Cycle::outbox); hub
 //! invitations come from [`Cycle::invite`].
 //!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use accountkit::cycle::Client;
+//! use accountkit_sandbox::Sandbox;
+//!
+//! let sandbox = Sandbox::start().await?;
+//! let cycle = sandbox.cycle();
+//! let token = cycle.create_account("ada@example.com", "Ada", "Lovelace", "correct horse");
+//! // In production: Client::new(api_key), which talks to api.cycle.io.
+//! let client = Client::builder().base_url(cycle.base_url()).token(token).build()?;
+//! let account = client.get_account().await?;
+//! assert_eq!(account.email.address, "ada@example.com");
+//! # Ok(()) }
+//! ```
+//!
+//! The examples below start a sandbox the same way, in hidden lines, and most
+//! also hide making Ada's account and a `client` for it as above.
+//!
 //! Wire behaviour:
 //! - success is `{"data": ...}`, HTTP 200 (202 for a deletion);
 //! - a missing or unknown bearer token answers 401 in the OAuth shape
@@ -37,6 +56,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use chrono::{DateTime, SecondsFormat, Utc};
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 
 use crate::{HEX, URL_SAFE, json_response, random_string};
@@ -113,13 +133,47 @@ impl Cycle {
     }
 
     /// Base URL of the fake, e.g. `http://127.0.0.1:PORT/cycle` (no trailing slash).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::cycle::Client;
+    ///
+    /// let cycle = sandbox.cycle();
+    /// let token = cycle.create_account("ada@example.com", "Ada", "Lovelace", "correct horse");
+    /// let client = Client::builder().base_url(cycle.base_url()).token(token).build()?;
+    /// assert_eq!(client.get_account().await?.email.address, "ada@example.com");
+    /// # Ok(()) }
+    /// ```
     pub fn base_url(&self) -> String {
         self.base_url.to_string()
     }
 
     /// Creates a live account and returns an API token for it. Replaces any
     /// account with that email.
-    pub fn create_account(&self, email: &str, first: &str, last: &str, password: &str) -> String {
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::cycle::{AccountState, Client};
+    ///
+    /// let cycle = sandbox.cycle();
+    /// let token = cycle.create_account("ada@example.com", "Ada", "Lovelace", "correct horse");
+    /// let client = Client::builder().base_url(cycle.base_url()).token(token).build()?;
+    /// let account = client.get_account().await?;
+    /// assert_eq!((account.name.first.as_str(), account.name.last.as_str()), ("Ada", "Lovelace"));
+    /// assert_eq!(account.state, AccountState::Live);
+    /// # Ok(()) }
+    /// ```
+    pub fn create_account(
+        &self,
+        email: &str,
+        first: &str,
+        last: &str,
+        password: impl Into<SecretString>,
+    ) -> SecretString {
         let mut state = self.lock();
         let id = random_string(HEX, 24);
         let now = now();
@@ -130,7 +184,7 @@ impl Cycle {
                 email: email.to_string(),
                 first: first.to_string(),
                 last: last.to_string(),
-                password: password.to_string(),
+                password: password.into().expose_secret().to_owned(),
                 allow_support_login: false,
                 created: now,
                 updated: now,
@@ -143,21 +197,41 @@ impl Cycle {
                 deleting: false,
             },
         );
-        state.issue_token(email)
+        state.issue_token(email).into()
     }
 
     /// Logs in as the portal would, recording the login (failed ones too),
     /// and returns a new session token. `totp_code` is needed when two-factor
     /// auth is on.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let cycle = sandbox.cycle();
+    /// # let token = cycle.create_account("ada@example.com", "Ada", "Lovelace", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(cycle.base_url()).token(token).build()?;
+    /// use accountkit_sandbox::cycle::SignInError;
+    ///
+    /// let setup = client.two_factor_setup().await?;
+    /// client.enable_two_factor_with(&setup).await?;
+    /// let refused = cycle.sign_in("ada@example.com", "correct horse", None);
+    /// assert_eq!(refused.err(), Some(SignInError::TwoFactorRequired));
+    /// let code = setup.current_code()?;
+    /// assert!(cycle.sign_in("ada@example.com", "correct horse", Some(code)).is_ok());
+    /// # Ok(()) }
+    /// ```
     pub fn sign_in(
         &self,
         email: &str,
-        password: &str,
-        totp_code: Option<&str>,
-    ) -> Result<String, SignInError> {
+        password: impl Into<SecretString>,
+        totp_code: Option<SecretString>,
+    ) -> Result<SecretString, SignInError> {
+        let password = password.into();
+        let totp_code = totp_code.as_ref().map(ExposeSecret::expose_secret);
         let mut state = self.lock();
         let account = state.accounts.get_mut(email).ok_or(SignInError::UnknownAccount)?;
-        let outcome = if account.password != password {
+        let outcome = if account.password != password.expose_secret() {
             Err(SignInError::WrongPassword)
         } else {
             match (account.active_totp(), totp_code) {
@@ -177,11 +251,26 @@ impl Cycle {
         if outcome.is_ok() {
             account.last_login = Some(now());
         }
-        outcome.map(|()| state.issue_token(email))
+        outcome.map(|()| state.issue_token(email).into())
     }
 
     /// A Cycle employee logs in as the account; recorded, and allowed only
     /// while the account allows support logins. Returns whether it was.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let cycle = sandbox.cycle();
+    /// # let token = cycle.create_account("ada@example.com", "Ada", "Lovelace", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(cycle.base_url()).token(token).build()?;
+    /// use accountkit::cycle::AccountUpdate;
+    ///
+    /// assert!(!cycle.employee_sign_in("ada@example.com"));
+    /// client.update_account(&AccountUpdate::new().allow_support_login(true)).await?;
+    /// assert!(cycle.employee_sign_in("ada@example.com"));
+    /// # Ok(()) }
+    /// ```
     pub fn employee_sign_in(&self, email: &str) -> bool {
         let mut state = self.lock();
         let Some(account) = state.accounts.get_mut(email) else { return false };
@@ -196,6 +285,22 @@ impl Cycle {
     }
 
     /// Makes the account the owner (and a member) of a new hub; returns the hub id.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let cycle = sandbox.cycle();
+    /// # let token = cycle.create_account("ada@example.com", "Ada", "Lovelace", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(cycle.base_url()).token(token).build()?;
+    /// use accountkit::ErrorKind;
+    ///
+    /// cycle.add_hub("ada@example.com").expect("an account");
+    /// // A hub's owner cannot delete the account.
+    /// let err = client.delete_account().await.unwrap_err();
+    /// assert!(matches!(err.kind(), ErrorKind::Conflict));
+    /// # Ok(()) }
+    /// ```
     pub fn add_hub(&self, email: &str) -> Option<String> {
         let mut state = self.lock();
         let account = state.accounts.get_mut(email)?;
@@ -215,6 +320,21 @@ impl Cycle {
 
     /// Someone invites the account to join a new hub; returns the
     /// invitation's id.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let cycle = sandbox.cycle();
+    /// # let token = cycle.create_account("ada@example.com", "Ada", "Lovelace", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(cycle.base_url()).token(token).build()?;
+    /// use accountkit::cycle::MembershipState;
+    ///
+    /// let invite = cycle.invite("ada@example.com").expect("an account");
+    /// let membership = client.accept_invite(&invite).await?;
+    /// assert_eq!(membership.state, MembershipState::Accepted);
+    /// # Ok(()) }
+    /// ```
     pub fn invite(&self, email: &str) -> Option<String> {
         let mut state = self.lock();
         let account = state.accounts.get_mut(email)?;
@@ -231,6 +351,20 @@ impl Cycle {
     }
 
     /// Deletes a hub; returns whether it existed.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let cycle = sandbox.cycle();
+    /// # let token = cycle.create_account("ada@example.com", "Ada", "Lovelace", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(cycle.base_url()).token(token).build()?;
+    /// let hub = cycle.add_hub("ada@example.com").expect("an account");
+    /// assert!(cycle.remove_hub(&hub));
+    /// client.delete_account().await?; // no hub left to own
+    /// assert!(!cycle.remove_hub(&hub));
+    /// # Ok(()) }
+    /// ```
     pub fn remove_hub(&self, hub_id: &str) -> bool {
         let mut state = self.lock();
         let mut found = false;
@@ -245,37 +379,150 @@ impl Cycle {
 
     /// The TOTP secret the account's authenticator app would hold: the
     /// active one, else the one a setup handed out.
-    pub fn totp_secret(&self, email: &str) -> Option<String> {
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let cycle = sandbox.cycle();
+    /// # let token = cycle.create_account("ada@example.com", "Ada", "Lovelace", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(cycle.base_url()).token(token).build()?;
+    /// use accountkit::cycle::TwoFactorStatus;
+    ///
+    /// client.enable_two_factor_with(&client.two_factor_setup().await?).await?;
+    /// // What the user's authenticator app holds.
+    /// let secret = cycle.totp_secret("ada@example.com").expect("2FA set up");
+    /// let account = client.disable_two_factor_with(secret).await?;
+    /// assert_eq!(account.two_factor, TwoFactorStatus::Off);
+    /// # Ok(()) }
+    /// ```
+    pub fn totp_secret(&self, email: &str) -> Option<SecretString> {
         let state = self.lock();
-        state.accounts.get(email)?.totp.as_ref().map(|t| t.secret.clone())
+        state.accounts.get(email)?.totp.as_ref().map(|t| t.secret.as_str().into())
     }
 
     /// Whether an account exists for that email.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let cycle = sandbox.cycle();
+    /// # let token = cycle.create_account("ada@example.com", "Ada", "Lovelace", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(cycle.base_url()).token(token).build()?;
+    /// use accountkit::cycle::JobTracking;
+    /// use std::time::Duration;
+    ///
+    /// let tracking = JobTracking::new(Duration::from_secs(10)).interval(Duration::from_millis(10));
+    /// client.delete_account_and_wait(&tracking).await?;
+    /// assert!(!cycle.account_exists("ada@example.com"));
+    /// # Ok(()) }
+    /// ```
     pub fn account_exists(&self, email: &str) -> bool {
         self.lock().accounts.contains_key(email)
     }
 
     /// Every email sent so far, oldest first.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::cycle::Client;
+    ///
+    /// let cycle = sandbox.cycle();
+    /// cycle.create_account("ada@example.com", "Ada", "Lovelace", "correct horse");
+    /// let anonymous = Client::builder().base_url(cycle.base_url()).build()?;
+    /// anonymous.start_password_reset("ada@example.com").await?;
+    /// let outbox = cycle.outbox();
+    /// assert_eq!(outbox.len(), 1);
+    /// assert_eq!(outbox[0].to, "ada@example.com");
+    /// # Ok(()) }
+    /// ```
     pub fn outbox(&self) -> Vec<Message> {
         self.lock().outbox.to_vec()
     }
 
     /// The newest password-reset token sent to `email`.
-    pub fn password_reset_token(&self, email: &str) -> Option<String> {
-        self.lock().outbox.iter().rev().find(|m| m.to == email).map(|m| m.reset_token.clone())
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::cycle::Client;
+    ///
+    /// let cycle = sandbox.cycle();
+    /// cycle.create_account("ada@example.com", "Ada", "Lovelace", "correct horse");
+    /// // Logged out: no token, and the base URL of the Cycle core to ask.
+    /// let anonymous = Client::builder().base_url(cycle.base_url()).build()?;
+    /// assert!(anonymous.start_password_reset("ada@example.com").await?);
+    /// let token = cycle.password_reset_token("ada@example.com").expect("a reset email");
+    /// assert!(anonymous.complete_password_reset(token, "battery staple").await?);
+    /// assert!(cycle.sign_in("ada@example.com", "battery staple", None).is_ok());
+    /// # Ok(()) }
+    /// ```
+    pub fn password_reset_token(&self, email: &str) -> Option<SecretString> {
+        self.lock().outbox.iter().rev().find(|m| m.to == email).map(|m| m.reset_token.as_str().into())
     }
 
     /// Every deletion job started so far.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let cycle = sandbox.cycle();
+    /// # let token = cycle.create_account("ada@example.com", "Ada", "Lovelace", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(cycle.base_url()).token(token).build()?;
+    /// let descriptor = client.delete_account().await?;
+    /// let jobs = cycle.jobs();
+    /// assert_eq!((jobs[0].action.as_str(), jobs[0].email.as_str()), ("delete", "ada@example.com"));
+    /// assert_eq!(descriptor.job.map(|job| job.id), Some(jobs[0].id.clone()));
+    /// # Ok(()) }
+    /// ```
     pub fn jobs(&self) -> Vec<Job> {
         self.lock().jobs.iter().map(|run| run.job.clone()).collect()
     }
 
     /// Makes the next deletion job fail with `message`, leaving the account.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let cycle = sandbox.cycle();
+    /// # let token = cycle.create_account("ada@example.com", "Ada", "Lovelace", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(cycle.base_url()).token(token).build()?;
+    /// use accountkit::ErrorKind;
+    /// use accountkit::cycle::JobTracking;
+    /// use std::time::Duration;
+    ///
+    /// cycle.fail_next_job("storage is busy");
+    /// let tracking = JobTracking::new(Duration::from_secs(10)).interval(Duration::from_millis(10));
+    /// let err = client.delete_account_and_wait(&tracking).await.unwrap_err();
+    /// assert!(matches!(err.kind(), ErrorKind::Rejected));
+    /// assert!(cycle.account_exists("ada@example.com"));
+    /// # Ok(()) }
+    /// ```
     pub fn fail_next_job(&self, message: &str) {
         self.lock().fail_next_job = Some(message.to_string());
     }
 
     /// Every request received under the base URL, oldest first (unknown routes included).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let cycle = sandbox.cycle();
+    /// # let token = cycle.create_account("ada@example.com", "Ada", "Lovelace", "correct horse");
+    /// # let client = accountkit::cycle::Client::builder().base_url(cycle.base_url()).token(token).build()?;
+    /// client.get_account().await?;
+    /// let request = &cycle.requests()[0];
+    /// assert_eq!((request.method.as_str(), request.path.as_str()), ("GET", "/v1/account"));
+    /// assert!(request.had_bearer);
+    /// # Ok(()) }
+    /// ```
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.lock().requests.to_vec()
     }

@@ -6,23 +6,48 @@
 //! points a client at the fake and inspects what the fake "sent" (confirmation
 //! emails, PINs, invitations) and which requests it received.
 //!
-//! ```no_run
-//! # async fn demo() -> std::io::Result<()> {
-//! let sandbox = accountkit_sandbox::Sandbox::start().await?;
-//! let tagoio = sandbox.tagoio();
-//! let base_url = tagoio.base_url(); // point the TagoIO client here
-//! // ... create an account through the client, then:
-//! let token = tagoio.confirmation_token("ada@example.com");
-//! # let _ = (base_url, token);
-//! # Ok(())
-//! # }
 //! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use accountkit::tagoio::{Client, NewAccount, Region};
+//! use accountkit_sandbox::Sandbox;
+//!
+//! let sandbox = Sandbox::start().await?;
+//! let tagoio = sandbox.tagoio();
+//! let client = Client::anonymous(Region::Custom(tagoio.base_url()))?;
+//! client.create(&NewAccount::new("Ada", "ada@example.com", "correct horse", "UTC")).await?;
+//! // What the confirmation email carried:
+//! let token = tagoio.confirmation_token("ada@example.com").expect("a confirmation email");
+//! client.confirm_account(token).await?;
+//! assert!(tagoio.account_exists("ada@example.com"));
+//! # Ok(()) }
+//! ```
+//!
+//! Tokens, PINs and codes the handles hand out are
+//! [`SecretString`](secrecy::SecretString)s, which accountkit calls take as
+//! they are; test users' passwords go in as a literal or a `SecretString`.
 //!
 //! Dropping the [`Sandbox`] stops the server.
 //!
 //! The same server answers an admin API under `/_sandbox/` (see [`admin`]):
 //! the handles' API over HTTP, for tests written in any language. The
 //! `accountkit-sandbox` binary serves it all as a separate process.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+//! # let http = accountkit::http_client_builder()?.build()?;
+//! use serde_json::{Value, json};
+//!
+//! let admin = format!("http://{}/_sandbox", sandbox.addr());
+//! let body = json!({"email": "ada@example.com", "password": "correct horse"});
+//! let ready: Value =
+//!     http.post(format!("{admin}/tagoio/accounts")).json(&body).send().await?.json().await?;
+//! assert!(ready["token"].is_string());
+//! assert!(sandbox.tagoio().account_exists("ada@example.com"));
+//! # Ok(()) }
+//! ```
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -91,6 +116,18 @@ impl Default for Options {
 
 impl Options {
     /// Listens on this address (port 0: a free one).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use accountkit_sandbox::{Options, Sandbox};
+    /// use std::net::SocketAddr;
+    ///
+    /// let options = Options::default().addr(SocketAddr::from(([127, 0, 0, 1], 0)));
+    /// let sandbox = Sandbox::start_with(options).await?;
+    /// assert_ne!(sandbox.addr().port(), 0, "a free port was picked");
+    /// # Ok(()) }
+    /// ```
     pub fn addr(mut self, addr: SocketAddr) -> Self {
         self.addr = addr;
         self
@@ -99,6 +136,24 @@ impl Options {
     /// Draws every id, code and token the fakes make, while they serve a
     /// request, from a generator seeded with `seed`: the same requests in
     /// the same order get the same answers. Without it they are random.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use accountkit::ExposeSecret;
+    /// use accountkit::tagoio::{Client, NewAccount, Region};
+    /// use accountkit_sandbox::{Options, Sandbox};
+    ///
+    /// let mut tokens = Vec::new();
+    /// for _ in 0..2 {
+    ///     let sandbox = Sandbox::start_with(Options::default().seed(7)).await?;
+    ///     let client = Client::anonymous(Region::Custom(sandbox.tagoio().base_url()))?;
+    ///     client.create(&NewAccount::new("Ada", "ada@example.com", "correct horse", "UTC")).await?;
+    ///     tokens.push(sandbox.tagoio().confirmation_token("ada@example.com").expect("an email"));
+    /// }
+    /// assert_eq!(tokens[0].expose_secret(), tokens[1].expose_secret());
+    /// # Ok(()) }
+    /// ```
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
         self
@@ -111,11 +166,34 @@ impl Sandbox {
     /// Must be called inside a Tokio runtime; the server runs as a task of that
     /// runtime. The socket is bound before this returns, so requests may be
     /// sent right away.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use accountkit::tagoio::{Client, Region};
+    /// use accountkit_sandbox::Sandbox;
+    ///
+    /// let sandbox = Sandbox::start().await?;
+    /// let ada = sandbox.tagoio().add_account("ada@example.com", "correct horse");
+    /// let client = Client::new(Region::Custom(sandbox.tagoio().base_url()), ada.token)?;
+    /// assert_eq!(client.info().await?.email, "ada@example.com");
+    /// # Ok(()) }
+    /// ```
     pub async fn start() -> std::io::Result<Sandbox> {
         Sandbox::start_with(Options::default()).await
     }
 
     /// [`start`](Sandbox::start) with other [`Options`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use accountkit_sandbox::{Options, Sandbox};
+    ///
+    /// let sandbox = Sandbox::start_with(Options::default().seed(42)).await?;
+    /// assert!(sandbox.addr().ip().is_loopback());
+    /// # Ok(()) }
+    /// ```
     pub async fn start_with(options: Options) -> std::io::Result<Sandbox> {
         let listener = TcpListener::bind(options.addr).await?;
         let addr = listener.local_addr()?;
@@ -151,6 +229,18 @@ impl Sandbox {
 
     /// Stops taking connections, lets the requests in flight finish, and
     /// returns once the server is done.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use accountkit_sandbox::Sandbox;
+    ///
+    /// let sandbox = Sandbox::start().await?;
+    /// let addr = sandbox.addr();
+    /// sandbox.shutdown().await;
+    /// assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+    /// # Ok(()) }
+    /// ```
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -159,6 +249,17 @@ impl Sandbox {
     }
 
     /// The socket address the server listens on.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use accountkit_sandbox::Sandbox;
+    ///
+    /// let sandbox = Sandbox::start().await?;
+    /// assert!(sandbox.addr().ip().is_loopback());
+    /// assert_eq!(sandbox.tagoio().base_url(), format!("http://{}/tagoio", sandbox.addr()));
+    /// # Ok(()) }
+    /// ```
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
@@ -166,37 +267,132 @@ impl Sandbox {
     /// Moves every fake's clock forward: verification records, tokens and
     /// TOTP windows expire as if that much time had passed. What the admin
     /// API's `POST /_sandbox/clock` does.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let logto = sandbox.logto();
+    /// # let token = logto.add_user("ada@example.com", "correct horse");
+    /// # let client = accountkit::logto::Client::new(logto.base_url(), token)?;
+    /// use std::time::Duration;
+    ///
+    /// // Logto's verification records live 10 minutes.
+    /// let proof = client.verify_password("correct horse").await?;
+    /// sandbox.advance_clock(Duration::from_secs(11 * 60));
+    /// let err = client.update_password(&proof, "battery staple").await.unwrap_err();
+    /// assert_eq!(err.code(), Some("verification_record.permission_denied"));
+    /// # Ok(()) }
+    /// ```
     pub fn advance_clock(&self, by: std::time::Duration) {
         self.env.advance(by);
     }
 
     /// Empties every fake, as if the server had just started. What the
     /// admin API's `POST /_sandbox/reset` does.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// let tagoio = sandbox.tagoio();
+    /// tagoio.add_account("ada@example.com", "correct horse");
+    /// sandbox.reset();
+    /// assert!(!tagoio.account_exists("ada@example.com"));
+    /// assert!(tagoio.requests().is_empty());
+    /// # Ok(()) }
+    /// ```
     pub fn reset(&self) {
         self.env.enter(|| self.fakes.reset());
     }
 
     /// A handle to the TagoIO fake, served under `/tagoio`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::tagoio::{Client, Region};
+    ///
+    /// let tagoio = sandbox.tagoio();
+    /// let ada = tagoio.add_account("ada@example.com", "correct horse");
+    /// let client = Client::new(Region::Custom(tagoio.base_url()), ada.token)?;
+    /// assert_eq!(client.info().await?.email, "ada@example.com");
+    /// # Ok(()) }
+    /// ```
     pub fn tagoio(&self) -> tagoio::TagoIo {
         self.fakes.tagoio.clone()
     }
 
     /// A handle to the STX GraphQL fake, served under `/stx`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+    ///
+    /// let stx = sandbox.stx();
+    /// stx.add_user("ada@example.com", "correct horse", false);
+    /// let client = Client::new(Host::Custom(stx.base_url()))?;
+    /// let outcome = client.login(&Credentials::new("ada@example.com", "correct horse")).await?;
+    /// assert!(matches!(outcome, LoginOutcome::LoggedIn(_)));
+    /// # Ok(()) }
+    /// ```
     pub fn stx(&self) -> stx::Stx {
         self.fakes.stx.clone()
     }
 
     /// A handle to the Pangea AuthN fake, served under `/pangea`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::pangea::{Client, NewUser};
+    ///
+    /// let pangea = sandbox.pangea();
+    /// let service = Client::builder(pangea.service_token()).base_url(pangea.base_url()).build()?;
+    /// service.user_create(&NewUser::new("ada@example.com")).await?;
+    /// assert_eq!(pangea.user_count(), 1);
+    /// # Ok(()) }
+    /// ```
     pub fn pangea(&self) -> pangea::Pangea {
         self.fakes.pangea.clone()
     }
 
     /// A handle to the Cycle fake, served under `/cycle`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::cycle::Client;
+    ///
+    /// let cycle = sandbox.cycle();
+    /// let token = cycle.create_account("ada@example.com", "Ada", "Lovelace", "correct horse");
+    /// let client = Client::builder().base_url(cycle.base_url()).token(token).build()?;
+    /// assert_eq!(client.get_account().await?.name.first, "Ada");
+    /// # Ok(()) }
+    /// ```
     pub fn cycle(&self) -> cycle::Cycle {
         self.fakes.cycle.clone()
     }
 
     /// A handle to the Logto fake, served under `/logto`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::logto::Client;
+    ///
+    /// let logto = sandbox.logto();
+    /// let token = logto.add_user("ada@example.com", "correct horse");
+    /// let client = Client::new(logto.base_url(), token)?;
+    /// assert_eq!(client.get_profile().await?.primary_email.as_deref(), Some("ada@example.com"));
+    /// # Ok(()) }
+    /// ```
     pub fn logto(&self) -> logto::Logto {
         self.fakes.logto.clone()
     }

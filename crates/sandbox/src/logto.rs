@@ -4,6 +4,25 @@
 //! access token from [`Logto::add_user`]. Codes land in the
 //! [outbox](Logto::outbox) instead of an inbox or a phone.
 //!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use accountkit::logto::{Client, ProfileChanges};
+//! use accountkit_sandbox::Sandbox;
+//!
+//! let sandbox = Sandbox::start().await?;
+//! let logto = sandbox.logto();
+//! let token = logto.add_user("ada@example.com", "correct horse");
+//! // In production: the tenant's endpoint, e.g. https://your-tenant.logto.app.
+//! let client = Client::new(logto.base_url(), token)?;
+//! let profile = client.update_profile(&ProfileChanges::new().name("Ada"), None).await?;
+//! assert_eq!(profile.name.as_deref(), Some("Ada"));
+//! # Ok(()) }
+//! ```
+//!
+//! The examples below start a sandbox the same way, in hidden lines, and most
+//! also hide adding Ada and a `client` for her as above.
+//!
 //! Wire behaviour, as the real server:
 //! - every route needs `Authorization: Bearer <token>` (401
 //!   `auth.authorization_header_missing`, `auth.authorization_token_type_not_supported`,
@@ -42,6 +61,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 
 use crate::{URL_SAFE, json_response, random_string};
@@ -99,22 +119,66 @@ impl Logto {
     }
 
     /// Base URL of the fake, e.g. `http://127.0.0.1:PORT/logto` (no trailing slash).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::logto::Client;
+    ///
+    /// let logto = sandbox.logto();
+    /// let token = logto.add_user("ada@example.com", "correct horse");
+    /// let client = Client::new(logto.base_url(), token)?;
+    /// assert_eq!(client.get_profile().await?.primary_email.as_deref(), Some("ada@example.com"));
+    /// # Ok(()) }
+    /// ```
     pub fn base_url(&self) -> String {
         self.base_url.to_string()
     }
 
     /// Creates a user with a primary email and a password, and returns an
     /// access token for them (as a sign-in with every scope would).
-    pub fn add_user(&self, email: &str, password: &str) -> String {
-        self.create_user(Some(email), Some(password), BTreeMap::new())
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::logto::Client;
+    ///
+    /// let logto = sandbox.logto();
+    /// let token = logto.add_user("ada@example.com", "correct horse");
+    /// let client = Client::new(logto.base_url(), token)?;
+    /// let proof = client.verify_password("correct horse").await?;
+    /// assert!(client.update_password(&proof, "battery staple").await.is_ok());
+    /// # Ok(()) }
+    /// ```
+    pub fn add_user(&self, email: &str, password: impl Into<SecretString>) -> SecretString {
+        self.create_user(Some(email), Some(password.into().expose_secret()), BTreeMap::new()).into()
     }
 
     /// Creates a user who signed up through the social connector only (no
     /// password, email or phone), and returns an access token for them.
-    pub fn add_social_user(&self, social_code: &str) -> String {
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::logto::Client;
+    ///
+    /// let logto = sandbox.logto();
+    /// let token = logto.add_social_user("octocat");
+    /// let client = Client::new(logto.base_url(), token)?;
+    /// let profile = client.get_profile().await?;
+    /// assert!(profile.primary_email.is_none());
+    /// assert_eq!(profile.identities["github"].user_id, "gh-octocat");
+    /// // With no password, email or phone yet, no verification record is needed.
+    /// client.set_first_password("correct horse").await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn add_social_user(&self, social_code: &str) -> SecretString {
         let mut identities = BTreeMap::new();
         identities.insert(SOCIAL_TARGET.to_owned(), (format!("gh-{social_code}"), Map::new()));
-        self.create_user(None, None, identities)
+        self.create_user(None, None, identities).into()
     }
 
     /// Stores a new user and returns an access token for them.
@@ -150,16 +214,71 @@ impl Logto {
     }
 
     /// Every code sent so far, oldest first.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let logto = sandbox.logto();
+    /// # let token = logto.add_user("ada@example.com", "correct horse");
+    /// # let client = accountkit::logto::Client::new(logto.base_url(), token)?;
+    /// use accountkit::logto::CodeTarget;
+    ///
+    /// client.send_code(&CodeTarget::email("ada@example.com")).await?;
+    /// let outbox = logto.outbox();
+    /// assert_eq!(outbox.len(), 1);
+    /// assert_eq!(outbox[0].to, "ada@example.com");
+    /// # Ok(()) }
+    /// ```
     pub fn outbox(&self) -> Vec<Message> {
         self.lock().outbox.to_vec()
     }
 
     /// The newest code sent to an email address or phone number (digits).
-    pub fn latest_code(&self, to: &str) -> Option<String> {
-        self.lock().outbox.iter().rev().find(|m| m.to == to).map(|m| m.code.clone())
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let logto = sandbox.logto();
+    /// # let token = logto.add_user("ada@example.com", "correct horse");
+    /// # let client = accountkit::logto::Client::new(logto.base_url(), token)?;
+    /// use accountkit::ExposeSecret;
+    /// use accountkit::logto::CodeTarget;
+    ///
+    /// // A code sent to the current address, once verified, proves who the user is.
+    /// let challenge = client.send_code(&CodeTarget::email("ada@example.com")).await?;
+    /// let code = logto.latest_code("ada@example.com").expect("a code by email");
+    /// let proof = client.verify_code(&challenge, code).await?;
+    /// client.update_password(&proof, "battery staple").await?;
+    /// let password = logto.password_of("ada@example.com").expect("a password");
+    /// assert_eq!(password.expose_secret(), "battery staple");
+    /// # Ok(()) }
+    /// ```
+    pub fn latest_code(&self, to: &str) -> Option<SecretString> {
+        self.lock().outbox.iter().rev().find(|m| m.to == to).map(|m| m.code.as_str().into())
     }
 
     /// Names of the passkeys bound by the user with this primary email.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let logto = sandbox.logto();
+    /// # let token = logto.add_user("ada@example.com", "correct horse");
+    /// # let client = accountkit::logto::Client::new(logto.base_url(), token)?;
+    /// let identity = client.verify_password("correct horse").await?;
+    /// let registration = client.start_passkey_registration().await?;
+    /// // What the browser's `navigator.credentials.create` hands back.
+    /// let credential = serde_json::json!({"id": "key-1", "rawId": "key-1", "type": "public-key",
+    ///     "response": {"clientDataJSON": "eyJ9", "attestationObject": "o2Nm"}});
+    /// let credential = credential.as_object().expect("an object");
+    /// let passkey = client.verify_passkey_registration(&registration, credential).await?;
+    /// client.add_passkey(&identity, &passkey, Some("Laptop")).await?;
+    /// assert_eq!(logto.passkeys_of("ada@example.com"), ["Laptop"]);
+    /// # Ok(()) }
+    /// ```
     pub fn passkeys_of(&self, email: &str) -> Vec<String> {
         let state = self.lock();
         let user = state.users.values().find(|u| u.primary_email.as_deref() == Some(email));
@@ -170,22 +289,89 @@ impl Logto {
     /// setting would: `name`, `avatar`, `username`, `customData`, `profile`,
     /// `password`, `email`, `phone` or `social`. Changing it then answers
     /// 400 `account_center.field_not_editable`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let logto = sandbox.logto();
+    /// # let token = logto.add_user("ada@example.com", "correct horse");
+    /// # let client = accountkit::logto::Client::new(logto.base_url(), token)?;
+    /// use accountkit::logto::ProfileChanges;
+    ///
+    /// logto.make_read_only("name");
+    /// let changes = ProfileChanges::new().name("Ada Lovelace");
+    /// let err = client.update_profile(&changes, None).await.unwrap_err();
+    /// assert_eq!(err.code(), Some("account_center.field_not_editable"));
+    /// # Ok(()) }
+    /// ```
     pub fn make_read_only(&self, field: &str) {
         self.lock().read_only.insert(field.to_owned());
     }
 
     /// Moves the fake's clock forward, e.g. past a record's 10 minutes.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let logto = sandbox.logto();
+    /// # let token = logto.add_user("ada@example.com", "correct horse");
+    /// # let client = accountkit::logto::Client::new(logto.base_url(), token)?;
+    /// use accountkit::ErrorKind;
+    /// use std::time::Duration;
+    ///
+    /// let proof = client.verify_password("correct horse").await?;
+    /// logto.advance_clock(Duration::from_secs(11 * 60));
+    /// let err = client.update_password(&proof, "battery staple").await.unwrap_err();
+    /// assert!(matches!(err.kind(), ErrorKind::Unauthorized));
+    /// assert_eq!(err.code(), Some("verification_record.permission_denied"));
+    /// # Ok(()) }
+    /// ```
     pub fn advance_clock(&self, by: std::time::Duration) {
         let mut state = self.lock();
         state.offset += TimeDelta::from_std(by).unwrap_or(TimeDelta::MAX);
     }
 
     /// The password of the user with this primary email, if any.
-    pub fn password_of(&self, email: &str) -> Option<String> {
-        self.lock().users.values().find(|u| u.primary_email.as_deref() == Some(email))?.password.clone()
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let logto = sandbox.logto();
+    /// # let token = logto.add_user("ada@example.com", "correct horse");
+    /// # let client = accountkit::logto::Client::new(logto.base_url(), token)?;
+    /// use accountkit::ExposeSecret;
+    ///
+    /// client.change_password("correct horse", "battery staple").await?;
+    /// let password = logto.password_of("ada@example.com").expect("a password");
+    /// assert_eq!(password.expose_secret(), "battery staple");
+    /// # Ok(()) }
+    /// ```
+    pub fn password_of(&self, email: &str) -> Option<SecretString> {
+        let state = self.lock();
+        let user = state.users.values().find(|u| u.primary_email.as_deref() == Some(email))?;
+        user.password.as_deref().map(SecretString::from)
     }
 
     /// Every request received under the base URL, oldest first.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let logto = sandbox.logto();
+    /// # let token = logto.add_user("ada@example.com", "correct horse");
+    /// # let client = accountkit::logto::Client::new(logto.base_url(), token)?;
+    /// let proof = client.verify_password("correct horse").await?;
+    /// client.update_password(&proof, "battery staple").await?;
+    /// let requests = logto.requests();
+    /// let last = requests.last().expect("two requests");
+    /// assert_eq!((last.method.as_str(), last.path.as_str()), ("POST", "/api/my-account/password"));
+    /// assert!(last.had_verification);
+    /// # Ok(()) }
+    /// ```
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.lock().requests.to_vec()
     }

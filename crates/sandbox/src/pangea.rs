@@ -4,6 +4,25 @@
 //! the [service token](Pangea::service_token) (for `/v2/user/*`) or the
 //! [client token](Pangea::client_token) (for `/v2/client/*`).
 //!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use accountkit::pangea::{Client, NewUser};
+//! use accountkit_sandbox::Sandbox;
+//!
+//! let sandbox = Sandbox::start().await?;
+//! let pangea = sandbox.pangea();
+//! // In production: Client::builder(token).domain("aws.us.pangea.cloud").
+//! let service = Client::builder(pangea.service_token()).base_url(pangea.base_url()).build()?;
+//! let created = service.user_create(&NewUser::new("ada@example.com")).await?;
+//! assert!(created.result.id.starts_with("pui_"));
+//! # Ok(()) }
+//! ```
+//!
+//! The examples below start a sandbox the same way, in hidden lines, and most
+//! also hide making a `service` client as above (and a `client` one with the
+//! client token, and the user Ada, where they need them).
+//!
 //! Wire behaviour:
 //! - every operation is a `POST` with a JSON object body, answered with the
 //!   envelope `{request_id, request_time, response_time, status, summary,
@@ -34,6 +53,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 
 use crate::{json_response, random_string};
@@ -88,23 +108,88 @@ impl Pangea {
     }
 
     /// Base URL of the fake, e.g. `http://127.0.0.1:PORT/pangea` (no trailing slash).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::pangea::{Client, NewUser};
+    ///
+    /// let pangea = sandbox.pangea();
+    /// let service = Client::builder(pangea.service_token()).base_url(pangea.base_url()).build()?;
+    /// service.user_create(&NewUser::new("ada@example.com")).await?;
+    /// assert_eq!(pangea.user_count(), 1);
+    /// # Ok(()) }
+    /// ```
     pub fn base_url(&self) -> String {
         self.base_url.to_string()
     }
 
     /// The service token (`pts_...`) the `/v2/user/*` operations accept.
-    pub fn service_token(&self) -> String {
-        self.lock().service_token.clone()
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::pangea::{Client, NewUser};
+    ///
+    /// let pangea = sandbox.pangea();
+    /// let service = Client::builder(pangea.service_token()).base_url(pangea.base_url()).build()?;
+    /// let created = service.user_create(&NewUser::new("ada@example.com").username("ada")).await?;
+    /// assert_eq!(created.result.username.as_deref(), Some("ada"));
+    /// # Ok(()) }
+    /// ```
+    pub fn service_token(&self) -> SecretString {
+        self.lock().service_token.as_str().into()
     }
 
     /// The client token (`pcl_...`) the `/v2/client/*` operations accept.
-    pub fn client_token(&self) -> String {
-        self.lock().client_token.clone()
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = sandbox.pangea();
+    /// # let service = accountkit::pangea::Client::builder(pangea.service_token());
+    /// # let service = service.base_url(pangea.base_url()).build()?;
+    /// # service.user_create(&accountkit::pangea::NewUser::new("ada@example.com")).await?;
+    /// use accountkit::pangea::Client;
+    ///
+    /// pangea.set_password("ada@example.com", "correct horse");
+    /// let client = Client::builder(pangea.client_token()).base_url(pangea.base_url()).build()?;
+    /// // The code a finished hosted login hands the application, for the user's tokens.
+    /// let code = pangea.login_code("ada@example.com").expect("a user");
+    /// let session = client.client_userinfo(code, None).await?.result;
+    /// let user_token = session.active_token.expect("an active token").token;
+    /// client.client_password_change(&user_token, "correct horse", "battery staple").await?;
+    /// let again = client.client_password_change(&user_token, "correct horse", "third one").await;
+    /// assert!(again.is_err(), "the old password is gone");
+    /// # Ok(()) }
+    /// ```
+    pub fn client_token(&self) -> SecretString {
+        self.lock().client_token.as_str().into()
     }
 
     /// Adds `count` users at once (emails `seed<n>@example.test`, `n`
     /// counting from the first seeded user) without going through HTTP;
     /// returns their ids in creation order.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = sandbox.pangea();
+    /// # let service = accountkit::pangea::Client::builder(pangea.service_token());
+    /// # let service = service.base_url(pangea.base_url()).build()?;
+    /// use accountkit::pangea::UserList;
+    /// use futures::TryStreamExt;
+    ///
+    /// let ids = pangea.seed_users(25);
+    /// let users: Vec<_> = service.users(&UserList::new().size(10)).try_collect().await?;
+    /// assert_eq!(users.len(), 25);
+    /// assert!(users.iter().any(|user| user.id == ids[0]));
+    /// # Ok(()) }
+    /// ```
     pub fn seed_users(&self, count: usize) -> Vec<String> {
         let mut state = self.lock();
         (0..count)
@@ -119,16 +204,50 @@ impl Pangea {
     }
 
     /// Number of users.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = sandbox.pangea();
+    /// # let service = accountkit::pangea::Client::builder(pangea.service_token());
+    /// # let service = service.base_url(pangea.base_url()).build()?;
+    /// use accountkit::pangea::{NewUser, UserRef};
+    ///
+    /// service.user_create(&NewUser::new("ada@example.com")).await?;
+    /// assert_eq!(pangea.user_count(), 1);
+    /// service.user_delete(&UserRef::email("ada@example.com")).await?;
+    /// assert_eq!(pangea.user_count(), 0);
+    /// # Ok(()) }
+    /// ```
     pub fn user_count(&self) -> usize {
         self.lock().users.len()
     }
 
     /// Gives a user a password (and a `password` authenticator), as signing
     /// up through a login flow would. `false` if no user has that email.
-    pub fn set_password(&self, email: &str, password: &str) -> bool {
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = sandbox.pangea();
+    /// # let service = accountkit::pangea::Client::builder(pangea.service_token());
+    /// # let service = service.base_url(pangea.base_url()).build()?;
+    /// # service.user_create(&accountkit::pangea::NewUser::new("ada@example.com")).await?;
+    /// use accountkit::pangea::UserRef;
+    ///
+    /// assert!(pangea.set_password("ada@example.com", "correct horse"));
+    /// let ada = UserRef::email("ada@example.com");
+    /// assert_eq!(service.user_authenticators_list(&ada).await?.result.len(), 1);
+    /// assert!(!pangea.set_password("bob@example.com", "correct horse"));
+    /// # Ok(()) }
+    /// ```
+    pub fn set_password(&self, email: &str, password: impl Into<SecretString>) -> bool {
+        let password = password.into();
         let mut state = self.lock();
         let Some(user) = state.user_by_email_mut(email) else { return false };
-        user.password = Some(password.to_string());
+        user.password = Some(password.expose_secret().to_owned());
         if !user.authenticators.iter().any(|a| a.kind == "password") {
             user.authenticators.push(AuthenticatorRec::new("password"));
         }
@@ -137,6 +256,23 @@ impl Pangea {
 
     /// Adds an authenticator of `kind` (`totp`, `passkey`, ...) to a user;
     /// returns its id (`pau_...`), or `None` if no user has that email.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = sandbox.pangea();
+    /// # let service = accountkit::pangea::Client::builder(pangea.service_token());
+    /// # let service = service.base_url(pangea.base_url()).build()?;
+    /// # service.user_create(&accountkit::pangea::NewUser::new("ada@example.com")).await?;
+    /// use accountkit::pangea::UserRef;
+    ///
+    /// let id = pangea.add_authenticator("ada@example.com", "totp").expect("a user");
+    /// let ada = UserRef::email("ada@example.com");
+    /// service.user_authenticators_delete(&ada, &id).await?;
+    /// assert!(service.user_authenticators_list(&ada).await?.result.is_empty());
+    /// # Ok(()) }
+    /// ```
     pub fn add_authenticator(&self, email: &str, kind: &str) -> Option<String> {
         let mut state = self.lock();
         let user = state.user_by_email_mut(email)?;
@@ -148,6 +284,24 @@ impl Pangea {
 
     /// Locks a user out, as repeated failed logins would. `false` if no user
     /// has that email.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = sandbox.pangea();
+    /// # let service = accountkit::pangea::Client::builder(pangea.service_token());
+    /// # let service = service.base_url(pangea.base_url()).build()?;
+    /// # service.user_create(&accountkit::pangea::NewUser::new("ada@example.com")).await?;
+    /// use accountkit::pangea::{UserRef, UserUpdate};
+    ///
+    /// assert!(pangea.lock_out("ada@example.com"));
+    /// let ada = UserRef::email("ada@example.com");
+    /// assert!(service.user_profile_get(&ada).await?.result.locked_out);
+    /// let unlocked = service.user_update(&ada, &UserUpdate::new().unlock()).await?;
+    /// assert!(!unlocked.result.locked_out);
+    /// # Ok(()) }
+    /// ```
     pub fn lock_out(&self, email: &str) -> bool {
         let mut state = self.lock();
         state.user_by_email_mut(email).map(|user| user.locked_out = true).is_some()
@@ -155,21 +309,74 @@ impl Pangea {
 
     /// The code (`pmc_...`) a finished login flow of this user hands the
     /// application, for `/v2/client/userinfo`. Each code works once.
-    pub fn login_code(&self, email: &str) -> Option<String> {
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = sandbox.pangea();
+    /// # let service = accountkit::pangea::Client::builder(pangea.service_token());
+    /// # let service = service.base_url(pangea.base_url()).build()?;
+    /// # service.user_create(&accountkit::pangea::NewUser::new("ada@example.com")).await?;
+    /// # let client = accountkit::pangea::Client::builder(pangea.client_token());
+    /// # let client = client.base_url(pangea.base_url()).build()?;
+    /// let code = pangea.login_code("ada@example.com").expect("a user");
+    /// let session = client.client_userinfo(&code, None).await?.result;
+    /// assert_eq!(session.refresh_token.email.as_deref(), Some("ada@example.com"));
+    /// assert!(client.client_userinfo(&code, None).await.is_err(), "a code works once");
+    /// # Ok(()) }
+    /// ```
+    pub fn login_code(&self, email: &str) -> Option<SecretString> {
         let mut state = self.lock();
         let id = state.user_by_email_mut(email)?.id.clone();
         let code = pangea_id("pmc");
         state.codes.insert(code.clone(), id);
-        Some(code)
+        Some(code.into())
     }
 
     /// Makes the next operation answer HTTP 202 `Accepted`; polling its
     /// request id then answers 202 `polls` more times before the final answer.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::pangea::{Client, NewUser, Polling};
+    /// use std::time::Duration;
+    ///
+    /// let pangea = sandbox.pangea();
+    /// let polling =
+    ///     Polling::new(Duration::from_secs(5)).backoff(Duration::from_millis(5), Duration::from_millis(20));
+    /// let service =
+    ///     Client::builder(pangea.service_token()).base_url(pangea.base_url()).polling(polling).build()?;
+    /// pangea.accept_next(2);
+    /// let created = service.user_create(&NewUser::new("ada@example.com")).await?;
+    /// assert_eq!(created.result.email, "ada@example.com");
+    /// let polls = pangea.requests().iter().filter(|r| r.path.starts_with("/request/")).count();
+    /// assert_eq!(polls, 3);
+    /// # Ok(()) }
+    /// ```
     pub fn accept_next(&self, polls: usize) {
         self.lock().accept_next = Some(polls);
     }
 
     /// Every request received under the base URL, oldest first.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = sandbox.pangea();
+    /// # let service = accountkit::pangea::Client::builder(pangea.service_token());
+    /// # let service = service.base_url(pangea.base_url()).build()?;
+    /// use accountkit::pangea::NewUser;
+    ///
+    /// service.user_create(&NewUser::new("ada@example.com")).await?;
+    /// let request = &pangea.requests()[0];
+    /// assert_eq!((request.method.as_str(), request.path.as_str()), ("POST", "/v2/user/create"));
+    /// assert!(request.had_bearer);
+    /// # Ok(()) }
+    /// ```
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.lock().requests.to_vec()
     }

@@ -6,6 +6,26 @@
 //! against the fake's state. Nothing leaves the process: 2FA codes, reset
 //! codes and verification codes land in the [outbox](Stx::outbox).
 //!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+//! use accountkit_sandbox::Sandbox;
+//!
+//! let sandbox = Sandbox::start().await?;
+//! let stx = sandbox.stx();
+//! stx.add_user("ada@example.com", "correct horse", false);
+//! // In production: Host::Production.
+//! let client = Client::new(Host::Custom(stx.base_url()))?;
+//! let outcome = client.login(&Credentials::new("ada@example.com", "correct horse")).await?;
+//! assert!(matches!(outcome, LoginOutcome::LoggedIn(_)));
+//! # Ok(()) }
+//! ```
+//!
+//! The examples below start a sandbox the same way, in hidden lines, and most
+//! also hide making a `client` as above (and logging Ada in, where they need
+//! a `session`).
+//!
 //! Wire behaviour:
 //! - a document that does not parse or validate answers HTTP 400
 //!   `{"errors": [{"message", "locations"?}]}` with no `data`;
@@ -36,6 +56,7 @@ use axum::response::Response;
 use axum::routing::post;
 use base64::Engine;
 use chrono::{DateTime, SecondsFormat, Utc};
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 
 use crate::{HEX, URL_SAFE, json_response, random_string};
@@ -103,6 +124,23 @@ pub enum MessageKind {
 
 impl MessageKind {
     /// The code the message carries.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let stx = sandbox.stx();
+    /// # let client = accountkit::stx::Client::new(accountkit::stx::Host::Custom(stx.base_url()))?;
+    /// use accountkit::stx::Credentials;
+    /// use accountkit_sandbox::stx::MessageKind;
+    ///
+    /// stx.add_user("ada@example.com", "correct horse", true);
+    /// client.login(&Credentials::new("ada@example.com", "correct horse")).await?;
+    /// let message = stx.last_message("ada@example.com").expect("a login code");
+    /// assert!(matches!(message.kind, MessageKind::LoginCode { .. }));
+    /// assert_eq!(message.kind.code().len(), 6);
+    /// # Ok(()) }
+    /// ```
     pub fn code(&self) -> &str {
         match self {
             MessageKind::LoginCode { code, .. }
@@ -191,47 +229,178 @@ impl Stx {
 
     /// Base URL of the fake, e.g. `http://127.0.0.1:PORT/stx` (no trailing
     /// slash); the GraphQL endpoint is `<base_url>/api/graphql`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+    ///
+    /// let stx = sandbox.stx();
+    /// stx.add_user("ada@example.com", "correct horse", false);
+    /// let client = Client::new(Host::Custom(stx.base_url()))?;
+    /// let outcome = client.login(&Credentials::new("ada@example.com", "correct horse")).await?;
+    /// assert!(matches!(outcome, LoginOutcome::LoggedIn(_)));
+    /// # Ok(()) }
+    /// ```
     pub fn base_url(&self) -> String {
         self.base_url.to_string()
     }
 
     /// Every message sent so far, oldest first.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let stx = sandbox.stx();
+    /// # let client = accountkit::stx::Client::new(accountkit::stx::Host::Custom(stx.base_url()))?;
+    /// use accountkit::stx::Registration;
+    /// use accountkit_sandbox::stx::MessageKind;
+    ///
+    /// client.register(&Registration::new("ada@example.com", "correct horse")).await?;
+    /// let outbox = stx.outbox();
+    /// assert_eq!(outbox.len(), 1);
+    /// assert!(matches!(outbox[0].kind, MessageKind::VerificationCode { .. }));
+    /// # Ok(()) }
+    /// ```
     pub fn outbox(&self) -> Vec<Message> {
         self.lock().outbox.to_vec()
     }
 
     /// The newest message sent to `to_email`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let stx = sandbox.stx();
+    /// # let client = accountkit::stx::Client::new(accountkit::stx::Host::Custom(stx.base_url()))?;
+    /// use accountkit_sandbox::stx::MessageKind;
+    ///
+    /// stx.add_user("ada@example.com", "correct horse", false);
+    /// client.forgot_password("ada@example.com").await?;
+    /// let message = stx.last_message("ada@example.com").expect("a reset email");
+    /// assert!(matches!(message.kind, MessageKind::PasswordResetCode { .. }));
+    /// # Ok(()) }
+    /// ```
     pub fn last_message(&self, to_email: &str) -> Option<Message> {
         let email = to_email.to_lowercase();
         self.lock().outbox.iter().rev().find(|m| m.to == email).cloned()
     }
 
     /// The code of the newest message sent to `to_email`, whatever its kind.
-    pub fn latest_code(&self, to_email: &str) -> Option<String> {
-        self.last_message(to_email).map(|m| m.kind.code().to_string())
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let stx = sandbox.stx();
+    /// # let client = accountkit::stx::Client::new(accountkit::stx::Host::Custom(stx.base_url()))?;
+    /// use accountkit::stx::{Credentials, LoginOutcome};
+    ///
+    /// stx.add_user("ada@example.com", "correct horse", true);
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// let LoginOutcome::TwoFactorRequired(challenge) = client.login(&credentials).await? else {
+    ///     panic!("2FA is on");
+    /// };
+    /// let code = stx.latest_code("ada@example.com").expect("a code by email");
+    /// let session = client.confirm_2fa(&challenge, code).await?;
+    /// assert!(session.info().user_id.is_some());
+    /// # Ok(()) }
+    /// ```
+    pub fn latest_code(&self, to_email: &str) -> Option<SecretString> {
+        self.last_message(to_email).map(|m| m.kind.code().into())
     }
 
     /// Every request received, oldest first.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let stx = sandbox.stx();
+    /// # let client = accountkit::stx::Client::new(accountkit::stx::Host::Custom(stx.base_url()))?;
+    /// use accountkit::stx::Credentials;
+    ///
+    /// stx.add_user("ada@example.com", "correct horse", false);
+    /// client.login(&Credentials::new("ada@example.com", "correct horse")).await?;
+    /// let request = &stx.requests()[0];
+    /// assert_eq!(request.mutation.as_deref(), Some("login"));
+    /// assert!(!request.had_bearer);
+    /// # Ok(()) }
+    /// ```
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.lock().requests.to_vec()
     }
 
     /// How long access tokens issued from now on live (60 minutes unless
     /// set); shorten it to test refreshing.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let stx = sandbox.stx();
+    /// # let client = accountkit::stx::Client::new(accountkit::stx::Host::Custom(stx.base_url()))?;
+    /// use std::time::Duration;
+    ///
+    /// stx.set_token_lifetime(Duration::from_secs(60));
+    /// # stx.add_user("ada@example.com", "correct horse", false);
+    /// # let credentials = accountkit::stx::Credentials::new("ada@example.com", "correct horse");
+    /// # let outcome = client.login(&credentials).await?;
+    /// # let accountkit::stx::LoginOutcome::LoggedIn(session) = outcome else { panic!() };
+    /// assert!(session.expires_at() <= chrono::Utc::now() + chrono::TimeDelta::seconds(60));
+    /// session.refresh().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn set_token_lifetime(&self, lifetime: Duration) {
         self.lock().token_lifetime = lifetime;
     }
 
     /// Makes the server refuse every access token issued so far, as after a
     /// server-side revocation; refresh tokens stay valid.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let stx = sandbox.stx();
+    /// # let client = accountkit::stx::Client::new(accountkit::stx::Host::Custom(stx.base_url()))?;
+    /// # stx.add_user("ada@example.com", "correct horse", false);
+    /// # let credentials = accountkit::stx::Credentials::new("ada@example.com", "correct horse");
+    /// # let outcome = client.login(&credentials).await?;
+    /// # let accountkit::stx::LoginOutcome::LoggedIn(session) = outcome else { panic!() };
+    /// stx.revoke_access_tokens();
+    /// // The refresh token still gets a new access token.
+    /// session.refresh().await?;
+    /// session.enable_2fa(Some("correct horse".into())).await?;
+    /// assert_eq!(stx.two_factor_enabled("ada@example.com"), Some(true));
+    /// # Ok(()) }
+    /// ```
     pub fn revoke_access_tokens(&self) {
         self.lock().access_tokens.clear();
     }
 
     /// Creates a user directly, with 2FA on or off; returns the user id.
-    pub fn add_user(&self, email: &str, password: &str, two_factor: bool) -> String {
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let stx = sandbox.stx();
+    /// # let client = accountkit::stx::Client::new(accountkit::stx::Host::Custom(stx.base_url()))?;
+    /// use accountkit::stx::{Credentials, LoginOutcome};
+    ///
+    /// stx.add_user("ada@example.com", "correct horse", true);
+    /// let outcome = client.login(&Credentials::new("ada@example.com", "correct horse")).await?;
+    /// assert!(matches!(outcome, LoginOutcome::TwoFactorRequired(_)));
+    /// # Ok(()) }
+    /// ```
+    pub fn add_user(&self, email: &str, password: impl Into<SecretString>, two_factor: bool) -> String {
+        let password = password.into();
         let mut state = self.lock();
-        let id = state.create_user(email, password, Map::new());
+        let id = state.create_user(email, password.expose_secret(), Map::new());
         if let Some(user) = state.users.get_mut(&email.to_lowercase()) {
             user.two_factor = two_factor;
         }
@@ -239,19 +408,67 @@ impl Stx {
     }
 
     /// Whether the user exists and has 2FA on; `None` if there is no such user.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let stx = sandbox.stx();
+    /// # let client = accountkit::stx::Client::new(accountkit::stx::Host::Custom(stx.base_url()))?;
+    /// # stx.add_user("ada@example.com", "correct horse", false);
+    /// # let credentials = accountkit::stx::Credentials::new("ada@example.com", "correct horse");
+    /// # let outcome = client.login(&credentials).await?;
+    /// # let accountkit::stx::LoginOutcome::LoggedIn(session) = outcome else { panic!() };
+    /// assert_eq!(stx.two_factor_enabled("ada@example.com"), Some(false));
+    /// session.enable_2fa(Some("correct horse".into())).await?;
+    /// assert_eq!(stx.two_factor_enabled("ada@example.com"), Some(true));
+    /// assert_eq!(stx.two_factor_enabled("bob@example.com"), None);
+    /// # Ok(()) }
+    /// ```
     pub fn two_factor_enabled(&self, email: &str) -> Option<bool> {
         self.lock().users.get(&email.to_lowercase()).map(|u| u.two_factor)
     }
 
     /// The registration document of a user, as the server stored it
     /// (password excluded).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let stx = sandbox.stx();
+    /// # let client = accountkit::stx::Client::new(accountkit::stx::Host::Custom(stx.base_url()))?;
+    /// use accountkit::stx::Registration;
+    ///
+    /// let registration = Registration::new("ada@example.com", "correct horse").name("Ada", "Lovelace");
+    /// client.register(&registration).await?;
+    /// let profile = stx.profile("ada@example.com").expect("a user");
+    /// assert_eq!(profile["lastName"], "Lovelace");
+    /// # Ok(()) }
+    /// ```
     pub fn profile(&self, email: &str) -> Option<Map<String, Value>> {
         self.lock().users.get(&email.to_lowercase()).map(|u| u.profile.clone())
     }
 
     /// Whether `password` is the user's password now.
-    pub fn password_is(&self, email: &str, password: &str) -> bool {
-        self.lock().users.get(&email.to_lowercase()).is_some_and(|u| u.password == password)
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let stx = sandbox.stx();
+    /// # let client = accountkit::stx::Client::new(accountkit::stx::Host::Custom(stx.base_url()))?;
+    /// stx.add_user("ada@example.com", "correct horse", false);
+    /// client.forgot_password("ada@example.com").await?;
+    /// let code = stx.latest_code("ada@example.com").expect("a reset code");
+    /// client.confirm_password_reset(code, "battery staple").await?;
+    /// assert!(stx.password_is("ada@example.com", "battery staple"));
+    /// assert!(!stx.password_is("ada@example.com", "correct horse"));
+    /// # Ok(()) }
+    /// ```
+    pub fn password_is(&self, email: &str, password: impl Into<SecretString>) -> bool {
+        let password = password.into();
+        self.lock().users.get(&email.to_lowercase()).is_some_and(|u| u.password == password.expose_secret())
     }
 
     fn lock(&self) -> MutexGuard<'_, StateData> {

@@ -4,6 +4,24 @@
 //! Nothing leaves the process: emails, SMS and authenticator codes land in the
 //! [outbox](TagoIo::outbox) instead.
 //!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use accountkit::tagoio::{Client, NewAccount, Region};
+//! use accountkit_sandbox::Sandbox;
+//!
+//! let sandbox = Sandbox::start().await?;
+//! let tagoio = sandbox.tagoio();
+//! // In production the region is, say, Region::UsEast1.
+//! let client = Client::anonymous(Region::Custom(tagoio.base_url()))?;
+//! client.create(&NewAccount::new("Ada", "ada@example.com", "correct horse", "UTC")).await?;
+//! client.confirm_account(tagoio.confirmation_token("ada@example.com").unwrap()).await?;
+//! assert!(tagoio.account_exists("ada@example.com"));
+//! # Ok(()) }
+//! ```
+//!
+//! The examples below start a sandbox the same way, in hidden lines.
+//!
 //! Wire behaviour:
 //! - success is HTTP 200 `{"status": true, "result": ...}`;
 //! - authentication, not-found and conflict errors are
@@ -27,6 +45,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 
 use crate::{HEX, URL_SAFE, json_response, random_string};
@@ -85,12 +104,12 @@ pub enum MessageKind {
 }
 
 /// What [`TagoIo::add_account`] made.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ReadyAccount {
     /// The id of the account's one profile.
     pub profile_id: String,
     /// A profile token for it, for the `token` header.
-    pub token: String,
+    pub token: SecretString,
 }
 
 /// Where a team invitation stands.
@@ -122,65 +141,213 @@ impl TagoIo {
     }
 
     /// Base URL of the fake, e.g. `http://127.0.0.1:PORT/tagoio` (no trailing slash).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::tagoio::{Client, Region};
+    ///
+    /// let tagoio = sandbox.tagoio();
+    /// let ada = tagoio.add_account("ada@example.com", "correct horse");
+    /// let client = Client::new(Region::Custom(tagoio.base_url()), ada.token)?;
+    /// assert_eq!(client.info().await?.email, "ada@example.com");
+    /// # Ok(()) }
+    /// ```
     pub fn base_url(&self) -> String {
         self.base_url.to_string()
     }
 
     /// Every message sent so far, oldest first.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::tagoio::{Client, Region};
+    /// use accountkit_sandbox::tagoio::MessageKind;
+    ///
+    /// let tagoio = sandbox.tagoio();
+    /// tagoio.add_account("ada@example.com", "correct horse");
+    /// let client = Client::anonymous(Region::Custom(tagoio.base_url()))?;
+    /// client.password_recover("ada@example.com").await?;
+    /// let outbox = tagoio.outbox();
+    /// assert_eq!(outbox.len(), 1);
+    /// assert_eq!(outbox[0].to, "ada@example.com");
+    /// assert!(matches!(outbox[0].kind, MessageKind::PasswordReset { .. }));
+    /// # Ok(()) }
+    /// ```
     pub fn outbox(&self) -> Vec<Message> {
         self.lock().outbox.to_vec()
     }
 
     /// The newest message sent to `to_email`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::tagoio::{Client, NewAccount, Region};
+    /// use accountkit_sandbox::tagoio::MessageKind;
+    ///
+    /// let tagoio = sandbox.tagoio();
+    /// let client = Client::anonymous(Region::Custom(tagoio.base_url()))?;
+    /// client.create(&NewAccount::new("Ada", "ada@example.com", "correct horse", "UTC")).await?;
+    /// let message = tagoio.last_message("ada@example.com").expect("a confirmation email");
+    /// assert!(matches!(message.kind, MessageKind::AccountConfirmation { .. }));
+    /// assert!(tagoio.last_message("bob@example.com").is_none());
+    /// # Ok(()) }
+    /// ```
     pub fn last_message(&self, to_email: &str) -> Option<Message> {
         self.newest(to_email, |m| Some(m.clone()))
     }
 
     /// The newest one-time PIN sent to `to_email`, whatever the channel.
-    pub fn latest_pin(&self, to_email: &str) -> Option<String> {
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::tagoio::{Client, Credentials, OtpType, Region, TokenRequest};
+    ///
+    /// let tagoio = sandbox.tagoio();
+    /// let ada = tagoio.add_account("ada@example.com", "correct horse");
+    /// let client = Client::new(Region::Custom(tagoio.base_url()), ada.token)?;
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// client.enable_otp(OtpType::Email, &credentials).await?;
+    /// client.confirm_otp(OtpType::Email, tagoio.latest_pin("ada@example.com").unwrap()).await?;
+    ///
+    /// // A token now takes a fresh PIN; each PIN is good for one login and one token.
+    /// client.request_login_pin_code(&credentials, OtpType::Email).await?;
+    /// let pin = tagoio.latest_pin("ada@example.com").expect("a PIN by email");
+    /// let request = TokenRequest::new(ada.profile_id, credentials, "ci").second_factor(OtpType::Email, pin);
+    /// let token = client.token_create(&request).await?;
+    /// assert!(client.with_token(token.token)?.info().await?.otp.email);
+    /// # Ok(()) }
+    /// ```
+    pub fn latest_pin(&self, to_email: &str) -> Option<SecretString> {
         self.newest(to_email, |m| match &m.kind {
-            MessageKind::OtpPin { pin, .. } => Some(pin.clone()),
+            MessageKind::OtpPin { pin, .. } => Some(pin.as_str().into()),
             _ => None,
         })
     }
 
     /// The newest account-confirmation token sent to `to_email`.
-    pub fn confirmation_token(&self, to_email: &str) -> Option<String> {
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::tagoio::{Client, Credentials, NewAccount, Region};
+    ///
+    /// let tagoio = sandbox.tagoio();
+    /// let client = Client::anonymous(Region::Custom(tagoio.base_url()))?;
+    /// client.create(&NewAccount::new("Ada", "ada@example.com", "correct horse", "UTC")).await?;
+    /// let token = tagoio.confirmation_token("ada@example.com").expect("a confirmation email");
+    /// client.confirm_account(token).await?;
+    /// let login = client.login(&Credentials::new("ada@example.com", "correct horse")).await?;
+    /// assert_eq!(login.profiles.len(), 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn confirmation_token(&self, to_email: &str) -> Option<SecretString> {
         self.newest(to_email, |m| match &m.kind {
-            MessageKind::AccountConfirmation { token } => Some(token.clone()),
+            MessageKind::AccountConfirmation { token } => Some(token.as_str().into()),
             _ => None,
         })
     }
 
     /// The newest password-recovery token sent to `to_email`.
-    pub fn password_reset_token(&self, to_email: &str) -> Option<String> {
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::tagoio::{Client, Credentials, Region};
+    ///
+    /// let tagoio = sandbox.tagoio();
+    /// tagoio.add_account("ada@example.com", "correct horse");
+    /// let client = Client::anonymous(Region::Custom(tagoio.base_url()))?;
+    /// client.password_recover("ada@example.com").await?;
+    /// let token = tagoio.password_reset_token("ada@example.com").expect("a recovery email");
+    /// client.reset_password(token, "battery staple").await?;
+    /// let login = client.login(&Credentials::new("ada@example.com", "battery staple")).await?;
+    /// assert_eq!(login.email, "ada@example.com");
+    /// # Ok(()) }
+    /// ```
+    pub fn password_reset_token(&self, to_email: &str) -> Option<SecretString> {
         self.newest(to_email, |m| match &m.kind {
-            MessageKind::PasswordReset { token } => Some(token.clone()),
+            MessageKind::PasswordReset { token } => Some(token.as_str().into()),
             _ => None,
         })
     }
 
     /// Invites `to_email` to a team: records a pending invitation, puts it in the
     /// outbox and returns its token. The account need not exist.
-    pub fn invite(&self, to_email: &str) -> String {
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::tagoio::{Client, Region};
+    /// use accountkit_sandbox::tagoio::InvitationState;
+    ///
+    /// let tagoio = sandbox.tagoio();
+    /// let token = tagoio.invite("bob@example.com");
+    /// let client = Client::anonymous(Region::Custom(tagoio.base_url()))?;
+    /// client.accept_team_invitation(&token).await?;
+    /// assert_eq!(tagoio.invitation_state(&token), Some(InvitationState::Accepted));
+    /// # Ok(()) }
+    /// ```
+    pub fn invite(&self, to_email: &str) -> SecretString {
         let token = random_string(URL_SAFE, 32);
         let mut state = self.lock();
         state.invitations.insert(token.clone(), InvitationState::Pending);
         state.send(to_email, MessageKind::TeamInvitation { token: token.clone() });
-        token
+        token.into()
     }
 
     /// State of the invitation with that token, if it exists.
-    pub fn invitation_state(&self, token: &str) -> Option<InvitationState> {
-        self.lock().invitations.get(token).copied()
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::tagoio::{Client, Region};
+    /// use accountkit_sandbox::tagoio::InvitationState;
+    ///
+    /// let tagoio = sandbox.tagoio();
+    /// let token = tagoio.invite("bob@example.com");
+    /// assert_eq!(tagoio.invitation_state(&token), Some(InvitationState::Pending));
+    /// let client = Client::anonymous(Region::Custom(tagoio.base_url()))?;
+    /// client.decline_team_invitation(&token).await?;
+    /// assert_eq!(tagoio.invitation_state(&token), Some(InvitationState::Declined));
+    /// # Ok(()) }
+    /// ```
+    pub fn invitation_state(&self, token: &SecretString) -> Option<InvitationState> {
+        self.lock().invitations.get(token.expose_secret()).copied()
     }
 
     /// A confirmed account with a profile token, in one call: what signing
     /// up, confirming and `token_create` would leave. Replaces any account
     /// with that email; its name is the part of the email before `@`.
-    pub fn add_account(&self, email: &str, password: &str) -> ReadyAccount {
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::tagoio::{Client, Region};
+    ///
+    /// let tagoio = sandbox.tagoio();
+    /// let ada = tagoio.add_account("ada@example.com", "correct horse");
+    /// let client = Client::new(Region::Custom(tagoio.base_url()), ada.token)?;
+    /// let account = client.info().await?;
+    /// assert_eq!(account.name, "ada");
+    /// assert!(account.active);
+    /// # Ok(()) }
+    /// ```
+    pub fn add_account(&self, email: &str, password: impl Into<SecretString>) -> ReadyAccount {
         let name = email.split('@').next().unwrap_or(email);
-        let mut account = Account::new(name, email, password, "UTC");
+        let mut account = Account::new(name, email, password.into().expose_secret(), "UTC");
         account.active = true;
         let profile_id = account.profile_id.clone();
         let token = profile_token();
@@ -188,15 +355,45 @@ impl TagoIo {
         state.accounts.insert(email.to_owned(), account);
         state.profile_tokens.retain(|_, owner| owner != email);
         state.profile_tokens.insert(token.clone(), email.to_owned());
-        ReadyAccount { profile_id, token }
+        ReadyAccount { profile_id, token: token.into() }
     }
 
     /// Whether an account (confirmed or not) exists for that email.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::tagoio::{Client, Region};
+    ///
+    /// let tagoio = sandbox.tagoio();
+    /// let ada = tagoio.add_account("ada@example.com", "correct horse");
+    /// assert!(tagoio.account_exists("ada@example.com"));
+    /// let client = Client::new(Region::Custom(tagoio.base_url()), ada.token)?;
+    /// client.delete().await?;
+    /// assert!(!tagoio.account_exists("ada@example.com"));
+    /// # Ok(()) }
+    /// ```
     pub fn account_exists(&self, email: &str) -> bool {
         self.lock().accounts.contains_key(email)
     }
 
     /// Every request received under the base URL, oldest first (unknown routes included).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::tagoio::{Client, Region};
+    ///
+    /// let tagoio = sandbox.tagoio();
+    /// let ada = tagoio.add_account("ada@example.com", "correct horse");
+    /// Client::new(Region::Custom(tagoio.base_url()), ada.token)?.info().await?;
+    /// let requests = tagoio.requests();
+    /// assert_eq!((requests[0].method.as_str(), requests[0].path.as_str()), ("GET", "/account"));
+    /// assert!(requests[0].had_token);
+    /// # Ok(()) }
+    /// ```
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.lock().requests.to_vec()
     }
@@ -209,8 +406,27 @@ impl TagoIo {
     /// It is for logging in (`login_with_pin` with `OtpType::Authenticator`):
     /// confirming an authenticator being enabled takes the PIN that
     /// `otp/{type}/enable` sent, from [`latest_pin`](TagoIo::latest_pin).
-    pub fn authenticator_code(&self, email: &str) -> Option<String> {
-        self.lock().issue_login_pin(email, OtpType::Authenticator)
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::tagoio::{Client, Credentials, OtpType, Region};
+    ///
+    /// let tagoio = sandbox.tagoio();
+    /// let ada = tagoio.add_account("ada@example.com", "correct horse");
+    /// let client = Client::new(Region::Custom(tagoio.base_url()), ada.token)?;
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// client.enable_otp(OtpType::Authenticator, &credentials).await?;
+    /// client.confirm_otp(OtpType::Authenticator, tagoio.latest_pin("ada@example.com").unwrap()).await?;
+    ///
+    /// let code = tagoio.authenticator_code("ada@example.com").expect("an account");
+    /// let login = client.login_with_pin(&credentials, OtpType::Authenticator, code).await?;
+    /// assert_eq!(login.email, "ada@example.com");
+    /// # Ok(()) }
+    /// ```
+    pub fn authenticator_code(&self, email: &str) -> Option<SecretString> {
+        self.lock().issue_login_pin(email, OtpType::Authenticator).map(SecretString::from)
     }
 
     fn newest<T>(&self, to: &str, pick: impl Fn(&Message) -> Option<T>) -> Option<T> {

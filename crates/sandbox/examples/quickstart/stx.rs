@@ -89,8 +89,7 @@ async fn login(client: &Client, stx: &Stx, password: &str) -> Fallible<Session> 
 }
 
 fn code(stx: &Stx) -> Fallible<SecretString> {
-    let code = stx.latest_code(EMAIL).ok_or_else(|| format!("the sandbox sent no code to {EMAIL}"))?;
-    Ok(SecretString::from(code))
+    Ok(stx.latest_code(EMAIL).ok_or_else(|| format!("the sandbox sent no code to {EMAIL}"))?)
 }
 
 fn describe(session: &Session) -> String {

@@ -120,7 +120,7 @@ async fn login_with_email_pin(
     let mut seen = None;
     let login = client
         .login_with_otp(credentials, async |otp| {
-            let pin = SecretString::from(tagoio.latest_pin(&email)?);
+            let pin = tagoio.latest_pin(&email)?;
             seen = Some((otp, pin.clone()));
             Some(pin)
         })
@@ -132,7 +132,7 @@ async fn login_with_email_pin(
     Ok((login, pin))
 }
 
-fn outbox(found: Option<String>, what: &str) -> Fallible<String> {
+fn outbox(found: Option<SecretString>, what: &str) -> Fallible<SecretString> {
     found.ok_or_else(|| format!("the sandbox sent no {what} to {EMAIL}").into())
 }
 

@@ -1,5 +1,6 @@
 use std::time::Duration;
 
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 use super::{Logto, SECOND_SOCIAL_CONNECTOR_ID, SOCIAL_CONNECTOR_ID};
@@ -76,7 +77,7 @@ impl Fixture {
             self.call("POST", "/api/verifications/verification-code", token, None, Some(send)).await;
         assert_eq!(status, 201, "{body}");
         let id = body["verificationRecordId"].as_str().unwrap().to_owned();
-        let code = self.logto.latest_code(value).unwrap();
+        let code = self.logto.latest_code(value).unwrap().expose_secret().to_owned();
         let verify = json!({"identifier": identifier, "verificationId": id, "code": code});
         let (status, body) =
             self.call("POST", "/api/verifications/verification-code/verify", token, None, Some(verify)).await;
@@ -96,7 +97,7 @@ async fn bearer_token_is_required() {
     assert_eq!((status, code(&body)), (401, "auth.authorization_header_missing"));
     let (status, body) = f.call("GET", "/api/my-account", "nope", None, None).await;
     assert_eq!((status, code(&body)), (401, "auth.unauthorized"));
-    let token = f.logto.add_user("ada@example.com", PASSWORD);
+    let token = f.logto.add_user("ada@example.com", PASSWORD).expose_secret().to_owned();
     let (status, body) = f.call("GET", "/api/my-account", &token, None, None).await;
     assert_eq!(status, 200);
     assert_eq!(body["primaryEmail"], "ada@example.com");
@@ -107,7 +108,7 @@ async fn bearer_token_is_required() {
 #[tokio::test]
 async fn patch_tells_null_from_omitted() {
     let f = Fixture::new().await;
-    let token = f.logto.add_user("ada@example.com", PASSWORD);
+    let token = f.logto.add_user("ada@example.com", PASSWORD).expose_secret().to_owned();
     let (status, _) = f
         .call(
             "PATCH",
@@ -132,7 +133,7 @@ async fn patch_tells_null_from_omitted() {
 #[tokio::test]
 async fn records_expire_after_ten_minutes() {
     let f = Fixture::new().await;
-    let token = f.logto.add_user("ada@example.com", PASSWORD);
+    let token = f.logto.add_user("ada@example.com", PASSWORD).expose_secret().to_owned();
     let record = f.password_record(&token).await;
     f.logto.advance_clock(Duration::from_secs(601));
     let (status, body) = f
@@ -150,8 +151,8 @@ async fn records_expire_after_ten_minutes() {
 #[tokio::test]
 async fn only_identity_records_unlock_sensitive_operations() {
     let f = Fixture::new().await;
-    let token = f.logto.add_user("ada@example.com", PASSWORD);
-    let other = f.logto.add_user("bob@example.com", PASSWORD);
+    let token = f.logto.add_user("ada@example.com", PASSWORD).expose_secret().to_owned();
+    let other = f.logto.add_user("bob@example.com", PASSWORD).expose_secret().to_owned();
     // A code to a new address proves that address, not the user.
     let new_address = f.code_record(&token, "email", "ada@new.example").await;
     let (status, _) =
@@ -174,7 +175,7 @@ async fn only_identity_records_unlock_sensitive_operations() {
 #[tokio::test]
 async fn a_code_sent_to_bind_mfa_proves_no_identity() {
     let f = Fixture::new().await;
-    let token = f.logto.add_user("ada@example.com", PASSWORD);
+    let token = f.logto.add_user("ada@example.com", PASSWORD).expose_secret().to_owned();
     let mfa = f.templated_code_record(&token, "email", "ada@example.com", Some("BindMfa")).await;
     let (status, _) = f.call("DELETE", "/api/my-account/primary-email", &token, Some(&mfa), None).await;
     assert_eq!(status, 401);
@@ -200,7 +201,7 @@ async fn a_code_sent_to_bind_mfa_proves_no_identity() {
 #[tokio::test]
 async fn new_identifier_must_match_and_be_free() {
     let f = Fixture::new().await;
-    let token = f.logto.add_user("ada@example.com", PASSWORD);
+    let token = f.logto.add_user("ada@example.com", PASSWORD).expose_secret().to_owned();
     f.logto.add_user("bob@example.com", PASSWORD);
     let record = f.password_record(&token).await;
     let proof = f.code_record(&token, "email", "other@example.com").await;
@@ -218,7 +219,7 @@ async fn new_identifier_must_match_and_be_free() {
 #[tokio::test]
 async fn wrong_password_and_codes() {
     let f = Fixture::new().await;
-    let token = f.logto.add_user("ada@example.com", PASSWORD);
+    let token = f.logto.add_user("ada@example.com", PASSWORD).expose_secret().to_owned();
     let (status, body) =
         f.call("POST", "/api/verifications/password", &token, None, Some(json!({"password": "wrong"}))).await;
     assert_eq!((status, code(&body)), (422, "session.invalid_credentials"));
@@ -243,7 +244,7 @@ async fn wrong_password_and_codes() {
 #[tokio::test]
 async fn social_link_and_unlink() {
     let f = Fixture::new().await;
-    let token = f.logto.add_user("ada@example.com", PASSWORD);
+    let token = f.logto.add_user("ada@example.com", PASSWORD).expose_secret().to_owned();
     let start =
         json!({"connectorId": SOCIAL_CONNECTOR_ID, "state": "st", "redirectUri": "https://app.example/cb"});
     let (status, started) = f.call("POST", "/api/verifications/social", &token, None, Some(start)).await;
@@ -288,7 +289,7 @@ async fn social_link_and_unlink() {
 #[tokio::test]
 async fn a_user_with_nothing_to_verify_with_links_without_a_record() {
     let f = Fixture::new().await;
-    let token = f.logto.add_social_user("s1");
+    let token = f.logto.add_social_user("s1").expose_secret().to_owned();
     let start = json!({"connectorId": SECOND_SOCIAL_CONNECTOR_ID, "state": "st", "redirectUri": "https://app.example/cb"});
     let (_, started) = f.call("POST", "/api/verifications/social", &token, None, Some(start)).await;
     let social = started["verificationRecordId"].as_str().unwrap();
@@ -306,7 +307,7 @@ async fn a_user_with_nothing_to_verify_with_links_without_a_record() {
     assert_eq!((status, code(&body)), (404, "user.identity_not_exist"));
 
     // Once there is an email, the record is required.
-    let with_email = f.logto.add_user("ada@example.com", PASSWORD);
+    let with_email = f.logto.add_user("ada@example.com", PASSWORD).expose_secret().to_owned();
     let (status, body) = f.call("DELETE", "/api/my-account/identities/github", &with_email, None, None).await;
     assert_eq!((status, code(&body)), (401, "verification_record.permission_denied"));
 }
@@ -314,7 +315,7 @@ async fn a_user_with_nothing_to_verify_with_links_without_a_record() {
 #[tokio::test]
 async fn the_last_sign_in_identifier_stays() {
     let f = Fixture::new().await;
-    let token = f.logto.add_user("ada@example.com", PASSWORD);
+    let token = f.logto.add_user("ada@example.com", PASSWORD).expose_secret().to_owned();
     let record = f.password_record(&token).await;
     let (status, body) = f.call("DELETE", "/api/my-account/primary-email", &token, Some(&record), None).await;
     assert_eq!((status, code(&body)), (400, "user.last_sign_in_method_required"));
@@ -323,7 +324,7 @@ async fn the_last_sign_in_identifier_stays() {
 #[tokio::test]
 async fn malformed_json_gets_a_bare_message() {
     let f = Fixture::new().await;
-    let token = f.logto.add_user("ada@example.com", PASSWORD);
+    let token = f.logto.add_user("ada@example.com", PASSWORD).expose_secret().to_owned();
     let response = f
         .http
         .patch(format!("{}/api/my-account", f.logto.base_url()))
@@ -343,7 +344,7 @@ async fn malformed_json_gets_a_bare_message() {
 #[tokio::test]
 async fn read_only_fields_refuse_changes() {
     let f = Fixture::new().await;
-    let token = f.logto.add_user("ada@example.com", PASSWORD);
+    let token = f.logto.add_user("ada@example.com", PASSWORD).expose_secret().to_owned();
     f.logto.make_read_only("password");
     let record = f.password_record(&token).await;
     let (status, body) = f
@@ -363,7 +364,7 @@ async fn read_only_fields_refuse_changes() {
 #[tokio::test]
 async fn passkeys_need_a_well_formed_response_and_an_identity_record() {
     let f = Fixture::new().await;
-    let token = f.logto.add_user("ada@example.com", PASSWORD);
+    let token = f.logto.add_user("ada@example.com", PASSWORD).expose_secret().to_owned();
     let (status, started) =
         f.call("POST", "/api/verifications/web-authn/registration", &token, None, None).await;
     assert_eq!(status, 200);

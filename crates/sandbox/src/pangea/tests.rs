@@ -1,3 +1,4 @@
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 use super::{DEFAULT_PAGE_SIZE, Pangea, RecordedRequest};
@@ -27,16 +28,17 @@ impl Fixture {
     }
 
     async fn user(&self, path: &str, body: Value) -> (u16, Value) {
-        self.raw(path, Some(&self.pangea.service_token()), body.to_string()).await
+        self.raw(path, Some(self.pangea.service_token().expose_secret()), body.to_string()).await
     }
 
     async fn client(&self, path: &str, body: Value) -> (u16, Value) {
-        self.raw(path, Some(&self.pangea.client_token()), body.to_string()).await
+        self.raw(path, Some(self.pangea.client_token().expose_secret()), body.to_string()).await
     }
 
     async fn get(&self, path: &str) -> (u16, Value) {
         let url = format!("{}{path}", self.pangea.base_url());
-        let response = self.http.get(url).bearer_auth(self.pangea.service_token()).send().await.unwrap();
+        let response =
+            self.http.get(url).bearer_auth(self.pangea.service_token().expose_secret()).send().await.unwrap();
         (response.status().as_u16(), response.json().await.unwrap())
     }
 
@@ -113,7 +115,8 @@ async fn validation_errors_name_the_field() {
     assert_eq!(first_error(&bad_email), ("BadFormatEmail", "/email"));
     let (_, extra) = f.user("/v2/user/create", json!({"email": "a@b.co", "profile": {}, "x": 1})).await;
     assert_eq!(first_error(&extra), ("UnexpectedProperty", "/x"));
-    let (status, not_json) = f.raw("/v2/user/create", Some(&f.pangea.service_token()), "{".into()).await;
+    let (status, not_json) =
+        f.raw("/v2/user/create", Some(f.pangea.service_token().expose_secret()), "{".into()).await;
     assert_eq!((status, first_error(&not_json).0), (400, "InvalidObject"));
     let (_, size) = f.user("/v2/user/list", json!({"size": 0})).await;
     assert_eq!(first_error(&size), ("NotWithinRange", "/size"));
@@ -127,7 +130,8 @@ async fn tokens_are_checked_per_kind() {
     let (status, body) = f.raw("/v2/user/list", None, "{}".into()).await;
     assert_eq!(status, 401);
     assert_envelope(&body, "Unauthorized");
-    let (status, _) = f.raw("/v2/user/list", Some(&f.pangea.client_token()), "{}".into()).await;
+    let (status, _) =
+        f.raw("/v2/user/list", Some(f.pangea.client_token().expose_secret()), "{}".into()).await;
     assert_eq!(status, 401, "a client token cannot manage users");
     let (status, _) = f.user("/v2/client/userinfo", json!({"code": "pmc_x"})).await;
     assert_eq!(status, 401, "a service token is not a client token");
@@ -250,7 +254,7 @@ async fn login_code_userinfo_and_password_change() {
     let f = Fixture::new().await;
     f.create("ada@example.com").await;
     f.pangea.set_password("ada@example.com", "first");
-    let code = f.pangea.login_code("ada@example.com").unwrap();
+    let code = f.pangea.login_code("ada@example.com").unwrap().expose_secret().to_owned();
     let (status, tokens) = f.client("/v2/client/userinfo", json!({"code": code})).await;
     assert_eq!(status, 200, "{tokens}");
     let user_token = tokens["result"]["active_token"]["token"].as_str().unwrap().to_string();

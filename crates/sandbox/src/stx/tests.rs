@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use secrecy::ExposeSecret;
 use serde_json::{Map, Value, json};
 
 use super::document::{self, Selected};
@@ -190,7 +191,7 @@ async fn login_with_2fa_sends_a_code_that_confirm2fa_takes_once() {
     assert_eq!(login["promptTwoFactorAuth"], true);
     assert_eq!(login["token"], Value::Null);
     let session_id = login["sessionId"].as_str().unwrap().to_string();
-    let code = env.stx.latest_code("ada@example.com").unwrap();
+    let code = env.stx.latest_code("ada@example.com").unwrap().expose_secret().to_owned();
     assert_eq!(code.len(), 6);
 
     let confirm = "mutation C($code: String!, $sessionId: String!, $email: EmailAddress!) {
@@ -243,7 +244,7 @@ async fn password_change_with_2fa_waits_for_the_emailed_code() {
     // 2FA login, then the change.
     let body = env.login("ada@example.com", "first-password").await;
     let session_id = body["data"]["login"]["sessionId"].as_str().unwrap().to_string();
-    let code = env.stx.latest_code("ada@example.com").unwrap();
+    let code = env.stx.latest_code("ada@example.com").unwrap().expose_secret().to_owned();
     let confirm = "mutation($c: String!, $s: String!, $e: EmailAddress!) { confirm2Fa(code: $c, sessionId: $s, email: $e) { token } }";
     let (_, body) =
         env.post(confirm, json!({"c": code, "s": session_id, "e": "ada@example.com"}), None).await;
@@ -261,7 +262,7 @@ async fn password_change_with_2fa_waits_for_the_emailed_code() {
     let (_, body) =
         env.post("mutation { resendChangePassword2Fa { status } }", json!({}), Some(&token)).await;
     assert_eq!(body["data"]["resendChangePassword2Fa"]["status"], "sent");
-    let code = env.stx.latest_code("ada@example.com").unwrap();
+    let code = env.stx.latest_code("ada@example.com").unwrap().expose_secret().to_owned();
     let confirm = "mutation($c: String!) { confirmChangePassword2Fa(code: $c) { status } }";
     let (_, body) = env.post(confirm, json!({"c": code}), Some(&token)).await;
     assert_eq!(body["data"]["confirmChangePassword2Fa"]["status"], 200);
@@ -288,7 +289,7 @@ async fn register_forgot_and_reset_password() {
     let (_, unknown) = env.post(forgot, json!({"e": "nobody@example.com"}), None).await;
     let (_, known) = env.post(forgot, json!({"e": "ada@example.com"}), None).await;
     assert_eq!(unknown["data"], known["data"], "the answer does not tell whether the account exists");
-    let code = env.stx.latest_code("ada@example.com").unwrap();
+    let code = env.stx.latest_code("ada@example.com").unwrap().expose_secret().to_owned();
 
     let reset = "mutation($p: PasswordResetParams!) { confirmPasswordReset(passwordResetParams: $p) { reset message } }";
     let (_, body) =

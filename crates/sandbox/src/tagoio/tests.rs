@@ -1,3 +1,4 @@
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 use super::{InvitationState, MessageKind, RecordedRequest, TagoIo};
@@ -58,7 +59,7 @@ impl Fixture {
     /// Creates and confirms an account.
     async fn sign_up(&self, email: &str) {
         assert_eq!(self.create(email).await.0, 200);
-        let token = self.tago.confirmation_token(email).unwrap();
+        let token = self.tago.confirmation_token(email).unwrap().expose_secret().to_owned();
         assert_eq!(self.get(&format!("/account/confirm/{token}")).await.0, 200);
     }
 
@@ -90,7 +91,7 @@ impl Fixture {
         let path = format!("/account/otp/{kind}/enable");
         let (status, _) = self.call("POST", &path, Some(token), Some(credentials)).await;
         assert_eq!(status, 200);
-        let pin = self.tago.latest_pin(email).unwrap();
+        let pin = self.tago.latest_pin(email).unwrap().expose_secret().to_owned();
         let path = format!("/account/otp/{kind}/confirm");
         let (status, body) = self.call("POST", &path, Some(token), Some(json!({"pin_code": pin}))).await;
         assert_eq!((status, body), (200, json!({"status": true, "result": "2FA enabled"})));
@@ -127,7 +128,7 @@ async fn create_confirm_login_token_info() {
     let (status, body) = f.login(email, json!({})).await;
     assert_eq!((status, body), (401, top("Account not confirmed")));
 
-    let token = f.tago.confirmation_token(email).unwrap();
+    let token = f.tago.confirmation_token(email).unwrap().expose_secret().to_owned();
     assert_eq!(token.len(), 32);
     let (status, body) = f.get(&format!("/account/confirm/{token}")).await;
     assert_eq!((status, body), (200, json!({"status": true, "result": "Account confirmed"})));
@@ -286,11 +287,11 @@ async fn resend_confirmation_of_a_confirmed_account_is_status_false_with_http_20
     let email = "ada+test@example.com";
     let encoded = "ada%2Btest%40example.com";
     f.create(email).await;
-    let first = f.tago.confirmation_token(email).unwrap();
+    let first = f.tago.confirmation_token(email).unwrap().expose_secret().to_owned();
     let (status, body) = f.get(&format!("/account/resend_confirmation/{encoded}")).await;
     assert_eq!(status, 200);
     assert_eq!(body["status"], true);
-    let second = f.tago.confirmation_token(email).unwrap();
+    let second = f.tago.confirmation_token(email).unwrap().expose_secret().to_owned();
     assert_ne!(first, second);
 
     assert_eq!(f.get(&format!("/account/confirm/{second}")).await.0, 200);
@@ -333,7 +334,7 @@ async fn otp_login_flow_and_single_use_pins() {
         .post("/account/login/otp", json!({"email": email, "password": PASSWORD, "otp_type": "email"}))
         .await;
     assert_eq!((status, body), (200, json!({"status": true, "result": "PIN sent"})));
-    let pin = f.tago.latest_pin(email).unwrap();
+    let pin = f.tago.latest_pin(email).unwrap().expose_secret().to_owned();
     assert_eq!(pin.len(), 6);
     assert!(matches!(
         f.tago.last_message(email).unwrap().kind,
@@ -365,30 +366,31 @@ async fn authenticator_prefers_authenticator_and_codes_come_from_the_handle() {
     f.enable_otp(email, &token, "authenticator").await;
     let (status, body) = f.login(email, json!({})).await;
     assert_eq!((status, body), (401, top(r#"{"otp_enabled":true,"otp_autosend":"authenticator"}"#)));
-    let code = f.tago.authenticator_code(email).unwrap();
+    let code = f.tago.authenticator_code(email).unwrap().expose_secret().to_owned();
     let (status, _) = f.login(email, json!({"otp_type": "authenticator", "pin_code": code})).await;
     assert_eq!(status, 200);
-    assert_eq!(f.tago.authenticator_code("nobody@example.com"), None);
+    assert!(f.tago.authenticator_code("nobody@example.com").is_none());
 }
 
 #[tokio::test]
 async fn team_invitations_are_answered_once() {
     let f = Fixture::new().await;
-    let token = f.tago.invite("bob@example.com");
-    assert_eq!(f.tago.invitation_state(&token), Some(InvitationState::Pending));
+    let secret = f.tago.invite("bob@example.com");
+    assert_eq!(f.tago.invitation_state(&secret), Some(InvitationState::Pending));
+    let token = secret.expose_secret();
     assert_eq!(
         f.tago.last_message("bob@example.com").unwrap().kind,
-        MessageKind::TeamInvitation { token: token.clone() }
+        MessageKind::TeamInvitation { token: token.to_owned() }
     );
     let (status, body) = f.call("GET", &format!("/profile/team/accept/{token}"), Some("ignored"), None).await;
     assert_eq!((status, body), (200, json!({"status": true, "result": "Invitation accepted"})));
-    assert_eq!(f.tago.invitation_state(&token), Some(InvitationState::Accepted));
+    assert_eq!(f.tago.invitation_state(&secret), Some(InvitationState::Accepted));
     assert_eq!(
         f.get(&format!("/profile/team/decline/{token}")).await,
         (400, top("Invitation already answered"))
     );
     assert_eq!(f.get("/profile/team/decline/unknown").await.0, 404);
-    assert_eq!(f.tago.invitation_state(&token), Some(InvitationState::Accepted));
+    assert_eq!(f.tago.invitation_state(&secret), Some(InvitationState::Accepted));
     assert!(f.tago.requests()[0].had_token);
 }
 
@@ -424,7 +426,7 @@ async fn password_recovery() {
     assert_eq!(f.tago.outbox().len(), sent);
 
     f.get(&format!("/account/passwordreset/{email}")).await;
-    let reset = f.tago.password_reset_token(email).unwrap();
+    let reset = f.tago.password_reset_token(email).unwrap().expose_secret().to_owned();
     let new = json!({"password": "new password"});
     let (status, _) = f.call("POST", "/account/passwordreset", Some(&reset), Some(new.clone())).await;
     assert_eq!(status, 200);
