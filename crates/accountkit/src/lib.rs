@@ -60,7 +60,9 @@
 //!   no `Debug` output shows them.
 //! - **Client methods borrow** their arguments: `&str` for ids, emails and
 //!   other text, `&T` for requests, queries and records, so one value can be
-//!   sent again. Small `Copy` enums (such as `tagoio::OtpType`) go by value.
+//!   sent again. Small `Copy` enums (such as `tagoio::OtpType`) go by value,
+//!   and so does a set of pairs the call only reads once (Logto's
+//!   `verify_social` takes any `IntoIterator`, so an array literal works).
 //! - **Constructors and builder setters take ownership** (`impl Into<String>`,
 //!   `impl IntoSecret`), because they keep the value.
 //! - **A request of required parts only** is a constructor (`new`, `from_parts`);
@@ -71,6 +73,10 @@
 //!   `#[non_exhaustive]` so new vendor fields are not breaking changes.
 //! - **Every call is `async`** and returns [`Result`]; lists that span pages
 //!   also come as a `Stream` (`futures::Stream`) of items.
+//!
+//! The sandbox (`accountkit-sandbox`) follows the same rules: its handles
+//! borrow text, take test passwords as `impl Into<SecretString>` and hand
+//! out tokens, PINs and codes as `SecretString`, ready to pass to a client.
 //!
 //! ```
 //! # #[cfg(feature = "stx")]
