@@ -546,6 +546,31 @@ pub struct UserFilter {
     conditions: Map<String, Value>,
 }
 
+/// The example of one `UserFilter` condition method, between its fences:
+/// `$call` is the call, `$wire` the key it sends and `$sent` the value as
+/// a JSON literal.
+macro_rules! condition_example {
+    ($uses:expr, $call:expr, $wire:expr, $sent:expr $(,)?) => {
+        concat!(
+            "# fn main() -> Result<(), Box<dyn std::error::Error>> {\n",
+            $uses,
+            "use accountkit::pangea::{UserFilter, UserList};\n",
+            "\n",
+            "let filter = UserFilter::new().",
+            $call,
+            ";\n",
+            "assert_eq!(filter, UserFilter::new().raw(\"",
+            $wire,
+            "\", ",
+            $sent,
+            "));\n",
+            "let query = UserList::new().filter(filter);\n",
+            "# let _ = query;\n",
+            "# Ok(()) }\n",
+        )
+    };
+}
+
 /// The `UserFilter` methods of text fields. `$sample` and `$other` are
 /// values of the field, `$part` a part of `$sample`, for the examples.
 macro_rules! text_conditions {
@@ -555,50 +580,36 @@ macro_rules! text_conditions {
     )*) => {$(
         #[doc = concat!("`", $wire, "` is exactly `value`.")]
         #[doc = ""]
-        #[doc = concat!(
-            "```\n",
-            "use accountkit::pangea::{UserFilter, UserList};\n",
-            "\n",
-            "let filter = UserFilter::new().", stringify!($field), "(\"", $sample, "\");\n",
-            "assert_eq!(filter, UserFilter::new().raw(\"", $wire, "\", \"", $sample, "\"));\n",
-            "let query = UserList::new().filter(filter);\n",
-            "# let _ = query;\n",
-            "```",
-        )]
+        #[doc = concat!("```\n", condition_example!(
+            "",
+            concat!(stringify!($field), "(\"", $sample, "\")"),
+            $wire,
+            concat!("\"", $sample, "\""),
+        ), "```")]
         pub fn $field(self, value: impl Into<String>) -> UserFilter {
             self.with($wire, Value::String(value.into()))
         }
 
         #[doc = concat!("`", $wire, "` contains every one of `parts`.")]
         #[doc = ""]
-        #[doc = concat!(
-            "```\n",
-            "use accountkit::pangea::{UserFilter, UserList};\n",
-            "\n",
-            "let filter = UserFilter::new().", stringify!($contains), "([\"", $part, "\"]);\n",
-            "assert_eq!(filter, UserFilter::new().raw(\"", $wire, "__contains\", vec![\"", $part, "\"]));\n",
-            "let query = UserList::new().filter(filter);\n",
-            "# let _ = query;\n",
-            "```",
-        )]
+        #[doc = concat!("```\n", condition_example!(
+            "",
+            concat!(stringify!($contains), "([\"", $part, "\"])"),
+            concat!($wire, "__contains"),
+            concat!("vec![\"", $part, "\"]"),
+        ), "```")]
         pub fn $contains<S: Into<String>>(self, parts: impl IntoIterator<Item = S>) -> UserFilter {
             self.with(concat!($wire, "__contains"), strings(parts))
         }
 
         #[doc = concat!("`", $wire, "` is one of `values`.")]
         #[doc = ""]
-        #[doc = concat!(
-            "```\n",
-            "use accountkit::pangea::{UserFilter, UserList};\n",
-            "\n",
-            "let filter = UserFilter::new()",
-            ".", stringify!($in_list), "([\"", $sample, "\", \"", $other, "\"]);\n",
-            "let sent = vec![\"", $sample, "\", \"", $other, "\"];\n",
-            "assert_eq!(filter, UserFilter::new().raw(\"", $wire, "__in\", sent));\n",
-            "let query = UserList::new().filter(filter);\n",
-            "# let _ = query;\n",
-            "```",
-        )]
+        #[doc = concat!("```\n", condition_example!(
+            "",
+            concat!(stringify!($in_list), "([\"", $sample, "\", \"", $other, "\"])"),
+            concat!($wire, "__in"),
+            concat!("vec![\"", $sample, "\", \"", $other, "\"]"),
+        ), "```")]
         pub fn $in_list<S: Into<String>>(self, values: impl IntoIterator<Item = S>) -> UserFilter {
             self.with(concat!($wire, "__in"), strings(values))
         }
@@ -615,95 +626,45 @@ macro_rules! range_conditions {
     ) => {$(
         #[doc = concat!("`", $wire, "` equals `value`.")]
         #[doc = ""]
-        #[doc = concat!(
-            "```\n",
-            "# fn main() -> Result<(), Box<dyn std::error::Error>> {\n",
-            $uses,
-            "use accountkit::pangea::{UserFilter, UserList};\n",
-            "\n",
-            "let filter = UserFilter::new().", stringify!($field), "(", $sample, ");\n",
-            "assert_eq!(filter, UserFilter::new().raw(\"", $wire, "\", ", $sent, "));\n",
-            "let query = UserList::new().filter(filter);\n",
-            "# let _ = query;\n",
-            "# Ok(()) }\n",
-            "```",
-        )]
+        #[doc = concat!("```\n", condition_example!(
+            $uses, concat!(stringify!($field), "(", $sample, ")"), $wire, $sent,
+        ), "```")]
         pub fn $field(self, value: $ty) -> UserFilter {
             self.with($wire, $to_value(value))
         }
 
         #[doc = concat!("`", $wire, "` is greater than `value`.")]
         #[doc = ""]
-        #[doc = concat!(
-            "```\n",
-            "# fn main() -> Result<(), Box<dyn std::error::Error>> {\n",
-            $uses,
-            "use accountkit::pangea::{UserFilter, UserList};\n",
-            "\n",
-            "let filter = UserFilter::new().", stringify!($gt), "(", $sample, ");\n",
-            "assert_eq!(filter, UserFilter::new().raw(\"", $wire, "__gt\", ", $sent, "));\n",
-            "let query = UserList::new().filter(filter);\n",
-            "# let _ = query;\n",
-            "# Ok(()) }\n",
-            "```",
-        )]
+        #[doc = concat!("```\n", condition_example!(
+            $uses, concat!(stringify!($gt), "(", $sample, ")"), concat!($wire, "__gt"), $sent,
+        ), "```")]
         pub fn $gt(self, value: $ty) -> UserFilter {
             self.with(concat!($wire, "__gt"), $to_value(value))
         }
 
         #[doc = concat!("`", $wire, "` is at least `value`.")]
         #[doc = ""]
-        #[doc = concat!(
-            "```\n",
-            "# fn main() -> Result<(), Box<dyn std::error::Error>> {\n",
-            $uses,
-            "use accountkit::pangea::{UserFilter, UserList};\n",
-            "\n",
-            "let filter = UserFilter::new().", stringify!($gte), "(", $sample, ");\n",
-            "assert_eq!(filter, UserFilter::new().raw(\"", $wire, "__gte\", ", $sent, "));\n",
-            "let query = UserList::new().filter(filter);\n",
-            "# let _ = query;\n",
-            "# Ok(()) }\n",
-            "```",
-        )]
+        #[doc = concat!("```\n", condition_example!(
+            $uses, concat!(stringify!($gte), "(", $sample, ")"), concat!($wire, "__gte"), $sent,
+        ), "```")]
         pub fn $gte(self, value: $ty) -> UserFilter {
             self.with(concat!($wire, "__gte"), $to_value(value))
         }
 
         #[doc = concat!("`", $wire, "` is less than `value`.")]
         #[doc = ""]
-        #[doc = concat!(
-            "```\n",
-            "# fn main() -> Result<(), Box<dyn std::error::Error>> {\n",
-            $uses,
-            "use accountkit::pangea::{UserFilter, UserList};\n",
-            "\n",
-            "let filter = UserFilter::new().", stringify!($lt), "(", $sample, ");\n",
-            "assert_eq!(filter, UserFilter::new().raw(\"", $wire, "__lt\", ", $sent, "));\n",
-            "let query = UserList::new().filter(filter);\n",
-            "# let _ = query;\n",
-            "# Ok(()) }\n",
-            "```",
-        )]
+        #[doc = concat!("```\n", condition_example!(
+            $uses, concat!(stringify!($lt), "(", $sample, ")"), concat!($wire, "__lt"), $sent,
+        ), "```")]
         pub fn $lt(self, value: $ty) -> UserFilter {
             self.with(concat!($wire, "__lt"), $to_value(value))
         }
 
         #[doc = concat!("`", $wire, "` is at most `value`.")]
         #[doc = ""]
-        #[doc = concat!(
-            "```\n",
-            "# fn main() -> Result<(), Box<dyn std::error::Error>> {\n",
-            $uses,
-            "use accountkit::pangea::{UserFilter, UserList};\n",
-            "\n",
-            "let filter = UserFilter::new().", stringify!($lte), "(", $sample, ");\n",
-            "assert_eq!(filter, UserFilter::new().raw(\"", $wire, "__lte\", ", $sent, "));\n",
-            "let query = UserList::new().filter(filter);\n",
-            "# let _ = query;\n",
-            "# Ok(()) }\n",
-            "```",
-        )]
+        #[doc = concat!("```\n", condition_example!(
+            $uses, concat!(stringify!($lte), "(", $sample, ")"), concat!($wire, "__lte"), $sent,
+        ), "```")]
         pub fn $lte(self, value: $ty) -> UserFilter {
             self.with(concat!($wire, "__lte"), $to_value(value))
         }
