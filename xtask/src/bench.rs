@@ -108,9 +108,11 @@ fn consumer(feature: &str) -> (String, String) {
          accountkit = {{ version = \"0.1\", features = [\"{feature}\"] }}\n\
          tokio = {{ version = \"1\", features = [\"rt\", \"time\"] }}\n"
     );
-    let mut main = String::from(
-        "#[allow(unused_imports)]\nuse accountkit::{cycle, logto, pangea, stx, tagoio};\n\n\
-         fn main() {\n    \
+    let providers: Vec<&str> =
+        CALLS.iter().map(|(p, _)| *p).filter(|p| feature == *p || feature == "full").collect();
+    let mut main = format!("use accountkit::{{{}}};\n\n", providers.join(", "));
+    main.push_str(
+        "fn main() {\n    \
          let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect(\"a runtime\");\n    \
          let url = std::env::args().nth(1).unwrap_or_else(|| \"https://api.example.com\".into());\n    \
          let token = accountkit::SecretString::from(std::env::args().nth(2).unwrap_or_default());\n",

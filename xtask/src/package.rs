@@ -82,6 +82,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
 
 /// Runs `cargo package` on every published crate, with `args` (such as
 /// `--allow-dirty` or `--no-verify`), and lists the packages it wrote.
+/// Verification unpacks each `.crate`; without it, they are unpacked here.
 pub fn package(root: &Path, cargo: &str, args: &[&str]) -> Result<Vec<Package>, String> {
     let mut command = Command::new(cargo);
     command.current_dir(root).args(["package", "--workspace", "--features", "accountkit/full"]);
@@ -89,7 +90,17 @@ pub fn package(root: &Path, cargo: &str, args: &[&str]) -> Result<Vec<Package>, 
         command.args(["--exclude", name]);
     }
     run_status(command.args(args), "cargo package")?;
-    packages(root)
+    let packages = packages(root)?;
+    if args.contains(&"--no-verify") {
+        for package in &packages {
+            let _ = std::fs::remove_dir_all(&package.unpacked);
+            let dir = package.unpacked.parent().expect("a package folder in target/package");
+            let mut tar = Command::new("tar");
+            tar.arg("-xzf").arg(&package.file).arg("-C").arg(dir);
+            run_status(&mut tar, &format!("unpacking {}", package.file.display()))?;
+        }
+    }
+    Ok(packages)
 }
 
 /// A `.crate` that `cargo package` wrote, and the folder it unpacked it to.
