@@ -62,14 +62,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         }
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let mut command = Command::new(&cargo);
-    command.current_dir(root).args(["package", "--workspace", "--features", "accountkit/full"]);
-    for name in UNPUBLISHED {
-        command.args(["--exclude", name]);
-    }
-    run_status(command.args(&package_args), "cargo package")?;
-
-    let packages = packages(root)?;
+    let packages = package(root, &cargo, &package_args)?;
     println!("\npackages ({} crates):", packages.len());
     for package in &packages {
         if let Some(file) = first_repository_only_file(&package.unpacked)? {
@@ -87,12 +80,35 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     outcome
 }
 
+/// Runs `cargo package` on every published crate, with `args` (such as
+/// `--allow-dirty` or `--no-verify`), and lists the packages it wrote.
+/// Verification unpacks each `.crate`; without it, they are unpacked here.
+pub fn package(root: &Path, cargo: &str, args: &[&str]) -> Result<Vec<Package>, String> {
+    let mut command = Command::new(cargo);
+    command.current_dir(root).args(["package", "--workspace", "--features", "accountkit/full"]);
+    for name in UNPUBLISHED {
+        command.args(["--exclude", name]);
+    }
+    run_status(command.args(args), "cargo package")?;
+    let packages = packages(root)?;
+    if args.contains(&"--no-verify") {
+        for package in &packages {
+            let _ = std::fs::remove_dir_all(&package.unpacked);
+            let dir = package.unpacked.parent().expect("a package folder in target/package");
+            let mut tar = Command::new("tar");
+            tar.arg("-xzf").arg(&package.file).arg("-C").arg(dir);
+            run_status(&mut tar, &format!("unpacking {}", package.file.display()))?;
+        }
+    }
+    Ok(packages)
+}
+
 /// A `.crate` that `cargo package` wrote, and the folder it unpacked it to.
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
-struct Package {
-    name: String,
-    file: PathBuf,
-    unpacked: PathBuf,
+pub struct Package {
+    pub name: String,
+    pub file: PathBuf,
+    pub unpacked: PathBuf,
 }
 
 /// The packages of this version under `target/package/`, by name.
@@ -113,8 +129,21 @@ fn packages(root: &Path) -> Result<Vec<Package>, String> {
     Ok(packages)
 }
 
-fn consumer(root: &Path, dir: &Path, cargo: &str, packages: &[Package]) -> Result<(), String> {
-    let mut manifest = format!("{CONSUMER_MANIFEST}\n[patch.crates-io]\n");
+/// Writes a project outside the workspace into `dir`: `manifest` (a
+/// `[package]` and its dependencies) with a `[patch.crates-io]` onto the
+/// unpacked `packages`, `main` as its `src/main.rs`, and the workspace's
+/// `Cargo.lock`, so it builds the versions the workspace tests.
+pub fn write_project(
+    root: &Path,
+    dir: &Path,
+    packages: &[Package],
+    manifest: &str,
+    main: &str,
+) -> Result<(), String> {
+    let mut manifest = manifest.to_string();
+    if !packages.is_empty() {
+        manifest.push_str("\n[patch.crates-io]\n");
+    }
     for package in packages {
         manifest.push_str(&format!(
             "{} = {{ path = {:?} }}\n",
@@ -129,8 +158,13 @@ fn consumer(root: &Path, dir: &Path, cargo: &str, packages: &[Package]) -> Resul
     };
     let _ = std::fs::remove_dir_all(dir);
     write(dir.join("Cargo.toml"), &manifest)?;
-    write(dir.join("src/main.rs"), CONSUMER_MAIN)?;
+    write(dir.join("src/main.rs"), main)?;
     std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    Ok(())
+}
+
+fn consumer(root: &Path, dir: &Path, cargo: &str, packages: &[Package]) -> Result<(), String> {
+    write_project(root, dir, packages, CONSUMER_MANIFEST, CONSUMER_MAIN)?;
 
     let cargo_in = |subcommand: &str| {
         let mut command = Command::new(cargo);
@@ -175,7 +209,7 @@ fn target_dir(root: &Path) -> PathBuf {
     }
 }
 
-fn run_status(command: &mut Command, what: &str) -> Result<(), String> {
+pub fn run_status(command: &mut Command, what: &str) -> Result<(), String> {
     let status = command.status().map_err(|e| format!("cannot run cargo: {e}"))?;
     if status.success() { Ok(()) } else { Err(format!("{what} failed")) }
 }

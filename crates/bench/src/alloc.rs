@@ -4,13 +4,15 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicIsize, Ordering};
+use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 
 /// [`System`], counting.
 pub struct Counting;
 
 static LIVE: AtomicIsize = AtomicIsize::new(0);
 static PEAK: AtomicIsize = AtomicIsize::new(0);
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
 
 thread_local! {
     static TRACKED: Cell<bool> = const { Cell::new(false) };
@@ -19,6 +21,12 @@ thread_local! {
 fn tracked() -> bool {
     // During thread teardown the flag may be gone: count nothing then.
     TRACKED.try_with(Cell::get).unwrap_or(false)
+}
+
+/// A new block (or a grown one) of `bytes`.
+fn allocated(bytes: usize) {
+    ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    ALLOCATED.fetch_add(bytes, Ordering::Relaxed);
 }
 
 fn add(bytes: isize) {
@@ -30,6 +38,7 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let ptr = unsafe { System.alloc(layout) };
         if !ptr.is_null() && tracked() {
+            allocated(layout.size());
             add(layout.size() as isize);
         }
         ptr
@@ -45,6 +54,7 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         let ptr = unsafe { System.alloc_zeroed(layout) };
         if !ptr.is_null() && tracked() {
+            allocated(layout.size());
             add(layout.size() as isize);
         }
         ptr
@@ -53,6 +63,7 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let new = unsafe { System.realloc(ptr, layout, new_size) };
         if !new.is_null() && tracked() {
+            allocated(new_size);
             add(new_size as isize - layout.size() as isize);
         }
         new
@@ -74,4 +85,23 @@ pub fn reset_peak() -> isize {
 /// The most bytes live on tracked threads since [`reset_peak`].
 pub fn peak() -> isize {
     PEAK.load(Ordering::Relaxed)
+}
+
+/// Allocations (reallocations included) and bytes allocated on tracked
+/// threads so far.
+#[derive(Debug, Clone, Copy)]
+pub struct Count {
+    allocations: usize,
+    bytes: usize,
+}
+
+impl Count {
+    /// What was allocated between `before` and this count.
+    pub fn since(self, before: Count) -> (usize, usize) {
+        (self.allocations - before.allocations, self.bytes - before.bytes)
+    }
+}
+
+pub fn count() -> Count {
+    Count { allocations: ALLOCATIONS.load(Ordering::Relaxed), bytes: ALLOCATED.load(Ordering::Relaxed) }
 }

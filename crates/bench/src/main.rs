@@ -18,11 +18,14 @@
 //! It prints a Markdown report. `--quick` runs a small version of everything,
 //! `--no-vendor` skips the vendor SDKs, `--vendor-dir DIR` says where they are
 //! installed (default: `accountkit-bench` in the system temp dir), and
-//! `--only per-call|vendors|concurrency|paging` runs one part (for profiling).
-//! `--profile PROVIDER:SIDE:CALLS` (side `accountkit` or `floor`) only makes
-//! that many calls of one side and prints nothing: run it under
-//! `valgrind --tool=callgrind` once per side, and the difference in
-//! instructions is what accountkit adds to each call.
+//! `--only per-call|static|vendors|concurrency|paging` runs one part (for profiling).
+//! `--profile PROVIDER:SIDE:CALLS[:CONCURRENCY]` only makes that many calls
+//! of one side: `accountkit`, `floor` or `floor-timed` against the sandbox,
+//! or (TagoIO only) `static-` one of those against the static server, in
+//! bursts of CONCURRENCY on a `current_thread` runtime, printing the
+//! allocations per call on stderr. Run it under `valgrind --tool=callgrind`
+//! once per side, and the difference in instructions is what accountkit
+//! adds to each call.
 
 mod alloc;
 mod capture;
@@ -48,7 +51,7 @@ use capture::{Proxy, Replay};
 static ALLOCATOR: alloc::Counting = alloc::Counting;
 
 const USAGE: &str = "usage: accountkit-bench [--quick] [--no-vendor] [--vendor-dir DIR] [--only PART]\n       \
-                     accountkit-bench --profile PROVIDER:accountkit|floor|floor-timed:CALLS";
+                     accountkit-bench --profile PROVIDER:[static-]accountkit|floor|floor-timed:CALLS[:CONCURRENCY]";
 const PARTS: [&str; 5] = ["per-call", "static", "vendors", "concurrency", "paging"];
 
 /// How much to measure.
@@ -70,7 +73,7 @@ struct Plan {
     /// Only this part of the run.
     only: Option<String>,
     /// Only these calls: provider, side, count.
-    profile: Option<(String, String, u32)>,
+    profile: Option<Profile>,
 }
 
 impl Plan {
@@ -152,7 +155,9 @@ fn main() -> ExitCode {
             "--profile" => match args.next().as_deref().and_then(parse_profile) {
                 Some(profile) => plan.profile = Some(profile),
                 None => {
-                    eprintln!("`--profile` takes PROVIDER:accountkit|floor|floor-timed:CALLS\n{USAGE}");
+                    eprintln!(
+                        "`--profile` takes PROVIDER:SIDE:CALLS[:CONCURRENCY], SIDE one of {SIDES:?}\n{USAGE}"
+                    );
                     return ExitCode::from(2);
                 }
             },
@@ -181,11 +186,89 @@ fn main() -> ExitCode {
     }
 }
 
-fn parse_profile(arg: &str) -> Option<(String, String, u32)> {
+/// What `--profile` runs.
+struct Profile {
+    provider: String,
+    side: String,
+    calls: u32,
+    /// Calls in flight at once; the static sides only.
+    concurrency: usize,
+}
+
+const SIDES: [&str; 6] =
+    ["accountkit", "floor", "floor-timed", "static-accountkit", "static-floor", "static-floor-timed"];
+
+fn parse_profile(arg: &str) -> Option<Profile> {
     let mut parts = arg.split(':');
     let (provider, side, calls) = (parts.next()?, parts.next()?, parts.next()?.parse().ok()?);
-    let side_ok = ["accountkit", "floor", "floor-timed"].contains(&side);
-    (side_ok && parts.next().is_none()).then(|| (provider.to_ascii_lowercase(), side.to_string(), calls))
+    let concurrency = match parts.next() {
+        Some(n) => n.parse().ok().filter(|&n| n > 0)?,
+        None => 1,
+    };
+    let static_tagoio = !side.starts_with("static-") || provider.eq_ignore_ascii_case("tagoio");
+    (SIDES.contains(&side) && static_tagoio && parts.next().is_none()).then(|| Profile {
+        provider: provider.to_ascii_lowercase(),
+        side: side.to_string(),
+        calls,
+        concurrency,
+    })
+}
+
+/// Makes the profiled calls. The static sides run on a `current_thread`
+/// runtime on this thread, in bursts of `concurrency`, and print (on
+/// stderr) the allocations and CPU time each call took on this thread (the
+/// client's; the server has a thread of its own).
+fn profile(
+    rt: &Runtime,
+    profile: &Profile,
+    cases: &[Case],
+    info: impl FnOnce() -> Result<StaticInfo, String>,
+) -> Result<(), String> {
+    if let Some(side) = profile.side.strip_prefix("static-") {
+        let info = info()?;
+        let [ours, bare, timed] = info.sides()?;
+        let call = match side {
+            "floor" => bare,
+            "floor-timed" => timed,
+            _ => ours,
+        };
+        let current = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(text)?;
+        alloc::track_this_thread();
+        return current.block_on(async {
+            // Opens the connections.
+            burst(&call, profile.concurrency).await?;
+            let before = alloc::count();
+            let (cpu, start) = (thread_cpu(), Instant::now());
+            let mut left = profile.calls as usize;
+            while left > 0 {
+                let n = left.min(profile.concurrency);
+                burst(&call, n).await?;
+                left -= n;
+            }
+            let (cpu, elapsed) = (thread_cpu() - cpu, start.elapsed());
+            let (allocations, bytes) = alloc::count().since(before);
+            let per = f64::from(profile.calls.max(1));
+            eprintln!(
+                "{}: {:.1} allocations, {:.0} bytes allocated, {:.1} µs of this thread's CPU, {:.1} µs per call",
+                profile.side,
+                allocations as f64 / per,
+                bytes as f64 / per,
+                cpu.as_secs_f64() * 1e6 / per,
+                elapsed.as_secs_f64() * 1e6 / per,
+            );
+            Ok(())
+        });
+    }
+    let case = cases
+        .iter()
+        .find(|c| c.provider.eq_ignore_ascii_case(&profile.provider))
+        .ok_or_else(|| format!("no provider `{}`", profile.provider))?;
+    let call = match profile.side.as_str() {
+        "floor" => &case.floor,
+        "floor-timed" => &case.floor_timed,
+        _ => &case.accountkit,
+    };
+    rt.block_on(batch(call, profile.calls)).map(drop)
 }
 
 fn run(plan: &Plan) -> Result<String, String> {
@@ -196,17 +279,8 @@ fn run(plan: &Plan) -> Result<String, String> {
     let raw = accountkit::http_client_builder().map_err(text)?.build().map_err(text)?;
     let (cases, tagoio_token) = rt.block_on(cases(&sandbox, &raw))?;
 
-    if let Some((provider, side, calls)) = &plan.profile {
-        let case = cases
-            .iter()
-            .find(|c| c.provider.eq_ignore_ascii_case(provider))
-            .ok_or_else(|| format!("no provider `{provider}`"))?;
-        let call = match side.as_str() {
-            "floor" => &case.floor,
-            "floor-timed" => &case.floor_timed,
-            _ => &case.accountkit,
-        };
-        rt.block_on(batch(call, *calls))?;
+    if let Some(chosen) = &plan.profile {
+        profile(&rt, chosen, &cases, || StaticInfo::start(&rt, &sandbox, &raw, &tagoio_token))?;
         return Ok(String::new());
     }
 
@@ -216,7 +290,8 @@ fn run(plan: &Plan) -> Result<String, String> {
         per_call(&rt, plan, &cases, &mut report)?;
     }
     if plan.runs("static") {
-        against_static(&rt, plan, &sandbox, &raw, &tagoio_token, &mut report)?;
+        let info = StaticInfo::start(&rt, &sandbox, &raw, &tagoio_token)?;
+        against_static(plan, &info, &mut report)?;
     }
     if plan.runs("vendors") {
         vendors(&rt, plan, &cases[0], &sandbox.tagoio().base_url(), &tagoio_token, &mut report)?;
@@ -725,59 +800,72 @@ fn paging(rt: &Runtime, plan: &Plan, report: &mut String) -> Result<(), String> 
     Ok(())
 }
 
-/// TagoIO `info` through accountkit and on the floor, against a static
-/// server answering what the sandbox answers, on both runtimes.
-fn against_static(
-    rt: &Runtime,
-    plan: &Plan,
-    sandbox: &Sandbox,
-    raw: &reqwest::Client,
-    token: &str,
-    report: &mut String,
-) -> Result<(), String> {
-    use accountkit::tagoio::{Client, Region};
-    let base = sandbox.tagoio().base_url();
-    // The sandbox's answer, and accountkit's request, captured once.
-    let (body, captured) = rt.block_on(async {
-        let body = raw
-            .get(format!("{base}/account"))
-            .header("token", token)
-            .send()
-            .await
-            .map_err(text)?
-            .bytes()
-            .await
-            .map_err(text)?;
-        let proxy = Proxy::start(sandbox.addr(), raw.clone()).await.map_err(text)?;
-        let through =
-            Client::new(Region::Custom(proxy.url_for(&base, sandbox.addr())), token).map_err(text)?;
-        through.info().await.map_err(text)?;
-        Ok::<_, String>((body, proxy.take_last().ok_or("the proxy saw no request")?))
-    })?;
-    let server = fast::Static::start(fast::json_answer(&body)).map_err(text)?;
-    let path = base.strip_prefix(&format!("http://{}", sandbox.addr())).ok_or("a sandbox URL")?;
-    let url = format!("http://{}{path}", server.addr);
+/// The static server, answering TagoIO `info` as the sandbox does, and
+/// accountkit's request for it.
+struct StaticInfo {
+    server: fast::Static,
+    url: String,
+    captured: capture::Captured,
+    token: String,
+}
 
-    let current = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(text)?;
-    let multi = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(text)?;
-    let runtimes = [("current_thread", &current), ("multi_thread", &multi)];
-    // Clients of their own per runtime: a pooled connection belongs to the
-    // runtime that opened it.
-    let mut sides = Vec::new();
-    for _ in &runtimes {
-        let client = Client::new(Region::Custom(url.clone()), token).map_err(text)?;
+impl StaticInfo {
+    fn start(
+        rt: &Runtime,
+        sandbox: &Sandbox,
+        raw: &reqwest::Client,
+        token: &str,
+    ) -> Result<StaticInfo, String> {
+        use accountkit::tagoio::{Client, Region};
+        let base = sandbox.tagoio().base_url();
+        // The sandbox's answer, and accountkit's request, captured once.
+        let (body, captured) = rt.block_on(async {
+            let body = raw
+                .get(format!("{base}/account"))
+                .header("token", token)
+                .send()
+                .await
+                .map_err(text)?
+                .bytes()
+                .await
+                .map_err(text)?;
+            let proxy = Proxy::start(sandbox.addr(), raw.clone()).await.map_err(text)?;
+            let through =
+                Client::new(Region::Custom(proxy.url_for(&base, sandbox.addr())), token).map_err(text)?;
+            through.info().await.map_err(text)?;
+            Ok::<_, String>((body, proxy.take_last().ok_or("the proxy saw no request")?))
+        })?;
+        let server = fast::Static::start(fast::json_answer(&body)).map_err(text)?;
+        let path = base.strip_prefix(&format!("http://{}", sandbox.addr())).ok_or("a sandbox URL")?;
+        let url = format!("http://{}{path}", server.addr);
+        Ok(StaticInfo { server, url, captured, token: token.to_string() })
+    }
+
+    /// accountkit, the floor and the timed floor, each with clients of its
+    /// own: a pooled connection belongs to the runtime that opened it.
+    fn sides(&self) -> Result<[Call; 3], String> {
+        use accountkit::tagoio::{Client, Region};
+        let client = Client::new(Region::Custom(self.url.clone()), self.token.as_str()).map_err(text)?;
         let ours = call(move || {
             let client = client.clone();
             async move { client.info().await.map(drop).map_err(text) }
         });
         let bare = accountkit::http_client_builder().map_err(text)?.build().map_err(text)?;
-        let timed = timed_client()?;
-        sides.push([
+        Ok([
             ours,
-            floor(Replay::new(bare, server.addr, captured.clone())),
-            floor(Replay::new(timed, server.addr, captured.clone())),
-        ]);
+            floor(Replay::new(bare, self.server.addr, self.captured.clone())),
+            floor(Replay::new(timed_client()?, self.server.addr, self.captured.clone())),
+        ])
     }
+}
+
+/// TagoIO `info` through accountkit and on the floor, against a static
+/// server answering what the sandbox answers, on both runtimes.
+fn against_static(plan: &Plan, info: &StaticInfo, report: &mut String) -> Result<(), String> {
+    let current = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(text)?;
+    let multi = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(text)?;
+    let runtimes = [("current_thread", &current), ("multi_thread", &multi)];
+    let sides = runtimes.iter().map(|_| info.sides()).collect::<Result<Vec<_>, _>>()?;
     // Per runtime: per-call times and burst rates of the three sides, and
     // accountkit's ratios to the floor and to the timed floor.
     let mut per_call = vec![([Vec::new(), Vec::new(), Vec::new()], [Vec::new(), Vec::new()]); runtimes.len()];

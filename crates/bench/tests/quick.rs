@@ -61,3 +61,18 @@ fn an_unknown_argument_is_refused() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("unknown argument `--fast`"));
 }
+
+#[test]
+fn profiling_the_static_sides_reports_allocations_and_cpu_per_call() {
+    for side in ["static-accountkit", "static-floor"] {
+        let output = bench(&["--profile", &format!("tagoio:{side}:8:4")]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{stderr}");
+        let line =
+            stderr.lines().find(|l| l.starts_with(&format!("{side}:"))).unwrap_or_else(|| panic!("{stderr}"));
+        assert!(line.contains("allocations") && line.contains("µs per call"), "{line}");
+        assert!(output.stdout.iter().all(u8::is_ascii_whitespace), "profiling prints no report");
+    }
+    // The static server answers TagoIO's `info` only.
+    assert_eq!(bench(&["--profile", "cycle:static-accountkit:8"]).status.code(), Some(2));
+}

@@ -239,11 +239,13 @@ macro_rules! client_hooks {
                     .map_err(Error::InvalidRequest)
             }
 
-            async fn exec(
+            // The boxed transport future itself, not an `async fn` around it
+            // that would hold the request a second time.
+            fn exec(
                 &self,
                 request: ::reqwest::Request,
                 info: &::progenitor_client::OperationInfo,
-            ) -> ::reqwest::Result<::reqwest::Response> {
+            ) -> impl ::std::future::Future<Output = ::reqwest::Result<::reqwest::Response>> {
                 $crate::hooks::execute(
                     &self.client,
                     &self.inner,
@@ -251,7 +253,6 @@ macro_rules! client_hooks {
                     info.operation_id,
                     IDEMPOTENT_OPERATIONS,
                 )
-                .await
             }
         }
     };
@@ -301,15 +302,16 @@ pub mod hooks {
     }
 
     /// Sends a request under the client's [`Policy`]: see
-    /// [`transport::execute`].
-    pub async fn execute(
-        client: &reqwest::Client,
-        context: &Context,
+    /// [`transport::execute`]. Not an `async fn`: one would keep its own
+    /// copy of the request in every call's state.
+    pub fn execute<'a>(
+        client: &'a reqwest::Client,
+        context: &'a Context,
         request: reqwest::Request,
         operation_id: &str,
         idempotent: &[&str],
-    ) -> reqwest::Result<reqwest::Response> {
-        transport::execute(client, &context.policy, request, operation_id, idempotent).await
+    ) -> Pin<Box<dyn Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a>> {
+        transport::execute(client, &context.policy, request, operation_id, idempotent)
     }
 }
 
@@ -335,38 +337,34 @@ tokio::task_local! {
 /// runs to kilobytes, and every `async fn` layer around it would otherwise
 /// hold (and copy) it again.
 pub fn observe<F: Future>(call: F) -> Observed<F> {
-    Observed { scoped: Box::pin(LAST_RESPONSE.scope(RefCell::new(None), Capture { call })) }
+    Observed { call: Box::pin(call), meta: None }
 }
 
-type Scoped<F> = tokio::task::futures::TaskLocalFuture<RefCell<Option<ResponseMeta>>, Capture<F>>;
-
-/// The future [`observe`] returns.
+/// The future [`observe`] returns. Each poll runs the call with the slot
+/// set for this task (one layer, where tokio's `TaskLocalFuture` and a
+/// wrapper around the call would be two that each hand the output on).
 pub struct Observed<F: Future> {
-    scoped: Pin<Box<Scoped<F>>>,
+    call: Pin<Box<F>>,
+    /// What the call recorded so far, kept between polls.
+    meta: Option<ResponseMeta>,
 }
 
 impl<F: Future> Future for Observed<F> {
     type Output = (F::Output, Option<ResponseMeta>);
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut task::Context<'_>) -> Poll<Self::Output> {
-        self.scoped.as_mut().poll(cx)
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// The call inside the task-local scope; takes the slot when it ends.
-    pub struct Capture<F> {
-        #[pin]
-        call: F,
-    }
-}
-
-impl<F: Future> Future for Capture<F> {
-    type Output = (F::Output, Option<ResponseMeta>);
-
-    fn poll(self: Pin<&mut Self>, cx: &mut task::Context<'_>) -> Poll<Self::Output> {
-        let output = std::task::ready!(self.project().call.poll(cx));
-        Poll::Ready((output, LAST_RESPONSE.with(|slot| slot.borrow_mut().take())))
+        let this = &mut *self;
+        let (poll, meta) = LAST_RESPONSE.sync_scope(RefCell::new(this.meta.take()), || {
+            let poll = this.call.as_mut().poll(cx);
+            (poll, LAST_RESPONSE.with(|slot| slot.borrow_mut().take()))
+        });
+        match poll {
+            Poll::Ready(output) => Poll::Ready((output, meta)),
+            Poll::Pending => {
+                this.meta = meta;
+                Poll::Pending
+            }
+        }
     }
 }
 
@@ -434,6 +432,26 @@ mod tests {
 
         let err = hooks::prepare(&mut request(), &Auth::none(), "info", &["login"]).unwrap_err();
         assert!(err.contains("`info` needs credentials"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn observe_keeps_what_the_call_recorded_across_polls() {
+        let call = async {
+            let meta = ResponseMeta { status: 503, retry_after: Some(std::time::Duration::from_secs(2)) };
+            let _ = LAST_RESPONSE.try_with(|slot| *slot.borrow_mut() = Some(meta));
+            tokio::task::yield_now().await;
+            // Outside the call, nothing is recorded.
+            let inner = observe(async { 1 }).await;
+            tokio::task::yield_now().await;
+            inner
+        };
+        let (inner, meta) = observe(call).await;
+        assert_eq!(inner, (1, None));
+        assert_eq!(
+            meta,
+            Some(ResponseMeta { status: 503, retry_after: Some(std::time::Duration::from_secs(2)) })
+        );
+        assert!(LAST_RESPONSE.try_with(|_| ()).is_err(), "the slot is set only while the call is polled");
     }
 
     #[tokio::test]

@@ -275,58 +275,45 @@ pub fn execute<'a>(
     Box::pin(run(client, policy, request, repeatable).instrument(span))
 }
 
+/// The attempts of one request. Each `.await` here holds one small future:
+/// an async fn that passes its arguments on to another (or awaits a future
+/// moved into a wrapper) keeps a copy of them in its own state, and a
+/// request in flight holds all of this state at once.
 async fn run(
     client: &reqwest::Client,
     policy: &Policy,
     request: reqwest::Request,
     repeatable: bool,
 ) -> reqwest::Result<reqwest::Response> {
-    let (outcome, attempts, status) = attempts(client, policy, request, repeatable).await;
-    // Recorded once: a field recorded on every attempt is printed again, in
-    // full, by every event under the span.
-    let current = tracing::Span::current();
-    current.record("attempts", attempts);
-    if let Some(status) = status {
-        current.record("status", status);
-    }
-    outcome
-}
-
-/// The attempts of one request: the outcome, how many were made, and the
-/// last status received.
-async fn attempts(
-    client: &reqwest::Client,
-    policy: &Policy,
-    request: reqwest::Request,
-    repeatable: bool,
-) -> (reqwest::Result<reqwest::Response>, u32, Option<u16>) {
     let started = Instant::now();
     let mut request = Some(request);
     let mut retried_ids: Vec<String> = Vec::new();
     let mut attempt = 1;
-    loop {
-        // A streamed body cannot be cloned, and then cannot be sent twice.
-        let copy = match (&request, attempt < policy.retry.max_attempts) {
-            (Some(original), true) => original.try_clone(),
-            _ => None,
-        };
-        let may_retry = copy.is_some();
-        let Some(mut this) = copy.or_else(|| request.take()) else {
-            unreachable!("the original request is kept until the last attempt");
-        };
-        if let (Some(name), false) = (policy.retried_ids_header, retried_ids.is_empty())
-            && let Ok(value) = reqwest::header::HeaderValue::from_str(&retried_ids.join(","))
-        {
-            this.headers_mut().insert(name, value);
-        }
-
+    let (outcome, status) = loop {
         let span = tracing::debug_span!(
             "accountkit.attempt",
             attempt,
             status = tracing::field::Empty,
             error = tracing::field::Empty,
         );
-        let outcome = send(client, this, policy.max_response_bytes).instrument(span.clone()).await;
+        let (sending, may_retry) = {
+            // A streamed body cannot be cloned, and then cannot be sent twice.
+            let copy = match (&request, attempt < policy.retry.max_attempts) {
+                (Some(original), true) => original.try_clone(),
+                _ => None,
+            };
+            let may_retry = copy.is_some();
+            let Some(mut this) = copy.or_else(|| request.take()) else {
+                unreachable!("the original request is kept until the last attempt");
+            };
+            if let (Some(name), false) = (policy.retried_ids_header, retried_ids.is_empty())
+                && let Ok(value) = reqwest::header::HeaderValue::from_str(&retried_ids.join(","))
+            {
+                this.headers_mut().insert(name, value);
+            }
+            (send(client, this, policy.max_response_bytes, span.clone()), may_retry)
+        };
+        let outcome = sending.await;
         let (status, retry_after) = match &outcome {
             Ok(Sent::Read(response, too_large)) => {
                 let status = response.status().as_u16();
@@ -347,12 +334,12 @@ async fn attempts(
             }
         };
         let Some(retry_after) = retry_after.filter(|_| may_retry) else {
-            return (outcome.and_then(Sent::into_result), attempt, status);
+            break (outcome.and_then(Sent::into_result), status);
         };
         let wait = policy.retry.wait(attempt + 1, retry_after);
         if started.elapsed().saturating_add(wait) > policy.retry.max_elapsed {
             tracing::debug!(wait_ms = wait.as_millis() as u64, "not retrying: the wait passes the time cap");
-            return (outcome.and_then(Sent::into_result), attempt, status);
+            break (outcome.and_then(Sent::into_result), status);
         }
         if policy.retried_ids_header.is_some()
             && let Ok(Sent::Read(response, _)) = &outcome
@@ -364,7 +351,15 @@ async fn attempts(
         drop(outcome);
         tokio::time::sleep(wait).await;
         attempt += 1;
+    };
+    // Recorded once: a field recorded on every attempt is printed again, in
+    // full, by every event under the span.
+    let current = tracing::Span::current();
+    current.record("attempts", attempt);
+    if let Some(status) = status {
+        current.record("status", status);
     }
+    outcome
 }
 
 /// The server's id of a response, from its `x-request-id` header: what
@@ -410,12 +405,27 @@ impl Sent {
     }
 }
 
-/// One attempt.
-async fn send(client: &reqwest::Client, request: reqwest::Request, limit: usize) -> reqwest::Result<Sent> {
+/// One attempt, within `span`. The request is handed to reqwest before the
+/// returned future starts, so that future does not hold it.
+fn send(
+    client: &reqwest::Client,
+    request: reqwest::Request,
+    limit: usize,
+    span: tracing::Span,
+) -> tracing::instrument::Instrumented<impl Future<Output = reqwest::Result<Sent>> + use<>> {
     // Scheme, host and port as written: the URL parser already dropped a
     // default port, so equal origins are equal prefixes.
     let origin = request.url()[..url::Position::BeforePath].to_string();
-    let mut response = client.execute(request).await?;
+    let pending = span.in_scope(|| client.execute(request));
+    read(pending, origin, limit).instrument(span)
+}
+
+async fn read(
+    pending: impl Future<Output = reqwest::Result<reqwest::Response>>,
+    origin: String,
+    limit: usize,
+) -> reqwest::Result<Sent> {
+    let mut response = pending.await?;
     let status = response.status();
     let followed = response.url()[..url::Position::BeforePath] != origin;
     if followed || status.is_redirection() {
@@ -428,39 +438,43 @@ async fn send(client: &reqwest::Client, request: reqwest::Request, limit: usize)
         let refusal =
             Redirected { status: status.as_u16(), origin: target.as_ref().and_then(origin_of), followed };
         // The body is never read: the connection is dropped with it.
-        return Ok(Sent::Refused(refused(refusal).await, status.as_u16()));
+        return Ok(Sent::Refused(refused(refusal), status.as_u16()));
     }
-    let version = response.version();
-    let url = response.url().clone();
     // Outside `observe` there is nobody to tell, and nothing to copy.
     let _ = LAST_RESPONSE.try_with(|slot| {
         let retry_after = retry_after(response.headers());
         *slot.borrow_mut() = Some(ResponseMeta { status: status.as_u16(), retry_after })
     });
-    // The response is rebuilt around the body read below: its headers move there.
-    let headers = std::mem::take(response.headers_mut());
-
-    match response.content_length() {
-        Some(length) if length > limit as u64 => {
-            return Ok(Sent::Read(rebuild(status, version, url, headers, too_large(limit)), true));
-        }
-        // hyper stops at the announced length, so the limit holds; a body
-        // that ends early is an error here, where it can still be retried.
-        Some(_) => {
-            let body = response.bytes().await?;
-            return Ok(Sent::Read(rebuild(status, version, url, headers, body.into()), false));
-        }
-        None => {}
+    let announced = response.content_length();
+    if announced.is_some_and(|length| length > limit as u64) {
+        return Ok(Sent::Read(rebuild(response, too_large(limit)), true));
     }
-    // No length announced: count as the chunks come.
-    let mut body = Vec::new();
+    // Read chunk by chunk (`bytes()` would keep a future ten times the size
+    // of `chunk()`'s in this one's state). With a length announced, hyper
+    // stops at it, so the limit holds; without one, it is counted as the
+    // chunks come. A body that ends early is an error here, where it can
+    // still be retried. A body in one chunk is kept as it came.
+    let mut first: Option<bytes::Bytes> = None;
+    let mut joined: Vec<u8> = Vec::new();
     while let Some(chunk) = response.chunk().await? {
-        if body.len() + chunk.len() > limit {
-            return Ok(Sent::Read(rebuild(status, version, url, headers, too_large(limit)), true));
+        let have = first.as_ref().map_or(joined.len(), bytes::Bytes::len);
+        if have + chunk.len() > limit {
+            return Ok(Sent::Read(rebuild(response, too_large(limit)), true));
         }
-        body.extend_from_slice(&chunk);
+        match first.take() {
+            None if joined.is_empty() => first = Some(chunk),
+            earlier => {
+                if let Some(earlier) = earlier {
+                    let expected = announced.map_or(0, |length| length as usize);
+                    joined.reserve(expected.max(earlier.len() + chunk.len()));
+                    joined.extend_from_slice(&earlier);
+                }
+                joined.extend_from_slice(&chunk);
+            }
+        }
     }
-    Ok(Sent::Read(rebuild(status, version, url, headers, body.into()), false))
+    let body = first.unwrap_or_else(|| joined.into());
+    Ok(Sent::Read(rebuild(response, body.into()), false))
 }
 
 /// A body whose first read fails with `error`.
@@ -474,31 +488,31 @@ fn too_large(limit: usize) -> reqwest::Body {
 
 /// The `reqwest::Error` a refused response becomes, with the refusal as
 /// its source: the error type every raw client's hook must return.
-async fn refused(refusal: Redirected) -> reqwest::Error {
+fn refused(refusal: Redirected) -> reqwest::Error {
+    use futures::FutureExt as _;
     let response = reqwest::Response::from(http::Response::new(failing(refusal)));
-    match response.bytes().await {
-        Err(error) => error,
-        Ok(_) => unreachable!("a body whose first chunk is an error cannot be read"),
+    // The failing body is ready at its first poll.
+    match response.bytes().now_or_never() {
+        Some(Err(error)) => error,
+        _ => unreachable!("a body whose first chunk is an error fails at once"),
     }
 }
 
-fn rebuild(
-    status: reqwest::StatusCode,
-    version: reqwest::Version,
-    url: reqwest::Url,
-    headers: HeaderMap,
-    body: reqwest::Body,
-) -> reqwest::Response {
+/// `response`'s status, version, headers and URL around `body`.
+fn rebuild(mut response: reqwest::Response, body: reqwest::Body) -> reqwest::Response {
     use reqwest::ResponseBuilderExt as _;
+    let (status, version, url) = (response.status(), response.version(), response.url().clone());
+    let headers = std::mem::take(response.headers_mut());
+    drop(response);
     // Given its URL, reqwest does not parse a placeholder one for it.
-    let mut response = match http::Response::builder().url(url).body(body) {
-        Ok(response) => response,
+    let mut rebuilt = match http::Response::builder().url(url).body(body) {
+        Ok(rebuilt) => rebuilt,
         Err(_) => unreachable!("a builder given no parts cannot fail"),
     };
-    *response.status_mut() = status;
-    *response.version_mut() = version;
-    *response.headers_mut() = headers;
-    reqwest::Response::from(response)
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    reqwest::Response::from(rebuilt)
 }
 
 #[cfg(test)]
@@ -552,30 +566,46 @@ mod tests {
         assert_eq!(retry_after(&headers), None);
     }
 
-    use reqwest::{StatusCode, Version};
+    use reqwest::{ResponseBuilderExt as _, StatusCode, Version};
+
+    /// A response as reqwest hands it over, with a body not yet read.
+    fn received(status: StatusCode, url: &reqwest::Url, headers: HeaderMap) -> reqwest::Response {
+        let mut response = http::Response::builder()
+            .status(status)
+            .version(Version::HTTP_11)
+            .url(url.clone())
+            .body(reqwest::Body::from("unread"))
+            .unwrap();
+        *response.headers_mut() = headers;
+        reqwest::Response::from(response)
+    }
 
     #[tokio::test]
     async fn a_rebuilt_response_keeps_its_url_status_and_headers() {
         let mut headers = HeaderMap::new();
         headers.insert("x-request-id", "r1".parse().unwrap());
         let url: reqwest::Url = "http://x.test/a?b=1".parse().unwrap();
-        let response = rebuild(StatusCode::CREATED, Version::HTTP_11, url.clone(), headers, "hi".into());
+        let response = rebuild(received(StatusCode::CREATED, &url, headers), "hi".into());
         assert_eq!(response.url(), &url);
         assert_eq!(response.status(), StatusCode::CREATED);
+        assert_eq!(response.version(), Version::HTTP_11);
         assert_eq!(response.headers()["x-request-id"], "r1");
         assert_eq!(response.text().await.unwrap(), "hi");
     }
 
     #[tokio::test]
     async fn a_too_large_body_fails_to_read_with_the_limit() {
-        let response = rebuild(
-            StatusCode::OK,
-            Version::HTTP_11,
-            "http://x.test/".parse().unwrap(),
-            HeaderMap::new(),
-            too_large(9),
-        );
+        let url = "http://x.test/".parse().unwrap();
+        let response = rebuild(received(StatusCode::OK, &url, HeaderMap::new()), too_large(9));
         let error = response.bytes().await.unwrap_err();
         assert_eq!(BodyTooLarge::find(&error), Some(BodyTooLarge { limit: 9 }));
+    }
+
+    #[test]
+    fn a_refusal_is_the_source_of_its_error() {
+        let refusal =
+            Redirected { status: 302, origin: Some("https://elsewhere.test:443".into()), followed: false };
+        let error = refused(refusal.clone());
+        assert_eq!(Redirected::find(&error), Some(&refusal));
     }
 }
