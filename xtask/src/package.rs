@@ -84,6 +84,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
 /// `--allow-dirty` or `--no-verify`), and lists the packages it wrote.
 /// Verification unpacks each `.crate`; without it, they are unpacked here.
 pub fn package(root: &Path, cargo: &str, args: &[&str]) -> Result<Vec<Package>, String> {
+    forget_unpacked_workspace_crates();
     let mut command = Command::new(cargo);
     command.current_dir(root).args(["package", "--workspace", "--features", "accountkit/full"]);
     for name in UNPUBLISHED {
@@ -101,6 +102,30 @@ pub fn package(root: &Path, cargo: &str, args: &[&str]) -> Result<Vec<Package>, 
         }
     }
     Ok(packages)
+}
+
+/// Verification builds each package against a temporary local registry,
+/// and cargo reuses what it unpacked from that registry on an earlier run
+/// when the version is unchanged: a crate edited since would be verified
+/// against its old source. Removing those copies makes cargo unpack afresh.
+fn forget_unpacked_workspace_crates() {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
+    let Some(src) = home.map(|home| home.join("registry").join("src")) else { return };
+    let Ok(registries) = std::fs::read_dir(&src) else { return };
+    for registry in registries.flatten() {
+        // Only local registries: crates.io's copies are the published ones.
+        if registry.file_name().to_string_lossy().starts_with("index.") {
+            continue;
+        }
+        let Ok(crates) = std::fs::read_dir(registry.path()) else { continue };
+        for unpacked in crates.flatten() {
+            if unpacked.file_name().to_string_lossy().starts_with("accountkit-") {
+                let _ = std::fs::remove_dir_all(unpacked.path());
+            }
+        }
+    }
 }
 
 /// A `.crate` that `cargo package` wrote, and the folder it unpacked it to.
