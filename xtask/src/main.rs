@@ -52,6 +52,19 @@ fn task(outcome: Result<(), String>, usage: &str) -> ExitCode {
     }
 }
 
+/// A check's exit: 0 when it holds, 1 when it found something, 2 when it
+/// could not run.
+fn verdict(outcome: Result<bool, String>, usage: &str) -> ExitCode {
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(message) => {
+            eprintln!("error: {message}\n{usage}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 /// The workspace root (this crate lives in `xtask`).
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -68,25 +81,9 @@ fn main() -> ExitCode {
         Some("regen") => {}
         Some("bench") => return task(bench::run(&workspace_root(), &args[1..]), bench::USAGE),
         Some("package") => return task(package::run(&workspace_root(), &args[1..]), package::USAGE),
-        Some("vendor-check") => {
-            return match vendor::run(&workspace_root(), &args[1..]) {
-                Ok(true) => ExitCode::SUCCESS,
-                Ok(false) => ExitCode::FAILURE,
-                Err(message) => {
-                    eprintln!("error: {message}\n{}", vendor::USAGE);
-                    ExitCode::from(2)
-                }
-            };
-        }
+        Some("vendor-check") => return verdict(vendor::run(&workspace_root(), &args[1..]), vendor::USAGE),
         Some("doc-examples") => {
-            return match doc_examples::run(&workspace_root(), &args[1..]) {
-                Ok(true) => ExitCode::SUCCESS,
-                Ok(false) => ExitCode::FAILURE,
-                Err(message) => {
-                    eprintln!("error: {message}\n{}", doc_examples::USAGE);
-                    ExitCode::from(2)
-                }
-            };
+            return verdict(doc_examples::run(&workspace_root(), &args[1..]), doc_examples::USAGE);
         }
         _ => {
             eprintln!(
