@@ -161,6 +161,10 @@ async fn a_stalled_server_times_out_and_reads_are_retried() {
     check(&results, ErrorKind::Transport, true);
     for (provider, error, _, _) in &results {
         assert!(error.is_timeout(), "{provider:?}: {error}");
+        assert!(
+            error.to_string().contains("timed out: no whole answer within 500 ms"),
+            "{provider:?}: {error}"
+        );
     }
 }
 

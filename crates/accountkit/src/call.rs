@@ -17,7 +17,7 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The time a client accountkit builds allows for a whole request, body
 /// included, unless its builder's `timeout` says otherwise: 30 s.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_TIMEOUT: Duration = accountkit_runtime::DEFAULT_TIMEOUT;
 
 /// One operation of one provider, as named in errors.
 #[derive(Debug, Clone, Copy)]
@@ -92,16 +92,19 @@ impl Transport {
             retry: self.retry.clone(),
             max_response_bytes: self.max_response_bytes,
             retried_ids_header: None,
+            // A caller's own client keeps its own timeouts.
+            timeout: self.http.is_none().then_some(self.timeout),
         }
     }
 
-    /// The caller's HTTP client, or one built with these timeouts.
+    /// The caller's HTTP client, or one built with the connect timeout.
+    /// The request timeout is the policy's: its deadlines share timers,
+    /// where reqwest's arm one per request.
     pub fn http_client(&self, op: Op) -> Result<reqwest::Client, Error> {
         match &self.http {
             Some(http) => Ok(http.clone()),
             None => http_client_builder()
                 .map_err(|e| op.error(ErrorKind::Transport, e.message().to_string()))?
-                .timeout(self.timeout)
                 .connect_timeout(self.connect_timeout)
                 .build()
                 .map_err(|e| op.error(ErrorKind::Transport, format!("cannot build the HTTP client: {e}"))),
@@ -457,6 +460,10 @@ pub(crate) fn transport(op: Op, e: reqwest::Error) -> Error {
     }
     if let Some(redirect) = accountkit_runtime::Redirected::find(&e) {
         return op.error(ErrorKind::Redirected, redirect.to_string()).with_status(redirect.status);
+    }
+    if let Some(late) = accountkit_runtime::deadline::TimedOut::find(&e) {
+        let message = format!("the request timed out: {late}");
+        return op.error(ErrorKind::Transport, message).with_timeout(true).with_source(e);
     }
     let mut message = if e.is_timeout() {
         "the request timed out".to_string()

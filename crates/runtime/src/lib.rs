@@ -24,10 +24,12 @@ use reqwest::header::{HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+pub mod deadline;
 pub mod transport;
 
 pub use transport::{
-    BodyTooLarge, DEFAULT_MAX_RESPONSE_BYTES, Policy, Redirected, RetryPolicy, origin_of, retry_after,
+    BodyTooLarge, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Policy, Redirected, RetryPolicy, origin_of,
+    retry_after,
 };
 
 /// The `User-Agent` every request carries.

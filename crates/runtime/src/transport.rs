@@ -7,10 +7,14 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
+use futures::FutureExt as _;
 use reqwest::header::HeaderMap;
 use tracing::Instrument;
 
-use crate::{LAST_RESPONSE, ResponseMeta};
+use crate::{LAST_RESPONSE, ResponseMeta, deadline};
+
+/// The default time an attempt may take: 30 s.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The default limit on a response body: 4 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
@@ -124,6 +128,9 @@ pub struct Policy {
     /// A header that tells the server, on a retry, the request ids of the
     /// attempts before it (Pangea's `X-Pangea-Retried-Request-Ids`).
     pub retried_ids_header: Option<&'static str>,
+    /// The time an attempt may take, from sending to the end of its body;
+    /// `None` leaves it to the HTTP client. See [`deadline`](crate::deadline).
+    pub timeout: Option<Duration>,
 }
 
 impl Policy {
@@ -134,6 +141,7 @@ impl Policy {
             retry: RetryPolicy::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             retried_ids_header: None,
+            timeout: Some(DEFAULT_TIMEOUT),
         }
     }
 }
@@ -311,7 +319,7 @@ async fn run(
             {
                 this.headers_mut().insert(name, value);
             }
-            (send(client, this, policy.max_response_bytes, span.clone()), may_retry)
+            (send(client, this, policy, span.clone()), may_retry)
         };
         let outcome = sending.await;
         let (status, retry_after) = match &outcome {
@@ -405,19 +413,21 @@ impl Sent {
     }
 }
 
-/// One attempt, within `span`. The request is handed to reqwest before the
-/// returned future starts, so that future does not hold it.
+/// One attempt, within `span` and the policy's deadline. The request is
+/// handed to reqwest before the returned future starts, so that future does
+/// not hold it.
 fn send(
     client: &reqwest::Client,
     request: reqwest::Request,
-    limit: usize,
+    policy: &Policy,
     span: tracing::Span,
-) -> tracing::instrument::Instrumented<impl Future<Output = reqwest::Result<Sent>> + use<>> {
+) -> impl Future<Output = reqwest::Result<Sent>> + use<> {
     // Scheme, host and port as written: the URL parser already dropped a
     // default port, so equal origins are equal prefixes.
     let origin = request.url()[..url::Position::BeforePath].to_string();
     let pending = span.in_scope(|| client.execute(request));
-    read(pending, origin, limit).instrument(span)
+    let reading = deadline::within(policy.timeout, read(pending, origin, policy.max_response_bytes));
+    reading.instrument(span).map(|outcome| outcome.unwrap_or_else(|late| Err(failed(late.into_io()))))
 }
 
 async fn read(
@@ -489,8 +499,12 @@ fn too_large(limit: usize) -> reqwest::Body {
 /// The `reqwest::Error` a refused response becomes, with the refusal as
 /// its source: the error type every raw client's hook must return.
 fn refused(refusal: Redirected) -> reqwest::Error {
-    use futures::FutureExt as _;
-    let response = reqwest::Response::from(http::Response::new(failing(refusal)));
+    failed(refusal)
+}
+
+/// A `reqwest::Error` with `error` as its source.
+pub(crate) fn failed<E: std::error::Error + Send + Sync + 'static>(error: E) -> reqwest::Error {
+    let response = reqwest::Response::from(http::Response::new(failing(error)));
     // The failing body is ready at its first poll.
     match response.bytes().now_or_never() {
         Some(Err(error)) => error,
