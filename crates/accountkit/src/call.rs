@@ -232,7 +232,10 @@ macro_rules! transport_options {
             self
         }
 
-        /// Time allowed for a whole request; 30 s unless set.
+        /// Time allowed for a whole request; 30 s unless set. Requests
+        /// started together share one timer, so one may run up to a
+        /// thirty-second part of this longer (at most 1 s). A client given
+        /// with `http_client` keeps its own timeouts instead.
         ///
         #[doc = concat!(
             "```\n",

@@ -129,7 +129,7 @@ pub struct Policy {
     /// attempts before it (Pangea's `X-Pangea-Retried-Request-Ids`).
     pub retried_ids_header: Option<&'static str>,
     /// The time an attempt may take, from sending to the end of its body;
-    /// `None` leaves it to the HTTP client. See [`deadline`](crate::deadline).
+    /// `None` leaves it to the HTTP client. See [`deadline`].
     pub timeout: Option<Duration>,
 }
 
