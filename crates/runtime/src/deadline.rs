@@ -77,18 +77,7 @@ impl TimedOut {
 
     /// The deadline behind an error, if that is what it is.
     pub fn find(error: &(dyn std::error::Error + 'static)) -> Option<TimedOut> {
-        let mut cause = Some(error);
-        while let Some(e) = cause {
-            // An `io::Error`'s `source` skips the error it wraps.
-            let inner = e.downcast_ref::<io::Error>().and_then(|io| io.get_ref()).map(|inner| inner as _);
-            if let Some(found) =
-                [Some(e), inner].into_iter().flatten().find_map(|e| e.downcast_ref::<TimedOut>())
-            {
-                return Some(*found);
-            }
-            cause = e.source();
-        }
-        None
+        crate::transport::in_chain(error).copied()
     }
 }
 

@@ -230,13 +230,15 @@ impl BodyTooLarge {
     }
 }
 
-/// The first error of type `T` in `error`'s source chain, itself included.
-fn in_chain<'a, T: std::error::Error + 'static>(
+/// The first error of type `T` in `error`'s source chain, itself included,
+/// looking inside each `io::Error` too (its `source` skips what it wraps).
+pub(crate) fn in_chain<'a, T: std::error::Error + 'static>(
     error: &'a (dyn std::error::Error + 'static),
 ) -> Option<&'a T> {
     let mut cause = Some(error);
     while let Some(e) = cause {
-        if let Some(found) = e.downcast_ref::<T>() {
+        let wrapped = e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref());
+        if let Some(found) = e.downcast_ref::<T>().or_else(|| wrapped.and_then(|w| w.downcast_ref::<T>())) {
             return Some(found);
         }
         cause = e.source();
