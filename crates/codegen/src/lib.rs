@@ -336,6 +336,7 @@ pub fn generate(spec: &OpenAPI, settings: &GenerationSettings) -> Result<Generat
         syn::parse2(tokens).map_err(|e| Error::new(format!("generated code does not parse: {e}")))?;
     strict_path_encoding(&mut file)?;
     parsed_base_urls(&mut file)?;
+    decoded_in_place(&mut file)?;
     Ok(Generated { code: prettyplease::unparse(&file), surface: surface(&file) })
 }
 
@@ -406,6 +407,41 @@ fn parsed_base_urls(file: &mut syn::File) -> Result<(), Error> {
         return Err(Error::new(
             "generated code no longer formats `let url = format!(…)`; \
              update accountkit_codegen::parsed_base_urls for this progenitor",
+        ));
+    }
+    Ok(())
+}
+
+/// progenitor decodes each JSON answer with `ResponseValue::from_response`,
+/// which reads the body again (it was already read whole, under the body
+/// limit) and copies the header map. The generated code calls the
+/// runtime's `decode` instead, which takes both from the response.
+fn decoded_in_place(file: &mut syn::File) -> Result<(), Error> {
+    use syn::visit_mut::VisitMut;
+
+    struct Rewrite(usize);
+    impl VisitMut for Rewrite {
+        fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+            syn::visit_mut::visit_expr_call_mut(self, call);
+            let decodes = matches!(&*call.func, syn::Expr::Path(p)
+                if p.qself.is_none()
+                    && p.path.segments.len() == 2
+                    && p.path.segments[0].ident == "ResponseValue"
+                    && p.path.segments[0].arguments.is_none()
+                    && p.path.segments[1].ident == "from_response"
+                    && p.path.segments[1].arguments.is_none());
+            if decodes {
+                self.0 += 1;
+                *call.func = syn::parse_quote!(::accountkit_runtime::hooks::decode);
+            }
+        }
+    }
+    let mut rewrite = Rewrite(0);
+    rewrite.visit_file_mut(file);
+    if rewrite.0 == 0 {
+        return Err(Error::new(
+            "generated code no longer calls `ResponseValue::from_response(…)`; \
+             update accountkit_codegen::decoded_in_place for this progenitor",
         ));
     }
     Ok(())

@@ -357,6 +357,26 @@ pub mod hooks {
         }
     }
 
+    /// Decodes a JSON answer as progenitor's `ResponseValue::from_response`
+    /// does, from the body the transport already read whole: no second
+    /// read of it, no copy of the header map, and no reader future in the
+    /// call's state. A response that did not come through the transport
+    /// (or whose body failed) is read as progenitor reads it.
+    pub async fn decode<T: serde::de::DeserializeOwned, E>(
+        mut response: reqwest::Response,
+    ) -> Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
+        let Some(transport::Whole(body)) = response.extensions_mut().remove() else {
+            return Box::pin(progenitor_client::ResponseValue::from_response(response)).await;
+        };
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        drop(response);
+        match serde_json::from_slice(&body) {
+            Ok(inner) => Ok(progenitor_client::ResponseValue::new(inner, status, headers)),
+            Err(e) => Err(progenitor_client::Error::InvalidResponsePayload(body, e)),
+        }
+    }
+
     /// Sends a request under the client's [`Policy`]: see
     /// [`transport::execute`]. Not an `async fn`: one would keep its own
     /// copy of the request in every call's state.
@@ -427,6 +447,49 @@ impl<F: Future> Future for Observed<F> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Answer {
+        name: String,
+    }
+
+    fn answer(body: &'static str, whole: Option<&'static str>) -> reqwest::Response {
+        let mut response = http::Response::builder()
+            .status(201)
+            .header("x-request-id", "r1")
+            .body(reqwest::Body::from(body))
+            .unwrap();
+        if let Some(whole) = whole {
+            response.extensions_mut().insert(transport::Whole(bytes::Bytes::from_static(whole.as_bytes())));
+        }
+        reqwest::Response::from(response)
+    }
+
+    #[tokio::test]
+    async fn decode_reads_the_kept_body_and_keeps_status_and_headers() {
+        // The kept body is what is decoded; the stream is not read again.
+        let decoded = hooks::decode::<Answer, ()>(answer("unread", Some(r#"{"name":"ada"}"#))).await.unwrap();
+        assert_eq!(decoded.status().as_u16(), 201);
+        assert_eq!(decoded.headers()["x-request-id"], "r1");
+        assert_eq!(decoded.into_inner(), Answer { name: "ada".into() });
+    }
+
+    #[tokio::test]
+    async fn decode_reads_a_response_that_kept_nothing_as_progenitor_does() {
+        let decoded = hooks::decode::<Answer, ()>(answer(r#"{"name":"bo"}"#, None)).await.unwrap();
+        assert_eq!((decoded.status().as_u16(), decoded.into_inner().name.as_str()), (201, "bo"));
+    }
+
+    #[tokio::test]
+    async fn an_answer_that_does_not_decode_keeps_its_body_for_the_error() {
+        for whole in [Some("[1,"), None] {
+            let error = hooks::decode::<Answer, ()>(answer("[1,", whole)).await.unwrap_err();
+            match error {
+                progenitor_client::Error::InvalidResponsePayload(body, _) => assert_eq!(&body[..], b"[1,"),
+                other => panic!("{whole:?}: {other:?}"),
+            }
+        }
+    }
 
     #[test]
     fn a_request_url_is_what_parsing_all_of_it_gives() {

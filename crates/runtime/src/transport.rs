@@ -485,9 +485,16 @@ async fn read(
             }
         }
     }
-    let body = first.unwrap_or_else(|| joined.into());
-    Ok(Sent::Read(rebuild(response, body.into()), false))
+    let body: bytes::Bytes = first.unwrap_or_else(|| joined.into());
+    let mut rebuilt = rebuild(response, body.clone().into());
+    rebuilt.extensions_mut().insert(Whole(body));
+    Ok(Sent::Read(rebuilt, false))
 }
+
+/// The whole body of a response the transport read, kept beside it, so
+/// that [`hooks::decode`](crate::hooks::decode) need not read it again.
+#[derive(Clone)]
+pub(crate) struct Whole(pub(crate) bytes::Bytes);
 
 /// A body whose first read fails with `error`.
 fn failing<E: std::error::Error + Send + Sync + 'static>(error: E) -> reqwest::Body {
