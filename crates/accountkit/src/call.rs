@@ -363,11 +363,28 @@ where
     F: Future<Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>>,
     E: serde::Serialize + Send + 'static,
 {
-    let (result, meta) = call.await;
-    match result {
-        Ok(response) => Ok(response.into_inner()),
-        Err(e) => Err(refine(failure(op, e, meta, read).await).scrub_with_token(secrets, token)),
-    }
+    let failing = match settled(op, call.await, read) {
+        Ok(response) => return Ok(response.into_inner()),
+        Err(failing) => failing,
+    };
+    Err(refine(failing.await).scrub_with_token(secrets, token))
+}
+
+/// The translation of a failed call, still to be awaited.
+pub(crate) type Failing = Pin<Box<dyn Future<Output = Error> + Send>>;
+
+/// An observed call's answer, or its failure to translate. Callers match
+/// on it in a `let` that ends before they await the failure, so that no
+/// call's state keeps room for the answer across that await.
+pub(crate) fn settled<T, E: serde::Serialize + Send + 'static>(
+    op: Op,
+    (result, meta): (
+        Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
+        Option<ResponseMeta>,
+    ),
+    read: ReadError,
+) -> Result<progenitor_client::ResponseValue<T>, Failing> {
+    result.map_err(|e| failure(op, e, meta, read))
 }
 
 /// Translates a raw client failure. `meta` is the response the call saw, if
@@ -379,7 +396,7 @@ pub(crate) fn failure<E: serde::Serialize + Send + 'static>(
     err: progenitor_client::Error<E>,
     meta: Option<ResponseMeta>,
     read: ReadError,
-) -> Pin<Box<dyn Future<Output = Error> + Send>> {
+) -> Failing {
     Box::pin(translate(op, err, meta, read))
 }
 

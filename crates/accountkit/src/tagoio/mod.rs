@@ -1089,24 +1089,28 @@ impl Client {
     ) -> impl Future<Output = Result<T::Result>> {
         let call = accountkit_runtime::observe(call);
         async move {
-            let (outcome, meta) = call.await;
             let scrub =
                 |error: crate::Error| error.scrub_with_token(secrets, self.raw_auth().expose_secret());
-            let response = match outcome {
-                Ok(response) => response,
-                Err(e) => return Err(scrub(call::failure(op, e, meta, read_error).await)),
+            let failing = match call::settled(op, call.await, read_error) {
+                Ok(response) => return Self::unwrap(op, response).map_err(scrub),
+                Err(failing) => failing,
             };
-            let status = response.status().as_u16();
-            let retry_after = call::retry_after(response.headers());
-            match response.into_inner().into_parts() {
-                (true, Some(result), _) => Ok(result),
-                (true, None, _) => Err(op
-                    .error(ErrorKind::Decode, "the response envelope has no `result`")
-                    .with_status(status)),
-                (false, _, message) => {
-                    let vendor = read_message(message.map(Value::String).as_ref());
-                    Err(scrub(call::vendor_error(op, status, vendor, retry_after)))
-                }
+            Err(scrub(failing.await))
+        }
+    }
+
+    /// The `result` of a TagoIO envelope, or the vendor's error.
+    fn unwrap<T: Envelope>(op: Op, response: ResponseValue<T>) -> Result<T::Result> {
+        let status = response.status().as_u16();
+        let retry_after = call::retry_after(response.headers());
+        match response.into_inner().into_parts() {
+            (true, Some(result), _) => Ok(result),
+            (true, None, _) => {
+                Err(op.error(ErrorKind::Decode, "the response envelope has no `result`").with_status(status))
+            }
+            (false, _, message) => {
+                let vendor = read_message(message.map(Value::String).as_ref());
+                Err(call::vendor_error(op, status, vendor, retry_after))
             }
         }
     }
