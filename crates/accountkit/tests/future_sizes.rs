@@ -10,6 +10,11 @@ use accountkit::{SecretString, cycle, logto, pangea, stx, tagoio};
 /// below what they needed with everything inline (over 13 KiB).
 const LIMIT: usize = 4096;
 
+/// What a call that only unwraps its answer may need (about 250 bytes):
+/// it awaits its rare error path after taking the answer apart, so its
+/// state keeps no room for the answer (it did, at 744 bytes for `info`).
+const UNWRAPPING: usize = 512;
+
 fn token() -> SecretString {
     SecretString::from("token-value".to_string())
 }
@@ -25,13 +30,13 @@ fn every_providers_call_future_fits_in_a_few_kilobytes() {
     let user = pangea::UserRef::id("pui_1");
     let credentials = stx::Credentials::new("ada@example.com", token());
     let sizes = [
-        ("tagoio info", size_of_val(&tago.info())),
-        ("cycle get_account", size_of_val(&cycle.get_account())),
-        ("logto get_profile", size_of_val(&logto.get_profile())),
-        ("pangea user_profile_get", size_of_val(&pangea.user_profile_get(&user))),
-        ("stx login", size_of_val(&stx.login(&credentials))),
+        ("tagoio info", size_of_val(&tago.info()), UNWRAPPING),
+        ("cycle get_account", size_of_val(&cycle.get_account()), UNWRAPPING),
+        ("logto get_profile", size_of_val(&logto.get_profile()), UNWRAPPING),
+        ("pangea user_profile_get", size_of_val(&pangea.user_profile_get(&user)), LIMIT),
+        ("stx login", size_of_val(&stx.login(&credentials)), LIMIT),
     ];
-    for (call, size) in sizes {
-        assert!(size <= LIMIT, "the future of `{call}` is {size} bytes, over {LIMIT}");
+    for (call, size, limit) in sizes {
+        assert!(size <= limit, "the future of `{call}` is {size} bytes, over {limit}");
     }
 }
