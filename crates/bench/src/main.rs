@@ -477,6 +477,23 @@ async fn batch(call: &Call, calls: u32) -> Result<Duration, String> {
     Ok(start.elapsed() / calls.max(1))
 }
 
+/// Sequential calls of the three sides taken in turn, one call each (in an
+/// order that rotates with every turn), so that each side's calls are
+/// paired with the others' within a millisecond of a noisy machine; the
+/// mean time per call of each.
+async fn interleaved(sides: &[Call; 3], calls: u32, round: usize) -> Result<[Duration; 3], String> {
+    let mut took = [Duration::ZERO; 3];
+    for turn in 0..calls as usize {
+        for k in 0..3 {
+            let side = (round + turn + k) % 3;
+            let start = Instant::now();
+            sides[side]().await?;
+            took[side] += start.elapsed();
+        }
+    }
+    Ok(took.map(|total| total / calls.max(1)))
+}
+
 fn median(values: &mut [Duration]) -> Duration {
     values.sort();
     values.get(values.len() / 2).copied().unwrap_or_default()
@@ -889,11 +906,10 @@ fn against_static(plan: &Plan, info: &StaticInfo, report: &mut String) -> Result
     for round in 0..plan.static_rounds {
         for (i, (_, runtime)) in runtimes.iter().enumerate() {
             runtime.block_on(async {
-                let mut took = [Duration::ZERO; 3];
+                let took = interleaved(&sides[i], calls, round).await?;
                 let mut rate = [0.0; 3];
                 for k in 0..3 {
                     let side = (round + k) % 3;
-                    took[side] = batch(&sides[i][side], calls).await?;
                     rate[side] = burst(&sides[i][side], plan.concurrency).await?;
                 }
                 for side in 0..3 {
@@ -912,7 +928,8 @@ fn against_static(plan: &Plan, info: &StaticInfo, report: &mut String) -> Result
         report,
         "### TagoIO `info` against a static server ({} rounds × {} sequential calls and one burst of {}, \
          medians)\n\n\
-         The server writes the sandbox's answer, canned, on a thread of its own; the floor is a bare \
+         The sides take turns call by call in the sequential part and burst by burst in the concurrent \
+         one. The server writes the sandbox's answer, canned, on a thread of its own; the floor is a bare \
          `reqwest::Client` sending accountkit's request and decoding into a `serde_json::Value`; the timed \
          floor is the same with accountkit's default timeouts. Ratios are accountkit's to the floor, then to \
          the timed floor.\n\n\
