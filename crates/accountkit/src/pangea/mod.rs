@@ -77,6 +77,7 @@
 mod types;
 
 use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use crate::IntoSecret;
@@ -1037,36 +1038,46 @@ enum Step<R> {
     Pending(String),
 }
 
+/// What is left of a call after its first answer: rare, so boxed.
+type Rest<'a, R> = Pin<Box<dyn Future<Output = Result<Response<R>>> + Send + 'a>>;
+
 type RawResult<T> =
     std::result::Result<ResponseValue<T>, progenitor_client::Error<raw::types::ErrorEnvelope>>;
 
 impl Client {
     /// Runs one raw call, polls if it was accepted for later, and unwraps
     /// the envelope. `secrets` and the token are scrubbed from any error.
-    fn send<E: Envelope>(
-        &self,
+    fn send<'a, E: Envelope + 'a>(
+        &'a self,
         op: Op,
-        secrets: &[&str],
-        call: impl Future<Output = RawResult<E>>,
-    ) -> impl Future<Output = Result<Response<E::Result>>> {
+        secrets: &'a [&'a str],
+        call: impl Future<Output = RawResult<E>> + 'a,
+    ) -> impl Future<Output = Result<Response<E::Result>>> + 'a
+    where
+        E::Result: Send + 'a,
+    {
         let call = accountkit_runtime::observe(call);
         async move {
             let scrub = |error: Error| error.scrub_with_token(secrets, self.token());
-            let (outcome, meta) = call.await;
-            let step = match outcome {
-                Ok(response) => {
+            // The rare paths (a failure, a 202 to poll) are boxed and awaited
+            // after this `let`, so the call's state keeps no room for the answer.
+            let rest: Rest<'a, E::Result> = match call.await {
+                (Ok(response), _) => {
                     let status = response.status().as_u16();
-                    settle(op, status, response.into_inner().into_parts(), E::missing)
+                    match settle(op, status, response.into_inner().into_parts(), E::missing) {
+                        Ok(Step::Done(response)) => return Ok(response),
+                        Ok(Step::Pending(request_id)) => Box::pin(self.poll::<E>(op, request_id, secrets)),
+                        Err(error) => return Err(scrub(error)),
+                    }
                 }
-                Err(e) => Box::pin(settle_failure::<E::Result>(op, e, meta, secrets, E::missing)).await,
+                (Err(e), meta) => Box::pin(async move {
+                    match settle_failure::<E::Result>(op, e, meta, secrets, E::missing).await? {
+                        Step::Done(response) => Ok(response),
+                        Step::Pending(request_id) => self.poll::<E>(op, request_id, secrets).await,
+                    }
+                }),
             };
-            match step.map_err(&scrub)? {
-                Step::Done(response) => Ok(response),
-                // Boxed: the polling loop is rare, and would otherwise grow every call's future.
-                Step::Pending(request_id) => {
-                    Box::pin(self.poll::<E>(op, request_id, secrets)).await.map_err(scrub)
-                }
-            }
+            rest.await.map_err(scrub)
         }
     }
 
