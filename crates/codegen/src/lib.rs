@@ -337,6 +337,7 @@ pub fn generate(spec: &OpenAPI, settings: &GenerationSettings) -> Result<Generat
     strict_path_encoding(&mut file)?;
     parsed_base_urls(&mut file)?;
     decoded_in_place(&mut file)?;
+    no_api_version(&mut file)?;
     Ok(Generated { code: prettyplease::unparse(&file), surface: surface(&file) })
 }
 
@@ -442,6 +443,104 @@ fn decoded_in_place(file: &mut syn::File) -> Result<(), Error> {
         return Err(Error::new(
             "generated code no longer calls `ResponseValue::from_response(…)`; \
              update accountkit_codegen::decoded_in_place for this progenitor",
+        ));
+    }
+    Ok(())
+}
+
+/// progenitor adds an `api-version` header (the document's `info.version`)
+/// to every request. These APIs are not versioned that way, and it cost
+/// each request a header map, built, copied into the request and removed
+/// again. The generated code no longer adds it, nor builds a map left empty.
+fn no_api_version(file: &mut syn::File) -> Result<(), Error> {
+    use syn::visit_mut::VisitMut;
+
+    fn adds_api_version(stmt: &syn::Stmt) -> bool {
+        let syn::Stmt::Expr(syn::Expr::MethodCall(call), Some(_)) = stmt else { return false };
+        let name = |arg: &syn::Expr| matches!(arg, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) if s.value() == "api-version");
+        call.method == "append"
+            && matches!(&*call.receiver, syn::Expr::Path(p) if p.path.is_ident("header_map"))
+            && matches!(call.args.first(), Some(syn::Expr::Call(c)) if c.args.first().is_some_and(name))
+    }
+
+    /// `let mut header_map = HeaderMap::with_capacity(N)`: its `N`.
+    fn capacity(stmt: &mut syn::Stmt) -> Option<&mut syn::LitInt> {
+        let syn::Stmt::Local(syn::Local { pat: syn::Pat::Ident(p), init: Some(init), .. }) = stmt else {
+            return None;
+        };
+        let syn::Expr::Call(call) = &mut *init.expr else { return None };
+        let with_capacity = matches!(&*call.func, syn::Expr::Path(f)
+            if f.path.segments.last().is_some_and(|s| s.ident == "with_capacity"));
+        match call.args.first_mut() {
+            Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(n), .. }))
+                if p.ident == "header_map" && with_capacity =>
+            {
+                Some(n)
+            }
+            _ => None,
+        }
+    }
+
+    /// Counts the mentions of `header_map`, and drops `.headers(header_map)`.
+    struct Unused(usize, bool);
+    impl VisitMut for Unused {
+        fn visit_ident_mut(&mut self, ident: &mut proc_macro2::Ident) {
+            self.0 += usize::from(ident == "header_map");
+        }
+        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, expr);
+            let handed_over = match &*expr {
+                syn::Expr::MethodCall(call)
+                    if self.1
+                        && call.method == "headers"
+                        && matches!(call.args.first(), Some(syn::Expr::Path(p)) if p.path.is_ident("header_map")) =>
+                {
+                    Some((*call.receiver).clone())
+                }
+                _ => None,
+            };
+            if let Some(receiver) = handed_over {
+                *expr = receiver;
+            }
+        }
+    }
+
+    struct Rewrite(usize);
+    impl VisitMut for Rewrite {
+        fn visit_block_mut(&mut self, block: &mut syn::Block) {
+            syn::visit_mut::visit_block_mut(self, block);
+            let before = block.stmts.len();
+            block.stmts.retain(|stmt| !adds_api_version(stmt));
+            if block.stmts.len() == before {
+                return;
+            }
+            self.0 += 1;
+            let mut emptied = false;
+            for stmt in &mut block.stmts {
+                if let Some(n) = capacity(stmt)
+                    && let Ok(value) = n.base10_parse::<usize>()
+                {
+                    let left = value.saturating_sub(1);
+                    *n = syn::LitInt::new(&format!("{left}usize"), n.span());
+                    emptied = left == 0;
+                }
+            }
+            // Left empty, the map is dropped when its `let` and the
+            // `.headers(header_map)` that hands it over are all it is.
+            let mut count = Unused(0, false);
+            count.visit_block_mut(block);
+            if emptied && count.0 == 2 {
+                block.stmts.retain_mut(|stmt| capacity(stmt).is_none());
+                Unused(0, true).visit_block_mut(block);
+            }
+        }
+    }
+    let mut rewrite = Rewrite(0);
+    rewrite.visit_file_mut(file);
+    if rewrite.0 == 0 {
+        return Err(Error::new(
+            "generated code no longer adds an `api-version` header; \
+             update accountkit_codegen::no_api_version for this progenitor",
         ));
     }
     Ok(())

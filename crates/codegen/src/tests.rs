@@ -224,3 +224,24 @@ fn adjustments_replace_the_logto_patch_body() {
     let plain = generate(&spec, &settings()).unwrap();
     assert!(plain.code.contains("pub struct ProfileUpdate "));
 }
+
+#[test]
+fn requests_carry_no_api_version_and_no_empty_header_map() {
+    let dir = tempfile::tempdir().unwrap();
+    let with_header = THING.replace(
+        "        - { name: id, in: path, required: true, schema: { type: string } }",
+        "        - { name: id, in: path, required: true, schema: { type: string } }\n        \
+         - { name: x-trace, in: header, required: false, schema: { type: string } }",
+    );
+    let plain = generate(&load_spec(&write(&dir, "a.yaml", THING)).unwrap(), &settings()).unwrap();
+    let headed = generate(&load_spec(&write(&dir, "b.yaml", &with_header)).unwrap(), &settings()).unwrap();
+    for generated in [&plain, &headed] {
+        assert!(!generated.code.contains("api-version"), "{}", generated.code);
+    }
+    // No header parameter: no map at all.
+    assert!(!plain.code.contains("header_map"), "{}", plain.code);
+    // A header parameter keeps its map, sized for it alone.
+    assert!(headed.code.contains("HeaderMap::with_capacity(1usize)"), "{}", headed.code);
+    assert!(headed.code.contains("header_map.append(\"x-trace\""), "{}", headed.code);
+    assert!(headed.code.contains(".headers(header_map)"), "{}", headed.code);
+}

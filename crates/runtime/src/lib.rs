@@ -318,9 +318,9 @@ pub mod hooks {
         reqwest::Url::parse(&url).map_err(|e| format!("the request URL is not valid: {e}"))
     }
 
-    /// Readies a request: drops progenitor's `api-version` header (these APIs
-    /// are not versioned that way), sets the `User-Agent`, and attaches the
-    /// credential exactly when the operation is not anonymous. A URL or a
+    /// Readies a request: sets the `User-Agent`, and attaches the
+    /// credential exactly when the operation is not anonymous (the build
+    /// helper already took out progenitor's `api-version` header). A URL or a
     /// header value longer than accountkit sends is refused here, whatever
     /// the facade checked before.
     pub fn prepare(
@@ -338,7 +338,6 @@ pub mod hooks {
             ));
         }
         let headers = request.headers_mut();
-        headers.remove("api-version");
         headers.insert(reqwest::header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
         if anonymous.contains(&operation_id) {
             if let Some((name, _)) = &auth.header {
@@ -590,9 +589,7 @@ mod tests {
     }
 
     fn request() -> reqwest::Request {
-        let mut request = reqwest::Request::new(reqwest::Method::GET, "http://127.0.0.1/x".parse().unwrap());
-        request.headers_mut().insert("api-version", HeaderValue::from_static("1"));
-        request
+        reqwest::Request::new(reqwest::Method::GET, "http://127.0.0.1/x".parse().unwrap())
     }
 
     #[test]
@@ -602,7 +599,6 @@ mod tests {
         hooks::prepare(&mut secured, &auth, "info", &["login"]).unwrap();
         assert_eq!(secured.headers()["token"], "abc");
         assert!(secured.headers()["token"].is_sensitive());
-        assert!(secured.headers().get("api-version").is_none());
         assert_eq!(secured.headers()["user-agent"], USER_AGENT);
 
         let mut anonymous = request();

@@ -1051,6 +1051,7 @@ impl Client {
 /// The `{status, result, message}` envelope of every response.
 trait Envelope {
     type Result;
+    fn succeeded(&self) -> bool;
     fn into_parts(self) -> (bool, Option<Self::Result>, Option<String>);
 }
 
@@ -1058,6 +1059,9 @@ macro_rules! envelope {
     ($($envelope:ident => $result:ty),* $(,)?) => {$(
         impl Envelope for raw::types::$envelope {
             type Result = $result;
+            fn succeeded(&self) -> bool {
+                self.status
+            }
             fn into_parts(self) -> (bool, Option<$result>, Option<String>) {
                 (self.status, self.result, self.message)
             }
@@ -1102,7 +1106,8 @@ impl Client {
     /// The `result` of a TagoIO envelope, or the vendor's error.
     fn unwrap<T: Envelope>(op: Op, response: ResponseValue<T>) -> Result<T::Result> {
         let status = response.status().as_u16();
-        let retry_after = call::retry_after(response.headers());
+        // Read only for a failure: a header lookup on every answer is not free.
+        let retry_after = (!response.succeeded()).then(|| call::retry_after(response.headers())).flatten();
         match response.into_inner().into_parts() {
             (true, Some(result), _) => Ok(result),
             (true, None, _) => {
