@@ -25,6 +25,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub mod deadline;
+pub mod timestamp;
 pub mod transport;
 
 pub use transport::{
