@@ -15,7 +15,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::fmt;
 use std::pin::Pin;
 use std::task::{self, Poll};
@@ -365,7 +365,15 @@ pub mod hooks {
     pub async fn decode<T: serde::de::DeserializeOwned, E>(
         mut response: reqwest::Response,
     ) -> Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
-        let Some(transport::Whole(body)) = response.extensions_mut().remove() else {
+        // The body the transport recorded for this call, if it is this
+        // response's (a rebuilt response announces its body's length), or
+        // the one it kept beside a response outside `observe`.
+        let recorded = recording(|r| r.whole.take()).flatten();
+        let whole = match recorded {
+            Some(body) if response.content_length() == Some(body.len() as u64) => Some(body),
+            _ => response.extensions_mut().remove().map(|transport::Whole(body)| body),
+        };
+        let Some(body) = whole else {
             return Box::pin(progenitor_client::ResponseValue::from_response(response)).await;
         };
         let status = response.status();
@@ -401,8 +409,34 @@ pub struct ResponseMeta {
     pub retry_after: Option<std::time::Duration>,
 }
 
-tokio::task_local! {
-    static LAST_RESPONSE: RefCell<Option<ResponseMeta>>;
+/// What the transport records while an [`Observed`] call is polled: the
+/// last response's status and `Retry-After`, and its whole body for
+/// [`hooks::decode`].
+#[derive(Default)]
+pub(crate) struct Recorded {
+    pub(crate) meta: Option<ResponseMeta>,
+    pub(crate) whole: Option<bytes::Bytes>,
+}
+
+thread_local! {
+    /// Set while an [`Observed`] call is polled on this thread; a call's
+    /// state is swapped in for its poll and out again after, so a call
+    /// observed inside another keeps its own.
+    static RECORDED: Cell<Option<Recorded>> = const { Cell::new(None) };
+}
+
+/// Runs `f` on what the call being observed has recorded; `None`, and `f`
+/// not run, outside [`observe`].
+pub(crate) fn recording<R>(f: impl FnOnce(&mut Recorded) -> R) -> Option<R> {
+    RECORDED
+        .try_with(|slot| {
+            let mut recorded = slot.take()?;
+            let out = f(&mut recorded);
+            slot.set(Some(recorded));
+            Some(out)
+        })
+        .ok()
+        .flatten()
 }
 
 /// Runs one raw-client call and returns, beside its output, the status and
@@ -413,16 +447,38 @@ tokio::task_local! {
 /// runs to kilobytes, and every `async fn` layer around it would otherwise
 /// hold (and copy) it again.
 pub fn observe<F: Future>(call: F) -> Observed<F> {
-    Observed { call: Box::pin(call), meta: None }
+    Observed { call: Box::pin(call), recorded: Recorded::default() }
 }
 
-/// The future [`observe`] returns. Each poll runs the call with the slot
-/// set for this task (one layer, where tokio's `TaskLocalFuture` and a
-/// wrapper around the call would be two that each hand the output on).
+/// The future [`observe`] returns. Each poll runs the call with its record
+/// set for this thread: a swap in and out of a thread-local cell, where
+/// tokio's task-local scope borrows and guards a `RefCell` twice.
 pub struct Observed<F: Future> {
     call: Pin<Box<F>>,
     /// What the call recorded so far, kept between polls.
-    meta: Option<ResponseMeta>,
+    recorded: Recorded,
+}
+
+/// Puts the outer record back when a poll ends, even by a panic.
+struct Scope(Option<Option<Recorded>>);
+
+impl Scope {
+    fn enter(recorded: Recorded) -> Scope {
+        Scope(Some(RECORDED.with(|slot| slot.replace(Some(recorded)))))
+    }
+
+    fn leave(mut self) -> Recorded {
+        let outer = self.0.take().flatten();
+        RECORDED.with(|slot| slot.replace(outer)).unwrap_or_default()
+    }
+}
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        if let Some(outer) = self.0.take() {
+            let _ = RECORDED.try_with(|slot| slot.set(outer));
+        }
+    }
 }
 
 impl<F: Future> Future for Observed<F> {
@@ -430,14 +486,13 @@ impl<F: Future> Future for Observed<F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut task::Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        let (poll, meta) = LAST_RESPONSE.sync_scope(RefCell::new(this.meta.take()), || {
-            let poll = this.call.as_mut().poll(cx);
-            (poll, LAST_RESPONSE.with(|slot| slot.borrow_mut().take()))
-        });
+        let scope = Scope::enter(std::mem::take(&mut this.recorded));
+        let poll = this.call.as_mut().poll(cx);
+        let recorded = scope.leave();
         match poll {
-            Poll::Ready(output) => Poll::Ready((output, meta)),
+            Poll::Ready(output) => Poll::Ready((output, recorded.meta)),
             Poll::Pending => {
-                this.meta = meta;
+                this.recorded = recorded;
                 Poll::Pending
             }
         }
@@ -472,6 +527,41 @@ mod tests {
         assert_eq!(decoded.status().as_u16(), 201);
         assert_eq!(decoded.headers()["x-request-id"], "r1");
         assert_eq!(decoded.into_inner(), Answer { name: "ada".into() });
+    }
+
+    #[tokio::test]
+    async fn decode_takes_the_body_recorded_for_its_response_and_no_other() {
+        let (decoded, _) = observe(async {
+            recording(|r| r.whole = Some(bytes::Bytes::from_static(br#"{"name":"ada"}"#)));
+            // Unread: the recorded body, of the announced length, is decoded.
+            hooks::decode::<Answer, ()>(answer("not json, no!!", None)).await
+        })
+        .await;
+        assert_eq!(decoded.unwrap().into_inner().name, "ada");
+
+        let (decoded, _) = observe(async {
+            // A body recorded for another response (its length differs) is
+            // not this one's: the response is read.
+            recording(|r| r.whole = Some(bytes::Bytes::from_static(br#"{"name":"someone else"}"#)));
+            hooks::decode::<Answer, ()>(answer(r#"{"name":"bo"}"#, None)).await
+        })
+        .await;
+        assert_eq!(decoded.unwrap().into_inner().name, "bo");
+    }
+
+    #[tokio::test]
+    async fn a_panicking_call_leaves_the_outer_record_in_place() {
+        let outer = observe(async {
+            recording(|r| r.meta = Some(ResponseMeta { status: 418, retry_after: None }));
+            let inner = std::panic::AssertUnwindSafe(observe(async { panic!("inside") }));
+            let caught = futures::FutureExt::catch_unwind(inner).await;
+            assert!(caught.is_err());
+            recording(|r| r.meta).flatten()
+        });
+        let (kept, meta) = outer.await;
+        assert_eq!(kept.map(|m| m.status), Some(418));
+        assert_eq!(meta.map(|m| m.status), Some(418));
+        assert!(recording(|_| ()).is_none());
     }
 
     #[tokio::test]
@@ -615,7 +705,7 @@ mod tests {
     async fn observe_keeps_what_the_call_recorded_across_polls() {
         let call = async {
             let meta = ResponseMeta { status: 503, retry_after: Some(std::time::Duration::from_secs(2)) };
-            let _ = LAST_RESPONSE.try_with(|slot| *slot.borrow_mut() = Some(meta));
+            recording(|r| r.meta = Some(meta));
             tokio::task::yield_now().await;
             // Outside the call, nothing is recorded.
             let inner = observe(async { 1 }).await;
@@ -628,7 +718,7 @@ mod tests {
             meta,
             Some(ResponseMeta { status: 503, retry_after: Some(std::time::Duration::from_secs(2)) })
         );
-        assert!(LAST_RESPONSE.try_with(|_| ()).is_err(), "the slot is set only while the call is polled");
+        assert!(recording(|_| ()).is_none(), "the record is set only while the call is polled");
     }
 
     #[tokio::test]

@@ -11,7 +11,7 @@ use futures::FutureExt as _;
 use reqwest::header::HeaderMap;
 use tracing::Instrument;
 
-use crate::{LAST_RESPONSE, ResponseMeta, deadline};
+use crate::{ResponseMeta, deadline, recording};
 
 /// The default time an attempt may take: 30 s.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -460,9 +460,12 @@ async fn read(
         return Ok(Sent::Refused(refused(refusal), status.as_u16()));
     }
     // Outside `observe` there is nobody to tell, and nothing to copy.
-    let _ = LAST_RESPONSE.try_with(|slot| {
+    recording(|r| {
         let retry_after = retry_after(response.headers());
-        *slot.borrow_mut() = Some(ResponseMeta { status: status.as_u16(), retry_after })
+        *r = crate::Recorded {
+            meta: Some(ResponseMeta { status: status.as_u16(), retry_after }),
+            whole: None,
+        };
     });
     let announced = response.content_length();
     if announced.is_some_and(|length| length > limit as u64) {
@@ -494,7 +497,13 @@ async fn read(
     }
     let body: bytes::Bytes = first.unwrap_or_else(|| joined.into());
     let mut rebuilt = rebuild(response, body.clone().into());
-    rebuilt.extensions_mut().insert(Whole(body));
+    // Kept for `decode`: in the call's record when it is observed, else
+    // beside the response.
+    let mut kept = Some(body);
+    recording(|r| r.whole = kept.take());
+    if let Some(body) = kept {
+        rebuilt.extensions_mut().insert(Whole(body));
+    }
     Ok(Sent::Read(rebuilt, false))
 }
 
