@@ -26,11 +26,15 @@ pub(crate) struct Op {
     pub name: &'static str,
 }
 
+// Errors are the rare path: `#[cold]` keeps the branches that make them
+// out of the code every call runs.
 impl Op {
+    #[cold]
     pub fn error(self, kind: ErrorKind, message: impl Into<String>) -> Error {
         Error::new(kind, self.provider, self.name, message)
     }
 
+    #[cold]
     pub fn invalid(self, field: &str, problem: &str) -> Error {
         Error::invalid_input(self.provider, self.name, field, problem)
     }
@@ -336,6 +340,7 @@ macro_rules! transport_options {
 pub(crate) use transport_options;
 
 /// An error for a response the vendor marked as failed.
+#[cold]
 pub(crate) fn vendor_error(op: Op, status: u16, vendor: VendorError, retry_after: Option<Duration>) -> Error {
     let kind =
         if (200..300).contains(&status) { ErrorKind::Rejected } else { ErrorKind::from_status(status) };
@@ -391,6 +396,7 @@ pub(crate) fn settled<T, E: serde::Serialize + Send + 'static>(
 /// any; it supplies the status the generated client drops on a bad body.
 ///
 /// Boxed: it is the rare path, and inline it would grow every call's future.
+#[cold]
 pub(crate) fn failure<E: serde::Serialize + Send + 'static>(
     op: Op,
     err: progenitor_client::Error<E>,

@@ -61,8 +61,15 @@ impl<'de> Visitor<'de> for Optional {
 pub fn parse(text: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
     match common(text.as_bytes()) {
         Some(parsed) => Ok(parsed),
-        None => text.parse(),
+        None => by_chrono(text),
     }
+}
+
+/// Out of line: chrono's general parser is the rare path here.
+#[cold]
+#[inline(never)]
+fn by_chrono(text: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
+    text.parse()
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.digits](Z|±hh:mm)` with every field in range, or

@@ -335,35 +335,15 @@ async fn run(
                     (Some(status), again.then(|| retry_after(response.headers())))
                 }
                 // A redirect is the server's answer, not a failure to repeat.
-                Ok(Sent::Refused(_, status)) => {
-                    span.record("status", *status);
-                    span.record("error", "redirect");
-                    (Some(*status), None)
-                }
-                Err(error) => {
-                    span.record("error", describe(error));
-                    // Nothing reached the server when the connection failed.
-                    (None, (repeatable || error.is_connect()).then_some(None))
-                }
+                Ok(Sent::Refused(_, status)) => (Some(refused_attempt(&span, *status)), None),
+                Err(error) => (None, failed_attempt(&span, error, repeatable)),
             };
-            let Some(retry_after) = retry_after.filter(|_| may_retry) else {
+            let wait = retry_after
+                .filter(|_| may_retry)
+                .and_then(|after| backoff(policy, started, attempt, after, &outcome, &mut retried_ids));
+            let Some(wait) = wait else {
                 break (outcome.and_then(Sent::into_result), status);
             };
-            let wait = policy.retry.wait(attempt + 1, retry_after);
-            if started.elapsed().saturating_add(wait) > policy.retry.max_elapsed {
-                tracing::debug!(
-                    wait_ms = wait.as_millis() as u64,
-                    "not retrying: the wait passes the time cap"
-                );
-                break (outcome.and_then(Sent::into_result), status);
-            }
-            if policy.retried_ids_header.is_some()
-                && let Ok(Sent::Read(response, _)) = &outcome
-                && let Some(id) = request_id(response)
-            {
-                retried_ids.push(id);
-            }
-            tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
             wait
         };
         tokio::time::sleep(wait).await;
@@ -377,6 +357,56 @@ async fn run(
         current.record("status", status);
     }
     outcome
+}
+
+// The rare outcomes of an attempt, out of line (`#[cold]`), so that the
+// code every call runs stays dense in the instruction cache.
+
+#[cold]
+#[inline(never)]
+fn refused_attempt(span: &tracing::Span, status: u16) -> u16 {
+    span.record("status", status);
+    span.record("error", "redirect");
+    status
+}
+
+/// Whether a failed attempt may be repeated: `Some(None)` if so.
+#[cold]
+#[inline(never)]
+fn failed_attempt(
+    span: &tracing::Span,
+    error: &reqwest::Error,
+    repeatable: bool,
+) -> Option<Option<Duration>> {
+    span.record("error", describe(error));
+    // Nothing reached the server when the connection failed.
+    (repeatable || error.is_connect()).then_some(None)
+}
+
+/// The wait before the next attempt, or `None` if it would pass the cap.
+#[cold]
+#[inline(never)]
+fn backoff(
+    policy: &Policy,
+    started: Instant,
+    attempt: u32,
+    retry_after: Option<Duration>,
+    outcome: &reqwest::Result<Sent>,
+    retried_ids: &mut Vec<String>,
+) -> Option<Duration> {
+    let wait = policy.retry.wait(attempt + 1, retry_after);
+    if started.elapsed().saturating_add(wait) > policy.retry.max_elapsed {
+        tracing::debug!(wait_ms = wait.as_millis() as u64, "not retrying: the wait passes the time cap");
+        return None;
+    }
+    if policy.retried_ids_header.is_some()
+        && let Ok(Sent::Read(response, _)) = outcome
+        && let Some(id) = request_id(response)
+    {
+        retried_ids.push(id);
+    }
+    tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
+    Some(wait)
 }
 
 /// The server's id of a response, from its `x-request-id` header: what
@@ -448,16 +478,8 @@ async fn read(
     let status = response.status();
     let followed = response.url()[..url::Position::BeforePath] != origin;
     if followed || status.is_redirection() {
-        let target = if followed {
-            Some(response.url().clone())
-        } else {
-            let location = response.headers().get(reqwest::header::LOCATION).and_then(|l| l.to_str().ok());
-            location.and_then(|l| response.url().join(l).ok())
-        };
-        let refusal =
-            Redirected { status: status.as_u16(), origin: target.as_ref().and_then(origin_of), followed };
         // The body is never read: the connection is dropped with it.
-        return Ok(Sent::Refused(refused(refusal), status.as_u16()));
+        return Ok(refusal(&response, followed));
     }
     // Outside `observe` there is nobody to tell, and nothing to copy.
     recording(|r| {
@@ -469,7 +491,7 @@ async fn read(
     });
     let announced = response.content_length();
     if announced.is_some_and(|length| length > limit as u64) {
-        return Ok(Sent::Read(rebuild(response, too_large(limit)), true));
+        return Ok(oversized(response, limit));
     }
     // Read chunk by chunk (`bytes()` would keep a future ten times the size
     // of `chunk()`'s in this one's state). With a length announced, hyper
@@ -481,7 +503,7 @@ async fn read(
     while let Some(chunk) = response.chunk().await? {
         let have = first.as_ref().map_or(joined.len(), bytes::Bytes::len);
         if have + chunk.len() > limit {
-            return Ok(Sent::Read(rebuild(response, too_large(limit)), true));
+            return Ok(oversized(response, limit));
         }
         match first.take() {
             None if joined.is_empty() => first = Some(chunk),
@@ -505,6 +527,28 @@ async fn read(
         rebuilt.extensions_mut().insert(Whole(body));
     }
     Ok(Sent::Read(rebuilt, false))
+}
+
+/// A redirect, or an answer from another origin, refused.
+#[cold]
+#[inline(never)]
+fn refusal(response: &reqwest::Response, followed: bool) -> Sent {
+    let status = response.status().as_u16();
+    let target = if followed {
+        Some(response.url().clone())
+    } else {
+        let location = response.headers().get(reqwest::header::LOCATION).and_then(|l| l.to_str().ok());
+        location.and_then(|l| response.url().join(l).ok())
+    };
+    let refusal = Redirected { status, origin: target.as_ref().and_then(origin_of), followed };
+    Sent::Refused(refused(refusal), status)
+}
+
+/// A response over the body limit, with a body that fails to read.
+#[cold]
+#[inline(never)]
+fn oversized(response: reqwest::Response, limit: usize) -> Sent {
+    Sent::Read(rebuild(response, too_large(limit)), true)
 }
 
 /// The whole body of a response the transport read, kept beside it, so
