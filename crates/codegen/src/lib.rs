@@ -549,9 +549,9 @@ fn no_api_version(file: &mut syn::File) -> Result<(), Error> {
 
 /// Every `DateTime<Utc>` field, bare or in an `Option`, is decoded by the
 /// runtime's `timestamp`, which reads the shape servers send directly and
-/// hands anything else to chrono: chrono's general parser was a tenth of
-/// all the instructions of a call that decodes a few dates. The field
-/// types, and what is accepted, stay chrono's.
+/// hands anything else to chrono: chrono's general parser was 3 % of all
+/// the instructions of a TagoIO `info` call (four dates). The field types,
+/// and what is accepted, stay chrono's.
 fn direct_timestamps(file: &mut syn::File) {
     use syn::visit_mut::VisitMut;
 

@@ -1,7 +1,7 @@
 //! Decoding of `format: date-time` fields. The build helper points every
 //! generated `DateTime<Utc>` field here: the shape servers send
 //! (`2024-05-01T12:30:45.123Z`, or with a `±hh:mm` offset) is read directly,
-//! in a tenth of the instructions and code chrono's general parser runs;
+//! in about a fifth of the instructions chrono's general parser runs;
 //! anything else is handed to chrono, so what is accepted, and every error,
 //! is chrono's.
 
