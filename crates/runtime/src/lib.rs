@@ -11,6 +11,8 @@
 //!   cross-cutting request policy lives in one place.
 //! - [`observe`]: the HTTP status and headers of the response an operation
 //!   got, even when the generated client discarded them.
+//! - [`timestamp`]: how generated `date-time` fields decode (the shape
+//!   servers send read directly, anything else by chrono).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
