@@ -100,7 +100,7 @@ crate::open_enum! {
 /// A date-time as Cycle sends it: RFC 3339, with the zero time (year 1)
 /// or anything unparsable read as unset.
 pub(super) fn time(value: Option<&str>) -> Option<DateTime<Utc>> {
-    let parsed = DateTime::parse_from_rfc3339(value?.trim()).ok()?.with_timezone(&Utc);
+    let parsed = accountkit_runtime::timestamp::parse_rfc3339(value?.trim()).ok()?;
     (parsed.year() > 1).then_some(parsed)
 }
 

@@ -1351,7 +1351,7 @@ async fn read_bounded(mut response: reqwest::Response) -> Vec<u8> {
 
 /// Pangea's timestamps, with any number of fraction digits.
 fn timestamp(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc))
+    accountkit_runtime::timestamp::parse_rfc3339(text).ok()
 }
 
 #[cfg(test)]

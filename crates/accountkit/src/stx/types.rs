@@ -332,8 +332,8 @@ impl LoginInfo {
 
 /// An ISO-8601 time, with or without an offset (then UTC).
 fn timestamp(value: &str) -> Option<DateTime<Utc>> {
-    if let Ok(at) = DateTime::parse_from_rfc3339(value) {
-        return Some(at.with_timezone(&Utc));
+    if let Ok(at) = accountkit_runtime::timestamp::parse_rfc3339(value) {
+        return Some(at);
     }
     NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S%.f").ok().map(|at| at.and_utc())
 }

@@ -1114,8 +1114,8 @@ impl From<String> for Expiry {
         if value.eq_ignore_ascii_case("never") {
             return Expiry::Never;
         }
-        match DateTime::parse_from_rfc3339(&value) {
-            Ok(at) => Expiry::At(at.with_timezone(&Utc)),
+        match accountkit_runtime::timestamp::parse_rfc3339(&value) {
+            Ok(at) => Expiry::At(at),
             Err(_) => Expiry::Other(value),
         }
     }
