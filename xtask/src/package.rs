@@ -85,6 +85,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
 /// Verification unpacks each `.crate`; without it, they are unpacked here.
 pub fn package(root: &Path, cargo: &str, args: &[&str]) -> Result<Vec<Package>, String> {
     forget_unpacked_workspace_crates();
+    forget_verified_workspace_crates(root);
     let mut command = Command::new(cargo);
     command.current_dir(root).args(["package", "--workspace", "--features", "accountkit/full"]);
     for name in UNPUBLISHED {
@@ -124,6 +125,21 @@ fn forget_unpacked_workspace_crates() {
             if unpacked.file_name().to_string_lossy().starts_with("accountkit-") {
                 let _ = std::fs::remove_dir_all(unpacked.path());
             }
+        }
+    }
+}
+
+/// What verification compiled of those registry copies is reused too: a
+/// `.crate` gives every file the same fixed timestamp, so cargo sees no
+/// change in a crate edited since and links the old build. Forgetting the
+/// workspace crates' build records makes cargo compile them afresh (the
+/// workspace's own builds of them as well, which an edit redoes anyway).
+fn forget_verified_workspace_crates(root: &Path) {
+    let fingerprints = target_dir(root).join("debug").join(".fingerprint");
+    let Ok(units) = std::fs::read_dir(&fingerprints) else { return };
+    for unit in units.flatten() {
+        if unit.file_name().to_string_lossy().starts_with("accountkit-") {
+            let _ = std::fs::remove_dir_all(unit.path());
         }
     }
 }
