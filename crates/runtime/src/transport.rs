@@ -307,15 +307,14 @@ async fn run(
             error = tracing::field::Empty,
         );
         let (sending, may_retry) = {
-            // A streamed body cannot be cloned, and then cannot be sent twice.
-            let copy = match (&request, attempt < policy.retry.max_attempts) {
-                (Some(original), true) => original.try_clone(),
-                _ => None,
+            let Some(mut this) = request.take() else {
+                unreachable!("a copy is kept for every attempt after the first");
             };
-            let may_retry = copy.is_some();
-            let Some(mut this) = copy.or_else(|| request.take()) else {
-                unreachable!("the original request is kept until the last attempt");
-            };
+            // A streamed body cannot be copied, and then cannot be sent twice.
+            if attempt < policy.retry.max_attempts {
+                request = copy(&this);
+            }
+            let may_retry = request.is_some();
             if let (Some(name), false) = (policy.retried_ids_header, retried_ids.is_empty())
                 && let Ok(value) = reqwest::header::HeaderValue::from_str(&retried_ids.join(","))
             {
@@ -381,6 +380,30 @@ fn failed_attempt(
     span.record("error", describe(error));
     // Nothing reached the server when the connection failed.
     (repeatable || error.is_connect()).then_some(None)
+}
+
+/// A copy of `original` to send again; `None` for a streamed body.
+///
+/// reqwest's `try_clone` builds a map for the timeout on every copy and then
+/// drops it; this sets the timeout only when there is one. The copy has
+/// what a request built with reqwest's builder has (method, URL, headers,
+/// version, body, timeout), not the extensions of one made from an
+/// `http::Request`, which reqwest gives no way to read.
+fn copy(original: &reqwest::Request) -> Option<reqwest::Request> {
+    let body = match original.body() {
+        None => None,
+        // reqwest's body has no public clone; the JSON of a few fields
+        // costs one allocation to copy, as a shared one does on its first.
+        Some(body) => Some(bytes::Bytes::copy_from_slice(body.as_bytes()?).into()),
+    };
+    let mut copy = reqwest::Request::new(original.method().clone(), original.url().clone());
+    *copy.headers_mut() = original.headers().clone();
+    *copy.version_mut() = original.version();
+    if let Some(timeout) = original.timeout() {
+        *copy.timeout_mut() = Some(*timeout);
+    }
+    *copy.body_mut() = body;
+    Some(copy)
 }
 
 /// The wait before the next attempt, or `None` if it would pass the cap.
@@ -682,6 +705,38 @@ mod tests {
         let response = rebuild(received(StatusCode::OK, &url, HeaderMap::new()), too_large(9));
         let error = response.bytes().await.unwrap_err();
         assert_eq!(BodyTooLarge::find(&error), Some(BodyTooLarge { limit: 9 }));
+    }
+
+    #[tokio::test]
+    async fn a_copy_sends_what_the_request_sends() {
+        let url: reqwest::Url = "http://x.test/a%2Fb?c=1".parse().unwrap();
+        let client = reqwest::Client::new();
+        let built = client
+            .put(url.clone())
+            .header("token", "t0k")
+            .header("x-twice", "1")
+            .header("x-twice", "2")
+            .timeout(Duration::from_millis(1500))
+            .version(Version::HTTP_11)
+            .body(r#"{"name":"ada"}"#)
+            .build()
+            .unwrap();
+        let copy = copy(&built).unwrap();
+        assert_eq!(copy.method(), reqwest::Method::PUT);
+        assert_eq!(copy.url(), &url);
+        assert_eq!(copy.headers(), built.headers());
+        assert_eq!(copy.headers().get_all("x-twice").iter().count(), 2);
+        assert_eq!(copy.version(), Version::HTTP_11);
+        assert_eq!(copy.timeout(), Some(&Duration::from_millis(1500)));
+        assert_eq!(copy.body().and_then(reqwest::Body::as_bytes), Some(&br#"{"name":"ada"}"#[..]));
+
+        let bare = client.get(url).build().unwrap();
+        let copy = super::copy(&bare).unwrap();
+        assert_eq!((copy.timeout(), copy.body().is_none()), (None, true));
+
+        let stream = futures::stream::once(async { Ok::<_, std::io::Error>(bytes::Bytes::from("x")) });
+        let streamed = client.post("http://x.test/").body(reqwest::Body::wrap_stream(stream)).build().unwrap();
+        assert!(super::copy(&streamed).is_none(), "a streamed body cannot be sent twice");
     }
 
     #[test]
