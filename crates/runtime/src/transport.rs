@@ -735,7 +735,8 @@ mod tests {
         assert_eq!((copy.timeout(), copy.body().is_none()), (None, true));
 
         let stream = futures::stream::once(async { Ok::<_, std::io::Error>(bytes::Bytes::from("x")) });
-        let streamed = client.post("http://x.test/").body(reqwest::Body::wrap_stream(stream)).build().unwrap();
+        let streamed =
+            client.post("http://x.test/").body(reqwest::Body::wrap_stream(stream)).build().unwrap();
         assert!(super::copy(&streamed).is_none(), "a streamed body cannot be sent twice");
     }
 
