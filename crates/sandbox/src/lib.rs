@@ -105,12 +105,44 @@ pub(crate) struct Fakes {
 pub struct Options {
     addr: SocketAddr,
     seed: Option<u64>,
+    pub(crate) limits: Limits,
+}
+
+/// What one client may take of a shared server: set with [`Options::limits`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Entries each fake keeps in its request log and in its outbox; older
+    /// ones are dropped first. Default 10,000.
+    pub journal_entries: usize,
+    /// Time a client has to send a request's headers. Default 30 s.
+    pub header_timeout: std::time::Duration,
+    /// Time a connection may stay open with no request in flight. Default 30 s.
+    pub idle_timeout: std::time::Duration,
+    /// Connections served at once; more wait in the listen queue. Default 512.
+    pub max_connections: usize,
+    /// Serve any `Host` header, not only loopback names and addresses.
+    /// Default off (a page in a browser cannot reach the admin API through
+    /// DNS rebinding).
+    pub allow_remote: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            journal_entries: 10_000,
+            header_timeout: std::time::Duration::from_secs(30),
+            idle_timeout: std::time::Duration::from_secs(30),
+            max_connections: 512,
+            allow_remote: false,
+        }
+    }
 }
 
 impl Default for Options {
     /// `127.0.0.1` on a free port, ids drawn at random.
     fn default() -> Self {
-        Options { addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), seed: None }
+        Options { addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), seed: None, limits: Limits::default() }
     }
 }
 
@@ -158,6 +190,24 @@ impl Options {
         self.seed = Some(seed);
         self
     }
+
+    /// Replaces the [`Limits`] a shared server keeps.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use accountkit_sandbox::{Limits, Options, Sandbox};
+    ///
+    /// let mut limits = Limits::default();
+    /// limits.journal_entries = 100;
+    /// let sandbox = Sandbox::start_with(Options::default().limits(limits)).await?;
+    /// assert!(sandbox.addr().ip().is_loopback());
+    /// # Ok(()) }
+    /// ```
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
 }
 
 impl Sandbox {
@@ -197,7 +247,7 @@ impl Sandbox {
     pub async fn start_with(options: Options) -> std::io::Result<Sandbox> {
         let listener = TcpListener::bind(options.addr).await?;
         let addr = listener.local_addr()?;
-        let env = Env::new(options.seed);
+        let env = Env::new(options.seed, options.limits.clone());
         // Made inside the environment, so a seed decides their tokens too.
         let fakes = env.enter(|| Fakes {
             tagoio: tagoio::TagoIo::new(format!("http://{addr}{}", tagoio::PREFIX)),
@@ -482,6 +532,7 @@ pub(crate) struct Env(Arc<EnvData>);
 struct EnvData {
     rng: Option<std::sync::Mutex<fastrand::Rng>>,
     offset_ms: AtomicI64,
+    limits: Limits,
 }
 
 tokio::task_local! {
@@ -489,9 +540,15 @@ tokio::task_local! {
 }
 
 impl Env {
-    fn new(seed: Option<u64>) -> Env {
+    fn new(seed: Option<u64>, limits: Limits) -> Env {
         let rng = seed.map(|seed| std::sync::Mutex::new(fastrand::Rng::with_seed(seed)));
-        Env(Arc::new(EnvData { rng, offset_ms: AtomicI64::new(0) }))
+        Env(Arc::new(EnvData { rng, offset_ms: AtomicI64::new(0), limits }))
+    }
+
+    /// The limits this sandbox was started with.
+    #[allow(dead_code)]
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.0.limits
     }
 
     /// Runs `f` as the fakes would while serving a request.
