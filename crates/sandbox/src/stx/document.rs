@@ -110,8 +110,10 @@ pub(crate) fn validate(
     variables: &Map<String, Value>,
 ) -> Result<Request, Vec<String>> {
     let schema = schema();
+    check_nesting(query).map_err(|e| vec![e])?;
     let document =
         cynic_parser::parse_executable_document(query).map_err(|e| vec![format!("Syntax error: {e}")])?;
+    check_fragments(&document).map_err(|e| vec![e])?;
     let operation = pick_operation(&document, operation_name).map_err(|e| vec![e])?;
     if operation.operation_type() != cynic_parser::common::OperationType::Mutation {
         return Err(vec![format!(
@@ -135,7 +137,11 @@ pub(crate) fn validate(
     }
 
     let root = &schema.objects[&schema.mutation];
-    let fields = collect(&document, operation.selection_set(), &schema.mutation, &mut errors);
+    let mut budget = Budget { fields: 0, depth: 0, refused: false, spreading: Vec::new() };
+    let fields = collect(&document, operation.selection_set(), &schema.mutation, &mut budget, &mut errors);
+    if budget.refused {
+        return Err(errors);
+    }
     if fields.len() != 1 {
         errors.push("This server runs exactly one mutation per request.".to_string());
     }
@@ -189,6 +195,96 @@ pub(crate) fn validate(
     }
 }
 
+/// Deepest nesting of `{`, `[` and `(` a document may have: deep enough for
+/// any real selection, shallow enough that no parser recursion can overflow
+/// the stack.
+pub(crate) const MAX_DEPTH: usize = 32;
+/// Most fields a request may select once fragments are expanded.
+pub(crate) const MAX_FIELDS: usize = 1000;
+
+/// Refuses a document nested deeper than [`MAX_DEPTH`] before it reaches the
+/// parser, which recurses once per level.
+fn check_nesting(query: &str) -> Result<(), String> {
+    let mut depth = 0usize;
+    let mut bytes = query.bytes();
+    while let Some(byte) = bytes.next() {
+        match byte {
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(format!("The document nests deeper than {MAX_DEPTH} levels."));
+                }
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            b'#' => {
+                for byte in bytes.by_ref() {
+                    if byte == b'\n' || byte == b'\r' {
+                        break;
+                    }
+                }
+            }
+            // Brackets in a string are text; a block string's quotes pair up
+            // in threes, which this reads as three strings, the same thing.
+            b'"' => {
+                while let Some(byte) = bytes.next() {
+                    match byte {
+                        b'\\' => {
+                            bytes.next();
+                        }
+                        b'"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// What a GraphQL server validates of fragments: each is used, and none
+/// spreads itself, directly or through others.
+fn check_fragments(document: &ExecutableDocument) -> Result<(), String> {
+    let mut used = HashSet::new();
+    for operation in document.operations() {
+        spreads(operation.selection_set(), &mut used);
+    }
+    for fragment in document.fragments() {
+        let mut reached = HashSet::new();
+        spreads(fragment.selection_set(), &mut reached);
+        used.extend(reached);
+    }
+    for fragment in document.fragments() {
+        if !used.contains(fragment.name()) {
+            return Err(format!("Fragment \"{}\" is never used.", fragment.name()));
+        }
+    }
+    Ok(())
+}
+
+/// The fragment names spread in a selection set, inline fragments entered.
+fn spreads<'a>(selections: impl Iterator<Item = Selection<'a>>, out: &mut HashSet<&'a str>) {
+    for selection in selections {
+        match selection {
+            Selection::Field(field) => spreads(field.selection_set(), out),
+            Selection::InlineFragment(fragment) => spreads(fragment.selection_set(), out),
+            Selection::FragmentSpread(spread) => {
+                out.insert(spread.fragment_name());
+            }
+        }
+    }
+}
+
+/// What expanding a selection may still spend.
+struct Budget<'a> {
+    fields: usize,
+    depth: usize,
+    /// A limit was crossed or a cycle found: stop expanding.
+    refused: bool,
+    /// The fragments being expanded, outermost first: a cycle shows here.
+    spreading: Vec<&'a str>,
+}
+
 fn pick_operation<'a>(
     document: &'a ExecutableDocument,
     name: Option<&str>,
@@ -215,12 +311,28 @@ fn collect<'a>(
     document: &'a ExecutableDocument,
     selections: impl Iterator<Item = Selection<'a>>,
     on_type: &str,
+    budget: &mut Budget<'a>,
     errors: &mut Vec<String>,
 ) -> Vec<(Selected, Vec<(String, Argument)>)> {
     let mut out = Vec::new();
+    if budget.depth >= MAX_DEPTH {
+        budget.refused = true;
+        errors.push(format!("The selection nests deeper than {MAX_DEPTH} levels."));
+        return out;
+    }
+    budget.depth += 1;
     for selection in selections {
+        if budget.refused {
+            break;
+        }
         match selection {
             Selection::Field(field) => {
+                budget.fields += 1;
+                if budget.fields > MAX_FIELDS {
+                    errors.push(format!("The request selects more than {MAX_FIELDS} fields."));
+                    budget.refused = true;
+                    break;
+                }
                 let arguments = field
                     .arguments()
                     .map(|a| {
@@ -231,7 +343,7 @@ fn collect<'a>(
                         (a.name().to_string(), value)
                     })
                     .collect();
-                let children = collect(document, field.selection_set(), "", errors)
+                let children = collect(document, field.selection_set(), "", budget, errors)
                     .into_iter()
                     .map(|(s, _)| s)
                     .collect();
@@ -247,18 +359,27 @@ fn collect<'a>(
                         "Fragment cannot be spread here: \"{condition}\" is not \"{on_type}\"."
                     ));
                 }
-                out.extend(collect(document, fragment.selection_set(), on_type, errors));
+                out.extend(collect(document, fragment.selection_set(), on_type, budget, errors));
             }
             Selection::FragmentSpread(spread) => {
-                match document.fragments().find(|f| f.name() == spread.fragment_name()) {
+                let name = spread.fragment_name();
+                if budget.spreading.contains(&name) {
+                    errors.push(format!("Cannot spread fragment \"{name}\" within itself."));
+                    budget.refused = true;
+                    break;
+                }
+                match document.fragments().find(|f| f.name() == name) {
                     Some(fragment) => {
-                        out.extend(collect(document, fragment.selection_set(), on_type, errors))
+                        budget.spreading.push(name);
+                        out.extend(collect(document, fragment.selection_set(), on_type, budget, errors));
+                        budget.spreading.pop();
                     }
-                    None => errors.push(format!("Unknown fragment \"{}\".", spread.fragment_name())),
+                    None => errors.push(format!("Unknown fragment \"{name}\".")),
                 }
             }
         }
     }
+    budget.depth -= 1;
     out
 }
 

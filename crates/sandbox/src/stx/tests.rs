@@ -318,3 +318,71 @@ async fn two_factor_settings_need_the_right_password() {
     assert_eq!(body["data"]["disable2Fa"]["status"], "disabled");
     assert_eq!(env.stx.two_factor_enabled("ada@example.com"), Some(false));
 }
+
+// ---- hostile documents ---------------------------------------------------------
+
+/// Documents that once crashed or swelled the server, and their kin: each is
+/// refused with a GraphQL error, in bounded time.
+fn hostile_documents() -> Vec<(String, &'static str)> {
+    let deep_selection = format!("mutation {{ logout {}{}", "{ a ".repeat(5000), "}".repeat(5001));
+    let deep_list = format!(
+        "mutation {{ forgotPassword(email: {}\"a\"{}) {{ status }} }}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let deep_object = format!(
+        "mutation {{ forgotPassword(email: {}1{}) {{ status }} }}",
+        "{a:".repeat(50_000),
+        "}".repeat(50_000)
+    );
+    let deep_type = format!(
+        "mutation M($v: {}String{}) {{ logout {{ status }} }}",
+        "[".repeat(50_000),
+        "]".repeat(50_000)
+    );
+    // Each fragment spreads the next twice: 2^20 fields once expanded.
+    let mut doubling = String::from("mutation { logout { ...F0 } }");
+    for i in 0..20 {
+        doubling.push_str(&format!(" fragment F{i} on LogoutResult {{ ...F{} ...F{} }}", i + 1, i + 1));
+    }
+    doubling.push_str(" fragment F20 on LogoutResult { status }");
+    let wide = format!("mutation {{ logout {{ {} }} }}", "status ".repeat(5000));
+    vec![
+        ("mutation { logout { ...A } } fragment A on LogoutResult { ...A }".into(), "within itself"),
+        (
+            "mutation { logout { ...A } } fragment A on LogoutResult { status ...B } fragment B on LogoutResult { ...A }"
+                .into(),
+            "within itself",
+        ),
+        ("mutation { logout { status } } fragment U on LogoutResult { status }".into(), "never used"),
+        ("mutation { logout { ...Missing } }".into(), "Unknown fragment"),
+        (deep_selection, "deeper than"),
+        (deep_list, "deeper than"),
+        (deep_object, "deeper than"),
+        (deep_type, "deeper than"),
+        (doubling, "more than"),
+        (wide, "more than"),
+    ]
+}
+
+#[test]
+fn hostile_documents_are_refused_by_the_validator() {
+    for (query, expected) in hostile_documents() {
+        let started = std::time::Instant::now();
+        let message = refused(&query, json!({}));
+        assert!(message.contains(expected), "{expected:?} not in {message:?}");
+        assert!(started.elapsed() < Duration::from_secs(5), "{expected}: took {:?}", started.elapsed());
+    }
+}
+
+#[tokio::test]
+async fn hostile_documents_get_a_400_and_the_server_keeps_serving() {
+    let env = start().await;
+    for (query, expected) in hostile_documents() {
+        let (status, body) = env.post(&query, json!({}), None).await;
+        assert_eq!(status, 400, "{expected}");
+        assert!(body["errors"][0]["message"].as_str().unwrap().contains(expected), "{body}");
+    }
+    let body = env.login("nobody@example.com", "whatever-pw").await;
+    assert_eq!(body["errors"][0]["message"], "Invalid email or password");
+}
