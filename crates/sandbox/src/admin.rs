@@ -172,6 +172,18 @@ impl Body {
             .and_then(Value::as_u64)
             .ok_or_else(|| fail(StatusCode::BAD_REQUEST, format!("`{key}` (a whole number) is required")))
     }
+
+    /// A number of seconds, at most [`crate::MAX_SECONDS`].
+    fn seconds(&self, key: &str) -> Result<u64, Failure> {
+        let seconds = self.number(key)?;
+        if seconds > crate::MAX_SECONDS {
+            return Err(fail(
+                StatusCode::BAD_REQUEST,
+                format!("`{key}` must be at most {} (100 years)", crate::MAX_SECONDS),
+            ));
+        }
+        Ok(seconds)
+    }
 }
 
 fn param<'a>(query: &'a HashMap<String, String>, key: &str) -> Result<&'a str, Failure> {
@@ -262,12 +274,19 @@ async fn requests(State(admin): State<Admin>, Query(query): Query<HashMap<String
 }
 
 async fn reset(State(admin): State<Admin>) -> Reply {
+    admin.env.reset_clock();
     admin.fakes.reset();
     ok(json!({"reset": true}))
 }
 
 async fn clock(State(admin): State<Admin>, body: Body) -> Reply {
-    let seconds = body.number("advance_seconds")?;
+    let seconds = body.seconds("advance_seconds")?;
+    if admin.env.offset().as_secs().saturating_add(seconds) > crate::MAX_SECONDS {
+        return Err(fail(
+            StatusCode::BAD_REQUEST,
+            format!("`advance_seconds` would move the clock past {} s in all", crate::MAX_SECONDS),
+        ));
+    }
     admin.env.advance(Duration::from_secs(seconds));
     ok(json!({"advanced_seconds": admin.env.offset().as_secs()}))
 }
@@ -442,7 +461,7 @@ async fn stx_user(State(admin): State<Admin>, body: Body) -> Reply {
 }
 
 async fn stx_token_lifetime(State(admin): State<Admin>, body: Body) -> Reply {
-    let seconds = body.number("seconds")?;
+    let seconds = body.seconds("seconds")?;
     admin.fakes.stx.set_token_lifetime(Duration::from_secs(seconds));
     ok(json!({"seconds": seconds}))
 }

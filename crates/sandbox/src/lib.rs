@@ -353,6 +353,7 @@ impl Sandbox {
     /// # Ok(()) }
     /// ```
     pub fn reset(&self) {
+        self.env.reset_clock();
         self.env.enter(|| self.fakes.reset());
     }
 
@@ -503,8 +504,13 @@ pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
 /// the current request (see [`Sandbox::advance_clock`]).
 pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
     let offset = ENV.try_with(|env| env.0.offset_ms.load(Ordering::Relaxed)).unwrap_or(0);
-    chrono::Utc::now() + chrono::TimeDelta::milliseconds(offset)
+    let real = chrono::Utc::now();
+    real.checked_add_signed(chrono::TimeDelta::milliseconds(offset)).unwrap_or(real)
 }
+
+/// How far the clock may be moved, and the longest lifetime a fake takes:
+/// 100 years. Within it, no date the fakes compute can overflow.
+pub(crate) const MAX_SECONDS: u64 = 100 * 365 * 24 * 60 * 60;
 
 /// A number that grows with every call in the process: orders what the
 /// fakes record across providers.
@@ -556,9 +562,19 @@ impl Env {
         ENV.sync_scope(self.clone(), f)
     }
 
+    /// Saturates at [`MAX_SECONDS`] in all.
     pub(crate) fn advance(&self, by: std::time::Duration) {
-        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
-        self.0.offset_ms.fetch_add(ms, Ordering::Relaxed);
+        let cap = MAX_SECONDS as i64 * 1000;
+        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX).min(cap);
+        let _ = self
+            .0
+            .offset_ms
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| Some(old.saturating_add(ms).min(cap)));
+    }
+
+    /// Puts the clock back to the real time.
+    pub(crate) fn reset_clock(&self) {
+        self.0.offset_ms.store(0, Ordering::Relaxed);
     }
 
     /// How far the clock was moved.

@@ -330,7 +330,9 @@ impl Logto {
     /// ```
     pub fn advance_clock(&self, by: std::time::Duration) {
         let mut state = self.lock();
-        state.offset += TimeDelta::from_std(by).unwrap_or(TimeDelta::MAX);
+        let cap = TimeDelta::seconds(crate::MAX_SECONDS as i64);
+        let by = TimeDelta::from_std(by).unwrap_or(cap).min(cap);
+        state.offset = state.offset.checked_add(&by).unwrap_or(cap).min(cap);
     }
 
     /// The password of the user with this primary email, if any.

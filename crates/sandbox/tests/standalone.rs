@@ -167,6 +167,54 @@ fn admin_errors_say_what_is_missing() {
 }
 
 #[test]
+fn clock_and_lifetimes_that_would_overflow_a_date_are_refused_by_name() {
+    let server = Server::start(&["--port", "0"]);
+    let clock = format!("{}/_sandbox/clock", server.url);
+    for seconds in [json!(u64::MAX), json!(i64::MAX), json!(3_153_600_001u64)] {
+        let (status, answer) = http("POST", &clock, &[], Some(&json!({"advance_seconds": seconds})));
+        assert_eq!(status, 400, "{answer}");
+        assert!(answer["error"].as_str().unwrap().contains("`advance_seconds`"), "{answer}");
+    }
+    // Within the cap at each step, but not in all.
+    post(&server, "clock", json!({"advance_seconds": 3_000_000_000u64}));
+    let (status, answer) = http("POST", &clock, &[], Some(&json!({"advance_seconds": 3_000_000_000u64})));
+    assert_eq!(status, 400, "{answer}");
+    let lifetime = format!("{}/_sandbox/stx/token-lifetime", server.url);
+    let (status, answer) = http("POST", &lifetime, &[], Some(&json!({"seconds": u64::MAX})));
+    assert_eq!(status, 400, "{answer}");
+    assert!(answer["error"].as_str().unwrap().contains("`seconds`"), "{answer}");
+    // Far in the future, every fake still computes its dates.
+    post(&server, "stx/token-lifetime", json!({"seconds": 3_000_000_000u64}));
+    post(&server, "stx/users", json!({"email": "e@f.io", "password": "pw-5-long"}));
+    let login = json!({"query": "mutation { login(credentials: {email: \"e@f.io\", password: \"pw-5-long\"}) { token } }"});
+    let (status, answer) = http("POST", &format!("{}/stx/api/graphql", server.url), &[], Some(&login));
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer["data"]["login"]["token"].is_string(), "{answer}");
+    let ready = post(&server, "tagoio/accounts", json!({"email": "a@example.com", "password": "pw-12345"}));
+    assert!(ready["token"].is_string());
+    // A reset gives back a clock that can move again.
+    post(&server, "reset", json!({}));
+    assert_eq!(post(&server, "clock", json!({"advance_seconds": 60}))["advanced_seconds"], 60);
+}
+
+#[test]
+fn a_self_spreading_fragment_is_refused_and_the_server_keeps_serving() {
+    let server = Server::start(&["--port", "0"]);
+    let graphql = format!("{}/stx/api/graphql", server.url);
+    let cycle = json!({"query": "mutation{logout{...A}}fragment A on LogoutResult{...A}"});
+    let deep = json!({"query": format!("mutation{{logout{}{}", "{a".repeat(100_000), "}".repeat(100_001))});
+    for query in [cycle, deep] {
+        let started = Instant::now();
+        let (status, answer) = http("POST", &graphql, &[], Some(&query));
+        assert_eq!(status, 400, "{answer}");
+        assert!(answer["errors"][0]["message"].is_string(), "{answer}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+    let ready = post(&server, "tagoio/accounts", json!({"email": "a@example.com", "password": "pw-12345"}));
+    assert!(ready["token"].is_string());
+}
+
+#[test]
 fn a_non_loopback_address_is_refused_unless_allowed() {
     let out =
         Command::new(env!("CARGO_BIN_EXE_accountkit-sandbox")).args(["--bind", "0.0.0.0"]).output().unwrap();
