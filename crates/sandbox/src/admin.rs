@@ -108,7 +108,27 @@ pub(crate) fn router(fakes: Fakes, env: Env) -> Router {
         .route("/stx/revoke-access-tokens", post(stx_revoke))
         .route("/stx/users/{email}", get(stx_user_state))
         .fallback(unknown)
+        .layer(axum::middleware::from_fn(json_writes_only))
         .with_state(Admin { fakes, env })
+}
+
+/// Refuses an admin write that is not `application/json`: a page open in
+/// the developer's browser may send a form or `text/plain` anywhere, but
+/// not JSON without the server's consent (CORS preflight, which is never
+/// granted here).
+async fn json_writes_only(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use axum::response::IntoResponse;
+    let json = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if request.method() == axum::http::Method::GET || json {
+        return next.run(request).await;
+    }
+    fail(StatusCode::UNSUPPORTED_MEDIA_TYPE, "admin writes take `content-type: application/json`")
+        .into_response()
 }
 
 type Reply = Result<Response, Failure>;

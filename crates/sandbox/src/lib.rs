@@ -264,7 +264,8 @@ impl Sandbox {
             .nest(logto::PREFIX, fakes.logto.router())
             .nest(admin::PREFIX, admin::router(fakes.clone(), env.clone()))
             .fallback(outside_providers)
-            .layer(axum::middleware::from_fn_with_state(env.clone(), in_environment));
+            .layer(axum::middleware::from_fn_with_state(env.clone(), in_environment))
+            .layer(axum::middleware::from_fn_with_state(options.limits.allow_remote, loopback_hosts_only));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             // The only error is the listener failing, and nobody is left to tell.
@@ -581,6 +582,42 @@ impl Env {
     pub(crate) fn offset(&self) -> std::time::Duration {
         std::time::Duration::from_millis(self.0.offset_ms.load(Ordering::Relaxed).max(0) as u64)
     }
+}
+
+/// Refuses a request whose `Host` is not a loopback name or address, unless
+/// remote hosts are allowed: a page on another origin whose name was
+/// rebound to 127.0.0.1 would otherwise read the tokens the admin API
+/// hands out.
+async fn loopback_hosts_only(
+    axum::extract::State(allow_remote): axum::extract::State<bool>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let host = request.headers().get(axum::http::header::HOST).and_then(|v| v.to_str().ok());
+    if allow_remote || host.is_none_or(is_loopback_host) {
+        return next.run(request).await;
+    }
+    json_response(
+        axum::http::StatusCode::FORBIDDEN,
+        serde_json::json!({
+            "status": false,
+            "error": "the sandbox answers only to a loopback Host (localhost, 127.0.0.1, [::1]); start it with --allow-remote to serve others",
+        }),
+    )
+}
+
+/// `localhost`, `*.localhost`, or a loopback address, with or without a port.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host
+            .rsplit_once(':')
+            .map_or(host, |(name, port)| if port.bytes().all(|b| b.is_ascii_digit()) { name } else { host }),
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Serves every request inside the sandbox's [`Env`].

@@ -16,7 +16,17 @@ use std::process::ExitCode;
 
 use accountkit_sandbox::{Options, Sandbox};
 
-const USAGE: &str = "usage: accountkit-sandbox [--port N] [--bind ADDR] [--allow-remote] [--seed N]";
+const USAGE: &str = "\
+usage: accountkit-sandbox [--port N] [--bind ADDR] [--allow-remote] [--seed N]
+
+A fake of the TagoIO, Cycle, Logto, Pangea and STX account APIs, for tests.
+Its admin API under /_sandbox/ hands every token, code and secret to anyone
+who asks: for tests only, never with real credentials.
+
+  --port N         listen on port N (0, the default: a free one)
+  --bind ADDR      listen on ADDR (default 127.0.0.1; loopback only unless --allow-remote)
+  --allow-remote   serve a non-loopback address and any Host header
+  --seed N         the same requests in the same order get the same ids and tokens";
 
 /// What the command line asks for.
 #[derive(Debug, PartialEq, Eq)]
@@ -78,7 +88,9 @@ fn main() -> ExitCode {
 }
 
 async fn serve(args: Args) -> ExitCode {
-    let mut options = Options::default().addr(args.addr);
+    let mut limits = accountkit_sandbox::Limits::default();
+    limits.allow_remote = args.allow_remote;
+    let mut options = Options::default().addr(args.addr).limits(limits);
     if let Some(seed) = args.seed {
         options = options.seed(seed);
     }
@@ -91,8 +103,9 @@ async fn serve(args: Args) -> ExitCode {
     };
     if args.allow_remote && !args.addr.ip().is_loopback() {
         eprintln!(
-            "warning: serving on {}, reachable from other machines; the sandbox has no security",
-            args.addr
+            "warning: serving on {}, reachable from other machines; the admin API hands out \
+             every token and secret to anyone who asks: use this for tests only",
+            sandbox.addr()
         );
     }
     // Listening for signals before saying we are up: a signal sent right

@@ -317,3 +317,47 @@ async fn every_provider_works_through_accountkit_against_the_binary() {
     let outbox = http("GET", &format!("{url}/_sandbox/outbox"), &[], None).1;
     assert_eq!(outbox, json!([]));
 }
+
+#[test]
+fn admin_writes_take_only_json_and_only_loopback_hosts_are_served() {
+    let server = Server::start(&["--port", "0"]);
+    let host = server.url.strip_prefix("http://").unwrap().to_string();
+    let raw = |request: String| {
+        let mut stream = TcpStream::connect(&host).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        answer
+    };
+    // What a form or a `text/plain` fetch from a web page would send.
+    for content_type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]
+    {
+        let body = r#"{"email":"a@example.com","password":"pw-12345"}"#;
+        let answer = raw(format!(
+            "POST /_sandbox/tagoio/accounts HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\
+             content-type: {content_type}\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        ));
+        assert!(answer.starts_with("HTTP/1.1 415"), "{content_type}: {answer}");
+        assert!(answer.contains("application/json"), "{answer}");
+    }
+    let answer = raw(format!(
+        "POST /_sandbox/reset HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"
+    ));
+    assert!(answer.starts_with("HTTP/1.1 415"), "{answer}");
+    // A rebound name is refused, on the admin API and the fakes alike.
+    for name in ["attacker.example", "127.0.0.1.attacker.example", "localhost.attacker.example:80"] {
+        for path in ["/_sandbox/pangea/tokens", "/tagoio/info"] {
+            let answer = raw(format!("GET {path} HTTP/1.1\r\nhost: {name}\r\nconnection: close\r\n\r\n"));
+            assert!(answer.starts_with("HTTP/1.1 403"), "{name}{path}: {answer}");
+            assert!(answer.contains("--allow-remote"), "{answer}");
+            assert!(!answer.contains("service_token"), "{answer}");
+        }
+    }
+    for name in ["localhost", "LOCALHOST:1234", "127.0.0.1", "127.5.6.7:80", "[::1]:8080", "app.localhost"] {
+        let answer =
+            raw(format!("GET /_sandbox/pangea/tokens HTTP/1.1\r\nhost: {name}\r\nconnection: close\r\n\r\n"));
+        assert!(answer.starts_with("HTTP/1.1 200"), "{name}: {answer}");
+    }
+}
