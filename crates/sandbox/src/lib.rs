@@ -115,12 +115,6 @@ pub struct Limits {
     /// Entries each fake keeps in its request log and in its outbox; older
     /// ones are dropped first. Default 10,000.
     pub journal_entries: usize,
-    /// Time a client has to send a request's headers. Default 30 s.
-    pub header_timeout: std::time::Duration,
-    /// Time a connection may stay open with no request in flight. Default 30 s.
-    pub idle_timeout: std::time::Duration,
-    /// Connections served at once; more wait in the listen queue. Default 512.
-    pub max_connections: usize,
     /// Serve any `Host` header, not only loopback names and addresses.
     /// Default off (a page in a browser cannot reach the admin API through
     /// DNS rebinding).
@@ -129,13 +123,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            journal_entries: 10_000,
-            header_timeout: std::time::Duration::from_secs(30),
-            idle_timeout: std::time::Duration::from_secs(30),
-            max_connections: 512,
-            allow_remote: false,
-        }
+        Limits { journal_entries: 10_000, allow_remote: false }
     }
 }
 
@@ -654,19 +642,25 @@ macro_rules! recorded {
 pub(crate) use recorded;
 
 /// Records kept in the order they happened, each with its place in the
-/// process-wide [`sequence`].
+/// process-wide [`sequence`]: a ring of the last
+/// [`Limits::journal_entries`], so a long session stays flat.
 #[derive(Debug, Clone)]
-pub(crate) struct Log<T>(Vec<(u64, T)>);
+pub(crate) struct Log<T>(std::collections::VecDeque<(u64, T)>);
 
 impl<T> Default for Log<T> {
     fn default() -> Self {
-        Log(Vec::new())
+        Log(std::collections::VecDeque::new())
     }
 }
 
 impl<T: Clone> Log<T> {
     pub(crate) fn push(&mut self, entry: T) {
-        self.0.push((sequence(), entry));
+        let cap =
+            ENV.try_with(|env| env.0.limits.journal_entries).unwrap_or(Limits::default().journal_entries);
+        while self.0.len() >= cap.max(1) {
+            self.0.pop_front();
+        }
+        self.0.push_back((sequence(), entry));
     }
 
     pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &T> {
@@ -679,7 +673,7 @@ impl<T: Clone> Log<T> {
 
     /// The entries with their places in the sequence.
     pub(crate) fn sequenced(&self) -> Vec<(u64, T)> {
-        self.0.clone()
+        self.0.iter().cloned().collect()
     }
 }
 

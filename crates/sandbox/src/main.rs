@@ -2,7 +2,7 @@
 //! any process and any language.
 //!
 //! ```text
-//! accountkit-sandbox [--port N] [--bind ADDR] [--allow-remote] [--seed N]
+//! accountkit-sandbox [--port N] [--bind ADDR] [--allow-remote] [--seed N] [--journal-entries N]
 //! ```
 //!
 //! Prints `listening on http://ADDR:PORT` as its first line on stdout, then
@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use accountkit_sandbox::{Options, Sandbox};
 
 const USAGE: &str = "\
-usage: accountkit-sandbox [--port N] [--bind ADDR] [--allow-remote] [--seed N]
+usage: accountkit-sandbox [--port N] [--bind ADDR] [--allow-remote] [--seed N] [--journal-entries N]
 
 A fake of the TagoIO, Cycle, Logto, Pangea and STX account APIs, for tests.
 Its admin API under /_sandbox/ hands every token, code and secret to anyone
@@ -26,7 +26,9 @@ who asks: for tests only, never with real credentials.
   --port N         listen on port N (0, the default: a free one)
   --bind ADDR      listen on ADDR (default 127.0.0.1; loopback only unless --allow-remote)
   --allow-remote   serve a non-loopback address and any Host header
-  --seed N         the same requests in the same order get the same ids and tokens";
+  --seed N         the same requests in the same order get the same ids and tokens
+  --journal-entries N
+                   the newest requests and messages each fake keeps (default 10000)";
 
 /// What the command line asks for.
 #[derive(Debug, PartialEq, Eq)]
@@ -34,6 +36,7 @@ struct Args {
     addr: SocketAddr,
     allow_remote: bool,
     seed: Option<u64>,
+    journal_entries: Option<usize>,
 }
 
 fn parse(args: &[String]) -> Result<Args, String> {
@@ -41,6 +44,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
     let mut port = 0u16;
     let mut allow_remote = false;
     let mut seed = None;
+    let mut journal_entries = None;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         let mut value = |name: &str| rest.next().ok_or_else(|| format!("{name} needs a value"));
@@ -50,6 +54,12 @@ fn parse(args: &[String]) -> Result<Args, String> {
             }
             "--bind" => ip = value("--bind")?.parse().map_err(|_| "--bind takes an IP address")?,
             "--seed" => seed = Some(value("--seed")?.parse().map_err(|_| "--seed takes a whole number")?),
+            "--journal-entries" => {
+                let n: usize = value("--journal-entries")?
+                    .parse()
+                    .map_err(|_| "--journal-entries takes a whole number from 1")?;
+                journal_entries = Some(n.max(1));
+            }
             "--allow-remote" => allow_remote = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
@@ -61,7 +71,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
              add --allow-remote to serve it there anyway"
         ));
     }
-    Ok(Args { addr: SocketAddr::new(ip, port), allow_remote, seed })
+    Ok(Args { addr: SocketAddr::new(ip, port), allow_remote, seed, journal_entries })
 }
 
 fn main() -> ExitCode {
@@ -90,6 +100,9 @@ fn main() -> ExitCode {
 async fn serve(args: Args) -> ExitCode {
     let mut limits = accountkit_sandbox::Limits::default();
     limits.allow_remote = args.allow_remote;
+    if let Some(n) = args.journal_entries {
+        limits.journal_entries = n;
+    }
     let mut options = Options::default().addr(args.addr).limits(limits);
     if let Some(seed) = args.seed {
         options = options.seed(seed);

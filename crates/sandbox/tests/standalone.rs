@@ -361,3 +361,18 @@ fn admin_writes_take_only_json_and_only_loopback_hosts_are_served() {
         assert!(answer.starts_with("HTTP/1.1 200"), "{name}: {answer}");
     }
 }
+
+#[test]
+fn the_request_log_keeps_the_newest_entries_only() {
+    let server = Server::start(&["--port", "0", "--journal-entries", "5"]);
+    for n in 0..20 {
+        let (status, _) = http("GET", &format!("{}/tagoio/account/confirm/token-{n}", server.url), &[], None);
+        assert!(status >= 400);
+    }
+    let (status, log) = http("GET", &format!("{}/_sandbox/requests?provider=tagoio", server.url), &[], None);
+    assert_eq!(status, 200);
+    let paths: Vec<_> =
+        log.as_array().unwrap().iter().map(|e| e["path"].as_str().unwrap().to_string()).collect();
+    let newest: Vec<_> = (15..20).map(|n| format!("/account/confirm/token-{n}")).collect();
+    assert_eq!(paths, newest);
+}
