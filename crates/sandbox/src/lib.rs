@@ -540,12 +540,6 @@ impl Env {
         Env(Arc::new(EnvData { rng, offset_ms: AtomicI64::new(0), limits }))
     }
 
-    /// The limits this sandbox was started with.
-    #[allow(dead_code)]
-    pub(crate) fn limits(&self) -> &Limits {
-        &self.0.limits
-    }
-
     /// Runs `f` as the fakes would while serving a request.
     pub(crate) fn enter<T>(&self, f: impl FnOnce() -> T) -> T {
         ENV.sync_scope(self.clone(), f)

@@ -250,9 +250,7 @@ fn check_fragments(document: &ExecutableDocument) -> Result<(), String> {
         spreads(operation.selection_set(), &mut used);
     }
     for fragment in document.fragments() {
-        let mut reached = HashSet::new();
-        spreads(fragment.selection_set(), &mut reached);
-        used.extend(reached);
+        spreads(fragment.selection_set(), &mut used);
     }
     for fragment in document.fragments() {
         if !used.contains(fragment.name()) {
