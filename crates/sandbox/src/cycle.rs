@@ -545,7 +545,7 @@ impl Cycle {
             .route("/v1/account/2fa/disable", post(two_factor_disable))
             .route("/v1/account/2fa/recover", post(two_factor_recover))
             .route("/v1/jobs/{job_id}", get(get_job))
-            .method_not_allowed_fallback(not_found)
+            .method_not_allowed_fallback(wrong_method)
             .fallback(not_found)
             .layer(middleware::from_fn_with_state(self.clone(), record))
             .with_state(self.clone())
@@ -858,6 +858,15 @@ fn data(status: StatusCode, value: Value) -> Reply {
 
 async fn not_found(method: Method, uri: Uri) -> ApiError {
     error(StatusCode::NOT_FOUND, "404.not-found", format!("Route not found: {method} {}", uri.path()))
+}
+
+/// 405; the router adds `Allow`.
+async fn wrong_method(method: Method, uri: Uri) -> ApiError {
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "405.method-not-allowed",
+        format!("{method} is not allowed on {}", uri.path()),
+    )
 }
 
 async fn record(State(c): State<Cycle>, request: Request, next: Next) -> Response {

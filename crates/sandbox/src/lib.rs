@@ -73,6 +73,7 @@ pub mod admin;
 pub mod cycle;
 pub mod logto;
 pub mod pangea;
+mod serve;
 pub mod stx;
 pub mod tagoio;
 
@@ -119,11 +120,33 @@ pub struct Limits {
     /// Default off (a page in a browser cannot reach the admin API through
     /// DNS rebinding).
     pub allow_remote: bool,
+    /// How long a connection may take to send a request's headers, and may
+    /// stay open waiting for its next request. Default 30 s.
+    pub idle_timeout: std::time::Duration,
+    /// How long a request's body may take to arrive; a slower one gets 408.
+    /// Default 30 s.
+    pub request_timeout: std::time::Duration,
+    /// The largest request body taken; a larger one gets 413. Default 1 MiB.
+    pub body_bytes: usize,
+    /// Connections served at once; one more gets 503 at once. Default 256.
+    pub max_connections: usize,
+    /// How long a shutdown waits for requests in flight before it drops
+    /// them. Default 3 s.
+    pub shutdown_grace: std::time::Duration,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { journal_entries: 10_000, allow_remote: false }
+        use std::time::Duration;
+        Limits {
+            journal_entries: 10_000,
+            allow_remote: false,
+            idle_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(30),
+            body_bytes: 1 << 20,
+            max_connections: 256,
+            shutdown_grace: Duration::from_secs(3),
+        }
     }
 }
 
@@ -252,17 +275,11 @@ impl Sandbox {
             .nest(logto::PREFIX, fakes.logto.router())
             .nest(admin::PREFIX, admin::router(fakes.clone(), env.clone()))
             .fallback(outside_providers)
+            .layer(axum::middleware::from_fn_with_state(options.limits.clone(), serve::guarded))
             .layer(axum::middleware::from_fn_with_state(env.clone(), in_environment))
             .layer(axum::middleware::from_fn_with_state(options.limits.allow_remote, loopback_hosts_only));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            // The only error is the listener failing, and nobody is left to tell.
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+        let server = tokio::spawn(serve::serve(listener, app, options.limits, stopped));
         Ok(Sandbox { addr, fakes, env, stop: Some(stop), server })
     }
 
@@ -460,8 +477,7 @@ async fn outside_providers(method: Method, uri: Uri) -> Response {
     json_response(
         axum::http::StatusCode::NOT_FOUND,
         serde_json::json!({
-            "status": false,
-            "message": format!("Route not found: {method} {} (no provider is mounted there)", uri.path()),
+            "error": format!("Route not found: {method} {} (no provider is mounted there)", uri.path()),
         }),
     )
 }

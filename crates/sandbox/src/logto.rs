@@ -400,7 +400,7 @@ impl Logto {
             .route("/api/verifications/social/verify", post(verify_social))
             .route("/api/verifications/web-authn/registration", post(start_passkey))
             .route("/api/verifications/web-authn/registration/verify", post(verify_passkey))
-            .method_not_allowed_fallback(not_found)
+            .method_not_allowed_fallback(wrong_method)
             .fallback(not_found)
             .layer(middleware::from_fn_with_state(self.clone(), record))
             .with_state(self.clone())
@@ -473,6 +473,11 @@ fn no_content() -> Reply {
 
 async fn not_found(method: Method, uri: Uri) -> ApiError {
     error(404, "router.not_found", &format!("Route not found: {method} {}", uri.path()))
+}
+
+/// 405; the router adds `Allow`.
+async fn wrong_method(method: Method, uri: Uri) -> ApiError {
+    error(405, "router.method_not_allowed", &format!("{method} is not allowed on {}", uri.path()))
 }
 
 async fn record(State(l): State<Logto>, request: Request, next: Next) -> Response {

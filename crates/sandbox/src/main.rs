@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! accountkit-sandbox [--port N] [--bind ADDR] [--allow-remote] [--seed N] [--journal-entries N]
+//!                    [--idle-timeout SECS] [--request-timeout SECS] [--max-connections N]
 //! ```
 //!
 //! Prints `listening on http://ADDR:PORT` as its first line on stdout, then
@@ -13,11 +14,13 @@
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use accountkit_sandbox::{Options, Sandbox};
 
 const USAGE: &str = "\
 usage: accountkit-sandbox [--port N] [--bind ADDR] [--allow-remote] [--seed N] [--journal-entries N]
+                          [--idle-timeout SECS] [--request-timeout SECS] [--max-connections N]
 
 A fake of the TagoIO, Cycle, Logto, Pangea and STX account APIs, for tests.
 Its admin API under /_sandbox/ hands every token, code and secret to anyone
@@ -28,7 +31,17 @@ who asks: for tests only, never with real credentials.
   --allow-remote   serve a non-loopback address and any Host header
   --seed N         the same requests in the same order get the same ids and tokens
   --journal-entries N
-                   the newest requests and messages each fake keeps (default 10000)";
+                   the newest requests and messages each fake keeps (default 10000)
+  --idle-timeout SECS
+                   close a connection that takes longer to send its headers, or
+                   waits longer for its next request (default 30)
+  --request-timeout SECS
+                   answer 408 to a request whose body takes longer (default 30)
+  --max-connections N
+                   connections served at once; more get 503 (default 256)
+
+Request bodies over 1 MiB get 413. SIGINT or SIGTERM stops it with exit
+status 0, after at most 3 s for the requests in flight.";
 
 /// What the command line asks for.
 #[derive(Debug, PartialEq, Eq)]
@@ -37,6 +50,9 @@ struct Args {
     allow_remote: bool,
     seed: Option<u64>,
     journal_entries: Option<usize>,
+    idle_timeout: Option<Duration>,
+    request_timeout: Option<Duration>,
+    max_connections: Option<usize>,
 }
 
 fn parse(args: &[String]) -> Result<Args, String> {
@@ -45,6 +61,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
     let mut allow_remote = false;
     let mut seed = None;
     let mut journal_entries = None;
+    let (mut idle_timeout, mut request_timeout, mut max_connections) = (None, None, None);
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         let mut value = |name: &str| rest.next().ok_or_else(|| format!("{name} needs a value"));
@@ -60,6 +77,18 @@ fn parse(args: &[String]) -> Result<Args, String> {
                     .map_err(|_| "--journal-entries takes a whole number from 1")?;
                 journal_entries = Some(n.max(1));
             }
+            "--idle-timeout" => idle_timeout = Some(seconds("--idle-timeout", value("--idle-timeout")?)?),
+            "--request-timeout" => {
+                request_timeout = Some(seconds("--request-timeout", value("--request-timeout")?)?)
+            }
+            "--max-connections" => {
+                let n: usize = value("--max-connections")?
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or("--max-connections takes a whole number from 1")?;
+                max_connections = Some(n);
+            }
             "--allow-remote" => allow_remote = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
@@ -71,7 +100,24 @@ fn parse(args: &[String]) -> Result<Args, String> {
              add --allow-remote to serve it there anyway"
         ));
     }
-    Ok(Args { addr: SocketAddr::new(ip, port), allow_remote, seed, journal_entries })
+    Ok(Args {
+        addr: SocketAddr::new(ip, port),
+        allow_remote,
+        seed,
+        journal_entries,
+        idle_timeout,
+        request_timeout,
+        max_connections,
+    })
+}
+
+/// Whole seconds from 1 to a day: longer would let one client hold a
+/// connection all day.
+fn seconds(name: &str, value: &str) -> Result<Duration, String> {
+    match value.parse::<u64>() {
+        Ok(n @ 1..=86_400) => Ok(Duration::from_secs(n)),
+        _ => Err(format!("{name} takes whole seconds from 1 to 86400")),
+    }
 }
 
 fn main() -> ExitCode {
@@ -103,6 +149,9 @@ async fn serve(args: Args) -> ExitCode {
     if let Some(n) = args.journal_entries {
         limits.journal_entries = n;
     }
+    limits.idle_timeout = args.idle_timeout.unwrap_or(limits.idle_timeout);
+    limits.request_timeout = args.request_timeout.unwrap_or(limits.request_timeout);
+    limits.max_connections = args.max_connections.unwrap_or(limits.max_connections);
     let mut options = Options::default().addr(args.addr).limits(limits);
     if let Some(seed) = args.seed {
         options = options.seed(seed);
@@ -198,5 +247,13 @@ mod tests {
         assert!(args("--port 70000").unwrap_err().contains("--port"));
         assert!(args("--seed x").unwrap_err().contains("--seed"));
         assert!(args("--frobnicate").unwrap_err().contains("--frobnicate"));
+        assert!(args("--idle-timeout 0").unwrap_err().contains("--idle-timeout"));
+        assert!(args("--request-timeout 99999999").unwrap_err().contains("--request-timeout"));
+        assert!(args("--max-connections 0").unwrap_err().contains("--max-connections"));
+        let parsed = args("--idle-timeout 2 --request-timeout 3 --max-connections 4").unwrap();
+        assert_eq!(
+            (parsed.idle_timeout, parsed.request_timeout, parsed.max_connections),
+            (Some(Duration::from_secs(2)), Some(Duration::from_secs(3)), Some(4))
+        );
     }
 }

@@ -390,7 +390,7 @@ impl Pangea {
         Router::new()
             .route("/v2/{*operation}", post(operation))
             .route("/request/{request_id}", get(poll))
-            .method_not_allowed_fallback(not_found)
+            .method_not_allowed_fallback(wrong_method)
             .fallback(not_found)
             .layer(middleware::from_fn_with_state(self.clone(), record))
             .with_state(self.clone())
@@ -642,14 +642,20 @@ async fn record(State(p): State<Pangea>, request: Request, next: Next) -> Respon
 }
 
 async fn not_found(method: Method, uri: Uri) -> Response {
-    let body = envelope(
-        &pangea_id("prq"),
-        crate::now(),
-        "NotFound",
-        &format!("Route not found: {method} {}", uri.path()),
-        Value::Null,
-    );
-    json_response(StatusCode::NOT_FOUND, body)
+    route_error(StatusCode::NOT_FOUND, "NotFound", format!("Route not found: {method} {}", uri.path()))
+}
+
+/// 405; the router adds `Allow`.
+async fn wrong_method(method: Method, uri: Uri) -> Response {
+    route_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "MethodNotAllowed",
+        format!("{method} is not allowed on {}", uri.path()),
+    )
+}
+
+fn route_error(status: StatusCode, code: &str, summary: String) -> Response {
+    json_response(status, envelope(&pangea_id("prq"), crate::now(), code, &summary, Value::Null))
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

@@ -453,7 +453,7 @@ impl TagoIo {
             .route("/account/otp/{type}/disable", post(otp_disable))
             .route("/profile/team/accept/{token}", get(team_accept))
             .route("/profile/team/decline/{token}", get(team_decline))
-            .method_not_allowed_fallback(not_found)
+            .method_not_allowed_fallback(wrong_method)
             .fallback(not_found)
             .layer(middleware::from_fn_with_state(self.clone(), record))
             .with_state(self.clone())
@@ -525,6 +525,11 @@ type Reply = Result<Success, ApiError>;
 async fn not_found(method: Method, uri: Uri) -> ApiError {
     // Inside the nest the URI has the prefix stripped: the path names the TagoIO route.
     not_found_error(&format!("Route not found: {method} {}", uri.path()))
+}
+
+/// 405; the router adds `Allow`.
+async fn wrong_method(method: Method, uri: Uri) -> ApiError {
+    ApiError::Top(StatusCode::METHOD_NOT_ALLOWED, format!("{method} is not allowed on {}", uri.path()))
 }
 
 async fn record(State(t): State<TagoIo>, request: Request, next: Next) -> Response {

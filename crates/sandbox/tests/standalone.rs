@@ -31,6 +31,35 @@ impl Server {
     }
 }
 
+impl Server {
+    fn host(&self) -> String {
+        self.url.strip_prefix("http://").unwrap().to_string()
+    }
+
+    fn connect(&self) -> TcpStream {
+        let stream = TcpStream::connect(self.host()).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        stream
+    }
+
+    /// The process's resident memory, in KiB.
+    #[cfg(target_os = "linux")]
+    fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    }
+}
+
+/// Writes `request` on a new connection and reads until the server closes.
+fn exchange(server: &Server, request: &[u8]) -> String {
+    let mut stream = server.connect();
+    stream.write_all(request).unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -321,15 +350,8 @@ async fn every_provider_works_through_accountkit_against_the_binary() {
 #[test]
 fn admin_writes_take_only_json_and_only_loopback_hosts_are_served() {
     let server = Server::start(&["--port", "0"]);
-    let host = server.url.strip_prefix("http://").unwrap().to_string();
-    let raw = |request: String| {
-        let mut stream = TcpStream::connect(&host).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        stream.write_all(request.as_bytes()).unwrap();
-        let mut answer = String::new();
-        let _ = stream.read_to_string(&mut answer);
-        answer
-    };
+    let host = server.host();
+    let raw = |request: String| exchange(&server, request.as_bytes());
     // What a form or a `text/plain` fetch from a web page would send.
     for content_type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]
     {
@@ -375,4 +397,247 @@ fn the_request_log_keeps_the_newest_entries_only() {
         log.as_array().unwrap().iter().map(|e| e["path"].as_str().unwrap().to_string()).collect();
     let newest: Vec<_> = (15..20).map(|n| format!("/account/confirm/token-{n}")).collect();
     assert_eq!(paths, newest);
+}
+
+/// The status line, the headers (lower-cased) and the JSON body of a raw
+/// answer, or a panic saying what is not JSON.
+fn json_answer(answer: &str) -> (u16, String, Value) {
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no head: {answer:?}"));
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let head = head.to_ascii_lowercase();
+    assert!(head.contains("content-type: application/json"), "not JSON: {answer}");
+    let body = if head.contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_string() };
+    let body = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {answer}"));
+    (status, head, body)
+}
+
+/// The server still serves a request after whatever came before.
+fn still_serving(server: &Server) {
+    let (status, tokens) = http("GET", &format!("{}/_sandbox/pangea/tokens", server.url), &[], None);
+    assert_eq!(status, 200);
+    assert!(tokens["service_token"].is_string());
+}
+
+#[test]
+fn every_error_is_json_wrong_methods_name_what_is_allowed() {
+    let server = Server::start(&["--port", "0"]);
+    let host = server.host();
+    let ask = |method: &str, path: &str| {
+        exchange(
+            &server,
+            format!("{method} {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n").as_bytes(),
+        )
+    };
+    for (method, path, allow) in [
+        ("PATCH", "/tagoio/account/login", "post"),
+        ("PUT", "/cycle/v1/account/logins", "get"),
+        ("GET", "/logto/api/my-account/password", "post"),
+        ("DELETE", "/pangea/request/prq_1", "get"),
+        ("GET", "/stx/api/graphql", "post"),
+        ("GET", "/_sandbox/clock", "post"),
+    ] {
+        let started = Instant::now();
+        let (status, head, body) = json_answer(&ask(method, path));
+        assert_eq!(status, 405, "{method} {path}: {body}");
+        let allowed = head.lines().find_map(|l| l.strip_prefix("allow: ")).unwrap_or_default();
+        assert!(allowed.contains(allow), "{method} {path}: allow {allowed:?}");
+        assert!(body.is_object() && body != json!({}), "{body}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+    for path in ["/", "/nowhere", "/tagoio/nowhere", "/cycle/v2", "/_sandbox/nowhere", "/stx/graphql"] {
+        let (status, _, body) = json_answer(&ask("GET", path));
+        assert_eq!(status, 404, "{path}: {body}");
+    }
+    // Path segments that are not UTF-8 once decoded.
+    for path in ["/tagoio/account/confirm/%FF%FE", "/cycle/v1/jobs/%C3%28", "/_sandbox/stx/users/%80"] {
+        let (status, _, body) = json_answer(&ask("GET", path));
+        assert!((400..500).contains(&status), "{path}: {status} {body}");
+    }
+    still_serving(&server);
+}
+
+#[test]
+fn bodies_over_the_limit_get_413_everywhere() {
+    let server = Server::start(&["--port", "0"]);
+    let host = server.host();
+    let big = "x".repeat((1 << 20) + 1);
+    for path in [
+        "/tagoio/account/login",
+        "/cycle/v1/account/reset-password",
+        "/logto/api/verifications/password",
+        "/pangea/v2/client/userinfo",
+        "/stx/api/graphql",
+        "/_sandbox/tagoio/accounts",
+    ] {
+        // Declared up front: refused before a byte of the body is read.
+        let declared = format!(
+            "POST {path} HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\n\
+             content-length: {}\r\n\r\n",
+            big.len()
+        );
+        let (status, head, body) = json_answer(&exchange(&server, declared.as_bytes()));
+        assert_eq!(status, 413, "{path}: {body}");
+        assert!(head.contains("connection: close"), "{head}");
+        // Chunked, with no length: refused once the limit is crossed.
+        let mut chunked = format!(
+            "POST {path} HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\n\
+             transfer-encoding: chunked\r\n\r\n"
+        )
+        .into_bytes();
+        for piece in big.as_bytes().chunks(64 * 1024) {
+            chunked.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+            chunked.extend_from_slice(piece);
+            chunked.extend_from_slice(b"\r\n");
+        }
+        chunked.extend_from_slice(b"0\r\n\r\n");
+        let (status, _, body) = json_answer(&exchange(&server, &chunked));
+        assert_eq!(status, 413, "{path} chunked: {body}");
+    }
+    still_serving(&server);
+}
+
+/// Reads until the server closes the connection, and says how long it took.
+fn closed_within(mut stream: TcpStream, bound: Duration) -> (Duration, String) {
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    stream.set_read_timeout(Some(bound)).unwrap();
+    let read = stream.read_to_end(&mut answer);
+    let took = started.elapsed();
+    assert!(read.is_ok() && took < bound, "still open after {took:?}: {read:?}");
+    (took, String::from_utf8_lossy(&answer).into_owned())
+}
+
+#[test]
+fn slow_and_idle_connections_are_closed() {
+    let server = Server::start(&["--port", "0", "--idle-timeout", "1", "--request-timeout", "1"]);
+    let host = server.host();
+    let bound = Duration::from_secs(5);
+    // Connected, silent.
+    closed_within(server.connect(), bound);
+    // Headers dripping in, never finished.
+    let mut stream = server.connect();
+    stream.write_all(format!("GET /tagoio/account HTTP/1.1\r\nhost: {host}\r\nx-slow: ").as_bytes()).unwrap();
+    closed_within(stream, bound);
+    // One request answered, then the connection kept alive and idle.
+    let mut stream = server.connect();
+    stream
+        .write_all(format!("GET /_sandbox/pangea/tokens HTTP/1.1\r\nhost: {host}\r\n\r\n").as_bytes())
+        .unwrap();
+    let (_, answer) = closed_within(stream, bound);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // A body promised and never sent: 408, as JSON.
+    let mut stream = server.connect();
+    stream
+        .write_all(
+            format!(
+                "POST /tagoio/account/login HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\n\
+                 content-length: 100\r\n\r\n{{\"email\":"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    let (_, answer) = closed_within(stream, bound);
+    let (status, _, body) = json_answer(&answer);
+    assert_eq!(status, 408, "{body}");
+    still_serving(&server);
+}
+
+#[test]
+fn connections_past_the_cap_get_503_and_a_freed_slot_serves_again() {
+    let server = Server::start(&["--port", "0", "--max-connections", "4"]);
+    let held: Vec<TcpStream> = (0..4).map(|_| server.connect()).collect();
+    // The server takes a held connection in its count once it has accepted it.
+    std::thread::sleep(Duration::from_millis(200));
+    let host = server.host();
+    let request =
+        format!("GET /_sandbox/pangea/tokens HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n");
+    let (status, head, body) = json_answer(&exchange(&server, request.as_bytes()));
+    assert_eq!(status, 503, "{body}");
+    assert!(head.contains("retry-after: 1"), "{head}");
+    drop(held);
+    let started = Instant::now();
+    loop {
+        let answer = exchange(&server, request.as_bytes());
+        if answer.starts_with("HTTP/1.1 200") {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "no slot freed: {answer}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_signal_stops_it_within_seconds_while_clients_hold_requests_open() {
+    for signal in ["-TERM", "-INT"] {
+        let mut server = Server::start(&["--port", "0"]);
+        let host = server.host();
+        // Half a request line and headers; a body promised and half sent;
+        // a connection kept alive after a request.
+        let mut half = server.connect();
+        half.write_all(b"POST /tagoio/account/login HTTP/1.1\r\nhost: ").unwrap();
+        let mut slow = server.connect();
+        slow.write_all(
+            format!(
+                "POST /tagoio/account/login HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\n\
+                 content-length: 1000\r\n\r\n{{\"email\":"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+        let mut kept = server.connect();
+        kept.write_all(format!("GET /_sandbox/pangea/tokens HTTP/1.1\r\nhost: {host}\r\n\r\n").as_bytes())
+            .unwrap();
+        kept.read_exact(&mut [0u8; 12]).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+
+        let status = Command::new("kill").args([signal, &server.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+        let started = Instant::now();
+        let exit = loop {
+            if let Some(exit) = server.child.try_wait().unwrap() {
+                break exit;
+            }
+            assert!(started.elapsed() < Duration::from_secs(6), "still running after {signal}");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(exit.success(), "{signal}: {exit:?}");
+        eprintln!("{signal}: stopped in {:?} with three connections held", started.elapsed());
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn memory_stays_flat_over_many_requests() {
+    let server = Server::start(&["--port", "0", "--journal-entries", "1000"]);
+    let host = server.host();
+    let burst = |n: usize| {
+        // Pipelined on one kept-alive connection: many requests, few syscalls.
+        let mut stream = server.connect();
+        let requests =
+            format!("GET /tagoio/account/confirm/nope HTTP/1.1\r\nhost: {host}\r\n\r\n").repeat(100);
+        let mut buffer = vec![0u8; 64 * 1024];
+        for _ in 0..n / 100 {
+            stream.write_all(requests.as_bytes()).unwrap();
+            let mut answers = Vec::new();
+            while count(&answers, b"HTTP/1.1 404") < 100 {
+                let read = stream.read(&mut buffer).unwrap();
+                assert_ne!(read, 0, "closed early");
+                answers.extend_from_slice(&buffer[..read]);
+            }
+        }
+    };
+    burst(5_000);
+    let before = server.rss_kib();
+    burst(50_000);
+    let (status, log) = http("GET", &format!("{}/_sandbox/requests?provider=tagoio", server.url), &[], None);
+    assert_eq!(status, 200);
+    assert_eq!(log.as_array().unwrap().len(), 1000);
+    let after = server.rss_kib();
+    eprintln!("RSS {before} KiB after 5,000 requests, {after} KiB after 55,000");
+    assert!(after < before + 16 * 1024, "grew from {before} KiB to {after} KiB");
+}
+
+fn count(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack.windows(needle.len()).filter(|w| *w == needle).count()
 }

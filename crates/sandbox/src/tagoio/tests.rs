@@ -269,10 +269,10 @@ async fn other_errors_use_the_top_level_form() {
 }
 
 #[tokio::test]
-async fn unknown_routes_are_named() {
+async fn unknown_routes_and_wrong_methods_are_named() {
     let f = Fixture::new().await;
     assert_eq!(f.get("/nope").await, (404, top("Route not found: GET /nope")));
-    assert_eq!(f.call("PATCH", "/account", None, None).await, (404, top("Route not found: PATCH /account")));
+    assert_eq!(f.call("PATCH", "/account", None, None).await, (405, top("PATCH is not allowed on /account")));
     assert_eq!(
         f.post("/account/otp/email/frobnicate", json!({})).await,
         (404, top("Route not found: POST /account/otp/email/frobnicate"))
