@@ -2,9 +2,10 @@
 //!
 //! Served under `/stx`: point a client at [`Stx::base_url`] (the endpoint is
 //! `POST <base_url>/api/graphql`). Every request's document is parsed and
-//! validated against `openapi/stx/schema.graphql`, then its one mutation runs
-//! against the fake's state. Nothing leaves the process: 2FA codes, reset
-//! codes and verification codes land in the [outbox](Stx::outbox).
+//! validated against `openapi/stx/schema.graphql`, then its one root field,
+//! a mutation or a query, runs against the fake's state. Nothing leaves the
+//! process: 2FA codes, reset codes and verification codes land in the
+//! [outbox](Stx::outbox).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -29,7 +30,8 @@
 //! Wire behaviour:
 //! - a document that does not parse or validate answers HTTP 400
 //!   `{"errors": [{"message", "locations"?}]}` with no `data`;
-//! - a mutation that fails answers HTTP 200
+//! - queries (`userProfile`) answer for the user of the access token;
+//! - a mutation or query that fails answers HTTP 200
 //!   `{"data": {"<field>": null}, "errors": [{"message", "path": ["<field>"]}]}`;
 //!   a missing, unknown, expired or logged-out access token gives the
 //!   message `unauthenticated` with `extensions.code: "UNAUTHENTICATED"`;
@@ -156,7 +158,8 @@ impl MessageKind {
 /// never kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedRequest {
-    /// The mutation run, e.g. `"login"`; `None` when the document was refused.
+    /// The root field run, a mutation such as `"login"` or a query such as
+    /// `"userProfile"`; `None` when the document was refused.
     pub mutation: Option<String>,
     /// The request's `operationName`.
     pub operation_name: Option<String>,
@@ -172,6 +175,25 @@ struct User {
     two_factor: bool,
     last_login_at: Option<DateTime<Utc>>,
     profile: Map<String, Value>,
+}
+
+impl User {
+    /// The user's `UserProfile`: what registration gave, by field name, and
+    /// a value for every non-null field, which a client's types require.
+    fn user_profile(&self) -> Value {
+        let mut profile: Map<String, Value> = document::schema()
+            .fields_of("UserProfile")
+            .map(|name| (name.to_string(), self.profile.get(name).cloned().unwrap_or(Value::Null)))
+            .collect();
+        profile.insert("id".into(), json!(self.id));
+        for (name, default) in [("firstName", ""), ("lastName", ""), ("username", self.email.as_str())] {
+            if !profile[name].is_string() {
+                profile.insert(name.into(), json!(default));
+            }
+        }
+        profile.insert("twoFactorAuth".into(), json!(self.two_factor));
+        Value::Object(profile)
+    }
 }
 
 struct LoginChallenge {
@@ -539,7 +561,10 @@ async fn graphql(State(stx): State<Stx>, headers: HeaderMap, body: Bytes) -> Res
     record.mutation = Some(mutation.clone());
     let mut state = stx.lock();
     state.requests.push(record);
-    let outcome = state.run(&mutation, &validated.arguments, bearer.as_deref());
+    let outcome = match validated.kind {
+        document::Kind::Mutation => state.run(&mutation, &validated.arguments, bearer.as_deref()),
+        document::Kind::Query => state.query(&mutation, bearer.as_deref()),
+    };
     drop(state);
     let key = validated.field.key.clone();
     match outcome {
@@ -635,10 +660,7 @@ impl StateData {
         json!({
             "userId": user.id, "status": 200, "token": token, "refreshToken": refresh,
             "userStatus": "ACTIVE", "userUid": user.uid,
-            "userProfile": {"id": user.id, "firstName": user.profile.get("firstName").cloned().unwrap_or(json!("")),
-                            "lastName": user.profile.get("lastName").cloned().unwrap_or(json!("")),
-                            "username": user.profile.get("username").cloned().unwrap_or(json!(user.email)),
-                            "twoFactorAuth": user.two_factor},
+            "userProfile": user.user_profile(),
             "lastLoginAt": last.map(now_iso), "currentLoginAt": now_iso(now),
             "deviceId": device_id, "ipAddress": "127.0.0.1",
             "limitsNumber": {
@@ -652,6 +674,15 @@ impl StateData {
             "whitelistIpAddresses": null, "deviceTokens": [], "allowMultipleLogins": false, "appSettings": [],
             "referralCode": user.uid,
         })
+    }
+
+    /// Runs one validated query for the user of the access token.
+    fn query(&mut self, field: &str, bearer: Option<&str>) -> Result<(Value, &'static str), Failure> {
+        let email = self.authenticate(bearer)?;
+        match field {
+            "userProfile" => Ok((self.users[&email].user_profile(), "UserProfile")),
+            other => Err(fail(format!("`{other}` is in the schema but not served by this fake"))),
+        }
     }
 
     fn check_password(&self, email: &str, password: Option<&str>) -> Result<(), Failure> {

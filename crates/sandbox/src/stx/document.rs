@@ -7,6 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
+use cynic_parser::common::OperationType;
 use cynic_parser::executable::{OperationDefinition, Selection};
 use cynic_parser::type_system::{Definition, TypeDefinition};
 use cynic_parser::{ExecutableDocument, Value as Literal};
@@ -27,6 +28,7 @@ struct Field {
 
 pub(crate) struct Schema {
     mutation: String,
+    query: String,
     objects: HashMap<String, HashMap<String, Field>>,
     inputs: HashMap<String, HashMap<String, String>>,
     scalars: HashSet<String>,
@@ -43,6 +45,7 @@ impl Schema {
         let document = cynic_parser::parse_type_system_document(sdl).map_err(|e| e.to_string())?;
         let mut schema = Schema {
             mutation: "Mutation".into(),
+            query: "Query".into(),
             objects: HashMap::new(),
             inputs: HashMap::new(),
             scalars: BUILTIN_SCALARS.iter().map(|s| s.to_string()).collect(),
@@ -51,8 +54,10 @@ impl Schema {
             match definition {
                 Definition::Schema(def) => {
                     for root in def.root_operations() {
-                        if root.operation_type() == cynic_parser::common::OperationType::Mutation {
-                            schema.mutation = root.named_type().to_string();
+                        match root.operation_type() {
+                            OperationType::Mutation => schema.mutation = root.named_type().to_string(),
+                            OperationType::Query => schema.query = root.named_type().to_string(),
+                            OperationType::Subscription => {}
                         }
                     }
                 }
@@ -85,6 +90,24 @@ impl Schema {
     pub(crate) fn mutations(&self) -> Vec<&str> {
         self.objects.get(&self.mutation).map(|f| f.keys().map(String::as_str).collect()).unwrap_or_default()
     }
+
+    /// The names of the queries served.
+    #[cfg(test)]
+    pub(crate) fn queries(&self) -> Vec<&str> {
+        self.objects.get(&self.query).map(|f| f.keys().map(String::as_str).collect()).unwrap_or_default()
+    }
+
+    /// The field names of an object type, in no particular order.
+    pub(crate) fn fields_of(&self, type_name: &str) -> impl Iterator<Item = &str> {
+        self.objects.get(type_name).into_iter().flat_map(|f| f.keys().map(String::as_str))
+    }
+}
+
+/// The root type an operation runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Query,
+    Mutation,
 }
 
 /// A field to answer with: the response key, the field, and its own selection.
@@ -95,14 +118,15 @@ pub(crate) struct Selected {
     pub children: Vec<Selected>,
 }
 
-/// A validated request: one mutation.
+/// A validated request: one root field, of a query or a mutation.
 #[derive(Debug)]
 pub(crate) struct Request {
+    pub kind: Kind,
     pub field: Selected,
     pub arguments: Map<String, Value>,
 }
 
-/// Validates `query` with `variables` and returns the mutation it runs, or
+/// Validates `query` with `variables` and returns the root field it runs, or
 /// the GraphQL error messages.
 pub(crate) fn validate(
     query: &str,
@@ -115,12 +139,15 @@ pub(crate) fn validate(
         cynic_parser::parse_executable_document(query).map_err(|e| vec![format!("Syntax error: {e}")])?;
     check_fragments(&document).map_err(|e| vec![e])?;
     let operation = pick_operation(&document, operation_name).map_err(|e| vec![e])?;
-    if operation.operation_type() != cynic_parser::common::OperationType::Mutation {
-        return Err(vec![format!(
-            "This server only serves mutations, not a {}.",
-            operation.operation_type().as_str()
-        )]);
-    }
+    let (kind, root_type, one) = match operation.operation_type() {
+        OperationType::Mutation => (Kind::Mutation, &schema.mutation, "mutation"),
+        OperationType::Query if schema.objects.contains_key(&schema.query) => {
+            (Kind::Query, &schema.query, "query field")
+        }
+        other => {
+            return Err(vec![format!("This server serves queries and mutations, not a {}.", other.as_str())]);
+        }
+    };
     let mut errors = Vec::new();
     let mut declared = HashMap::new();
     for variable in operation.variable_definitions() {
@@ -136,19 +163,19 @@ pub(crate) fn validate(
         declared.insert(variable.name().to_string(), (ty, value));
     }
 
-    let root = &schema.objects[&schema.mutation];
+    let root = &schema.objects[root_type];
     let mut budget = Budget { fields: 0, depth: 0, refused: false, spreading: Vec::new() };
-    let fields = collect(&document, operation.selection_set(), &schema.mutation, &mut budget, &mut errors);
+    let fields = collect(&document, operation.selection_set(), root_type, &mut budget, &mut errors);
     if budget.refused {
         return Err(errors);
     }
     if fields.len() != 1 {
-        errors.push("This server runs exactly one mutation per request.".to_string());
+        errors.push(format!("This server runs exactly one {one} per request."));
     }
     let mut request = None;
     for (field, arguments) in fields {
         let Some(definition) = root.get(&field.name) else {
-            errors.push(format!("Cannot query field \"{}\" on type \"{}\".", field.name, schema.mutation));
+            errors.push(format!("Cannot query field \"{}\" on type \"{root_type}\".", field.name));
             continue;
         };
         let mut values = Map::new();
@@ -187,7 +214,7 @@ pub(crate) fn validate(
             }
         }
         check_selection(schema, &definition.ty, &field, &mut errors);
-        request = Some(Request { field, arguments: values });
+        request = Some(Request { kind, field, arguments: values });
     }
     match request {
         Some(request) if errors.is_empty() => Ok(request),

@@ -47,6 +47,13 @@ fn the_schema_has_the_14_mutations() {
 }
 
 #[test]
+fn the_schema_has_the_user_profile_query() {
+    assert_eq!(document::schema().queries(), ["userProfile"]);
+    let request = document::validate("query Me { userProfile { id username } }", None, &Map::new()).unwrap();
+    assert_eq!((request.kind, request.field.name.as_str()), (document::Kind::Query, "userProfile"));
+}
+
+#[test]
 fn a_valid_document_yields_its_field_arguments_and_selection() {
     let credentials = json!({"email": "a@example.com", "password": "pw", "deviceInfo": {"deviceId": "d"}});
     let request =
@@ -69,7 +76,15 @@ fn a_valid_document_yields_its_field_arguments_and_selection() {
 fn invalid_documents_are_refused_with_graphql_messages() {
     let ok_vars = json!({"credentials": {"email": "a@example.com", "password": "pw"}});
     assert!(refused("mutation {", json!({})).starts_with("Syntax error"));
-    assert!(refused("query { userProfile { id } }", json!({})).contains("only serves mutations"));
+    assert!(refused("subscription { userProfile { id } }", json!({})).contains("not a subscription"));
+    assert!(
+        refused("query { login { token } }", json!({}))
+            .contains("Cannot query field \"login\" on type \"RootQueryType\"")
+    );
+    assert!(
+        refused("query { a: userProfile { id } b: userProfile { id } }", json!({}))
+            .contains("exactly one query field")
+    );
     assert!(refused("mutation { nope { status } }", json!({})).contains("Cannot query field \"nope\""));
     assert!(
         refused("mutation { send2Fa(reason: \"x\") { status } }", json!({}))
@@ -299,6 +314,40 @@ async fn register_forgot_and_reset_password() {
     let (_, body) =
         env.post(reset, json!({"p": {"code": code, "newPassword": "third-password"}}), None).await;
     assert_eq!(body["data"]["confirmPasswordReset"]["reset"], false, "a code works once");
+}
+
+#[tokio::test]
+async fn the_user_profile_query_answers_for_the_token_holder() {
+    let env = start().await;
+    let query =
+        "query { userProfile { __typename id firstName lastName username phoneNumber twoFactorAuth } }";
+    let (status, body) = env.post(query, json!({}), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"]["userProfile"], Value::Null);
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+
+    let register = "mutation($input: UserRegistrationInputV2!) { register(input: $input) { status } }";
+    let document = json!({"email": "ada@example.com", "password": "first-password", "firstName": "Ada",
+                          "lastName": "Lovelace", "phoneNumber": "+15555550100", "favouriteColour": "green"});
+    env.post(register, json!({"input": {"data": document.to_string()}}), None).await;
+    let login = env.login("ada@example.com", "first-password").await;
+    let token = login["data"]["login"]["token"].as_str().unwrap().to_string();
+    let (status, body) = env.post(query, json!({}), Some(&token)).await;
+    assert_eq!(status, 200, "{body}");
+    let profile = &body["data"]["userProfile"];
+    assert_eq!(profile["__typename"], "UserProfile");
+    assert_eq!(profile["id"], login["data"]["login"]["userId"]);
+    assert_eq!((&profile["firstName"], &profile["lastName"]), (&json!("Ada"), &json!("Lovelace")));
+    // Non-null in the schema, so present even though registration left it out.
+    assert_eq!(profile["username"], "ada@example.com");
+    assert_eq!((&profile["phoneNumber"], &profile["twoFactorAuth"]), (&json!("+15555550100"), &json!(false)));
+    assert_eq!(env.stx.requests().last().unwrap().mutation.as_deref(), Some("userProfile"));
+
+    // Every field of the type can be selected, and only what was asked is answered.
+    let all = "query { userProfile { id dateOfBirth ssn accountId optInMarketing whitelistIpAddresses } }";
+    let (_, body) = env.post(all, json!({}), Some(&token)).await;
+    assert_eq!(body["data"]["userProfile"].as_object().unwrap().len(), 6, "{body}");
+    assert_eq!(body["data"]["userProfile"]["dateOfBirth"], Value::Null);
 }
 
 #[tokio::test]
