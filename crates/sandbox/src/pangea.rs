@@ -461,6 +461,11 @@ impl AuthenticatorRec {
 }
 
 impl UserRec {
+    /// The name a user is known by: the one given at creation, else the email.
+    fn username(&self) -> &str {
+        self.username.as_deref().unwrap_or(&self.email)
+    }
+
     fn json(&self) -> Value {
         let mut user = json!({
             "id": self.id,
@@ -474,9 +479,11 @@ impl UserRec {
             "authenticators": self.authenticators.iter().map(AuthenticatorRec::json).collect::<Vec<_>>(),
             "groups": [],
         });
-        if let Some(username) = &self.username {
-            user["username"] = json!(username);
-        }
+        // Optional in the spec, but both vendor SDKs' `User` types require
+        // it (the Python one refuses a user without it) and their live tests
+        // read back users made from an email alone: such a user is known by
+        // the email, so that is its username.
+        user["username"] = json!(self.username());
         if let Some(phone) = &self.phone {
             user["phone"] = json!(phone);
         }
@@ -571,7 +578,7 @@ impl StateData {
         let found = match key {
             "id" => self.users.get(value).map(|u| u.id.clone()),
             "email" => self.by_email.get(&value.to_ascii_lowercase()).cloned(),
-            _ => self.users.values().find(|u| u.username.as_deref() == Some(value)).map(|u| u.id.clone()),
+            _ => self.users.values().find(|u| u.username() == value).map(|u| u.id.clone()),
         };
         found.ok_or_else(|| Failure::status(StatusCode::BAD_REQUEST, "UserNotFound", "User not found"))
     }
@@ -893,7 +900,7 @@ fn user_create(state: &mut StateData, body: &Map<String, Value>) -> Result<Value
         };
     }
     let taken = state.by_email.contains_key(&email.to_ascii_lowercase())
-        || username.is_some_and(|name| state.users.values().any(|u| u.username.as_deref() == Some(name)));
+        || username.is_some_and(|name| state.users.values().any(|u| u.username() == name));
     if taken {
         return Err(Failure::status(
             StatusCode::BAD_REQUEST,

@@ -297,3 +297,21 @@ async fn accept_next_answers_202_then_polls_to_the_answer() {
     // Only the next call is affected.
     assert_eq!(f.user("/v2/user/list", json!({})).await.0, 200);
 }
+
+#[tokio::test]
+async fn a_user_made_without_a_username_is_known_by_its_email() {
+    let f = Fixture::new().await;
+    let user = f.create("ada@example.com").await;
+    assert_eq!(user["username"], "ada@example.com", "{user}");
+    let (_, got) = f.user("/v2/user/profile/get", json!({"username": "ada@example.com"})).await;
+    assert_eq!(got["result"]["id"], user["id"], "{got}");
+    let (_, listed) = f.user("/v2/user/list", json!({})).await;
+    assert_eq!(listed["result"]["users"][0]["username"], "ada@example.com", "{listed}");
+    let (_, taken) = f
+        .user(
+            "/v2/user/create",
+            json!({"email": "b@example.com", "username": "ada@example.com", "profile": {}}),
+        )
+        .await;
+    assert_envelope(&taken, "UserExists");
+}
