@@ -18,8 +18,8 @@
 //!
 //! | request | does |
 //! |---|---|
-//! | `GET /_sandbox/outbox?provider=&to=` | every message the fakes "sent", oldest first: `provider`, `to`, `kind`, `secret` |
-//! | `GET /_sandbox/requests?provider=` | every request the fakes received, oldest first: `provider`, `method`, `path` (no bodies) |
+//! | `GET /_sandbox/outbox?provider=&to=&after=&limit=` | the messages the fakes "sent", oldest first: `seq`, `provider`, `to`, `kind`, `secret` |
+//! | `GET /_sandbox/requests?provider=&after=&limit=` | the requests the fakes received, oldest first: `seq`, `provider`, `method`, `path` (no bodies) |
 //! | `POST /_sandbox/reset` | empties every fake |
 //! | `POST /_sandbox/clock` `{"advance_seconds": N}` | moves every fake's clock forward |
 //! | `POST /_sandbox/tagoio/accounts` `{"email", "password"}` | [`TagoIo::add_account`](crate::tagoio::TagoIo::add_account): `{"profile_id", "token"}` |
@@ -48,6 +48,13 @@
 //! | `POST /_sandbox/stx/token-lifetime` `{"seconds"}` | [`Stx::set_token_lifetime`](crate::stx::Stx::set_token_lifetime) |
 //! | `POST /_sandbox/stx/revoke-access-tokens` | [`Stx::revoke_access_tokens`](crate::stx::Stx::revoke_access_tokens) |
 //! | `GET /_sandbox/stx/users/{email}` | `{"two_factor", "profile"}` of the user |
+//!
+//! The two reads are paged: at most `limit` entries (default 1000, at most
+//! 10,000) placed after `seq` number `after`; while more are left, a
+//! `link: <...>; rel="next"` header gives the next page's address. Each
+//! fake keeps only its newest [`Limits::journal_entries`](crate::Limits)
+//! entries, and the `x-sandbox-dropped` header says how many older ones it
+//! let go since the start or the last reset.
 //!
 //! A handle call, over HTTP or in-process, holds its fake's lock for its
 //! whole length, so it sees and leaves the fake in a state no provider
@@ -227,70 +234,220 @@ fn message(provider: &str, to: &str, kind: &str, secret: &str, extra: Value) -> 
 async fn outbox(State(admin): State<Admin>, Query(query): Query<HashMap<String, String>>) -> Reply {
     use crate::stx::MessageKind as Stx;
     use crate::tagoio::MessageKind as Tago;
+    let page = Page::of(&query)?;
     let fakes = &admin.fakes;
-    let mut all: Vec<(u64, Value)> = Vec::new();
-    for (n, m) in fakes.tagoio.sequenced_outbox() {
-        let entry = match &m.kind {
-            Tago::AccountConfirmation { token } => message("tagoio", &m.to, "confirmation", token, json!({})),
-            Tago::PasswordReset { token } => message("tagoio", &m.to, "password_reset", token, json!({})),
-            Tago::OtpPin { channel, pin } => {
-                message("tagoio", &m.to, "pin", pin, json!({"channel": channel}))
-            }
-            Tago::TeamInvitation { token } => message("tagoio", &m.to, "invitation", token, json!({})),
-        };
-        all.push((n, entry));
+    let to = query.get("to");
+    let addressed = |m_to: &str| to.is_none_or(|want| want == m_to);
+    let mut all = Collected::default();
+    if page.wants("tagoio") {
+        all.add(
+            fakes.tagoio.sequenced_outbox(page.after),
+            &page,
+            |m| addressed(&m.to),
+            |m| match &m.kind {
+                Tago::AccountConfirmation { token } => {
+                    message("tagoio", &m.to, "confirmation", token, json!({}))
+                }
+                Tago::PasswordReset { token } => message("tagoio", &m.to, "password_reset", token, json!({})),
+                Tago::OtpPin { channel, pin } => {
+                    message("tagoio", &m.to, "pin", pin, json!({"channel": channel}))
+                }
+                Tago::TeamInvitation { token } => message("tagoio", &m.to, "invitation", token, json!({})),
+            },
+        );
     }
-    for (n, m) in fakes.cycle.sequenced_outbox() {
-        all.push((n, message("cycle", &m.to, "password_reset", &m.reset_token, json!({}))));
+    if page.wants("cycle") {
+        all.add(
+            fakes.cycle.sequenced_outbox(page.after),
+            &page,
+            |m| addressed(&m.to),
+            |m| message("cycle", &m.to, "password_reset", &m.reset_token, json!({})),
+        );
     }
-    for (n, m) in fakes.logto.sequenced_outbox() {
-        all.push((n, message("logto", &m.to, "verification_code", &m.code, json!({}))));
+    if page.wants("logto") {
+        all.add(
+            fakes.logto.sequenced_outbox(page.after),
+            &page,
+            |m| addressed(&m.to),
+            |m| message("logto", &m.to, "verification_code", &m.code, json!({})),
+        );
     }
-    for (n, m) in fakes.stx.sequenced_outbox() {
-        let (kind, extra) = match &m.kind {
-            Stx::LoginCode { session_id, .. } => ("login_code", json!({"session_id": session_id})),
-            Stx::PasswordChangeCode { .. } => ("password_change_code", json!({})),
-            Stx::TwoFactorCode { .. } => ("two_factor_code", json!({})),
-            Stx::PasswordResetCode { .. } => ("password_reset_code", json!({})),
-            Stx::VerificationCode { .. } => ("verification_code", json!({})),
-        };
-        all.push((n, message("stx", &m.to, kind, m.kind.code(), extra)));
+    if page.wants("stx") {
+        all.add(
+            fakes.stx.sequenced_outbox(page.after),
+            &page,
+            |m| addressed(&m.to),
+            |m| {
+                let (kind, extra) = match &m.kind {
+                    Stx::LoginCode { session_id, .. } => ("login_code", json!({"session_id": session_id})),
+                    Stx::PasswordChangeCode { .. } => ("password_change_code", json!({})),
+                    Stx::TwoFactorCode { .. } => ("two_factor_code", json!({})),
+                    Stx::PasswordResetCode { .. } => ("password_reset_code", json!({})),
+                    Stx::VerificationCode { .. } => ("verification_code", json!({})),
+                };
+                message("stx", &m.to, kind, m.kind.code(), extra)
+            },
+        );
     }
-    all.sort_by_key(|(n, _)| *n);
-    let wanted = |entry: &Value, key: &str| query.get(key).is_none_or(|want| entry[key] == want.as_str());
-    let list: Vec<Value> =
-        all.into_iter().map(|(_, e)| e).filter(|e| wanted(e, "provider") && wanted(e, "to")).collect();
-    ok(Value::Array(list))
+    Ok(all.answer("outbox", &query, &page))
 }
 
 async fn requests(State(admin): State<Admin>, Query(query): Query<HashMap<String, String>>) -> Reply {
+    let page = Page::of(&query)?;
     let fakes = &admin.fakes;
     let entry = |provider: &str, method: &str, path: &str| json!({"provider": provider, "method": method, "path": path});
-    let mut all: Vec<(u64, Value)> = Vec::new();
-    all.extend(
-        fakes.tagoio.sequenced_requests().into_iter().map(|(n, r)| (n, entry("tagoio", &r.method, &r.path))),
-    );
-    all.extend(
-        fakes.cycle.sequenced_requests().into_iter().map(|(n, r)| (n, entry("cycle", &r.method, &r.path))),
-    );
-    all.extend(
-        fakes.logto.sequenced_requests().into_iter().map(|(n, r)| (n, entry("logto", &r.method, &r.path))),
-    );
-    all.extend(
-        fakes.pangea.sequenced_requests().into_iter().map(|(n, r)| (n, entry("pangea", &r.method, &r.path))),
-    );
-    all.extend(fakes.stx.sequenced_requests().into_iter().map(|(n, r)| {
-        let mut e = entry("stx", "POST", "/api/graphql");
-        e["operation"] = json!(r.mutation);
-        (n, e)
-    }));
-    all.sort_by_key(|(n, _)| *n);
-    let list: Vec<Value> = all
-        .into_iter()
-        .map(|(_, e)| e)
-        .filter(|e| query.get("provider").is_none_or(|want| e["provider"] == want.as_str()))
-        .collect();
-    ok(Value::Array(list))
+    let mut all = Collected::default();
+    if page.wants("tagoio") {
+        all.add(
+            fakes.tagoio.sequenced_requests(page.after),
+            &page,
+            |_| true,
+            |r| entry("tagoio", &r.method, &r.path),
+        );
+    }
+    if page.wants("cycle") {
+        all.add(
+            fakes.cycle.sequenced_requests(page.after),
+            &page,
+            |_| true,
+            |r| entry("cycle", &r.method, &r.path),
+        );
+    }
+    if page.wants("logto") {
+        all.add(
+            fakes.logto.sequenced_requests(page.after),
+            &page,
+            |_| true,
+            |r| entry("logto", &r.method, &r.path),
+        );
+    }
+    if page.wants("pangea") {
+        all.add(
+            fakes.pangea.sequenced_requests(page.after),
+            &page,
+            |_| true,
+            |r| entry("pangea", &r.method, &r.path),
+        );
+    }
+    if page.wants("stx") {
+        all.add(
+            fakes.stx.sequenced_requests(page.after),
+            &page,
+            |_| true,
+            |r| {
+                let mut e = entry("stx", "POST", "/api/graphql");
+                e["operation"] = json!(r.mutation);
+                e
+            },
+        );
+    }
+    Ok(all.answer("requests", &query, &page))
+}
+
+/// `?provider=&after=&limit=` of an admin read: entries of one provider
+/// (or all), placed after `after` in the sandbox's order, at most `limit`.
+struct Page {
+    provider: Option<String>,
+    after: u64,
+    limit: usize,
+}
+
+impl Page {
+    const DEFAULT_LIMIT: usize = 1000;
+    const MAX_LIMIT: usize = 10_000;
+
+    fn of(query: &HashMap<String, String>) -> Result<Page, Failure> {
+        let number = |key: &str| {
+            query
+                .get(key)
+                .map(|v| {
+                    v.parse::<u64>()
+                        .map_err(|_| fail(StatusCode::BAD_REQUEST, format!("`{key}` takes a whole number")))
+                })
+                .transpose()
+        };
+        let limit = number("limit")?.map_or(Page::DEFAULT_LIMIT as u64, |n| n);
+        if !(1..=Page::MAX_LIMIT as u64).contains(&limit) {
+            return Err(fail(StatusCode::BAD_REQUEST, format!("`limit` takes 1 to {}", Page::MAX_LIMIT)));
+        }
+        Ok(Page {
+            provider: query.get("provider").cloned(),
+            after: number("after")?.unwrap_or(0),
+            limit: limit as usize,
+        })
+    }
+
+    fn wants(&self, provider: &str) -> bool {
+        self.provider.as_deref().is_none_or(|want| want == provider)
+    }
+}
+
+/// Entries gathered from the fakes, each with its place.
+#[derive(Default)]
+struct Collected {
+    entries: Vec<(u64, Value)>,
+    dropped: u64,
+}
+
+impl Collected {
+    /// Takes the entries `keep` wants from one fake's journal; only the
+    /// first `limit` of them are turned into JSON, since no more can be on
+    /// the page.
+    fn add<T>(
+        &mut self,
+        (journal, dropped): (Vec<(u64, T)>, u64),
+        page: &Page,
+        keep: impl Fn(&T) -> bool,
+        json: impl Fn(&T) -> Value,
+    ) {
+        self.dropped += dropped;
+        let kept = journal.iter().filter(|(_, e)| keep(e)).take(page.limit + 1);
+        self.entries.extend(kept.map(|(n, e)| (*n, json(e))));
+    }
+
+    /// The page as a JSON array, oldest first, each entry with its `seq`;
+    /// `x-sandbox-dropped` counts what the rings let go, and `link` points
+    /// at the next page while there is one.
+    fn answer(mut self, route: &str, query: &HashMap<String, String>, page: &Page) -> Response {
+        self.entries.sort_by_key(|(n, _)| *n);
+        let more = self.entries.len() > page.limit;
+        self.entries.truncate(page.limit);
+        let last = self.entries.last().map(|(n, _)| *n);
+        let list = self
+            .entries
+            .into_iter()
+            .map(|(n, mut e)| {
+                e["seq"] = json!(n);
+                e
+            })
+            .collect();
+        let mut response = json_response(StatusCode::OK, Value::Array(list));
+        let headers = response.headers_mut();
+        headers.insert("x-sandbox-dropped", self.dropped.into());
+        if let (true, Some(last)) = (more, last) {
+            let mut next = format!("{PREFIX}/{route}?after={last}&limit={}", page.limit);
+            for key in ["provider", "to"] {
+                if let Some(value) = query.get(key) {
+                    next.push_str(&format!("&{key}={}", query_escaped(value)));
+                }
+            }
+            if let Ok(link) = axum::http::HeaderValue::from_str(&format!("<{next}>; rel=\"next\"")) {
+                headers.insert(axum::http::header::LINK, link);
+            }
+        }
+        response
+    }
+}
+
+/// Percent-encodes all but unreserved characters.
+fn query_escaped(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => char::from(b).to_string(),
+            b => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 async fn reset(State(admin): State<Admin>) -> Reply {

@@ -520,7 +520,8 @@ pub(crate) const MAX_SECONDS: u64 = 100 * 365 * 24 * 60 * 60;
 /// A number that grows with every call in the process: orders what the
 /// fakes record across providers.
 pub(crate) fn sequence() -> u64 {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
+    // From 1: `after=0` in the admin reads means from the start.
+    static NEXT: AtomicU64 = AtomicU64::new(1);
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
@@ -637,14 +638,16 @@ macro_rules! recorded {
                 *self.lock() = StateData::default();
             }
 
-            /// What the fake "sent", with each entry's place in the sandbox's order.
-            pub(crate) fn sequenced_outbox(&self) -> Vec<(u64, Message)> {
-                self.lock().outbox.sequenced()
+            /// What the fake "sent" after place `after` in the sandbox's
+            /// order, and how many entries the ring dropped.
+            pub(crate) fn sequenced_outbox(&self, after: u64) -> (Vec<(u64, Message)>, u64) {
+                self.lock().outbox.sequenced(after)
             }
 
-            /// The requests it received, with each one's place in the sandbox's order.
-            pub(crate) fn sequenced_requests(&self) -> Vec<(u64, RecordedRequest)> {
-                self.lock().requests.sequenced()
+            /// The requests it received after place `after`, and how many
+            /// entries the ring dropped.
+            pub(crate) fn sequenced_requests(&self, after: u64) -> (Vec<(u64, RecordedRequest)>, u64) {
+                self.lock().requests.sequenced(after)
             }
         }
     };
@@ -655,11 +658,15 @@ pub(crate) use recorded;
 /// process-wide [`sequence`]: a ring of the last
 /// [`Limits::journal_entries`], so a long session stays flat.
 #[derive(Debug, Clone)]
-pub(crate) struct Log<T>(std::collections::VecDeque<(u64, T)>);
+pub(crate) struct Log<T> {
+    entries: std::collections::VecDeque<(u64, T)>,
+    /// How many the ring let go since the fake started or was reset.
+    dropped: u64,
+}
 
 impl<T> Default for Log<T> {
     fn default() -> Self {
-        Log(std::collections::VecDeque::new())
+        Log { entries: std::collections::VecDeque::new(), dropped: 0 }
     }
 }
 
@@ -667,23 +674,27 @@ impl<T: Clone> Log<T> {
     pub(crate) fn push(&mut self, entry: T) {
         let cap =
             ENV.try_with(|env| env.0.limits.journal_entries).unwrap_or(Limits::default().journal_entries);
-        while self.0.len() >= cap.max(1) {
-            self.0.pop_front();
+        while self.entries.len() >= cap.max(1) {
+            self.entries.pop_front();
+            self.dropped += 1;
         }
-        self.0.push_back((sequence(), entry));
+        self.entries.push_back((sequence(), entry));
     }
 
     pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &T> {
-        self.0.iter().map(|(_, entry)| entry)
+        self.entries.iter().map(|(_, entry)| entry)
     }
 
     pub(crate) fn to_vec(&self) -> Vec<T> {
         self.iter().cloned().collect()
     }
 
-    /// The entries with their places in the sequence.
-    pub(crate) fn sequenced(&self) -> Vec<(u64, T)> {
-        self.0.iter().cloned().collect()
+    /// The entries after place `after`, with their places, and how many
+    /// were dropped.
+    pub(crate) fn sequenced(&self, after: u64) -> (Vec<(u64, T)>, u64) {
+        // Places only grow, so the newer entries are a suffix.
+        let start = self.entries.partition_point(|(n, _)| *n <= after);
+        (self.entries.range(start..).cloned().collect(), self.dropped)
     }
 }
 

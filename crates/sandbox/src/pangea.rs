@@ -1205,9 +1205,10 @@ impl Pangea {
         *state = StateData { service_token, client_token, ..StateData::default() };
     }
 
-    /// The requests it received, with each one's place in the sandbox's order.
-    pub(crate) fn sequenced_requests(&self) -> Vec<(u64, RecordedRequest)> {
-        self.lock().requests.sequenced()
+    /// The requests it received after place `after`, and how many entries
+    /// the ring dropped.
+    pub(crate) fn sequenced_requests(&self, after: u64) -> (Vec<(u64, RecordedRequest)>, u64) {
+        self.lock().requests.sequenced(after)
     }
 }
 

@@ -641,3 +641,70 @@ fn memory_stays_flat_over_many_requests() {
 fn count(haystack: &[u8], needle: &[u8]) -> usize {
     haystack.windows(needle.len()).filter(|w| *w == needle).count()
 }
+
+#[test]
+fn admin_reads_are_paged_and_say_what_the_rings_dropped() {
+    let server = Server::start(&["--port", "0", "--journal-entries", "5"]);
+    let host = server.host();
+    for n in 0..8 {
+        post(
+            &server,
+            "tagoio/accounts",
+            json!({"email": format!("u{n}+x@example.com"), "password": "pw-12345"}),
+        );
+        let (status, _) = http(
+            "GET",
+            &format!("{}/tagoio/account/passwordreset/u{n}+x@example.com", server.url),
+            &[],
+            None,
+        );
+        assert!(status < 500);
+    }
+    let get = |path: &str| {
+        json_answer(&exchange(
+            &server,
+            format!("GET {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n").as_bytes(),
+        ))
+    };
+    let header = |head: &str, name: &str| {
+        head.lines().find_map(|l| l.strip_prefix(&format!("{name}: ")).map(str::to_string))
+    };
+    // 8 requests into a ring of 5: 3 dropped, said on every page.
+    let (status, head, first) = get("/_sandbox/requests?provider=tagoio&limit=2");
+    assert_eq!(status, 200);
+    assert_eq!(header(&head, "x-sandbox-dropped").as_deref(), Some("3"));
+    assert_eq!(first.as_array().unwrap().len(), 2);
+    let mut seen: Vec<Value> = first.as_array().unwrap().clone();
+    let mut link = header(&head, "link");
+    while let Some(next) = link {
+        let next =
+            next.strip_prefix('<').and_then(|l| l.split_once(">; rel=\"next\"")).unwrap().0.to_string();
+        let (status, head, page) = get(&next);
+        assert_eq!(status, 200, "{next}: {page}");
+        seen.extend(page.as_array().unwrap().iter().cloned());
+        link = header(&head, "link");
+    }
+    let paths: Vec<_> = seen.iter().map(|e| e["path"].as_str().unwrap().to_string()).collect();
+    let newest: Vec<_> = (3..8).map(|n| format!("/account/passwordreset/u{n}+x@example.com")).collect();
+    assert_eq!(paths, newest);
+    let seqs: Vec<u64> = seen.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    // `after` starts past an entry; the filter keeps the address in the next link.
+    let (_, _, rest) = get(&format!("/_sandbox/requests?provider=tagoio&after={}", seqs[2]));
+    assert_eq!(rest.as_array().unwrap().len(), 2);
+    http("GET", &format!("{}/tagoio/account/passwordreset/u7+x@example.com", server.url), &[], None);
+    let (_, head, mail) = get("/_sandbox/outbox?to=u7%2Bx%40example.com&limit=1");
+    assert_eq!(mail.as_array().unwrap().len(), 1, "{mail}");
+    assert_eq!(mail[0]["to"], "u7+x@example.com");
+    let next = header(&head, "link").unwrap();
+    assert!(next.contains("to=u7%2bx%40example.com"), "{next}"); // the head is lower-cased
+    for bad in ["limit=0", "limit=10001", "after=-1", "limit=x"] {
+        let (status, _, body) = get(&format!("/_sandbox/requests?{bad}"));
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert!(body["error"].as_str().unwrap().contains('`'), "{body}");
+    }
+    // A reset empties the rings and the count.
+    post(&server, "reset", json!({}));
+    let (_, head, empty) = get("/_sandbox/requests");
+    assert_eq!((empty, header(&head, "x-sandbox-dropped")), (json!([]), Some("0".into())));
+}
