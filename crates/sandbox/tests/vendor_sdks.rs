@@ -1,0 +1,202 @@
+//! The vendors' own SDKs against the `accountkit-sandbox` binary, as a user
+//! of another language would run them: each provider's driver scripts in
+//! `tests/vendor/` take the server's URL from `SANDBOX_URL`, seed what they
+//! need through the admin API, run the SDK's account operations, check the
+//! answers and exit non-zero naming the step that failed.
+//!
+//! The SDKs are installed from PyPI and npm at pinned versions into the
+//! cargo target directory, once; later runs reuse them. Without `python3`,
+//! `node` or the registries a test says why it skipped and passes, unless
+//! `ACCOUNTKIT_VENDOR_SDKS=required`, when it fails instead.
+//!
+//! Logto has no driver: its Python SDK (`logto`) and JavaScript API package
+//! (`@logto/api`) cover OIDC sign-in and the Management API, and neither
+//! speaks the My Account API the fake serves.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long one driver script may run.
+const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
+
+const SCRIPTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vendor");
+
+/// A running `accountkit-sandbox` process; killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start() -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_accountkit-sandbox"))
+            .args(["--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the binary starts");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+        let url =
+            first.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("first line: {first:?}"));
+        Server { url: url.to_string(), child }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Where installed SDKs are kept between runs: one folder per SDK.
+fn cache(kind: &str, sdk: &str) -> PathBuf {
+    let name = format!("{kind}-{}", sdk.trim_start_matches('@').replace('/', "-"));
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("vendor-sdks").join(name)
+}
+
+/// Runs an install step; its error says what failed, with the output's tail.
+fn step(command: &mut Command) -> Result<(), String> {
+    let shown = format!("{command:?}");
+    let output = command.output().map_err(|e| format!("`{shown}` did not start: {e}"))?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let tail: Vec<&str> = stderr.lines().rev().take(4).collect();
+    Err(format!(
+        "`{shown}` failed ({}): {}",
+        output.status,
+        tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+    ))
+}
+
+/// An install is reused only if it was finished for the same pins.
+fn installed(dir: &Path, pins: &[&str]) -> bool {
+    std::fs::read_to_string(dir.join(".pins")).is_ok_and(|done| done == pins.join("\n"))
+}
+
+fn mark_installed(dir: &Path, pins: &[&str]) -> Result<(), String> {
+    std::fs::write(dir.join(".pins"), pins.join("\n")).map_err(|e| e.to_string())
+}
+
+fn fresh(dir: &Path) -> Result<(), String> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))
+}
+
+/// A virtual environment with `pins` from PyPI; its `python`.
+fn python(name: &str, pins: &[&str]) -> Result<PathBuf, String> {
+    let dir = cache("python", name);
+    let python = dir.join("bin").join("python");
+    if installed(&dir, pins) && python.exists() {
+        return Ok(python);
+    }
+    fresh(&dir)?;
+    step(Command::new("python3").args(["-m", "venv"]).arg(&dir))?;
+    step(
+        Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input"])
+            .args(["--timeout", "30", "--retries", "1"])
+            .args(pins),
+    )?;
+    mark_installed(&dir, pins)?;
+    Ok(python)
+}
+
+/// `pins` from npm in a project of their own; its `node_modules`.
+fn node(name: &str, pins: &[&str]) -> Result<PathBuf, String> {
+    let dir = cache("node", name);
+    let modules = dir.join("node_modules");
+    if installed(&dir, pins) && modules.exists() {
+        return Ok(modules);
+    }
+    step(Command::new("node").arg("--version"))?;
+    fresh(&dir)?;
+    std::fs::write(dir.join("package.json"), "{\"private\": true}\n").map_err(|e| e.to_string())?;
+    step(
+        Command::new("npm")
+            .args(["install", "--silent", "--no-audit", "--no-fund", "--save-exact"])
+            .args(["--fetch-retries", "1", "--fetch-timeout", "30000"])
+            .args(pins)
+            .current_dir(&dir),
+    )?;
+    mark_installed(&dir, pins)?;
+    Ok(modules)
+}
+
+/// Says why the SDK could not be installed: a skip, or a failure when the
+/// environment requires the SDKs.
+fn skip(sdk: &str, why: &str) {
+    if std::env::var("ACCOUNTKIT_VENDOR_SDKS").is_ok_and(|v| v == "required") {
+        panic!("{sdk} could not be installed: {why}");
+    }
+    println!("skipped {sdk}: {why}");
+    eprintln!("skipped {sdk}: {why}");
+}
+
+/// Runs one driver against `server`; the number of operations it passed.
+fn drive(server: &Server, sdk: &str, program: &Path, script: &str, node_modules: Option<&Path>) -> usize {
+    let mut command = Command::new(program);
+    command.arg(Path::new(SCRIPTS).join(script)).env("SANDBOX_URL", &server.url);
+    if let Some(modules) = node_modules {
+        command.env("NODE_PATH", modules);
+    }
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("the driver starts");
+    let deadline = Instant::now() + SCRIPT_TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let (mut stdout, mut stderr) = (String::new(), String::new());
+    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    match status {
+        Some(status) if status.success() => {}
+        Some(status) => panic!("{sdk} driver {script} failed ({status}):\n{stdout}\n{stderr}"),
+        None => panic!("{sdk} driver {script} ran past {SCRIPT_TIMEOUT:?}:\n{stdout}\n{stderr}"),
+    }
+    let passed = stdout
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix(&format!("{sdk}: "))?.strip_suffix(" operations passed")?.parse().ok()
+        })
+        .unwrap_or_else(|| panic!("{sdk} driver {script} printed no tally:\n{stdout}"));
+    println!("{sdk}: {passed} operations passed");
+    passed
+}
+
+/// Installs and runs one Python SDK's driver.
+fn python_sdk(server: &Server, sdk: &str, pins: &[&str], script: &str, at_least: usize) {
+    match python(sdk, pins) {
+        Ok(python) => assert!(drive(server, sdk, &python, script, None) >= at_least),
+        Err(why) => skip(sdk, &why),
+    }
+}
+
+/// Installs and runs one JavaScript SDK's driver.
+fn node_sdk(server: &Server, sdk: &str, pins: &[&str], script: &str, at_least: usize) {
+    match node(sdk, pins) {
+        Ok(modules) => assert!(drive(server, sdk, Path::new("node"), script, Some(&modules)) >= at_least),
+        Err(why) => skip(sdk, &why),
+    }
+}
+
+#[test]
+fn tagoio_python_and_javascript_sdks() {
+    let server = Server::start();
+    python_sdk(&server, "tagoio-sdk", &["tagoio-sdk==5.1.8"], "tagoio.py", 23);
+    node_sdk(&server, "@tago-io/sdk", &["@tago-io/sdk@12.3.1"], "tagoio.js", 23);
+}
