@@ -589,9 +589,21 @@ async fn pangea_tokens(State(admin): State<Admin>) -> Reply {
     ok(json!({"service_token": service.expose_secret(), "client_token": client.expose_secret()}))
 }
 
+/// The most users admin seeding fills a fake up to: a loop of seeding calls
+/// cannot grow the server without bound.
+const MAX_SEEDED_USERS: usize = 100_000;
+
 async fn pangea_users(State(admin): State<Admin>, body: Body) -> Reply {
     let count = usize::try_from(body.number("count")?).unwrap_or(usize::MAX).min(10_000);
-    ok(json!({"ids": admin.fakes.pangea.seed_users(count)}))
+    match admin.fakes.pangea.seed_users_within(count, MAX_SEEDED_USERS) {
+        Ok(ids) => ok(json!({"ids": ids})),
+        Err(has) => Err(fail(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "`count`: the Pangea fake holds at most {MAX_SEEDED_USERS} users and has {has}; reset it first"
+            ),
+        )),
+    }
 }
 
 async fn pangea_password(State(admin): State<Admin>, body: Body) -> Reply {

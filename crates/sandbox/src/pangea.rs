@@ -191,8 +191,17 @@ impl Pangea {
     /// # Ok(()) }
     /// ```
     pub fn seed_users(&self, count: usize) -> Vec<String> {
+        self.seed_users_within(count, usize::MAX).unwrap_or_default()
+    }
+
+    /// [`seed_users`](Pangea::seed_users), unless that would make more than
+    /// `cap` users: then `Err` with the number there is.
+    pub(crate) fn seed_users_within(&self, count: usize, cap: usize) -> Result<Vec<String>, usize> {
         let mut state = self.lock();
-        (0..count)
+        if state.users.len().saturating_add(count) > cap {
+            return Err(state.users.len());
+        }
+        Ok((0..count)
             .map(|_| {
                 let n = state.seeded;
                 state.seeded += 1;
@@ -200,7 +209,7 @@ impl Pangea {
                 profile.insert("first_name".to_string(), format!("Seed{n}"));
                 state.insert_user(format!("seed{n}@example.test"), None, profile)
             })
-            .collect()
+            .collect())
     }
 
     /// Number of users.

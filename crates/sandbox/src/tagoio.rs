@@ -351,10 +351,12 @@ impl TagoIo {
         account.active = true;
         let profile_id = account.profile_id.clone();
         let token = profile_token();
+        let owner = TokenOwner { email: email.to_owned(), account_id: account.id.clone() };
         let mut state = self.lock();
+        // The account it replaces, if any, takes its tokens with it: they
+        // name that account's id (no scan of every token).
         state.accounts.insert(email.to_owned(), account);
-        state.profile_tokens.retain(|_, owner| owner != email);
-        state.profile_tokens.insert(token.clone(), email.to_owned());
+        state.profile_tokens.insert(token.clone(), owner);
         ReadyAccount { profile_id, token: token.into() }
     }
 
@@ -829,14 +831,22 @@ impl Account {
     }
 }
 
+/// The account a profile token was made for: a token outlives neither its
+/// account nor an account added in its place under the same email.
+#[derive(Debug)]
+struct TokenOwner {
+    email: String,
+    account_id: String,
+}
+
 #[derive(Debug, Default)]
 struct StateData {
     /// By email, case-sensitive.
     accounts: HashMap<String, Account>,
-    /// Token → email, for the following three maps.
+    /// Token → email, for the following two maps.
     confirmations: HashMap<String, String>,
     password_resets: HashMap<String, String>,
-    profile_tokens: HashMap<String, String>,
+    profile_tokens: HashMap<String, TokenOwner>,
     invitations: HashMap<String, InvitationState>,
     outbox: crate::Log<Message>,
     requests: crate::Log<RecordedRequest>,
@@ -872,9 +882,11 @@ impl StateData {
     /// The email of the account owning the profile token in the `token` header.
     fn authenticate(&self, headers: &HeaderMap) -> Result<String, ApiError> {
         let token = header_token(headers).ok_or_else(denied)?;
-        let email = self.profile_tokens.get(token).ok_or_else(denied)?;
-        // Tokens are removed with their account, so this only guards against drift.
-        self.accounts.contains_key(email).then(|| email.clone()).ok_or_else(denied)
+        let owner = self.profile_tokens.get(token).ok_or_else(denied)?;
+        match self.accounts.get(&owner.email) {
+            Some(account) if account.id == owner.account_id => Ok(owner.email.clone()),
+            _ => Err(denied()),
+        }
     }
 
     fn account_mut(&mut self, email: &str) -> Result<&mut Account, ApiError> {
@@ -911,9 +923,10 @@ impl StateData {
     }
 
     fn forget_tokens_of(&mut self, email: &str) {
-        for map in [&mut self.confirmations, &mut self.password_resets, &mut self.profile_tokens] {
+        for map in [&mut self.confirmations, &mut self.password_resets] {
             map.retain(|_, owner| owner != email);
         }
+        self.profile_tokens.retain(|_, owner| owner.email != email);
     }
 }
 
@@ -1013,7 +1026,7 @@ async fn token_create(State(t): State<TagoIo>, Body(body): Body) -> Reply {
     }
     let (email, account_id) = (account.email.clone(), account.id.clone());
     let token = profile_token();
-    state.profile_tokens.insert(token.clone(), email);
+    state.profile_tokens.insert(token.clone(), TokenOwner { email, account_id: account_id.clone() });
     Ok(Success(json!({
         "token": token,
         "name": name,

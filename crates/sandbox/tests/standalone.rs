@@ -708,3 +708,20 @@ fn admin_reads_are_paged_and_say_what_the_rings_dropped() {
     let (_, head, empty) = get("/_sandbox/requests");
     assert_eq!((empty, header(&head, "x-sandbox-dropped")), (json!([]), Some("0".into())));
 }
+
+#[test]
+fn seeding_has_a_total_cap() {
+    let server = Server::start(&["--port", "0"]);
+    let seed = format!("{}/_sandbox/pangea/users", server.url);
+    for _ in 0..10 {
+        // Asking for more than a call's share seeds the share.
+        let (status, seeded) = http("POST", &seed, &[], Some(&json!({"count": 1_000_000})));
+        assert_eq!(status, 200);
+        assert_eq!(seeded["ids"].as_array().unwrap().len(), 10_000);
+    }
+    let (status, refused) = http("POST", &seed, &[], Some(&json!({"count": 1})));
+    assert_eq!(status, 400, "{refused}");
+    assert!(refused["error"].as_str().unwrap().contains("`count`"), "{refused}");
+    post(&server, "reset", json!({}));
+    assert_eq!(post(&server, "pangea/users", json!({"count": 1}))["ids"].as_array().unwrap().len(), 1);
+}

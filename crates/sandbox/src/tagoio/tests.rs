@@ -454,3 +454,21 @@ async fn dropping_the_sandbox_stops_it() {
     }
     panic!("the server still answers after being dropped");
 }
+
+#[tokio::test]
+async fn an_account_added_again_takes_the_old_tokens_with_it() {
+    let f = Fixture::new().await;
+    let first = f.tago.add_account("ada@example.com", PASSWORD);
+    let token = first.token.expose_secret().to_string();
+    assert_eq!(f.call("GET", "/account", Some(&token), None).await.0, 200);
+    let second = f.tago.add_account("ada@example.com", PASSWORD);
+    assert_eq!(f.call("GET", "/account", Some(&token), None).await, (401, top("Authorization denied")));
+    let (status, info) = f.call("GET", "/account", Some(second.token.expose_secret()), None).await;
+    assert_eq!((status, &info["result"]["email"]), (200, &json!("ada@example.com")));
+    // Many accounts later, the first token of each still works.
+    let tokens: Vec<_> =
+        (0..2000).map(|n| f.tago.add_account(&format!("u{n}@example.com"), PASSWORD).token).collect();
+    for token in [&tokens[0], &tokens[1999]] {
+        assert_eq!(f.call("GET", "/account", Some(token.expose_secret()), None).await.0, 200);
+    }
+}
