@@ -725,3 +725,78 @@ fn seeding_has_a_total_cap() {
     post(&server, "reset", json!({}));
     assert_eq!(post(&server, "pangea/users", json!({"count": 1}))["ids"].as_array().unwrap().len(), 1);
 }
+
+/// The answer to a request the server may refuse at the parser: a 4xx
+/// status, JSON whenever a route answered, and the server still serving.
+fn refused(server: &Server, what: &str, request: &[u8]) -> u16 {
+    let started = Instant::now();
+    let answer = exchange(server, request);
+    assert!(started.elapsed() < Duration::from_secs(5), "{what}: {:?}", started.elapsed());
+    let status: u16 = answer.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    assert!((400..500).contains(&status), "{what}: {answer:.300}");
+    // Only the HTTP parser's own refusals (a bad request line, 414, 431)
+    // carry no body.
+    if !matches!(status, 400 | 414 | 431) || answer.to_ascii_lowercase().contains("content-type") {
+        json_answer(&answer);
+    }
+    still_serving(server);
+    status
+}
+
+#[test]
+fn hostile_requests_get_a_4xx_and_the_server_keeps_serving() {
+    let server = Server::start(&["--port", "0"]);
+    let host = server.host();
+    let post = |path: &str, body: &str| {
+        format!(
+            "POST {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\ncontent-type: application/json\r\n\
+             content-length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    // JSON nested past any parser's recursion, to every body-taking fake.
+    let deep = format!("{}{}", "[".repeat(200_000), "]".repeat(200_000));
+    let deep_object = format!("{{\"email\":{}1{}}}", "{\"a\":".repeat(50_000), "}".repeat(50_000));
+    for path in [
+        "/tagoio/account/login",
+        "/cycle/v1/account/reset-password",
+        "/logto/api/verifications/password",
+        "/pangea/v2/user/create",
+        "/stx/api/graphql",
+        "/_sandbox/tagoio/accounts",
+    ] {
+        for body in [&deep, &deep_object, "\"\\ud800\"", "{\"email\": \"\0\"}", "nul\0", "{\"a\":1e999999}"] {
+            refused(&server, &format!("{path} {:.20}", body), post(path, body).as_bytes());
+        }
+    }
+    // Conflicting framing (request smuggling), a URI of 100 KB, a header
+    // flood, a method nobody routes, a path of dots.
+    let smuggled = format!(
+        "POST /tagoio/account/login HTTP/1.1\r\nhost: {host}\r\ncontent-length: 4\r\n\
+         transfer-encoding: chunked\r\n\r\n0\r\n\r\nGET /_sandbox/pangea/tokens HTTP/1.1\r\nhost: {host}\r\n\r\n"
+    );
+    let answer = exchange(&server, smuggled.as_bytes());
+    assert_eq!(
+        count(answer.as_bytes(), b"HTTP/1.1 "),
+        1,
+        "the second request was smuggled through: {answer}"
+    );
+    assert!(!answer.contains("service_token"), "{answer}");
+    let long = format!("GET /tagoio/{} HTTP/1.1\r\nhost: {host}\r\n\r\n", "a".repeat(100_000));
+    refused(&server, "long URI", long.as_bytes());
+    let flood: String = (0..2000).map(|n| format!("x-h{n}: v\r\n")).collect();
+    refused(&server, "header flood", format!("GET / HTTP/1.1\r\nhost: {host}\r\n{flood}\r\n").as_bytes());
+    refused(
+        &server,
+        "odd method",
+        format!("BREW /tagoio/account HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n").as_bytes(),
+    );
+    refused(
+        &server,
+        "dots",
+        format!("GET /tagoio/../../etc/passwd HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n")
+            .as_bytes(),
+    );
+    refused(&server, "no host", b"GET /tagoio/account HTTP/1.0\r\n\r\n");
+    refused(&server, "garbage", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http\r\n\r\n");
+}
