@@ -140,8 +140,10 @@ fn skip(sdk: &str, why: &str) {
     eprintln!("skipped {sdk}: {why}");
 }
 
-/// Runs one driver against `server`; the number of operations it passed.
-fn drive(server: &Server, sdk: &str, program: &Path, script: &str, node_modules: Option<&Path>) -> usize {
+/// Runs one driver against a server of its own; the number of operations
+/// it passed.
+fn drive(sdk: &str, program: &Path, script: &str, node_modules: Option<&Path>) -> usize {
+    let server = Server::start();
     let mut command = Command::new(program);
     command.arg(Path::new(SCRIPTS).join(script)).env("SANDBOX_URL", &server.url);
     if let Some(modules) = node_modules {
@@ -179,24 +181,29 @@ fn drive(server: &Server, sdk: &str, program: &Path, script: &str, node_modules:
 }
 
 /// Installs and runs one Python SDK's driver.
-fn python_sdk(server: &Server, sdk: &str, pins: &[&str], script: &str, at_least: usize) {
+fn python_sdk(sdk: &str, pins: &[&str], script: &str, at_least: usize) {
     match python(sdk, pins) {
-        Ok(python) => assert!(drive(server, sdk, &python, script, None) >= at_least),
+        Ok(python) => assert!(drive(sdk, &python, script, None) >= at_least),
         Err(why) => skip(sdk, &why),
     }
 }
 
 /// Installs and runs one JavaScript SDK's driver.
-fn node_sdk(server: &Server, sdk: &str, pins: &[&str], script: &str, at_least: usize) {
+fn node_sdk(sdk: &str, pins: &[&str], script: &str, at_least: usize) {
     match node(sdk, pins) {
-        Ok(modules) => assert!(drive(server, sdk, Path::new("node"), script, Some(&modules)) >= at_least),
+        Ok(modules) => assert!(drive(sdk, Path::new("node"), script, Some(&modules)) >= at_least),
         Err(why) => skip(sdk, &why),
     }
 }
 
 #[test]
 fn tagoio_python_and_javascript_sdks() {
-    let server = Server::start();
-    python_sdk(&server, "tagoio-sdk", &["tagoio-sdk==5.1.8"], "tagoio.py", 23);
-    node_sdk(&server, "@tago-io/sdk", &["@tago-io/sdk@12.3.1"], "tagoio.js", 23);
+    python_sdk("tagoio-sdk", &["tagoio-sdk==5.1.8"], "drive_tagoio.py", 23);
+    node_sdk("@tago-io/sdk", &["@tago-io/sdk@12.3.1"], "drive_tagoio.js", 23);
+}
+
+#[test]
+fn pangea_python_and_javascript_sdks() {
+    python_sdk("pangea-sdk", &["pangea-sdk==6.13.0"], "drive_pangea.py", 23);
+    node_sdk("pangea-node-sdk", &["pangea-node-sdk@5.6.0"], "drive_pangea.js", 23);
 }
