@@ -513,6 +513,15 @@ pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
     real.checked_add_signed(chrono::TimeDelta::milliseconds(offset)).unwrap_or(real)
 }
 
+/// `from` moved by `by`, or the latest date there is: a lifetime never
+/// overflows into a panic or an expiry in the past.
+pub(crate) fn later(
+    from: chrono::DateTime<chrono::Utc>,
+    by: chrono::TimeDelta,
+) -> chrono::DateTime<chrono::Utc> {
+    from.checked_add_signed(by).unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC)
+}
+
 /// How far the clock may be moved, and the longest lifetime a fake takes:
 /// 100 years. Within it, no date the fakes compute can overflow.
 pub(crate) const MAX_SECONDS: u64 = 100 * 365 * 24 * 60 * 60;

@@ -842,7 +842,7 @@ fn token_info(user: &UserRec, token: &str, kind: &str, life: i64) -> Value {
     let now = crate::now();
     json!({
         "id": pangea_id("pmt"), "token": token, "type": kind, "life": life,
-        "expire": timestamp(TimeDelta::try_seconds(life).and_then(|d| now.checked_add_signed(d)).unwrap_or(now)), "identity": user.id, "email": user.email,
+        "expire": timestamp(crate::later(now, TimeDelta::try_seconds(life).unwrap_or(TimeDelta::MAX))), "identity": user.id, "email": user.email,
         "profile": user.profile, "scopes": [], "enabled": true, "created_at": timestamp(now),
     })
 }

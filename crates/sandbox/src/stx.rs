@@ -634,8 +634,7 @@ impl StateData {
     fn issue_tokens(&mut self, email: &str) -> (String, String) {
         let capped = self.token_lifetime.min(Duration::from_secs(crate::MAX_SECONDS));
         let lifetime = chrono::Duration::from_std(capped).unwrap_or(chrono::Duration::hours(1));
-        let now = crate::now();
-        let expires_at = now.checked_add_signed(lifetime).unwrap_or(now);
+        let expires_at = crate::later(crate::now(), lifetime);
         let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let subject = self.users.get(email).map(|u| u.id.clone()).unwrap_or_default();
         let claims = json!({"sub": subject, "exp": expires_at.timestamp(), "jti": random_string(HEX, 16)});

@@ -655,7 +655,7 @@ fn expire_date(expire_time: Option<&str>, from: DateTime<Utc>) -> String {
         TimeDelta::try_hours(n.checked_mul(hours)?)
     });
     let delta = parsed.unwrap_or(TimeDelta::days(90));
-    timestamp(from.checked_add_signed(delta).unwrap_or(from))
+    timestamp(crate::later(from, delta))
 }
 
 // ---------------------------------------------------------------------------
