@@ -4,10 +4,9 @@ const URL = process.env.SANDBOX_URL;
 
 async function admin(method, path, body) {
   const init = { method };
-  if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    init.headers = { "content-type": "application/json" };
-  }
+  // Every admin write must say it is JSON, even one without a body.
+  if (method !== "GET") init.headers = { "content-type": "application/json" };
+  if (body !== undefined) init.body = JSON.stringify(body);
   const response = await fetch(`${URL}/_sandbox/${path}`, init);
   if (!response.ok) throw new Error(`admin ${method} ${path}: HTTP ${response.status} ${await response.text()}`);
   const text = await response.text();

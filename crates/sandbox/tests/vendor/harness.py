@@ -14,7 +14,8 @@ def admin(method, path, body=None):
     """Calls `/_sandbox/<path>` and returns the decoded JSON answer."""
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(f"{URL}/_sandbox/{path}", data=data, method=method)
-    if data is not None:
+    # Every admin write must say it is JSON, even one without a body.
+    if method != "GET":
         request.add_header("content-type", "application/json")
     with urllib.request.urlopen(request) as response:
         text = response.read()
