@@ -3,8 +3,9 @@
 //! `openapi/stx/schema.graphql`. Use the `accountkit` crate (feature `stx`)
 //! instead; this crate has no stability promise of its own.
 //!
-//! One operation per mutation. Each is built with
-//! [`cynic::MutationBuilder::build`] from its variables; the resulting
+//! One operation per mutation, and one for the `userProfile` query. Each is
+//! built with [`cynic::MutationBuilder::build`] (the query with
+//! [`cynic::QueryBuilder::build`]) from its variables; the resulting
 //! [`cynic::Operation`] serialises to the request body
 //! (`{"query", "variables", "operationName"}`) and its response decodes as
 //! [`cynic::GraphQlResponse`]. The result types are fragments shared by the
@@ -22,8 +23,9 @@ mod schema {}
 pub const ANONYMOUS_OPERATIONS: &[&str] =
     &["login", "confirm2Fa", "resend2Fa", "newToken", "register", "forgotPassword", "confirmPasswordReset"];
 
-/// The operations safe to send twice: none, every one is a mutation (and
-/// `newToken` rotates the refresh token).
+/// The operations safe to send twice: none of the mutations (`newToken`
+/// rotates the refresh token). The `userProfile` query would be, but the
+/// retry table in SECURITY.md lists the mutations only, so it stays out.
 pub const IDEMPOTENT_OPERATIONS: &[&str] = &[];
 
 // ---- scalars ---------------------------------------------------------------
@@ -187,6 +189,41 @@ pub struct Settings {
     pub enable2_fa: Option<bool>,
     pub device_type: Option<String>,
     pub show_tutorial_again: Option<bool>,
+}
+
+/// The logged-in user's profile. Its `id`, names and `username` are non-null
+/// in the schema; the tax number is a secret.
+#[derive(cynic::QueryFragment, Debug, Clone)]
+#[cynic(graphql_type = "UserProfile")]
+pub struct Profile {
+    pub id: Rid,
+    pub date_of_birth: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+    pub middle_name: Option<String>,
+    pub preferred_name: Option<String>,
+    pub username: String,
+    pub phone_number: Option<String>,
+    pub country_code: Option<String>,
+    pub business_country_code: Option<String>,
+    pub business_phone: Option<String>,
+    pub address1: Option<String>,
+    pub address2: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub zip_code: Option<String>,
+    pub country: Option<String>,
+    pub citizenship_country: Option<String>,
+    pub ssn: Option<Secret>,
+    pub account_id: Option<Rid>,
+    pub employer_name: Option<String>,
+    pub employer_address: Option<String>,
+    pub job_title: Option<String>,
+    pub industry: Option<String>,
+    pub two_factor_auth: Option<bool>,
+    pub two_factor_auth_per_device: Option<bool>,
+    pub opt_in_marketing: Option<bool>,
+    pub whitelist_ip_addresses: Option<String>,
 }
 
 #[derive(cynic::QueryFragment, Debug, Clone)]
@@ -384,4 +421,10 @@ pub struct Disable2Fa {
 #[cynic(graphql_type = "RootMutationType", variables = "NoVariables")]
 pub struct Send2Fa {
     pub send2_fa: Option<TwoFactorAuthResult>,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+#[cynic(graphql_type = "RootQueryType", variables = "NoVariables")]
+pub struct UserProfile {
+    pub user_profile: Option<Profile>,
 }

@@ -1,8 +1,8 @@
-//! The GraphQL documents sent, one snapshot per mutation, reviewed like
-//! code. Refresh with `cargo xtask regen`.
+//! The GraphQL documents sent, one snapshot per mutation and query,
+//! reviewed like code. Refresh with `cargo xtask regen`.
 
 use accountkit_stx_raw::*;
-use cynic::MutationBuilder;
+use cynic::{MutationBuilder, QueryBuilder};
 
 fn email() -> EmailAddress {
     EmailAddress("ada@example.com".into())
@@ -66,11 +66,13 @@ fn documents() {
         ("enable2Fa", Enable2Fa::build(PasswordVariables { password: None }).query),
         ("disable2Fa", Disable2Fa::build(PasswordVariables { password: None }).query),
         ("send2Fa", Send2Fa::build(NoVariables {}).query),
+        ("userProfile", UserProfile::build(NoVariables {}).query),
     ];
-    assert_eq!(documents.len(), 14, "one document per mutation");
-    for (mutation, document) in documents {
-        // The document names the mutation it runs.
-        assert!(document.contains(&format!("  {mutation}")), "{mutation}: {document}");
-        insta::assert_snapshot!(mutation, document);
+    assert_eq!(documents.len(), 15, "one document per mutation and query");
+    for (field, document) in documents {
+        // The document names the field it runs.
+        assert!(document.contains(&format!("  {field}")), "{field}: {document}");
+        insta::assert_snapshot!(field, document);
     }
+    assert!(UserProfile::build(NoVariables {}).query.starts_with("query "));
 }
