@@ -197,6 +197,7 @@ fn stx_calls() -> Vec<(&'static str, Call)> {
         enable_2fa => |c| c.session.enable_2fa(None);
         disable_2fa => |c| c.session.disable_2fa(None);
         send_2fa => |c| c.session.send_2fa();
+        user_profile => |c| c.session.user_profile();
         logout => |c| c.session.logout(None);
     }
 }

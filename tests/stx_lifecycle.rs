@@ -170,11 +170,13 @@ async fn forgotten_password_is_reset_with_the_emailed_code() {
 }
 
 #[tokio::test]
-async fn bearer_goes_only_with_the_mutations_of_a_logged_in_user() {
+async fn bearer_goes_only_with_the_operations_of_a_logged_in_user() {
     let env = start().await;
     env.stx.add_user(EMAIL, PASSWORD, false);
     let session = env.login(&env.client, PASSWORD).await.unwrap();
     session.send_2fa().await.unwrap();
+    let profile = session.user_profile().await.unwrap();
+    assert_eq!((profile.username.as_str(), profile.two_factor_auth), (EMAIL, Some(false)));
     session.refresh().await.unwrap();
     session.enable_2fa(None).await.unwrap();
     session.disable_2fa(None).await.unwrap();
@@ -187,6 +189,7 @@ async fn bearer_goes_only_with_the_mutations_of_a_logged_in_user() {
         [
             ("login", false),
             ("send2Fa", true),
+            ("userProfile", true),
             ("newToken", false),
             ("enable2Fa", true),
             ("disable2Fa", true),

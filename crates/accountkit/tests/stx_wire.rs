@@ -1,7 +1,8 @@
-//! Every STX mutation against a local HTTP server: `POST /api/graphql`, the
-//! exact document (the reviewed snapshot), the exact variables and
-//! operation name, `Authorization: Bearer` present only on the mutations of
-//! a logged-in user, and the decoding of a realistic answer.
+//! Every STX mutation, and the query, against a local HTTP server:
+//! `POST /api/graphql`, the exact document (the reviewed snapshot), the
+//! exact variables and operation name, `Authorization: Bearer` present only
+//! on the operations of a logged-in user, and the decoding of a realistic
+//! answer.
 
 #![cfg(feature = "stx")]
 
@@ -505,4 +506,45 @@ async fn logout_on_a_device_and_without_one() {
         .await;
     session.logout(None).await.unwrap();
     assert_wire(&only_request(&server).await, "logout", "Logout", Some(&access), json!({"deviceInfo": null}));
+}
+
+#[tokio::test]
+async fn user_profile_is_a_query_with_the_bearer() {
+    let profile = json!({
+        "id": USER_ID, "dateOfBirth": "1990-12-10", "firstName": "Ada", "lastName": "Lovelace",
+        "middleName": null, "preferredName": "Ada", "username": "ada", "phoneNumber": "+14165550100",
+        "countryCode": "CA", "businessCountryCode": null, "businessPhone": null, "address1": "1 Main St",
+        "address2": null, "city": "Toronto", "state": "ON", "zipCode": "M5V 2T6", "country": "Canada",
+        "citizenshipCountry": "CA", "ssn": "046-454-286", "accountId": "7f1c2e3d-4b5a-4c6d-8e9f-0a1b2c3d4e5f",
+        "employerName": null, "employerAddress": null, "jobTitle": null, "industry": null,
+        "twoFactorAuth": true, "twoFactorAuthPerDevice": false, "optInMarketing": true,
+        "whitelistIpAddresses": null
+    });
+    let (server, session, access) = logged_in(json!({"userProfile": profile})).await;
+    let profile = session.user_profile().await.unwrap();
+    let request = only_request(&server).await;
+    assert_wire(&request, "userProfile", "UserProfile", Some(&access), json!({}));
+    let body: Value = serde_json::from_slice(&request.body).unwrap();
+    assert!(body["query"].as_str().unwrap().starts_with("query UserProfile"), "{body}");
+    assert_eq!((profile.id.as_str(), profile.username.as_str()), (USER_ID, "ada"));
+    assert_eq!((profile.first_name.as_str(), profile.last_name.as_str()), ("Ada", "Lovelace"));
+    assert_eq!(profile.date_of_birth.as_deref(), Some("1990-12-10"));
+    assert_eq!(profile.zip_code.as_deref(), Some("M5V 2T6"));
+    assert_eq!(profile.account_id.as_deref(), Some("7f1c2e3d-4b5a-4c6d-8e9f-0a1b2c3d4e5f"));
+    assert_eq!((profile.two_factor_auth, profile.opt_in_marketing), (Some(true), Some(true)));
+    assert_eq!(profile.ssn.as_ref().unwrap().expose_secret(), "046-454-286");
+    assert!(!format!("{profile:?}").contains("046-454"), "the tax number never prints");
+
+    // A null profile with errors is the server's refusal.
+    server.reset().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": {"userProfile": null},
+            "errors": [{"message": "profile unavailable", "path": ["userProfile"]}]
+        })))
+        .mount(&server)
+        .await;
+    let error = session.user_profile().await.unwrap_err();
+    assert_eq!(error.operation(), "user_profile");
+    assert_eq!(error.path(), Some("userProfile"));
 }

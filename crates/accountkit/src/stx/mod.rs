@@ -1,4 +1,5 @@
-//! The STX (SportsX) GraphQL auth and two-factor API: all 14 mutations.
+//! The STX (SportsX) GraphQL auth and two-factor API: all 14 mutations and
+//! the `userProfile` query.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -30,7 +31,7 @@
 //! at compile time against the schema in `openapi/stx/schema.graphql`.
 //! [`Client`] sends the anonymous mutations (login, 2FA confirmation,
 //! registration, password reset) without credentials; a [`Session`] sends
-//! the others with `Authorization: Bearer <access token>`.
+//! the others, and the query, with `Authorization: Bearer <access token>`.
 //!
 //! GraphQL `errors`, whether the HTTP status is 200 or 400, become an
 //! [`Error`] with the server's message, its `extensions.code`
@@ -270,6 +271,10 @@ macro_rules! operation {
     ($query:ty, $field:literal, $variables:expr) => {{
         static DOCUMENT: OnceLock<Document> = OnceLock::new();
         Prepared::new(&DOCUMENT, $field, $variables, <$query as cynic::MutationBuilder<_>>::build)
+    }};
+    (query $query:ty, $field:literal, $variables:expr) => {{
+        static DOCUMENT: OnceLock<Document> = OnceLock::new();
+        Prepared::new(&DOCUMENT, $field, $variables, <$query as cynic::QueryBuilder<_>>::build)
     }};
 }
 
@@ -982,7 +987,7 @@ fn is_token_refused(error: &Error) -> bool {
     error.kind() == ErrorKind::Unauthorized && !error.message().to_ascii_lowercase().contains("password")
 }
 
-/// A mutation's field, which is null only alongside `errors`.
+/// A mutation's or query's field, which is null only alongside `errors`.
 fn required<T>(op: Op, field: Option<T>) -> Result<T> {
     field.ok_or_else(|| {
         op.error(ErrorKind::Decode, format!("`{}` returned null without errors", op.name)).with_status(200)
@@ -1459,6 +1464,31 @@ impl Session {
         let op = op("send_2fa");
         let data = self.send(op, &[], operation!(raw::Send2Fa, "send2Fa", &raw::NoVariables {})).await?;
         required(op, data.send2_fa).map(TwoFactorStatus::from_raw)
+    }
+
+    /// `userProfile`: the logged-in user's profile.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let stx = Client::new(Host::Custom(sandbox.stx().base_url()))?;
+    /// use accountkit::stx::{Client, Credentials, Host, LoginOutcome, Registration};
+    ///
+    /// let ada = Registration::new("ada@example.com", "correct horse").name("Ada", "Lovelace");
+    /// stx.register(&ada).await?;
+    /// let credentials = Credentials::new("ada@example.com", "correct horse");
+    /// let LoginOutcome::LoggedIn(session) = stx.login(&credentials).await? else { unreachable!() };
+    /// let profile = session.user_profile().await?;
+    /// assert_eq!((profile.first_name.as_str(), profile.last_name.as_str()), ("Ada", "Lovelace"));
+    /// assert_eq!(Some(profile.id), session.info().user_id);
+    /// # Ok(()) }
+    /// ```
+    pub async fn user_profile(&self) -> Result<UserProfile> {
+        let op = op("user_profile");
+        let vars = raw::NoVariables {};
+        let data = self.send(op, &[], operation!(query raw::UserProfile, "userProfile", &vars)).await?;
+        required(op, data.user_profile).map(UserProfile::from_raw)
     }
 
     /// `logout`: ends the session (on `device_id`, when given), invalidating

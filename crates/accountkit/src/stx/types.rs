@@ -485,6 +485,105 @@ pub struct LoggedOut {
     pub device_id: Option<String>,
 }
 
+/// The logged-in user's profile, the answer of
+/// [`Session::user_profile`](super::Session::user_profile). The names are
+/// STX's; the tax number is a secret, and `Debug` never shows it.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct UserProfile {
+    /// The user's id (a UUID), as [`LoginInfo::user_id`].
+    pub id: String,
+    /// As the server writes it, e.g. `1990-12-10`.
+    pub date_of_birth: Option<String>,
+    /// `firstName`
+    pub first_name: String,
+    /// `lastName`
+    pub last_name: String,
+    /// `middleName`
+    pub middle_name: Option<String>,
+    /// `preferredName`
+    pub preferred_name: Option<String>,
+    /// `username`
+    pub username: String,
+    /// `phoneNumber`
+    pub phone_number: Option<String>,
+    /// `countryCode`
+    pub country_code: Option<String>,
+    /// `businessCountryCode`
+    pub business_country_code: Option<String>,
+    /// `businessPhone`
+    pub business_phone: Option<String>,
+    /// `address1`
+    pub address1: Option<String>,
+    /// `address2`
+    pub address2: Option<String>,
+    /// `city`
+    pub city: Option<String>,
+    /// `state`
+    pub state: Option<String>,
+    /// `zipCode`
+    pub zip_code: Option<String>,
+    /// `country`
+    pub country: Option<String>,
+    /// `citizenshipCountry`
+    pub citizenship_country: Option<String>,
+    /// The social security or tax number.
+    pub ssn: Option<SecretString>,
+    /// `accountId`
+    pub account_id: Option<String>,
+    /// `employerName`
+    pub employer_name: Option<String>,
+    /// `employerAddress`
+    pub employer_address: Option<String>,
+    /// `jobTitle`
+    pub job_title: Option<String>,
+    /// `industry`
+    pub industry: Option<String>,
+    /// Whether logins ask for an emailed code.
+    pub two_factor_auth: Option<bool>,
+    /// Whether that code is asked once per device.
+    pub two_factor_auth_per_device: Option<bool>,
+    /// `optInMarketing`
+    pub opt_in_marketing: Option<bool>,
+    /// The addresses the account may log in from, as the server writes them.
+    pub whitelist_ip_addresses: Option<String>,
+}
+
+impl UserProfile {
+    pub(crate) fn from_raw(profile: raw::Profile) -> Self {
+        UserProfile {
+            id: profile.id.0,
+            date_of_birth: profile.date_of_birth,
+            first_name: profile.first_name,
+            last_name: profile.last_name,
+            middle_name: profile.middle_name,
+            preferred_name: profile.preferred_name,
+            username: profile.username,
+            phone_number: profile.phone_number,
+            country_code: profile.country_code,
+            business_country_code: profile.business_country_code,
+            business_phone: profile.business_phone,
+            address1: profile.address1,
+            address2: profile.address2,
+            city: profile.city,
+            state: profile.state,
+            zip_code: profile.zip_code,
+            country: profile.country,
+            citizenship_country: profile.citizenship_country,
+            ssn: profile.ssn.map(|ssn| SecretString::from(ssn.expose())),
+            account_id: profile.account_id.map(|id| id.0),
+            employer_name: profile.employer_name,
+            employer_address: profile.employer_address,
+            job_title: profile.job_title,
+            industry: profile.industry,
+            two_factor_auth: profile.two_factor_auth,
+            two_factor_auth_per_device: profile.two_factor_auth_per_device,
+            opt_in_marketing: profile.opt_in_marketing,
+            whitelist_ip_addresses: profile.whitelist_ip_addresses,
+        }
+    }
+}
+
 /// A registration. STX takes it as a JSON document encoded into one string;
 /// [`Client::register`](super::Client::register) does that encoding.
 ///
