@@ -34,9 +34,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-use accountkit_codegen::{APIS, Api, SurfaceChange};
+use accountkit_codegen::{APIS, Api, Change, Impact};
 
 mod bench;
+mod dependents;
 mod doc_examples;
 mod package;
 mod retries;
@@ -70,12 +71,54 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-const USAGE: &str = "usage: cargo xtask regen [--check] [--root DIR]";
+const USAGE: &str = "usage: cargo xtask regen [--check] [--no-build] [--root DIR]";
+
+/// `--help` of each command: what it does, then its usage.
+fn help(command: &str) -> Option<String> {
+    let (what, usage) = match command {
+        "regen" => (
+            "Regenerates every raw client's API-surface snapshot and shipped copy from openapi/, \
+             prints each operation, type, field and variant added (+), removed (-) or changed (~) \
+             with what it means for the raw crate (additive, wire, breaking) and the CHANGELOG lines \
+             to add, then builds the facade, the sandbox and the end-to-end suite on the generated \
+             code and prints each line that no longer compiles as `file:line: what to decide`. \
+             Fails while any such line is left.\n\
+             --check     change nothing; fail when a snapshot or copy is out of date\n\
+             --no-build  skip the build of what uses the generated code\n\
+             --root DIR  run against another checkout of the workspace",
+            USAGE,
+        ),
+        "vendor-check" => (
+            "Compares each vendor's published description (openapi/<provider>/vendor/) with ours \
+             and prints one line per difference; fails on any not listed in vendor/accepted.yaml.",
+            vendor::USAGE,
+        ),
+        "doc-examples" => (
+            "Checks that every public method of the facade and the sandbox has an example.",
+            doc_examples::USAGE,
+        ),
+        "bench" => ("Runs the benchmarks and prints their tables (see BENCHMARKS.md).", bench::USAGE),
+        "package" => (
+            "Packages every published crate and builds a project outside the workspace on the packages.",
+            package::USAGE,
+        ),
+        _ => return None,
+    };
+    Some(format!("{what}\n\n{usage}"))
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut check = false;
     let mut root = None;
+    let mut no_build = false;
+    if let [command, rest @ ..] = args.as_slice()
+        && rest.iter().any(|a| a == "--help" || a == "-h")
+        && let Some(text) = help(command)
+    {
+        println!("{text}");
+        return ExitCode::SUCCESS;
+    }
     let mut rest = args.iter();
     match rest.next().map(String::as_str) {
         Some("regen") => {}
@@ -99,6 +142,7 @@ fn main() -> ExitCode {
     while let Some(arg) = rest.next() {
         match arg.as_str() {
             "--check" => check = true,
+            "--no-build" => no_build = true,
             "--root" => match rest.next() {
                 Some(dir) => root = Some(PathBuf::from(dir)),
                 None => {
@@ -114,7 +158,7 @@ fn main() -> ExitCode {
     }
     let in_workspace = root.is_none();
     let root = root.unwrap_or_else(workspace_root);
-    match regen(&root, check, in_workspace) {
+    match regen(&root, check, in_workspace, !no_build) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(message) => {
@@ -218,9 +262,18 @@ fn refresh_copies(root: &Path, check: bool) -> Result<bool, String> {
     Ok(clean)
 }
 
-/// Returns whether everything was (or now is) up to date.
-fn regen(root: &Path, check: bool, in_workspace: bool) -> Result<bool, String> {
+/// What `+`, `-`, `~` and the impacts mean, printed with every change list.
+const LEGEND: &str = "\
+legend: + added, - removed, ~ changed;
+        (additive) code using the raw crate still compiles and behaves the same,
+        (wire) the same Rust API with different JSON on the wire,
+        (breaking) code using the raw crate may not compile (a new field every literal must name, a removal, a changed type)";
+
+/// Returns whether everything was (or now is) up to date and everything
+/// built on the generated code still compiles.
+fn regen(root: &Path, check: bool, in_workspace: bool, build: bool) -> Result<bool, String> {
     let mut clean = refresh_copies(root, check)?;
+    let mut changelog = Vec::new();
     for api in APIS {
         let snapshot = Snapshot::for_api(root, api)?;
         let old = snapshot.committed_body();
@@ -229,7 +282,7 @@ fn regen(root: &Path, check: bool, in_workspace: bool) -> Result<bool, String> {
             println!("{} ({}): unchanged", snapshot.name, snapshot.source);
             continue;
         }
-        let changes = accountkit_codegen::surface_changes(old_text, &snapshot.body);
+        let changes = accountkit_codegen::detailed_changes(old_text, &snapshot.body);
         let verb = match (check, old.is_some()) {
             (true, true) => "out of date",
             (true, false) => "has no committed snapshot",
@@ -240,6 +293,7 @@ fn regen(root: &Path, check: bool, in_workspace: bool) -> Result<bool, String> {
         for change in &changes {
             println!("  {change}");
         }
+        changelog.extend(changes.iter().map(|c| (api.package, c.clone())));
         if check {
             clean = false;
             let diff = similar::TextDiff::from_lines(old_text, snapshot.body.as_str());
@@ -259,21 +313,58 @@ fn regen(root: &Path, check: bool, in_workspace: bool) -> Result<bool, String> {
         }
         clean &= retries::refresh(root, check)?;
     }
+    if !changelog.is_empty() {
+        println!("\n{LEGEND}");
+        println!("\n{}", changelog_lines(&changelog));
+    }
     if check && !clean {
         println!("\nrun `cargo xtask regen` and commit the diff");
     }
     if !check && in_workspace {
         rebuild_raw_crates(root)?;
     }
+    if build && !root.join("Cargo.toml").exists() {
+        println!("no Cargo.toml at the root: nothing built on the generated code");
+    } else if build {
+        let decisions = dependents::build(root)?;
+        if decisions.is_empty() {
+            println!("the facade, the sandbox and the end-to-end suite build on the generated code");
+        } else {
+            println!("\n{} lines no longer compile; decide each, then run regen again:", decisions.len());
+            for decision in &decisions {
+                println!("  {decision}");
+            }
+            clean = false;
+        }
+    }
     Ok(clean)
 }
 
-fn summary(changes: &[SurfaceChange]) -> String {
-    let count = |f: fn(&SurfaceChange) -> bool| changes.iter().filter(|c| f(c)).count();
-    let added = count(|c| matches!(c, SurfaceChange::Added(_)));
-    let removed = count(|c| matches!(c, SurfaceChange::Removed(_)));
-    let changed = count(|c| matches!(c, SurfaceChange::Changed(_)));
-    format!("{added} added, {removed} removed, {changed} changed")
+fn summary(changes: &[Change]) -> String {
+    let count = |sign| changes.iter().filter(|c| c.sign == sign).count();
+    let breaking = changes.iter().filter(|c| c.impact == Impact::Breaking).count();
+    format!("{} added, {} removed, {} changed; {breaking} breaking", count('+'), count('-'), count('~'))
+}
+
+/// The lines for `CHANGELOG.md`'s Unreleased section, by Keep a Changelog
+/// heading; what the facade itself exposes is the maintainer's to add.
+fn changelog_lines(changes: &[(&str, Change)]) -> String {
+    let mut out = String::from("for CHANGELOG.md, under ## [Unreleased]:");
+    for (heading, sign) in [("Added", '+'), ("Changed", '~'), ("Removed", '-')] {
+        let lines: Vec<String> = changes
+            .iter()
+            .filter(|(_, c)| c.sign == sign)
+            .map(|(package, c)| {
+                let detail = c.detail.as_ref().map(|d| format!(" (`{d}`)")).unwrap_or_default();
+                let breaking = if c.impact == Impact::Breaking { " **breaking**" } else { "" };
+                format!("- `{package}`: {}{detail}{breaking}", c.what)
+            })
+            .collect();
+        if !lines.is_empty() {
+            out.push_str(&format!("\n### {heading}\n{}", lines.join("\n")));
+        }
+    }
+    out
 }
 
 /// Rebuilds every raw crate and runs its snapshot test, which compares what

@@ -95,10 +95,20 @@ fn one_added_field_fails_the_check_until_regen() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success(), "the check passed on a changed spec:\n{stdout}");
     assert!(
-        stdout.contains("tagoio (openapi/tagoio/account.yaml): out of date, 0 added, 0 removed, 1 changed"),
+        stdout.contains(
+            "tagoio (openapi/tagoio/account.yaml): out of date, 1 added, 0 removed, 0 changed; 1 breaking"
+        ),
         "{stdout}"
     );
-    assert!(stdout.contains("~ type types::AccountInfo"), "{stdout}");
+    assert!(
+        stdout.contains("  + field types::AccountInfo.favourite_colour: Option<String> (breaking)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("legend: + added, - removed, ~ changed;"), "{stdout}");
+    assert!(
+        stdout.contains("- `accountkit-tagoio-raw`: field types::AccountInfo.favourite_colour (`Option<String>`) **breaking**"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("crates/tagoio-raw/openapi.json (from openapi/tagoio/account.yaml): out of date"),
         "{stdout}"

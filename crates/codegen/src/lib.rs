@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use openapiv3::OpenAPI;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 
-pub use surface::{SurfaceChange, surface, surface_changes};
+pub use surface::{Change, Impact, SurfaceChange, detailed_changes, surface, surface_changes};
 
 /// One REST API and where its pieces live, relative to the workspace root.
 #[derive(Debug, Clone, Copy)]

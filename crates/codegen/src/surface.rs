@@ -240,3 +240,200 @@ fn quote_item(item: &Item) -> String {
         items: vec![item.clone()],
     })
 }
+
+/// What a change means for code written against the raw crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Impact {
+    /// Existing code compiles and behaves the same.
+    Additive,
+    /// The Rust API is the same, but what goes on the wire is not (a serde
+    /// rename, a skip rule, an operation's list membership).
+    Wire,
+    /// Existing code may no longer compile: a removal, a changed type, or a
+    /// new field every struct literal must name.
+    Breaking,
+}
+
+impl std::fmt::Display for Impact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Impact::Additive => "additive",
+            Impact::Wire => "wire",
+            Impact::Breaking => "breaking",
+        })
+    }
+}
+
+/// One named change between two surfaces, down to fields and variants.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Change {
+    /// `+` added, `-` removed, `~` changed.
+    pub sign: char,
+    /// `operation get_account`, `type types::Account`,
+    /// `field types::Account.company`, `variant types::Kind::Other`, ...
+    pub what: String,
+    /// Old and new text where something changed in place, such as a field's
+    /// type: `String -> i64`.
+    pub detail: Option<String>,
+    /// What it means for the raw crate's users.
+    pub impact: Impact,
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.sign, self.what)?;
+        if let Some(detail) = &self.detail {
+            write!(f, ": {detail}")?;
+        }
+        write!(f, " ({})", self.impact)
+    }
+}
+
+/// [`surface_changes`], with a changed type taken apart into the fields,
+/// variants and trait impls that changed, and each change classified by its
+/// [`Impact`].
+pub fn detailed_changes(old: &str, new: &str) -> Vec<Change> {
+    let (old_index, new_index) = (index(old), index(new));
+    let mut changes = Vec::new();
+    for change in surface_changes(old, new) {
+        match change {
+            SurfaceChange::Added(what) => {
+                changes.push(Change { sign: '+', what, detail: None, impact: Impact::Additive })
+            }
+            SurfaceChange::Removed(what) => {
+                changes.push(Change { sign: '-', what, detail: None, impact: Impact::Breaking })
+            }
+            SurfaceChange::Changed(what) => {
+                let (before, after) = (&old_index[&what], &new_index[&what]);
+                let inner = what.strip_prefix("type ").map(|name| type_changes(name, before, after));
+                match inner {
+                    Some(inner) if !inner.is_empty() => changes.extend(inner),
+                    _ => {
+                        // An operation's signature, a constant's value, or a
+                        // type whose only change is outside its fields.
+                        let impact = if what.starts_with("const ") || what.starts_with("type ") {
+                            Impact::Wire
+                        } else {
+                            Impact::Breaking
+                        };
+                        changes.push(Change { sign: '~', what, detail: None, impact });
+                    }
+                }
+            }
+        }
+    }
+    changes
+}
+
+/// The parts of one type's entry (its definition and impls).
+#[derive(Default)]
+struct TypeParts {
+    /// Field or variant name → (type or fields text, attributes text).
+    members: BTreeMap<String, (String, String)>,
+    is_enum: bool,
+    /// The definition's own attributes (derives, serde rules).
+    attrs: String,
+    impls: BTreeMap<String, String>,
+}
+
+fn type_parts(text: &str) -> Option<TypeParts> {
+    let file = syn::parse_file(text).ok()?;
+    let mut parts = TypeParts::default();
+    for item in &file.items {
+        match item {
+            Item::Struct(s) => {
+                parts.attrs = attrs_text(&s.attrs);
+                for (n, field) in s.fields.iter().enumerate() {
+                    let name = field.ident.as_ref().map_or(n.to_string(), ToString::to_string);
+                    let ty = &field.ty;
+                    let alias: Item = syn::parse_quote!(type T = #ty;);
+                    let ty = quote_item(&alias);
+                    let ty = short_paths(ty.trim().trim_start_matches("type T = ").trim_end_matches(';'));
+                    parts.members.insert(name, (ty, attrs_text(&field.attrs)));
+                }
+            }
+            Item::Enum(e) => {
+                parts.is_enum = true;
+                parts.attrs = attrs_text(&e.attrs);
+                for variant in &e.variants {
+                    let mut bare = variant.clone();
+                    bare.attrs.clear();
+                    let alone: Item = syn::parse_quote!(enum E { #bare });
+                    parts.members.insert(
+                        variant.ident.to_string(),
+                        (short_paths(&one_line(&quote_item(&alone))), attrs_text(&variant.attrs)),
+                    );
+                }
+            }
+            Item::Impl(i) => {
+                let header = quote_item(&Item::Impl(syn::ItemImpl { items: Vec::new(), ..i.clone() }));
+                parts.impls.insert(header.trim().to_string(), quote_item(item));
+            }
+            _ => {}
+        }
+    }
+    Some(parts)
+}
+
+fn attrs_text(attrs: &[Attribute]) -> String {
+    let item: Item = syn::parse_quote!(#(#attrs)* struct S;);
+    quote_item(&item)
+}
+
+fn type_changes(name: &str, before: &str, after: &str) -> Vec<Change> {
+    let (Some(old), Some(new)) = (type_parts(before), type_parts(after)) else { return Vec::new() };
+    let mut changes = Vec::new();
+    let member = |m: &str| {
+        if new.is_enum { format!("variant {name}::{m}") } else { format!("field {name}.{m}") }
+    };
+    let change = |sign, what, detail, impact| Change { sign, what, detail, impact };
+    for (m, (shape, attrs)) in &new.members {
+        match old.members.get(m) {
+            // Exhaustive structs and enums: every literal or match must name it.
+            None => changes.push(change('+', member(m), Some(shape.clone()), Impact::Breaking)),
+            Some((old_shape, _)) if old_shape != shape => changes.push(change(
+                '~',
+                member(m),
+                Some(format!("{old_shape} -> {shape}")),
+                Impact::Breaking,
+            )),
+            Some((_, old_attrs)) if old_attrs != attrs => {
+                changes.push(change('~', member(m), Some("serde attributes".into()), Impact::Wire))
+            }
+            Some(_) => {}
+        }
+    }
+    for (m, (shape, _)) in &old.members {
+        if !new.members.contains_key(m) {
+            changes.push(change('-', member(m), Some(shape.clone()), Impact::Breaking));
+        }
+    }
+    if old.attrs != new.attrs {
+        changes.push(change('~', format!("type {name}"), Some("attributes".into()), Impact::Wire));
+    }
+    for header in new.impls.keys().filter(|h| !old.impls.contains_key(*h)) {
+        changes.push(change('+', format!("impl of {name}"), Some(one_line(header)), Impact::Additive));
+    }
+    for header in old.impls.keys().filter(|h| !new.impls.contains_key(*h)) {
+        changes.push(change('-', format!("impl of {name}"), Some(one_line(header)), Impact::Breaking));
+    }
+    changes
+}
+
+/// `::std::option::Option<::std::string::String>` as `Option<String>`.
+fn short_paths(ty: &str) -> String {
+    [
+        "::std::option::",
+        "::std::string::",
+        "::std::vec::",
+        "::std::collections::",
+        "::std::boxed::",
+        "::std::",
+    ]
+    .iter()
+    .fold(ty.to_string(), |ty, prefix| ty.replace(prefix, ""))
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -284,3 +284,44 @@ fn date_time_fields_decode_through_the_runtime() {
     assert_eq!(born.matches("default").count(), born.matches("default=\"defaults::").count() * 2, "{born}");
     assert!(!field("id").contains("deserialize_with"), "{code}");
 }
+
+#[test]
+fn detailed_changes_name_fields_and_say_what_breaks() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = generate(&load_spec(&write(&dir, "a.yaml", THING)).unwrap(), &settings()).unwrap();
+    let grown = THING.replace(
+        "        type: { type: string }",
+        "        type: { type: string }\n        colour: { type: string }",
+    );
+    let grown = generate(&load_spec(&write(&dir, "b.yaml", &grown)).unwrap(), &settings()).unwrap();
+    let lines = |old: &str, new: &str| -> Vec<String> {
+        detailed_changes(old, new).iter().map(ToString::to_string).collect()
+    };
+    assert_eq!(
+        lines(&base.surface, &grown.surface),
+        vec!["+ field types::Thing.colour: Option<String> (breaking)"]
+    );
+    assert_eq!(
+        lines(&grown.surface, &base.surface),
+        vec!["- field types::Thing.colour: Option<String> (breaking)"]
+    );
+    let retyped = THING.replace("        type: { type: string }", "        type: { type: integer }");
+    let retyped = generate(&load_spec(&write(&dir, "c.yaml", &retyped)).unwrap(), &settings()).unwrap();
+    let changed = lines(&base.surface, &retyped.surface);
+    assert!(
+        changed.iter().any(|l| l.starts_with("~ field types::Thing.type_: ")
+            && l.contains(" -> ")
+            && l.ends_with("(breaking)")),
+        "{changed:?}"
+    );
+    let added = THING.replace("operationId: create_thing", "operationId: make_thing");
+    let added = generate(&load_spec(&write(&dir, "d.yaml", &added)).unwrap(), &settings()).unwrap();
+    assert_eq!(
+        lines(&base.surface, &added.surface),
+        vec![
+            "~ const ANONYMOUS_OPERATIONS (wire)".to_string(),
+            "+ operation make_thing (additive)".to_string(),
+            "- operation create_thing (breaking)".to_string(),
+        ]
+    );
+}
