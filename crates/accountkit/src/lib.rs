@@ -74,6 +74,14 @@
 //! - **Every call is `async`** and returns [`Result`]; lists that span pages
 //!   also come as a `Stream` (`futures::Stream`) of items.
 //!
+//! No vendor field is dropped without a decision. Every conversion from a
+//! generated type takes it apart field by field, with no `..`: a field the
+//! vendor's description gains is a compile error at the line that must
+//! decide, and a field left out is bound as `field: _` beside the reason.
+//! Every generated request is built as a struct literal naming each field
+//! (never `..Default::default()`), so a new request field must be decided
+//! on too.
+//!
 //! The sandbox (`accountkit-sandbox`) follows the same rules: its handles
 //! borrow text, take test passwords as `impl Into<SecretString>` and hand
 //! out tokens, PINs and codes as `SecretString`, ready to pass to a client.

@@ -1060,10 +1060,12 @@ macro_rules! envelope {
         impl Envelope for raw::types::$envelope {
             type Result = $result;
             fn succeeded(&self) -> bool {
-                self.status
+                let Self { status, result: _, message: _ } = self; // both read by `into_parts`
+                *status
             }
             fn into_parts(self) -> (bool, Option<$result>, Option<String>) {
-                (self.status, self.result, self.message)
+                let Self { status, result, message } = self;
+                (status, result, message)
             }
         }
     )*};

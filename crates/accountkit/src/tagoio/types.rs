@@ -242,40 +242,71 @@ impl OtpStatus {
 
 impl Account {
     pub(super) fn from_raw(info: raw::AccountInfo) -> Self {
-        let options = info.options.unwrap_or_default();
-        let otp = info.otp.unwrap_or_default();
+        let raw::AccountInfo {
+            active,
+            blocked,
+            company,
+            country,
+            created_at,
+            developer,
+            email,
+            id,
+            language,
+            last_login,
+            name,
+            newsletter,
+            options,
+            otp,
+            phone,
+            plan,
+            send_invoice,
+            stripe_id: _, // the billing provider's customer id; no operation takes it
+            timezone,
+            type_,
+            updated_at,
+        } = info;
+        let raw::AccountOptions {
+            date_format,
+            decimal_separator,
+            last_whats_new,
+            show_last_updated_at,
+            thousand_separator,
+            time_format,
+            user_view_welcome,
+        } = options.unwrap_or_default();
+        let raw::OtpStatus { authenticator, email: otp_email, sms } = otp.unwrap_or_default();
         Account {
-            id: info.id,
-            name: info.name,
-            email: info.email,
-            timezone: info.timezone,
-            company: info.company,
-            phone: info.phone,
-            language: info.language.map(Language::from),
-            plan: info.plan.map(Plan::from),
-            account_type: info.type_.map(AccountType::from),
-            active: info.active.unwrap_or(false),
-            blocked: info.blocked.unwrap_or(false),
-            newsletter: info.newsletter,
-            developer: info.developer,
-            send_invoice: info.send_invoice,
-            country: info.country,
-            created_at: info.created_at,
-            updated_at: info.updated_at,
-            last_login: info.last_login,
+            id,
+            name,
+            email,
+            timezone,
+            company,
+            phone,
+            language: language.map(Language::from),
+            plan: plan.map(Plan::from),
+            account_type: type_.map(AccountType::from),
+            active: active.unwrap_or(false),
+            blocked: blocked.unwrap_or(false),
+            newsletter,
+            developer,
+            send_invoice,
+            country,
+            created_at,
+            updated_at,
+            last_login,
             options: AccountOptions {
-                user_view_welcome: options.user_view_welcome,
-                decimal_separator: options.decimal_separator,
-                thousand_separator: options.thousand_separator,
-                last_whats_new: options.last_whats_new,
-                date_format: options.date_format,
-                time_format: options.time_format,
-                show_last_updated_at: options.show_last_updated_at,
+                user_view_welcome,
+                decimal_separator,
+                thousand_separator,
+                last_whats_new,
+                date_format,
+                time_format,
+                show_last_updated_at,
             },
             otp: OtpStatus {
-                authenticator: otp.authenticator.unwrap_or(false),
-                sms: otp.sms.unwrap_or(false),
-                email: otp.email.unwrap_or(false),
+                authenticator: authenticator.unwrap_or(false),
+                sms: sms.unwrap_or(false),
+                email: otp_email.unwrap_or(false),
             },
         }
     }
@@ -570,10 +601,18 @@ impl AccountChanges {
                 LastUpdatedPlacement::Menu => raw::AccountEditOptionsShowLastUpdatedAt::Menu,
             }),
         };
-        let has_options = options.date_format.is_some()
-            || options.time_format.is_some()
-            || options.decimal_separator.is_some()
-            || options.show_last_updated_at.is_some();
+        let raw::AccountEditOptions {
+            date_format,
+            decimal_separator,
+            show_last_updated_at,
+            thousand_separator,
+            time_format,
+        } = &options;
+        let has_options = date_format.is_some()
+            || time_format.is_some()
+            || decimal_separator.is_some()
+            || thousand_separator.is_some()
+            || show_last_updated_at.is_some();
         Ok(raw::AccountEdit {
             name: self.name.clone(),
             company: self.company.clone(),
@@ -1136,13 +1175,14 @@ impl std::fmt::Debug for ProfileToken {
 
 impl ProfileToken {
     pub(super) fn from_raw(created: raw::TokenCreated) -> Self {
+        let raw::TokenCreated { created_by, expire_date, name, permission, profile, token } = created;
         ProfileToken {
-            token: created.token.into_secret(),
-            name: created.name,
-            permission: created.permission.map(Permission::from),
-            profile: created.profile,
-            created_by: created.created_by,
-            expire_date: created.expire_date.map(Expiry::from),
+            token: token.into_secret(),
+            name,
+            permission: permission.map(Permission::from),
+            profile,
+            created_by,
+            expire_date: expire_date.map(Expiry::from),
         }
     }
 }
@@ -1185,24 +1225,22 @@ pub struct Profile {
 
 impl Login {
     pub(super) fn from_raw(result: raw::LoginResult) -> Self {
+        let raw::LoginResult { company, email, id, name, phone, profiles, type_ } = result;
         Login {
-            id: result.id,
-            email: result.email,
-            name: result.name,
-            company: result.company,
-            phone: result.phone,
-            account_type: result.type_.map(AccountType::from),
-            profiles: result
-                .profiles
-                .into_iter()
-                .map(|p| Profile {
-                    id: p.id,
-                    name: p.name,
-                    account: p.account,
-                    logo_url: p.logo_url,
-                    from_share: p.from_share.unwrap_or(false),
-                })
-                .collect(),
+            id,
+            email,
+            name,
+            company,
+            phone,
+            account_type: type_.map(AccountType::from),
+            profiles: profiles.into_iter().map(Profile::from_raw).collect(),
         }
+    }
+}
+
+impl Profile {
+    fn from_raw(profile: raw::LoginProfile) -> Self {
+        let raw::LoginProfile { account, from_share, id, logo_url, name } = profile;
+        Profile { id, name, account, logo_url, from_share: from_share.unwrap_or(false) }
     }
 }
