@@ -341,7 +341,7 @@ impl Client {
     /// ```
     pub async fn get_account(&self) -> Result<Account> {
         let response = self.send(op("get_account"), &[], self.raw.get_account(self.hub())).await?;
-        Ok(Account::from_raw(response.data))
+        Ok(Account::from_raw(response.into_data()))
     }
 
     /// Changes the account's name or support-login setting; returns the
@@ -370,7 +370,7 @@ impl Client {
         let op = op("update_account");
         let body = update.to_raw(op)?;
         let response = self.send(op, &[], self.raw.update_account(self.hub(), &body)).await?;
-        Ok(Account::from_raw(response.data))
+        Ok(Account::from_raw(response.into_data()))
     }
 
     /// Starts deleting the account (HTTP 202) and returns the job doing it.
@@ -400,7 +400,7 @@ impl Client {
     /// ```
     pub async fn delete_account(&self) -> Result<JobDescriptor> {
         let response = self.send(op("delete_account"), &[], self.raw.delete_account(self.hub())).await?;
-        Ok(JobDescriptor::from_raw(response.data))
+        Ok(JobDescriptor::from_raw(response.into_data()))
     }
 
     /// Deletes the account and waits, as `tracking` says, until the job
@@ -491,7 +491,7 @@ impl Client {
         let op = op("get_job");
         validate::path_segment(op, "job_id", job_id)?;
         let response = self.send(op, &[], self.raw.get_job(job_id, self.hub())).await?;
-        Ok(JobStatus::from_raw(response.data))
+        Ok(JobStatus::from_raw(response.into_data()))
     }
 
     /// Polls the job `job_id` until it is over, as Cycle's TypeScript
@@ -584,7 +584,7 @@ impl Client {
             self.hub(),
         );
         let response = self.send(op, &[], call).await?;
-        Ok(response.data.into_iter().map(Login::from_raw).collect())
+        Ok(response.into_data().into_iter().map(Login::from_raw).collect())
     }
 
     /// Every login `query` selects, from its page on: fetches page after
@@ -681,7 +681,7 @@ impl Client {
             self.hub(),
         );
         let response = self.send(op, &[], call).await?;
-        Ok(response.data.into_iter().map(Membership::from_raw).collect())
+        Ok(response.into_data().into_iter().map(Membership::from_raw).collect())
     }
 
     /// Every pending invitation `query` selects, page after page.
@@ -772,7 +772,7 @@ impl Client {
         };
         let response =
             self.send(op, &[], self.raw.update_account_invite(invite_id, self.hub(), &body)).await?;
-        Ok(Membership::from_raw(response.data))
+        Ok(Membership::from_raw(response.into_data()))
     }
 
     /// One page of the hubs the account is a member of.
@@ -807,7 +807,7 @@ impl Client {
             self.hub(),
         );
         let response = self.send(op, &[], call).await?;
-        Ok(response.data.into_iter().map(Membership::from_raw).collect())
+        Ok(response.into_data().into_iter().map(Membership::from_raw).collect())
     }
 
     /// Every hub the account is a member of, collected.
@@ -892,7 +892,7 @@ impl Client {
         let body = raw::types::PasswordChange { current: current.into(), new: new.into() };
         let secrets = [current.expose_secret(), new.expose_secret()];
         let response = self.send(op, &secrets, self.raw.change_password(self.hub(), &body)).await?;
-        Ok(Account::from_raw(response.data))
+        Ok(Account::from_raw(response.into_data()))
     }
 
     // ---- logged out ----
@@ -944,7 +944,8 @@ impl Client {
             email: raw::types::EmailAddress { address: email.to_string() },
         });
         let response = self.send(op, &[], self.raw.reset_password(self.hub(), &body)).await?;
-        Ok(response.data.success)
+        let raw::types::Success { success } = response.into_data();
+        Ok(success)
     }
 
     /// Sets a new password with the token from the reset email. Returns the
@@ -986,7 +987,8 @@ impl Client {
         });
         let secrets = [token.expose_secret(), new_password.expose_secret()];
         let response = self.send(op, &secrets, self.raw.reset_password(self.hub(), &body)).await?;
-        Ok(response.data.success)
+        let raw::types::Success { success } = response.into_data();
+        Ok(success)
     }
 
     /// Turns off a lost authenticator with recovery codes, and returns a
@@ -1025,7 +1027,7 @@ impl Client {
         let body = recovery.to_raw(op)?;
         let response =
             self.send(op, &recovery.secrets(), self.raw.recover_two_factor_auth(self.hub(), &body)).await?;
-        Ok(TwoFactorSetup::from_raw(response.data))
+        Ok(TwoFactorSetup::from_raw(response.into_data()))
     }
 
     // ---- two-factor auth ----
@@ -1050,7 +1052,7 @@ impl Client {
     pub async fn two_factor_setup(&self) -> Result<TwoFactorSetup> {
         let op = op("two_factor_setup");
         let response = self.send(op, &[], self.raw.get_two_factor_auth_setup(self.hub())).await?;
-        Ok(TwoFactorSetup::from_raw(response.data))
+        Ok(TwoFactorSetup::from_raw(response.into_data()))
     }
 
     /// Turns two-factor auth on with a code from the authenticator app;
@@ -1080,7 +1082,7 @@ impl Client {
         let response = self
             .send(op, &[code.expose_secret()], self.raw.enable_two_factor_auth(self.hub(), &body))
             .await?;
-        Ok(RecoveryCodes::from_raw(response.data))
+        Ok(RecoveryCodes::from_raw(response.into_data()))
     }
 
     /// Turns two-factor auth on in one call for a caller holding the secret
@@ -1142,7 +1144,7 @@ impl Client {
         let response = self
             .send(op, &[code.expose_secret()], self.raw.disable_two_factor_auth(self.hub(), &body))
             .await?;
-        Ok(Account::from_raw(response.data))
+        Ok(Account::from_raw(response.into_data()))
     }
 
     /// Turns two-factor auth off, computing the current code from the
@@ -1303,7 +1305,7 @@ fn new_password(op: Op, field: &str, password: &SecretString) -> Result<()> {
 impl Client {
     /// Runs one raw call. `secrets` and the client's token are scrubbed
     /// from any error text.
-    fn send<T>(
+    fn send<T: Envelope>(
         &self,
         op: Op,
         secrets: &[&str],
@@ -1317,6 +1319,36 @@ impl Client {
         let token = progenitor_client::ClientInfo::inner(&self.raw).auth.expose_secret();
         call::outcome(op, accountkit_runtime::observe(call), read_error, |e| e, secrets, token)
     }
+}
+
+/// The `{data}` envelope of every answer; `send` takes only these.
+trait Envelope {
+    type Data;
+    fn into_data(self) -> Self::Data;
+}
+
+macro_rules! envelope {
+    ($($envelope:ident => $data:ty),* $(,)?) => {$(
+        impl Envelope for raw::types::$envelope {
+            type Data = $data;
+            fn into_data(self) -> $data {
+                let Self { data } = self;
+                data
+            }
+        }
+    )*};
+}
+
+envelope! {
+    AccountResponse => raw::types::Account,
+    AccountLoginsResponse => Vec<raw::types::AccountLogin>,
+    HubMembershipResponse => raw::types::HubMembership,
+    HubMembershipsResponse => Vec<raw::types::HubMembership>,
+    JobDescriptorResponse => raw::types::JobDescriptor,
+    JobResponse => raw::types::JobResource,
+    SuccessResponse => raw::types::Success,
+    TwoFactorAuthSetupResponse => raw::types::TwoFactorAuthSetup,
+    TwoFactorAuthRecoveryResponse => raw::types::TwoFactorAuthRecovery,
 }
 
 /// Reads Cycle's envelope `{error: {status, code, title, detail?, extra?}}`

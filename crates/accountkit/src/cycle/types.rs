@@ -178,29 +178,29 @@ pub struct AccountEvents {
 impl Account {
     /// Reads the generated `Account`.
     pub(crate) fn from_raw(account: raw::Account) -> Self {
-        let events = account.events;
+        let raw::Account { allow_support_login, email, events, id, name, state, two_factor_auth } = account;
+        let raw::AccountName { first, last } = name;
+        let raw::AccountEmail { added, address, verified } = email;
+        let raw::AccountState { changed, current, error } = state;
+        let raw::AccountEvents { created, deleted, last_login, updated } = events;
         Account {
-            id: account.id,
-            name: Name { first: account.name.first, last: account.name.last },
-            email: Email {
-                address: account.email.address,
-                verified: account.email.verified.unwrap_or(false),
-                added: time(account.email.added.as_deref()),
-            },
-            two_factor: match account.two_factor_auth {
+            id,
+            name: Name { first, last },
+            email: Email { address, verified: verified.unwrap_or(false), added: time(added.as_deref()) },
+            two_factor: match two_factor_auth {
                 None => TwoFactorStatus::Off,
-                Some(state) if state.verified => TwoFactorStatus::On,
-                Some(_) => TwoFactorStatus::Unverified,
+                Some(raw::TwoFactorAuthState { verified: true }) => TwoFactorStatus::On,
+                Some(raw::TwoFactorAuthState { verified: false }) => TwoFactorStatus::Unverified,
             },
-            allow_support_login: account.allow_support_login.unwrap_or(false),
-            state: AccountState::from(account.state.current),
-            state_changed: time(account.state.changed.as_deref()),
-            state_error: account.state.error.and_then(|e| e.message),
+            allow_support_login: allow_support_login.unwrap_or(false),
+            state: AccountState::from(current),
+            state_changed: time(changed.as_deref()),
+            state_error: error.and_then(|raw::StateError { message, time: _ }| message), // `state_changed` dates it
             events: AccountEvents {
-                created: time(events.created.as_deref()),
-                updated: time(events.updated.as_deref()),
-                deleted: time(events.deleted.as_deref()),
-                last_login: time(events.last_login.as_deref()),
+                created: time(created.as_deref()),
+                updated: time(updated.as_deref()),
+                deleted: time(deleted.as_deref()),
+                last_login: time(last_login.as_deref()),
             },
         }
     }
@@ -438,22 +438,24 @@ pub struct LoginOrigin {
 }
 
 fn origin(info: raw::AccountLoginInfo) -> LoginOrigin {
-    LoginOrigin { id: info.id, ip: info.ip }
+    let raw::AccountLoginInfo { id, ip } = info;
+    LoginOrigin { id, ip }
 }
 
 impl Login {
     /// Reads the generated `AccountLogin`.
     pub(crate) fn from_raw(login: raw::AccountLogin) -> Self {
+        let raw::AccountLogin { account, employee, id, success, time: at, type_ } = login;
         let record = LoginRecord {
-            id: login.id,
-            account: login.account.map(origin),
-            time: time(login.time.as_deref()),
-            success: login.success.unwrap_or(false),
+            id,
+            account: account.map(origin),
+            time: time(at.as_deref()),
+            success: success.unwrap_or(false),
         };
-        match login.type_.as_str() {
+        match type_.as_str() {
             "password" => Login::Password(record),
-            "employee" => Login::Employee { record, employee: login.employee.map(origin) },
-            _ => Login::Other { kind: login.type_, record },
+            "employee" => Login::Employee { record, employee: employee.map(origin) },
+            _ => Login::Other { kind: type_, record },
         }
     }
 }
@@ -700,26 +702,63 @@ pub struct Invitation {
 impl Membership {
     /// Reads the generated `HubMembership`.
     pub(crate) fn from_raw(m: raw::HubMembership) -> Self {
-        let permissions = m.permissions.unwrap_or_default();
+        let raw::HubMembership {
+            account_id,
+            cycle,
+            events,
+            hub_id,
+            id,
+            invitation,
+            permissions,
+            role_id,
+            state,
+        } = m;
+        let raw::MembershipPermissions { all_environments, environments } = permissions.unwrap_or_default();
+        let raw::MembershipState {
+            changed: _, // not exposed: `joined` and the invitation's `created` date what a caller acts on
+            current,
+        } = state;
+        let joined = events.and_then(
+            |raw::MembershipEvents {
+                 created: _, // the record's own bookkeeping, like `updated` and `deleted`
+                 deleted: _,
+                 joined,
+                 updated: _,
+             }| joined,
+        );
         Membership {
-            id: m.id,
-            hub_id: m.hub_id,
-            account_id: m.account_id,
-            role_id: m.role_id,
-            state: MembershipState::from(m.state.current),
-            joined: time(m.events.and_then(|e| e.joined).as_deref()),
-            invitation: m.invitation.map(|i| Invitation {
-                sender_id: i.sender.map(|s| s.id),
-                recipient: i.recipient,
-                created: time(i.events.and_then(|e| e.created).as_deref()),
-            }),
-            all_environments: permissions.all_environments.unwrap_or(false),
-            environments: permissions
-                .environments
+            id,
+            hub_id,
+            account_id,
+            role_id,
+            state: MembershipState::from(current),
+            joined: time(joined.as_deref()),
+            invitation: invitation.map(Invitation::from_raw),
+            all_environments: all_environments.unwrap_or(false),
+            environments: environments
                 .into_iter()
-                .map(|e| (e.id, e.manage.unwrap_or(false)))
+                .map(|raw::EnvironmentPermission { id, manage }| (id, manage.unwrap_or(false)))
                 .collect(),
-            employee_id: m.cycle.and_then(|c| c.employee_id),
+            employee_id: cycle.and_then(|raw::MembershipEmployee { employee_id }| employee_id),
+        }
+    }
+}
+
+impl Invitation {
+    fn from_raw(invitation: raw::Invitation) -> Self {
+        let raw::Invitation { events, recipient, sender } = invitation;
+        let created = events.and_then(
+            |raw::InvitationEvents {
+                 accepted: _, // an answered invitation shows in the membership's `state`
+                 created,
+                 declined: _,
+                 revoked: _,
+             }| created,
+        );
+        Invitation {
+            sender_id: sender.map(|raw::InvitationSender { id, type_: _ }| id), // the sender's kind; the id is what names them
+            recipient,
+            created: time(created.as_deref()),
         }
     }
 }
@@ -793,11 +832,12 @@ pub struct TaskStep {
 impl TaskStep {
     /// Reads the generated `TaskStep`.
     pub(crate) fn from_raw(step: raw::TaskStep) -> Self {
+        let raw::TaskStep { caption, completed, description, started } = step;
         TaskStep {
-            caption: step.caption.unwrap_or_default(),
-            description: step.description.unwrap_or_default(),
-            started: time(step.started.as_deref()),
-            completed: time(step.completed.as_deref()),
+            caption: caption.unwrap_or_default(),
+            description: description.unwrap_or_default(),
+            started: time(started.as_deref()),
+            completed: time(completed.as_deref()),
         }
     }
 }
@@ -809,28 +849,33 @@ fn steps(steps: Option<Vec<raw::TaskStep>>) -> Vec<TaskStep> {
 impl JobDescriptor {
     /// Reads the generated `JobDescriptor`.
     pub(crate) fn from_raw(descriptor: raw::JobDescriptor) -> Self {
-        JobDescriptor {
-            action: descriptor.action,
-            job: descriptor.job.map(|job| Job {
-                id: job.id,
-                accepted: job.accepted.unwrap_or(false),
-                queue: job.queue,
-                schedule: time(job.schedule.as_deref()),
-                parallel: job
-                    .parallel
-                    .map(|p| Parallelism { sub_queue: p.sub_queue, tasks: p.tasks.unwrap_or(false) }),
-                tasks: job
-                    .tasks
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|t| QueuedTask {
-                        caption: t.caption.unwrap_or_default(),
-                        header: t.header.unwrap_or_default(),
-                        steps: steps(t.steps),
-                        input: t.input,
-                    })
-                    .collect(),
+        let raw::JobDescriptor { action, job } = descriptor;
+        JobDescriptor { action, job: job.map(Job::from_raw) }
+    }
+}
+
+impl Job {
+    fn from_raw(job: raw::Job) -> Self {
+        let raw::Job { accepted, id, parallel, queue, schedule, tasks } = job;
+        Job {
+            id,
+            accepted: accepted.unwrap_or(false),
+            queue,
+            schedule: time(schedule.as_deref()),
+            parallel: parallel.map(|raw::JobParallel { sub_queue, tasks }| Parallelism {
+                sub_queue,
+                tasks: tasks.unwrap_or(false),
             }),
+            tasks: tasks
+                .unwrap_or_default()
+                .into_iter()
+                .map(|raw::NewTask { caption, header, input, steps: task_steps }| QueuedTask {
+                    caption: caption.unwrap_or_default(),
+                    header: header.unwrap_or_default(),
+                    steps: steps(task_steps),
+                    input,
+                })
+                .collect(),
         }
     }
 }
@@ -998,32 +1043,65 @@ impl JobStatus {
 impl JobStatus {
     /// Reads the generated `JobResource`.
     pub(crate) fn from_raw(job: raw::JobResource) -> Self {
-        let events = job.events.unwrap_or_default();
+        let raw::JobResource {
+            caption,
+            creator: _, // free-form JSON on who queued it; no operation takes it
+            events,
+            expires,
+            hash: _,   // the scheduler's de-duplication key
+            hub_id: _, // the hub the caller's `x-hub-id` named, if any
+            id,
+            limit_duplicates: _, // the scheduler's de-duplication setting
+            queue,
+            schedule: _, // the job's descriptor already says when it was due
+            state,
+            tasks,
+        } = job;
+        let raw::JobResourceState {
+            changed: _, // `queued`, `started` and `completed` date the states
+            current,
+            error,
+        } = state;
+        let raw::JobEvents { completed, queued, started } = events.unwrap_or_default();
         JobStatus {
-            id: job.id,
-            caption: job.caption,
-            queue: job.queue,
-            state: JobState::from(job.state.current),
-            error: job.state.error.and_then(|e| e.message),
-            queued: time(events.queued.as_deref()),
-            started: time(events.started.as_deref()),
-            completed: time(events.completed.as_deref()),
-            expires: time(job.expires.as_deref()),
-            tasks: job
-                .tasks
-                .unwrap_or_default()
-                .into_iter()
-                .map(|t| JobTask {
-                    id: t.id,
-                    caption: t.caption,
-                    header: t.header,
-                    state: t.state.and_then(|s| s.current).map(TaskState::from),
-                    steps: steps(t.steps),
-                    input: t.input.unwrap_or_default(),
-                    output: t.output.unwrap_or_default(),
-                    error: t.error.and_then(|e| e.message),
-                })
-                .collect(),
+            id,
+            caption,
+            queue,
+            state: JobState::from(current),
+            error: error.and_then(|raw::JobError { message }| message),
+            queued: time(queued.as_deref()),
+            started: time(started.as_deref()),
+            completed: time(completed.as_deref()),
+            expires: time(expires.as_deref()),
+            tasks: tasks.unwrap_or_default().into_iter().map(JobTask::from_raw).collect(),
+        }
+    }
+}
+
+impl JobTask {
+    fn from_raw(task: raw::JobTask) -> Self {
+        let raw::JobTask {
+            caption,
+            error,
+            events: _, // per-task times; the job's events and each step's date the work
+            header,
+            id,
+            input,
+            output,
+            state,
+            steps: task_steps,
+        } = task;
+        JobTask {
+            id,
+            caption,
+            header,
+            state: state
+                .and_then(|raw::JobTaskState { changed: _, current }| current) // dated by the steps
+                .map(TaskState::from),
+            steps: steps(task_steps),
+            input: input.unwrap_or_default(),
+            output: output.unwrap_or_default(),
+            error: error.and_then(|raw::JobError { message }| message),
         }
     }
 }
@@ -1128,7 +1206,8 @@ impl TwoFactorSetup {
 impl TwoFactorSetup {
     /// Reads the generated `TwoFactorAuthSetup`.
     pub(crate) fn from_raw(setup: raw::TwoFactorAuthSetup) -> Self {
-        TwoFactorSetup { qr: setup.qr, secret: setup.secret.into_secret() }
+        let raw::TwoFactorAuthSetup { qr, secret } = setup;
+        TwoFactorSetup { qr, secret: secret.into_secret() }
     }
 }
 
@@ -1195,9 +1274,10 @@ impl std::fmt::Debug for RecoveryCodes {
 impl RecoveryCodes {
     /// Reads the generated `TwoFactorAuthRecovery`.
     pub(crate) fn from_raw(recovery: raw::TwoFactorAuthRecovery) -> Self {
+        let raw::TwoFactorAuthRecovery { recovery_codes, totp_passcode } = recovery;
         RecoveryCodes {
-            codes: recovery.recovery_codes.into_iter().map(|c| c.into_secret()).collect(),
-            totp_passcode: recovery.totp_passcode.map(|p| p.into_secret()),
+            codes: recovery_codes.into_iter().map(|c| c.into_secret()).collect(),
+            totp_passcode: totp_passcode.map(|p| p.into_secret()),
         }
     }
 }
