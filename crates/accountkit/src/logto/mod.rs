@@ -706,10 +706,10 @@ impl Client {
         let op = op("verify_password");
         validate::secret(op, "password", password.expose_secret())?;
         let body = raw::types::PasswordVerificationCreate { password: Sensitive::from(password) };
-        let record = self
+        let raw::types::VerificationRecord { expires_at, verification_record_id } = self
             .send(op, &[password.expose_secret()], self.raw.create_verification_by_password(&body))
             .await?;
-        Ok(Verification::new(record.verification_record_id, record.expires_at, Proof::Password))
+        Ok(Verification::new(verification_record_id, expires_at, Proof::Password))
     }
 
     /// Sends a one-time code. To the user's current address, the verified
@@ -783,12 +783,9 @@ impl Client {
             identifier: identifier.clone(),
             template_type: template.map(|t| t.as_str().to_string()),
         };
-        let record = self.send(op, &[], self.raw.create_verification_by_verification_code(&body)).await?;
-        Ok(CodeChallenge {
-            id: SecretString::from(record.verification_record_id),
-            expires_at: record.expires_at,
-            identifier,
-        })
+        let raw::types::VerificationRecord { expires_at, verification_record_id } =
+            self.send(op, &[], self.raw.create_verification_by_verification_code(&body)).await?;
+        Ok(CodeChallenge { id: SecretString::from(verification_record_id), expires_at, identifier })
     }
 
     /// Verifies a sent code.
@@ -836,10 +833,10 @@ impl Client {
             code: Sensitive::new(code_text),
         };
         let secrets = [code_text, id];
-        let verified =
+        let raw::types::VerifiedRecord { verification_record_id } =
             self.send(op, &secrets, self.raw.verify_verification_by_verification_code(&body)).await?;
         Ok(Verification::new(
-            verified.verification_record_id,
+            verification_record_id,
             challenge.expires_at,
             CodeTarget::proof(&challenge.identifier),
         ))
@@ -868,12 +865,13 @@ impl Client {
     pub async fn start_social_verification(&self, start: &SocialStart) -> Result<SocialChallenge> {
         let op = op("start_social_verification");
         let body = start.to_raw(op)?;
-        let record = self.send(op, &[], self.raw.create_verification_by_social(&body)).await?;
+        let raw::types::SocialVerificationRecord { authorization_uri, expires_at, verification_record_id } =
+            self.send(op, &[], self.raw.create_verification_by_social(&body)).await?;
         Ok(SocialChallenge {
-            id: SecretString::from(record.verification_record_id),
-            expires_at: record.expires_at,
+            id: SecretString::from(verification_record_id),
+            expires_at,
             connector_id: body.connector_id,
-            authorization_uri: record.authorization_uri,
+            authorization_uri,
         })
     }
 
@@ -920,9 +918,10 @@ impl Client {
         let id = challenge.id.expose_secret();
         let body =
             raw::types::SocialVerificationVerify { connector_data, verification_record_id: id.to_string() };
-        let verified = self.send(op, &[id], self.raw.verify_verification_by_social(&body)).await?;
+        let raw::types::VerifiedRecord { verification_record_id } =
+            self.send(op, &[id], self.raw.verify_verification_by_social(&body)).await?;
         Ok(Verification::new(
-            verified.verification_record_id,
+            verification_record_id,
             challenge.expires_at,
             Proof::Social { connector_id: challenge.connector_id.clone() },
         ))
@@ -949,11 +948,12 @@ impl Client {
     /// ```
     pub async fn start_passkey_registration(&self) -> Result<PasskeyRegistration> {
         let op = op("start_passkey_registration");
-        let record = self.send(op, &[], self.raw.generate_web_authn_registration_options()).await?;
+        let raw::types::WebAuthnRegistration { expires_at, registration_options, verification_record_id } =
+            self.send(op, &[], self.raw.generate_web_authn_registration_options()).await?;
         Ok(PasskeyRegistration {
-            id: SecretString::from(record.verification_record_id),
-            expires_at: record.expires_at,
-            options: record.registration_options,
+            id: SecretString::from(verification_record_id),
+            expires_at,
+            options: registration_options,
         })
     }
 
@@ -989,8 +989,9 @@ impl Client {
         let payload = types::passkey_payload(op, credential.clone())?;
         let id = registration.id.expose_secret();
         let body = raw::types::WebAuthnRegistrationVerify { verification_record_id: id.to_string(), payload };
-        let verified = self.send(op, &[id], self.raw.verify_web_authn_registration(&body)).await?;
-        Ok(Verification::new(verified.verification_record_id, registration.expires_at, Proof::Passkey))
+        let raw::types::VerifiedRecord { verification_record_id } =
+            self.send(op, &[id], self.raw.verify_web_authn_registration(&body)).await?;
+        Ok(Verification::new(verification_record_id, registration.expires_at, Proof::Passkey))
     }
 
     /// Binds the passkey `passkey` proves as an MFA factor, under an

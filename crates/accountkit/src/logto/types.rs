@@ -266,9 +266,10 @@ impl CodeTarget {
     }
 
     pub(super) fn proof(identifier: &raw::VerificationCodeIdentifier) -> Proof {
-        match identifier.type_ {
-            raw::VerificationCodeIdentifierType::Email => Proof::Email(identifier.value.clone()),
-            raw::VerificationCodeIdentifierType::Phone => Proof::Phone(identifier.value.clone()),
+        let raw::VerificationCodeIdentifier { type_, value } = identifier;
+        match type_ {
+            raw::VerificationCodeIdentifierType::Email => Proof::Email(value.clone()),
+            raw::VerificationCodeIdentifierType::Phone => Proof::Phone(value.clone()),
         }
     }
 }
@@ -969,14 +970,8 @@ impl Address {
     }
 
     fn from_raw(a: raw::Address) -> Self {
-        Address {
-            formatted: a.formatted,
-            street_address: a.street_address,
-            locality: a.locality,
-            region: a.region,
-            postal_code: a.postal_code,
-            country: a.country,
-        }
+        let raw::Address { country, formatted, locality, postal_code, region, street_address } = a;
+        Address { formatted, street_address, locality, region, postal_code, country }
     }
 }
 
@@ -1151,19 +1146,33 @@ impl StandardClaims {
     }
 
     pub(super) fn from_raw(p: raw::UserProfile) -> Self {
+        let raw::UserProfile {
+            address,
+            birthdate,
+            family_name,
+            gender,
+            given_name,
+            locale,
+            middle_name,
+            nickname,
+            preferred_username,
+            profile,
+            website,
+            zoneinfo,
+        } = p;
         StandardClaims {
-            family_name: p.family_name,
-            given_name: p.given_name,
-            middle_name: p.middle_name,
-            nickname: p.nickname,
-            preferred_username: p.preferred_username,
-            profile: p.profile,
-            website: p.website,
-            gender: p.gender,
-            birthdate: p.birthdate,
-            zoneinfo: p.zoneinfo,
-            locale: p.locale,
-            address: p.address.map(Address::from_raw),
+            family_name,
+            given_name,
+            middle_name,
+            nickname,
+            preferred_username,
+            profile,
+            website,
+            gender,
+            birthdate,
+            zoneinfo,
+            locale,
+            address: address.map(Address::from_raw),
         }
     }
 
@@ -1281,29 +1290,48 @@ fn millis(op: Op, field: &str, value: Option<i64>) -> Result<Option<DateTime<Utc
 
 impl Profile {
     pub(super) fn from_raw(op: Op, p: raw::UserProfileResponse) -> Result<Self> {
+        let raw::UserProfileResponse {
+            application_id,
+            avatar,
+            cimd_client_id,
+            created_at,
+            custom_data,
+            has_password,
+            has_security_verification_method,
+            id,
+            identities,
+            is_suspended,
+            last_sign_in_at,
+            name,
+            primary_email,
+            primary_phone,
+            profile,
+            sso_identities,
+            updated_at,
+            username,
+        } = p;
         Ok(Profile {
-            last_sign_in_at: millis(op, "lastSignInAt", p.last_sign_in_at)?,
-            created_at: millis(op, "createdAt", p.created_at)?,
-            updated_at: millis(op, "updatedAt", p.updated_at)?,
-            id: p.id,
-            username: p.username,
-            primary_email: p.primary_email,
-            primary_phone: p.primary_phone,
-            name: p.name,
-            avatar: p.avatar,
-            custom_data: p.custom_data,
-            identities: p
-                .identities
+            last_sign_in_at: millis(op, "lastSignInAt", last_sign_in_at)?,
+            created_at: millis(op, "createdAt", created_at)?,
+            updated_at: millis(op, "updatedAt", updated_at)?,
+            id,
+            username,
+            primary_email,
+            primary_phone,
+            name,
+            avatar,
+            custom_data,
+            identities: identities
                 .into_iter()
-                .map(|(target, i)| (target, Identity { user_id: i.user_id, details: i.details }))
+                .map(|(target, raw::Identity { details, user_id })| (target, Identity { user_id, details }))
                 .collect(),
-            claims: p.profile.map(StandardClaims::from_raw),
-            application_id: p.application_id,
-            cimd_client_id: p.cimd_client_id,
-            sso_identities: p.sso_identities,
-            is_suspended: p.is_suspended,
-            has_password: p.has_password,
-            has_security_verification_method: p.has_security_verification_method,
+            claims: profile.map(StandardClaims::from_raw),
+            application_id,
+            cimd_client_id,
+            sso_identities,
+            is_suspended,
+            has_password,
+            has_security_verification_method,
         })
     }
 }
