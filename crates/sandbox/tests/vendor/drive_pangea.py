@@ -5,7 +5,8 @@ from pangea import PangeaConfig
 from pangea.services.authn.authn import AuthN
 
 tokens = admin("GET", "pangea/tokens")
-config = PangeaConfig(base_url_template=f"{URL}/pangea", poll_result_timeout=10)
+# The SDK waits 1 s, 4 s, 9 s... between polls, cut short by the timeout.
+config = PangeaConfig(base_url_template=f"{URL}/pangea", poll_result_timeout=3)
 service = AuthN(tokens["service_token"], config=config)
 client = AuthN(tokens["client_token"], config=config)
 ADA, GRACE = "ada.py@example.com", "grace.py@example.com"
@@ -74,7 +75,7 @@ run.refused(
 run.refused("a user operation with the client token", lambda: client.user.list())
 
 # A queued answer: the SDK polls until the result is ready.
-admin("POST", "pangea/accept-next", {"polls": 2})
+admin("POST", "pangea/accept-next", {"polls": 1})
 got = run.check("user.profile.get answered after polling", lambda: service.user.profile.get(email=GRACE).result)
 expect(got.id == grace.id, f"polled: {got}")
 
