@@ -113,7 +113,15 @@ fn python(name: &str, pins: &[&str]) -> Result<PathBuf, String> {
 fn node(name: &str, pins: &[&str]) -> Result<PathBuf, String> {
     let dir = cache("node", name);
     let modules = dir.join("node_modules");
-    step(Command::new("node").arg("--version"))?;
+    // The drivers use the global `fetch` of Node 18 and later.
+    let version =
+        Command::new("node").arg("--version").output().map_err(|e| format!("`node` did not start: {e}"))?;
+    let version = String::from_utf8_lossy(&version.stdout).trim().to_string();
+    let major: u32 =
+        version.trim_start_matches('v').split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
+    if major < 18 {
+        return Err(format!("node {version} is older than 18"));
+    }
     if installed(&dir, pins) && modules.exists() {
         return Ok(modules);
     }
@@ -150,6 +158,16 @@ fn drive(sdk: &str, program: &Path, script: &str, node_modules: Option<&Path>) -
         command.env("NODE_PATH", modules);
     }
     let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("the driver starts");
+    // Read while it runs, so a chatty driver never fills a pipe and stalls.
+    let read = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let stdout = read(Box::new(child.stdout.take().unwrap()));
+    let stderr = read(Box::new(child.stderr.take().unwrap()));
     let deadline = Instant::now() + SCRIPT_TIMEOUT;
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -162,9 +180,7 @@ fn drive(sdk: &str, program: &Path, script: &str, node_modules: Option<&Path>) -
         }
         std::thread::sleep(Duration::from_millis(50));
     };
-    let (mut stdout, mut stderr) = (String::new(), String::new());
-    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    let (stdout, stderr) = (stdout.join().unwrap(), stderr.join().unwrap());
     match status {
         Some(status) if status.success() => {}
         Some(status) => panic!("{sdk} driver {script} failed ({status}):\n{stdout}\n{stderr}"),
