@@ -390,8 +390,11 @@ struct InstaSuite {
 }
 
 /// Every insta-driven snapshot suite, refreshed and checked with the APIs.
-const INSTA_SUITES: &[InstaSuite] =
-    &[InstaSuite { package: "accountkit-stx-raw", crate_dir: "crates/stx-raw", test: "documents" }];
+const INSTA_SUITES: &[InstaSuite] = &[
+    InstaSuite { package: "accountkit-stx-raw", crate_dir: "crates/stx-raw", test: "documents" },
+    // The facade's public API (`xtask/tests/public_api.rs`).
+    InstaSuite { package: "xtask", crate_dir: "xtask", test: "public_api" },
+];
 
 /// What a run did to a suite's snapshot files.
 #[derive(Debug, Default, PartialEq, Eq)]
