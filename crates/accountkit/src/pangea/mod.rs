@@ -903,7 +903,9 @@ impl Client {
         let op = op("user_authenticators_list");
         let body = user.to_raw(op)?;
         let response = self.send(op, &[], self.raw.user_authenticators_list(&body)).await?;
-        Ok(response.map(|r| r.authenticators.into_iter().map(Authenticator::from_raw).collect()))
+        Ok(response.map(|raw::types::AuthenticatorsResult { authenticators }| {
+            authenticators.into_iter().map(Authenticator::from_raw).collect()
+        }))
     }
 
     /// Deletes one of a user's authenticators (`pau_...`).
@@ -986,14 +988,8 @@ macro_rules! envelope {
         impl Envelope for raw::types::$envelope {
             type Result = $result;
             fn into_parts(self) -> Parts<$result> {
-                Parts {
-                    request_id: Some(self.request_id),
-                    request_time: self.request_time,
-                    response_time: self.response_time,
-                    status: self.status,
-                    summary: self.summary,
-                    result: self.result,
-                }
+                let Self { request_id, request_time, response_time, result, status, summary } = self;
+                Parts { request_id: Some(request_id), request_time, response_time, status, summary, result }
             }
             $(fn missing() -> Option<$result> { $missing })?
         }
@@ -1010,25 +1006,15 @@ envelope! {
 
 /// Any envelope, its `result` still JSON.
 fn loose(envelope: raw::types::ErrorEnvelope) -> Parts<Value> {
-    Parts {
-        request_id: envelope.request_id,
-        request_time: envelope.request_time,
-        response_time: envelope.response_time,
-        status: envelope.status,
-        summary: envelope.summary,
-        result: envelope.result,
-    }
+    let raw::types::ErrorEnvelope { request_id, request_time, response_time, result, status, summary } =
+        envelope;
+    Parts { request_id, request_time, response_time, status, summary, result }
 }
 
 fn any(envelope: raw::types::AnyEnvelope) -> Parts<Value> {
-    Parts {
-        request_id: Some(envelope.request_id),
-        request_time: envelope.request_time,
-        response_time: envelope.response_time,
-        status: envelope.status,
-        summary: envelope.summary,
-        result: envelope.result,
-    }
+    let raw::types::AnyEnvelope { request_id, request_time, response_time, result, status, summary } =
+        envelope;
+    Parts { request_id: Some(request_id), request_time, response_time, status, summary, result }
 }
 
 /// Where a call stands after one answer.
@@ -1292,14 +1278,14 @@ async fn settle_failure<R: DeserializeOwned>(
         }
         Raw::InvalidResponsePayload(body, cause) => {
             let meta_status = meta.as_ref().map(|m| m.status);
-            match (serde_json::from_slice::<raw::types::ErrorEnvelope>(&body), meta_status) {
+            match (serde_json::from_slice::<raw::types::ErrorEnvelope>(&body).map(loose), meta_status) {
                 // A `Success` whose result has the wrong shape is a decode fault.
-                (Ok(envelope), Some(http)) if envelope.status.as_deref() != Some("Success") => {
+                (Ok(parts), Some(http)) if parts.status.as_deref() != Some("Success") => {
                     let wait = meta.and_then(|m| m.retry_after);
-                    Err(envelope_error(op, http, loose(envelope), wait, secrets))
+                    Err(envelope_error(op, http, parts, wait, secrets))
                 }
-                (Ok(envelope), http) => {
-                    Err(call::decode_error(op, http, &cause).with_request_id(envelope.request_id))
+                (Ok(parts), http) => {
+                    Err(call::decode_error(op, http, &cause).with_request_id(parts.request_id))
                 }
                 _ => {
                     Err(call::failure(op, Raw::<()>::InvalidResponsePayload(body, cause), meta, read_error)
