@@ -257,7 +257,9 @@ impl NewUser {
     /// use accountkit::pangea::NewUser;
     ///
     /// let created = pangea.user_create(&NewUser::new("ada@example.com")).await?;
-    /// assert_eq!((created.email.as_str(), created.username.as_deref()), ("ada@example.com", None));
+    /// // With no username set, Pangea answers the email as one.
+    /// let username = created.username.as_deref();
+    /// assert_eq!((created.email.as_str(), username), ("ada@example.com", Some("ada@example.com")));
     /// assert!(created.profile.is_empty());
     /// # Ok(()) }
     /// ```
@@ -1154,30 +1156,49 @@ pub struct User {
 impl User {
     /// From the generated type.
     pub(crate) fn from_raw(user: raw::User) -> Self {
+        let raw::User {
+            accepted_eula_id,
+            accepted_privacy_policy_id,
+            authenticators,
+            created_at,
+            disabled,
+            email,
+            groups,
+            id,
+            last_login_at,
+            last_login_city,
+            last_login_country,
+            last_login_ip,
+            locked_out,
+            login_count,
+            phone,
+            profile,
+            username,
+            verified,
+        } = user;
         User {
-            id: user.id,
-            email: user.email,
-            username: user.username,
-            profile: user.profile.unwrap_or_default(),
-            verified: user.verified.unwrap_or(false),
-            disabled: user.disabled.unwrap_or(false),
-            locked_out: user.locked_out.unwrap_or(false),
-            phone: user.phone,
-            accepted_eula_id: user.accepted_eula_id,
-            accepted_privacy_policy_id: user.accepted_privacy_policy_id,
-            created_at: user.created_at,
-            last_login_at: user.last_login_at,
-            last_login_ip: user.last_login_ip,
-            last_login_city: user.last_login_city,
-            last_login_country: user.last_login_country,
-            login_count: user.login_count.and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
-            authenticators: user
-                .authenticators
+            id,
+            email,
+            username,
+            profile: profile.unwrap_or_default(),
+            verified: verified.unwrap_or(false),
+            disabled: disabled.unwrap_or(false),
+            locked_out: locked_out.unwrap_or(false),
+            phone,
+            accepted_eula_id,
+            accepted_privacy_policy_id,
+            created_at,
+            last_login_at,
+            last_login_ip,
+            last_login_city,
+            last_login_country,
+            login_count: login_count.and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+            authenticators: authenticators
                 .unwrap_or_default()
                 .into_iter()
                 .map(Authenticator::from_raw)
                 .collect(),
-            groups: user.groups.unwrap_or_default(),
+            groups: groups.unwrap_or_default(),
         }
     }
 }
@@ -1197,10 +1218,11 @@ pub struct UserPage {
 impl UserPage {
     /// From the generated type.
     pub(crate) fn from_raw(page: raw::UserListResult) -> Self {
+        let raw::UserListResult { count, last, users } = page;
         UserPage {
-            users: page.users.into_iter().map(User::from_raw).collect(),
-            count: page.count.and_then(|n| u64::try_from(n).ok()),
-            last: page.last.filter(|l| !l.is_empty()),
+            users: users.into_iter().map(User::from_raw).collect(),
+            count: count.and_then(|n| u64::try_from(n).ok()),
+            last: last.filter(|l| !l.is_empty()),
         }
     }
 }
@@ -1238,19 +1260,33 @@ pub struct Authenticator {
 impl Authenticator {
     /// From the generated type.
     pub(crate) fn from_raw(a: raw::Authenticator) -> Self {
+        let raw::Authenticator {
+            created_at,
+            enabled,
+            enrolling_browser,
+            enrolling_ip,
+            id,
+            phase,
+            provider,
+            provider_name,
+            rpid,
+            state,
+            type_,
+            updated_at,
+        } = a;
         Authenticator {
-            id: a.id,
-            kind: AuthenticatorType::from(a.type_),
-            enabled: a.enabled.unwrap_or(true),
-            provider: a.provider,
-            provider_name: a.provider_name,
-            rpid: a.rpid,
-            state: a.state,
-            phase: a.phase,
-            enrolling_browser: a.enrolling_browser,
-            enrolling_ip: a.enrolling_ip,
-            created_at: a.created_at,
-            updated_at: a.updated_at,
+            id,
+            kind: AuthenticatorType::from(type_),
+            enabled: enabled.unwrap_or(true),
+            provider,
+            provider_name,
+            rpid,
+            state,
+            phase,
+            enrolling_browser,
+            enrolling_ip,
+            created_at,
+            updated_at,
         }
     }
 }
@@ -1269,9 +1305,10 @@ pub struct SessionTokens {
 impl SessionTokens {
     /// From the generated type.
     pub(crate) fn from_raw(tokens: raw::SessionTokens) -> Self {
+        let raw::SessionTokens { active_token, refresh_token } = tokens;
         SessionTokens {
-            refresh_token: TokenInfo::from_raw(tokens.refresh_token),
-            active_token: tokens.active_token.map(TokenInfo::from_raw),
+            refresh_token: TokenInfo::from_raw(refresh_token),
+            active_token: active_token.map(TokenInfo::from_raw),
         }
     }
 }
@@ -1346,27 +1383,46 @@ impl fmt::Debug for TokenInfo {
 impl TokenInfo {
     /// From the generated type.
     pub(crate) fn from_raw(t: raw::TokenInfo) -> Self {
+        let raw::TokenInfo {
+            audience,
+            claims,
+            client_id,
+            created_at,
+            email,
+            enabled,
+            expire,
+            id,
+            identity,
+            intelligence,
+            life,
+            profile,
+            scopes,
+            token,
+            type_,
+        } = t;
         TokenInfo {
-            token: t.token.into_secret(),
-            id: t.id,
-            kind: t.type_.map(TokenType::from),
-            life: t.life.and_then(|n| u64::try_from(n).ok()),
-            expire: t.expire,
-            identity: t.identity,
-            email: t.email,
-            profile: t.profile.unwrap_or_default(),
-            scopes: t.scopes.unwrap_or_default(),
-            enabled: t.enabled,
-            created_at: t.created_at,
-            intelligence: t.intelligence.map(|i| Intelligence {
-                embargo: i.embargo,
-                ip_intel: i.ip_intel.unwrap_or_default(),
-                domain_intel: i.domain_intel.unwrap_or_default(),
-                user_intel: i.user_intel,
-            }),
-            audience: t.audience.unwrap_or_default(),
-            client_id: t.client_id,
-            claims: t.claims.unwrap_or_default(),
+            token: token.into_secret(),
+            id,
+            kind: type_.map(TokenType::from),
+            life: life.and_then(|n| u64::try_from(n).ok()),
+            expire,
+            identity,
+            email,
+            profile: profile.unwrap_or_default(),
+            scopes: scopes.unwrap_or_default(),
+            enabled,
+            created_at,
+            intelligence: intelligence.map(
+                |raw::Intelligence { domain_intel, embargo, ip_intel, user_intel }| Intelligence {
+                    embargo,
+                    ip_intel: ip_intel.unwrap_or_default(),
+                    domain_intel: domain_intel.unwrap_or_default(),
+                    user_intel,
+                },
+            ),
+            audience: audience.unwrap_or_default(),
+            client_id,
+            claims: claims.unwrap_or_default(),
         }
     }
 }
