@@ -9,3 +9,7 @@ include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
 // Every request goes through the runtime: credentials, User-Agent, and the
 // transport policy.
 accountkit_runtime::client_hooks!();
+
+/// The OpenAPI description this client was generated from, as JSON: the
+/// sandbox checks its fake's answers against it.
+pub const OPENAPI_JSON: &str = include_str!("../openapi.json");

@@ -70,6 +70,7 @@ fn test_http() -> reqwest::Client {
 }
 
 pub mod admin;
+pub mod conformance;
 pub mod cycle;
 pub mod logto;
 pub mod pangea;
@@ -89,6 +90,7 @@ pub struct Sandbox {
     env: Env,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: JoinHandle<()>,
+    checks: conformance::Checks,
 }
 
 /// Every provider's fake.
@@ -267,12 +269,13 @@ impl Sandbox {
             cycle: cycle::Cycle::new(format!("http://{addr}{}", cycle::PREFIX)),
             logto: logto::Logto::new(format!("http://{addr}{}", logto::PREFIX)),
         });
+        let checks = conformance::Checks::default();
         let app = Router::new()
-            .nest(tagoio::PREFIX, fakes.tagoio.router())
+            .nest(tagoio::PREFIX, checks.layer("tagoio", fakes.tagoio.router()))
             .nest(stx::PREFIX, fakes.stx.router())
-            .nest(pangea::PREFIX, fakes.pangea.router())
-            .nest(cycle::PREFIX, fakes.cycle.router())
-            .nest(logto::PREFIX, fakes.logto.router())
+            .nest(pangea::PREFIX, checks.layer("pangea", fakes.pangea.router()))
+            .nest(cycle::PREFIX, checks.layer("cycle", fakes.cycle.router()))
+            .nest(logto::PREFIX, checks.layer("logto", fakes.logto.router()))
             .nest(admin::PREFIX, admin::router(fakes.clone(), env.clone()))
             .fallback(outside_providers)
             .layer(axum::middleware::from_fn_with_state(options.limits.clone(), serve::guarded))
@@ -280,7 +283,7 @@ impl Sandbox {
             .layer(axum::middleware::from_fn_with_state(options.limits.allow_remote, loopback_hosts_only));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(serve::serve(listener, app, options.limits, stopped));
-        Ok(Sandbox { addr, fakes, env, stop: Some(stop), server })
+        Ok(Sandbox { addr, fakes, env, stop: Some(stop), server, checks })
     }
 
     /// Stops taking connections, lets the requests in flight finish, and
@@ -453,6 +456,26 @@ impl Sandbox {
     pub fn logto(&self) -> logto::Logto {
         self.fakes.logto.clone()
     }
+
+    /// What the REST fakes answered, or accepted, against the API
+    /// descriptions so far (see [`conformance`]). Dropping the sandbox
+    /// panics when this is not empty.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// use accountkit::logto::Client;
+    ///
+    /// let token = sandbox.logto().add_user("ada@example.com", "correct horse");
+    /// Client::new(sandbox.logto().base_url(), token)?.get_profile().await?;
+    /// assert!(sandbox.conformance_violations().is_empty());
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "conformance")]
+    pub fn conformance_violations(&self) -> Vec<conformance::Violation> {
+        self.checks.violations()
+    }
 }
 
 impl Fakes {
@@ -469,6 +492,7 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         // Dropping axum's server future also tells open connections to close.
         self.server.abort();
+        self.checks.finish();
     }
 }
 

@@ -139,7 +139,7 @@ fn error(status: StatusCode, message: String) -> Response {
 
 /// An error answer that is not JSON, rewritten as `{"error": ...}` with the
 /// same status and headers (`Allow` on a 405 stays).
-async fn as_json(response: Response) -> Response {
+pub(crate) async fn as_json(response: Response) -> Response {
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
