@@ -1079,12 +1079,15 @@ async fn info(State(t): State<TagoIo>, headers: HeaderMap) -> Reply {
     Ok(Success(state.account_mut(&email)?.info()))
 }
 
+/// The fields `PUT /account` changes: the properties of its request body
+/// in the description (a test holds them equal).
+const EDITABLE: [&str; 6] = ["name", "company", "language", "phone", "timezone", "options"];
+
 async fn edit(State(t): State<TagoIo>, headers: HeaderMap, Body(body): Body) -> Reply {
     let mut state = t.lock();
     let email = state.authenticate(&headers)?;
 
     // Validate everything before changing anything.
-    const EDITABLE: [&str; 6] = ["name", "company", "language", "phone", "timezone", "options"];
     if let Some(key) = body.keys().find(|k| !EDITABLE.contains(&k.as_str())) {
         return Err(invalid(format!("Field {key} can't be edited")));
     }

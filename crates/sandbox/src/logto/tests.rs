@@ -392,3 +392,17 @@ async fn passkeys_need_a_well_formed_response_and_an_identity_record() {
     assert_eq!(status, 204);
     assert_eq!(f.logto.passkeys_of("ada@example.com"), ["Passkey"]);
 }
+
+#[test]
+fn the_profile_claims_are_the_descriptions() {
+    let sorted = |list: &[&str]| {
+        let mut list: Vec<String> = list.iter().map(|s| s.to_string()).collect();
+        list.sort();
+        list
+    };
+    let mut described = crate::conformance::request_properties("logto", "PATCH", "/api/my-account/profile");
+    described.retain(|field| field != "address");
+    assert_eq!(sorted(&super::CLAIMS), described);
+    let address = crate::conformance::schema_properties("logto", "Address");
+    assert_eq!(sorted(&super::ADDRESS), address);
+}

@@ -315,3 +315,18 @@ async fn a_user_made_without_a_username_is_known_by_its_email() {
         .await;
     assert_envelope(&taken, "UserExists");
 }
+
+#[test]
+fn the_fields_each_operation_takes_are_the_descriptions() {
+    for (name, fields) in super::FIELDS {
+        let described = crate::conformance::request_properties("pangea", "POST", &format!("/v2/{name}"));
+        let mut ours: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
+        ours.sort();
+        assert_eq!(ours, described, "{name}");
+    }
+    // And every operation of the description has its list.
+    let doc: Value = serde_json::from_str(accountkit_pangea_raw::OPENAPI_JSON).unwrap();
+    for path in doc["paths"].as_object().unwrap().keys().filter_map(|p| p.strip_prefix("/v2/")) {
+        assert!(super::FIELDS.iter().any(|(name, _)| *name == path), "{path} has no list of fields");
+    }
+}

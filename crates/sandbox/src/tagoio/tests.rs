@@ -472,3 +472,11 @@ async fn an_account_added_again_takes_the_old_tokens_with_it() {
         assert_eq!(f.call("GET", "/account", Some(token.expose_secret()), None).await.0, 200);
     }
 }
+
+#[test]
+fn the_editable_fields_are_the_descriptions() {
+    let described = crate::conformance::request_properties("tagoio", "PUT", "/account");
+    let mut ours = super::EDITABLE.map(str::to_owned).to_vec();
+    ours.sort();
+    assert_eq!(ours, described);
+}
