@@ -50,6 +50,34 @@ pub fn build(root: &Path) -> Result<Vec<Decision>, String> {
     Ok(decisions)
 }
 
+/// The raw crate's operations that the facade module never calls and never
+/// names as left out (`// not exposed: <operation>, <why>`): an operation
+/// the description gained is a decision too.
+pub fn unused_operations(root: &Path, module: &str, surface: &str) -> Vec<Decision> {
+    let dir = root.join("crates/accountkit/src").join(module);
+    let mut source = String::new();
+    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        source.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+    }
+    let operations = accountkit_codegen::surface_changes("", surface).into_iter().filter_map(|c| match c {
+        accountkit_codegen::SurfaceChange::Added(what) => what.strip_prefix("operation ").map(str::to_string),
+        _ => None,
+    });
+    operations
+        // The client's constructors sit beside its operations.
+        .filter(|op| op != "new" && op != "new_with_client")
+        .filter(|op| !source.contains(&format!(".{op}(")) && !source.contains(&format!("not exposed: {op}")))
+        .map(|op| Decision {
+            at: format!("crates/accountkit/src/{module}/mod.rs"),
+            decide: format!(
+                "the raw crate's operation `{op}` is not called: add a facade method (with an example), \
+                 or say `// not exposed: {op}, <why>`"
+            ),
+            message: "a new operation".to_string(),
+        })
+        .collect()
+}
+
 /// The errors among cargo's JSON messages, one per line of source.
 pub fn decisions(messages: &str) -> Vec<Decision> {
     let mut found = BTreeSet::new();
@@ -90,6 +118,8 @@ fn what_to_decide(code: &str, message: &str) -> String {
             message.split_once("missing ").map_or("a field", |(_, f)| f.split(" in ").next().unwrap_or(f))
         ),
         "E0026" | "E0560" | "E0609" => {
+            // `struct `T` has no field named `f`` names the type first.
+            let field = if code == "E0609" { field } else { message.rsplit('`').nth(1).unwrap_or("?") };
             format!("`{field}` is gone from the raw type: drop it here, or map it from what replaced it")
         }
         "E0599" => {
@@ -134,6 +164,7 @@ mod tests {
             ),
             message("E0063", "missing field `referral` in initializer of `types::AccountEdit`", "a.rs", 7),
             message("E0308", "mismatched types", "b.rs", 9),
+            message("E0026", "struct `AccountInfo` does not have a field named `newsletter`", "c.rs", 3),
             // The same error twice (two targets) is one decision.
             message("E0308", "mismatched types", "b.rs", 9),
             r#"{"reason":"compiler-message","message":{"level":"warning","message":"unused","spans":[]}}"#
@@ -148,6 +179,8 @@ mod tests {
                 "a.rs:7: the raw request gained field `referral`: decide what the facade sends \
                  (missing field `referral` in initializer of `types::AccountEdit`)",
                 "b.rs:9: a raw type changed: convert the new type here (mismatched types)",
+                "c.rs:3: `newsletter` is gone from the raw type: drop it here, or map it from what replaced it \
+                 (struct `AccountInfo` does not have a field named `newsletter`)",
                 "crates/accountkit/src/tagoio/types.rs:120: the raw type gained field `timezone_offset`: \
                  expose it, or bind it as `name: _` with the reason \
                  (pattern does not mention field `timezone_offset`)",

@@ -274,8 +274,10 @@ legend: + added, - removed, ~ changed;
 fn regen(root: &Path, check: bool, in_workspace: bool, build: bool) -> Result<bool, String> {
     let mut clean = refresh_copies(root, check)?;
     let mut changelog = Vec::new();
+    let mut surfaces = Vec::new();
     for api in APIS {
         let snapshot = Snapshot::for_api(root, api)?;
+        surfaces.push((api.name, snapshot.body.clone()));
         let old = snapshot.committed_body();
         let old_text = old.as_deref().unwrap_or("");
         if old_text.trim_end() == snapshot.body.trim_end() {
@@ -326,11 +328,15 @@ fn regen(root: &Path, check: bool, in_workspace: bool, build: bool) -> Result<bo
     if build && !root.join("Cargo.toml").exists() {
         println!("no Cargo.toml at the root: nothing built on the generated code");
     } else if build {
-        let decisions = dependents::build(root)?;
+        let mut decisions = dependents::build(root)?;
+        for (module, surface) in &surfaces {
+            decisions.extend(dependents::unused_operations(root, module, surface));
+        }
         if decisions.is_empty() {
             println!("the facade, the sandbox and the end-to-end suite build on the generated code");
         } else {
-            println!("\n{} lines no longer compile; decide each, then run regen again:", decisions.len());
+            let lines = if decisions.len() == 1 { "line" } else { "lines" };
+            println!("\n{} {lines} to decide; decide each, then run regen again:", decisions.len());
             for decision in &decisions {
                 println!("  {decision}");
             }
