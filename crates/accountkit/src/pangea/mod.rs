@@ -405,12 +405,34 @@ impl<T> Response<T> {
     ///
     /// let created = pangea.user_create(&NewUser::new("ada@example.com")).await?;
     /// let request_id = created.request_id.clone(); // what Pangea's support asks for
-    /// let user: User = created.into_result();
+    /// let user: User = created.into_inner();
     /// assert!(user.id.starts_with("pui_") && request_id.starts_with("prq_"));
     /// # Ok(()) }
     /// ```
-    pub fn into_result(self) -> T {
+    pub fn into_inner(self) -> T {
         self.result
+    }
+
+    /// The result alone: the old name of [`into_inner`](Response::into_inner),
+    /// which it calls.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// use accountkit::pangea::{NewUser, User};
+    ///
+    /// let created = pangea.user_create(&NewUser::new("ada@example.com")).await?;
+    /// #[allow(deprecated)]
+    /// let user: User = created.into_result(); // now `created.into_inner()`
+    /// assert!(user.id.starts_with("pui_"));
+    /// # Ok(()) }
+    /// ```
+    #[deprecated(since = "0.1.1", note = "renamed to `into_inner`: it returns the result, not a `Result`")]
+    pub fn into_result(self) -> T {
+        self.into_inner()
     }
 
     /// Converts the result, keeping the envelope.
