@@ -564,18 +564,19 @@ impl Client {
         let vars = raw::LoginVariables { credentials: credentials.to_raw(op)? };
         let secrets = [credentials.password.expose_secret()];
         let data = self.send(op, None, &secrets, operation!(raw::Login, "login", &vars)).await?;
-        let result = required(op, data.login)?;
-        if result.prompt_two_factor_auth == Some(true) {
-            let session_id = result.session_id.clone().filter(|id| !id.is_empty()).ok_or_else(|| {
+        let raw::Login { login } = data;
+        let answer = LoginAnswer::from_raw(required(op, login)?);
+        if answer.prompt_two_factor_auth == Some(true) {
+            let session_id = answer.session_id.filter(|id| !id.is_empty()).ok_or_else(|| {
                 op.error(ErrorKind::Decode, "2FA is required but the server sent no sessionId")
             })?;
             return Ok(LoginOutcome::TwoFactorRequired(TwoFactorChallenge {
                 session_id,
                 email: credentials.email.clone(),
-                user_id: result.user_id.map(|id| id.0),
+                user_id: answer.info.user_id,
             }));
         }
-        Ok(LoginOutcome::LoggedIn(self.session_from(op, &result)?))
+        Ok(LoginOutcome::LoggedIn(self.session_from(op, answer)?))
     }
 
     /// `confirm2Fa`: completes a login with the emailed code.
@@ -615,8 +616,8 @@ impl Client {
         let data = self
             .send(op, None, &[code.expose_secret()], operation!(raw::Confirm2Fa, "confirm2Fa", &vars))
             .await?;
-        let result = required(op, data.confirm2_fa)?;
-        self.session_from(op, &result)
+        let raw::Confirm2Fa { confirm2_fa } = data;
+        self.session_from(op, LoginAnswer::from_raw(required(op, confirm2_fa)?))
     }
 
     /// `resend2Fa`: sends the login code of a challenge again.
@@ -650,7 +651,8 @@ impl Client {
             email: raw::EmailAddress(challenge.email.clone()),
         };
         let data = self.send(op, None, &[], operation!(raw::Resend2Fa, "resend2Fa", &vars)).await?;
-        required(op, data.resend2_fa).map(TwoFactorStatus::from_raw)
+        let raw::Resend2Fa { resend2_fa } = data;
+        required(op, resend2_fa).map(TwoFactorStatus::from_raw)
     }
 
     /// `newToken`: a session from a refresh token kept from an earlier one.
@@ -676,8 +678,8 @@ impl Client {
     pub async fn resume(&self, refresh_token: impl IntoSecret) -> Result<Session> {
         let refresh_token: &SecretString = &refresh_token.into_secret();
         let op = op("resume");
-        let result = self.new_token(op, refresh_token).await?;
-        self.session_from(op, &result)
+        let answer = self.new_token(op, refresh_token).await?;
+        self.session_from(op, answer)
     }
 
     /// `register`: creates an account from the typed document, sent as the
@@ -708,11 +710,12 @@ impl Client {
         };
         let secrets = [registration.password().expose_secret(), data_string.expose_secret()];
         let data = self.send(op, None, &secrets, operation!(raw::Register, "register", &vars)).await?;
-        let result = required(op, data.register)?;
+        let raw::Register { register } = data;
+        let raw::RegisterUserResult { status, message, verification_code } = required(op, register)?;
         Ok(Registered {
-            status: result.status,
-            message: result.message,
-            verification_code: result.verification_code.map(|code| SecretString::from(code.expose())),
+            status,
+            message,
+            verification_code: verification_code.map(|code| SecretString::from(code.expose())),
         })
     }
 
@@ -736,12 +739,9 @@ impl Client {
         validate::email(op, "email", email)?;
         let vars = raw::ForgotPasswordVariables { email: raw::EmailAddress(email.to_string()) };
         let data = self.send(op, None, &[], operation!(raw::ForgotPassword, "forgotPassword", &vars)).await?;
-        let result = required(op, data.forgot_password)?;
-        Ok(ResetRequested {
-            header: result.header,
-            message: result.message,
-            email: result.email.map(|e| e.0),
-        })
+        let raw::ForgotPassword { forgot_password } = data;
+        let raw::ForgotPasswordResult { header, message, email } = required(op, forgot_password)?;
+        Ok(ResetRequested { header, message, email: email.map(|e| e.0) })
     }
 
     /// `confirmPasswordReset`: sets a new password with the emailed code.
@@ -787,31 +787,33 @@ impl Client {
         let data = self
             .send(op, None, &secrets, operation!(raw::ConfirmPasswordReset, "confirmPasswordReset", &vars))
             .await?;
-        let result = required(op, data.confirm_password_reset)?;
-        if result.reset == Some(true) {
+        let raw::ConfirmPasswordReset { confirm_password_reset } = data;
+        let raw::PasswordResetResult { reset, message } = required(op, confirm_password_reset)?;
+        if reset == Some(true) {
             Ok(())
         } else {
-            let message = result.message.unwrap_or_else(|| "the password was not reset".to_string());
+            let message = message.unwrap_or_else(|| "the password was not reset".to_string());
             Err(op.error(ErrorKind::Rejected, message).with_status(200).scrub(&secrets))
         }
     }
 
-    async fn new_token(&self, op: Op, refresh_token: &SecretString) -> Result<raw::LoginResult> {
+    async fn new_token(&self, op: Op, refresh_token: &SecretString) -> Result<LoginAnswer> {
         validate::secret(op, "refresh_token", refresh_token.expose_secret())?;
         let vars = raw::NewTokenVariables { refresh_token: types::secret(refresh_token) };
         let data = self
             .send(op, None, &[refresh_token.expose_secret()], operation!(raw::NewToken, "newToken", &vars))
             .await?;
-        required(op, data.new_token)
+        let raw::NewToken { new_token } = data;
+        required(op, new_token).map(LoginAnswer::from_raw)
     }
 
-    fn session_from(&self, op: Op, result: &raw::LoginResult) -> Result<Session> {
-        let tokens = Tokens::from_result(op, result, None)?;
+    fn session_from(&self, op: Op, answer: LoginAnswer) -> Result<Session> {
+        let tokens = Tokens::from_result(op, &answer, None)?;
         Ok(Session {
             client: self.clone(),
             shared: Arc::new(SessionShared {
                 tokens: Mutex::new(tokens),
-                info: Mutex::new(LoginInfo::from_raw(result)),
+                info: Mutex::new(answer.info),
                 refreshing: tokio::sync::Mutex::new(()),
             }),
         })
@@ -1005,13 +1007,13 @@ struct Tokens {
 impl Tokens {
     /// The tokens of a result; `previous` supplies the refresh token when a
     /// refresh does not rotate it.
-    fn from_result(op: Op, result: &raw::LoginResult, previous: Option<&Tokens>) -> Result<Tokens> {
-        let access = result
+    fn from_result(op: Op, answer: &LoginAnswer, previous: Option<&Tokens>) -> Result<Tokens> {
+        let access = answer
             .token
             .as_ref()
             .filter(|t| !t.expose().is_empty())
             .ok_or_else(|| op.error(ErrorKind::Decode, "the server sent no token").with_status(200))?;
-        let refresh = match (&result.refresh_token, previous) {
+        let refresh = match (&answer.refresh_token, previous) {
             (Some(refresh), _) if !refresh.expose().is_empty() => SecretString::from(refresh.expose()),
             (_, Some(previous)) => previous.refresh.clone(),
             _ => return Err(op.error(ErrorKind::Decode, "the server sent no refreshToken").with_status(200)),
@@ -1217,17 +1219,17 @@ impl Session {
             return Ok(());
         }
         let op = op("refresh");
-        let result = self.client.new_token(op, &refresh).await?;
-        self.adopt(op, &result)
+        let answer = self.client.new_token(op, &refresh).await?;
+        self.adopt(op, answer)
     }
 
     /// Takes the tokens and info of a result that carries a token.
-    fn adopt(&self, op: Op, result: &raw::LoginResult) -> Result<()> {
+    fn adopt(&self, op: Op, answer: LoginAnswer) -> Result<()> {
         let mut tokens = self.shared.tokens.lock().unwrap_or_else(PoisonError::into_inner);
-        *tokens = Tokens::from_result(op, result, Some(&tokens))?;
+        *tokens = Tokens::from_result(op, &answer, Some(&tokens))?;
         drop(tokens);
         let mut info = self.shared.info.lock().unwrap_or_else(PoisonError::into_inner);
-        let fresh = LoginInfo::from_raw(result);
+        let fresh = answer.info;
         // A refresh selects the same fields but may leave them null.
         info.current_login_at = fresh.current_login_at.or(info.current_login_at);
         info.status = fresh.status.or(info.status);
@@ -1300,11 +1302,12 @@ impl Session {
         };
         let secrets = [old_password.expose_secret(), new_password.expose_secret()];
         let data = self.send(op, &secrets, operation!(raw::ChangePassword, "changePassword", &vars)).await?;
-        let result = required(op, data.change_password)?;
-        if result.prompt_two_factor_auth == Some(true) {
+        let raw::ChangePassword { change_password } = data;
+        let answer = LoginAnswer::from_raw(required(op, change_password)?);
+        if answer.prompt_two_factor_auth == Some(true) {
             return Ok(PasswordChange::ConfirmationRequired);
         }
-        self.adopt_if_token(op, &result)?;
+        self.adopt_if_token(op, answer)?;
         Ok(PasswordChange::Changed)
     }
 
@@ -1342,13 +1345,13 @@ impl Session {
                 operation!(raw::ConfirmChangePassword2Fa, "confirmChangePassword2Fa", &vars),
             )
             .await?;
-        let result = required(op, data.confirm_change_password2_fa)?;
-        self.adopt_if_token(op, &result)
+        let raw::ConfirmChangePassword2Fa { confirm_change_password2_fa } = data;
+        self.adopt_if_token(op, LoginAnswer::from_raw(required(op, confirm_change_password2_fa)?))
     }
 
-    fn adopt_if_token(&self, op: Op, result: &raw::LoginResult) -> Result<()> {
-        if result.token.as_ref().is_some_and(|t| !t.expose().is_empty()) {
-            self.adopt(op, result)
+    fn adopt_if_token(&self, op: Op, answer: LoginAnswer) -> Result<()> {
+        if answer.token.as_ref().is_some_and(|t| !t.expose().is_empty()) {
+            self.adopt(op, answer)
         } else {
             Ok(())
         }
@@ -1385,7 +1388,8 @@ impl Session {
                 operation!(raw::ResendChangePassword2Fa, "resendChangePassword2Fa", &raw::NoVariables {}),
             )
             .await?;
-        required(op, data.resend_change_password2_fa).map(TwoFactorStatus::from_raw)
+        let raw::ResendChangePassword2Fa { resend_change_password2_fa } = data;
+        required(op, resend_change_password2_fa).map(TwoFactorStatus::from_raw)
     }
 
     /// `enable2Fa`, confirmed with the password when given.
@@ -1412,7 +1416,8 @@ impl Session {
         let vars = password_vars(op, password)?;
         let secrets: Vec<&str> = password.iter().map(|p| p.expose_secret()).collect();
         let data = self.send(op, &secrets, operation!(raw::Enable2Fa, "enable2Fa", &vars)).await?;
-        required(op, data.enable2_fa).map(TwoFactorStatus::from_raw)
+        let raw::Enable2Fa { enable2_fa } = data;
+        required(op, enable2_fa).map(TwoFactorStatus::from_raw)
     }
 
     /// `disable2Fa`, confirmed with the password when given. A no-op when
@@ -1440,7 +1445,8 @@ impl Session {
         let vars = password_vars(op, password)?;
         let secrets: Vec<&str> = password.iter().map(|p| p.expose_secret()).collect();
         let data = self.send(op, &secrets, operation!(raw::Disable2Fa, "disable2Fa", &vars)).await?;
-        required(op, data.disable2_fa).map(TwoFactorStatus::from_raw)
+        let raw::Disable2Fa { disable2_fa } = data;
+        required(op, disable2_fa).map(TwoFactorStatus::from_raw)
     }
 
     /// `send2Fa`: asks for a fresh 2FA code, e.g. before a sensitive change.
@@ -1463,7 +1469,8 @@ impl Session {
     pub async fn send_2fa(&self) -> Result<TwoFactorStatus> {
         let op = op("send_2fa");
         let data = self.send(op, &[], operation!(raw::Send2Fa, "send2Fa", &raw::NoVariables {})).await?;
-        required(op, data.send2_fa).map(TwoFactorStatus::from_raw)
+        let raw::Send2Fa { send2_fa } = data;
+        required(op, send2_fa).map(TwoFactorStatus::from_raw)
     }
 
     /// `userProfile`: the logged-in user's profile.
@@ -1488,7 +1495,8 @@ impl Session {
         let op = op("user_profile");
         let vars = raw::NoVariables {};
         let data = self.send(op, &[], operation!(query raw::UserProfile, "userProfile", &vars)).await?;
-        required(op, data.user_profile).map(UserProfile::from_raw)
+        let raw::UserProfile { user_profile } = data;
+        required(op, user_profile).map(UserProfile::from_raw)
     }
 
     /// `logout`: ends the session (on `device_id`, when given), invalidating
@@ -1522,8 +1530,9 @@ impl Session {
         };
         let vars = raw::LogoutVariables { device_info };
         let data = self.send(op, &[], operation!(raw::Logout, "logout", &vars)).await?;
-        let result = required(op, data.logout)?;
-        Ok(LoggedOut { status: result.status, message: result.message, device_id: result.device_id })
+        let raw::Logout { logout } = data;
+        let raw::LogoutResult { status, message, device_id } = required(op, logout)?;
+        Ok(LoggedOut { status, message, device_id })
     }
 }
 

@@ -254,79 +254,175 @@ pub struct AppSettings {
     pub show_tutorial_again: Option<bool>,
 }
 
-macro_rules! limit_values {
-    ($raw:expr, $account_id:expr) => {{
-        let l = $raw;
-        LimitValues {
-            account_id: $account_id,
-            daily_deposit: l.daily_deposit,
-            weekly_deposit: l.weekly_deposit,
-            monthly_deposit: l.monthly_deposit,
-            lifetime_deposit: l.lifetime_deposit,
-            order_liability: l.order_liability,
-            max_order_liability_per_order: l.max_order_liability_per_order,
-            loss_limit_24_hours: l.loss_limit_24_hours,
-            loss_limit_weekly: l.loss_limit_weekly,
-            loss_limit_monthly: l.loss_limit_monthly,
-            cool_off_period: l.cool_off_period,
-            hours_per_day: l.hours_per_day,
-            self_excluded: l.self_excluded,
-        }
-    }};
+fn account_limits(limits: raw::AccountLimitsNumber) -> LimitValues {
+    let raw::AccountLimitsNumber {
+        account_id,
+        daily_deposit,
+        weekly_deposit,
+        monthly_deposit,
+        lifetime_deposit,
+        order_liability,
+        max_order_liability_per_order,
+        loss_limit_24_hours,
+        loss_limit_weekly,
+        loss_limit_monthly,
+        cool_off_period,
+        hours_per_day,
+        self_excluded,
+    } = limits;
+    LimitValues {
+        account_id: account_id.map(|id| id.0),
+        daily_deposit,
+        weekly_deposit,
+        monthly_deposit,
+        lifetime_deposit,
+        order_liability,
+        max_order_liability_per_order,
+        loss_limit_24_hours,
+        loss_limit_weekly,
+        loss_limit_monthly,
+        cool_off_period,
+        hours_per_day,
+        self_excluded,
+    }
 }
 
-impl LoginInfo {
-    pub(crate) fn from_raw(result: &raw::LoginResult) -> Self {
-        let limits = result.limits_number.as_ref().map(|limits| Limits {
-            account: limits
-                .account_limits
-                .as_ref()
-                .map(|l| limit_values!(l, l.account_id.as_ref().map(|id| id.0.clone()))),
-            admin: limits.admin_limits.as_ref().map(|l| limit_values!(l, None)),
-        });
-        let device_tokens = result.device_tokens.iter().flatten().flatten().map(|t| DeviceToken {
-            device_id: t.device_id.clone(),
-            token: t.device_token.as_ref().map(|token| SecretString::from(token.expose())),
-            device_type: t.device_type.clone(),
-            effective_start_date: t.effective_start_date.as_deref().and_then(timestamp),
-        });
-        let app_settings = result.app_settings.iter().flatten().flatten().map(|a| {
-            let s = a.settings.as_ref();
-            AppSettings {
-                device_id: a.device_id.clone().or_else(|| s.and_then(|s| s.device_id.clone())),
-                mode: s.and_then(|s| s.mode.clone()),
-                odds_display: s.and_then(|s| s.odds_display.clone()),
-                enable_face_id: s.and_then(|s| s.enable_face_id),
-                wagering_qty_increment: s.and_then(|s| s.wagering_qty_increment.clone()),
-                close_your_account: s.and_then(|s| s.close_your_account),
-                enable_2fa: s.and_then(|s| s.enable2_fa),
-                device_type: s.and_then(|s| s.device_type.clone()),
-                show_tutorial_again: s.and_then(|s| s.show_tutorial_again),
-            }
-        });
-        LoginInfo {
-            ip_address: result.ip_address.clone(),
+fn admin_limits(limits: raw::AdminLimitsNumber) -> LimitValues {
+    let raw::AdminLimitsNumber {
+        daily_deposit,
+        weekly_deposit,
+        monthly_deposit,
+        lifetime_deposit,
+        order_liability,
+        max_order_liability_per_order,
+        loss_limit_24_hours,
+        loss_limit_weekly,
+        loss_limit_monthly,
+        cool_off_period,
+        hours_per_day,
+        self_excluded,
+    } = limits;
+    LimitValues {
+        account_id: None,
+        daily_deposit,
+        weekly_deposit,
+        monthly_deposit,
+        lifetime_deposit,
+        order_liability,
+        max_order_liability_per_order,
+        loss_limit_24_hours,
+        loss_limit_weekly,
+        loss_limit_monthly,
+        cool_off_period,
+        hours_per_day,
+        self_excluded,
+    }
+}
+
+fn device_token(token: raw::DeviceTokens) -> DeviceToken {
+    let raw::DeviceTokens { device_id, device_token, device_type, effective_start_date } = token;
+    DeviceToken {
+        device_id,
+        token: device_token.map(|token| SecretString::from(token.expose())),
+        device_type,
+        effective_start_date: effective_start_date.as_deref().and_then(timestamp),
+    }
+}
+
+fn app_settings(app: raw::AppSettings) -> AppSettings {
+    let raw::AppSettings { device_id, settings } = app;
+    let settings = settings
+        .map(
+            |raw::Settings {
+                 device_id,
+                 mode,
+                 odds_display,
+                 enable_face_id,
+                 wagering_qty_increment,
+                 close_your_account,
+                 enable2_fa,
+                 device_type,
+                 show_tutorial_again,
+             }| AppSettings {
+                device_id,
+                mode,
+                odds_display,
+                enable_face_id,
+                wagering_qty_increment,
+                close_your_account,
+                enable_2fa: enable2_fa,
+                device_type,
+                show_tutorial_again,
+            },
+        )
+        .unwrap_or_default();
+    // The entry's own device id wins over the one inside its settings.
+    AppSettings { device_id: device_id.or(settings.device_id), ..settings }
+}
+
+/// A `LoginResult`, taken apart once: what the client acts on (the tokens,
+/// the 2FA prompt and its session) beside what a session shows.
+pub(crate) struct LoginAnswer {
+    pub(crate) token: Option<raw::Secret>,
+    pub(crate) refresh_token: Option<raw::Secret>,
+    pub(crate) prompt_two_factor_auth: Option<bool>,
+    pub(crate) session_id: Option<String>,
+    pub(crate) info: LoginInfo,
+}
+
+impl LoginAnswer {
+    pub(crate) fn from_raw(result: raw::LoginResult) -> Self {
+        let raw::LoginResult {
+            user_id,
+            status,
+            token,
+            refresh_token,
+            user_status,
+            user_uid,
+            last_login_at,
+            current_login_at,
+            device_id,
+            ip_address,
+            limits_number,
+            prompt_two_factor_auth,
+            session_id,
+            prompt_tnc_acceptance,
+            tnc_changed,
+            tnc_id,
+            whitelist_ip_addresses,
+            device_tokens,
+            allow_multiple_logins,
+            app_settings: settings,
+            referral_code,
+        } = result;
+        let limits = limits_number.map(
+            |raw::AccountLimitResultNumber { account_limits: account, admin_limits: admin }| Limits {
+                account: account.map(account_limits),
+                admin: admin.map(admin_limits),
+            },
+        );
+        let info = LoginInfo {
+            ip_address,
             limits,
-            tnc_changed: result.tnc_changed.as_ref().map(|t| TncChanges {
-                terms: t.terms,
-                privacy_policy: t.privacy_policy,
-                house_rules: t.house_rules,
+            tnc_changed: tnc_changed.map(|raw::TncChanges { terms, privacy_policy, house_rules }| {
+                TncChanges { terms, privacy_policy, house_rules }
             }),
-            whitelist_ip_addresses: result.whitelist_ip_addresses.clone(),
-            device_tokens: device_tokens.collect(),
-            allow_multiple_logins: result.allow_multiple_logins,
-            app_settings: app_settings.collect(),
-            referral_code: result.referral_code.clone(),
-            user_id: result.user_id.as_ref().map(|id| id.0.clone()),
-            user_uid: result.user_uid.clone(),
-            user_status: result.user_status.clone(),
-            status: result.status,
-            last_login_at: result.last_login_at.as_deref().and_then(timestamp),
-            current_login_at: result.current_login_at.as_deref().and_then(timestamp),
-            device_id: result.device_id.clone(),
-            prompt_tnc_acceptance: result.prompt_tnc_acceptance.unwrap_or(false),
-            tnc_id: result.tnc_id.clone(),
-        }
+            whitelist_ip_addresses,
+            device_tokens: device_tokens.into_iter().flatten().flatten().map(device_token).collect(),
+            allow_multiple_logins,
+            app_settings: settings.into_iter().flatten().flatten().map(app_settings).collect(),
+            referral_code,
+            user_id: user_id.map(|id| id.0),
+            user_uid,
+            user_status,
+            status,
+            last_login_at: last_login_at.as_deref().and_then(timestamp),
+            current_login_at: current_login_at.as_deref().and_then(timestamp),
+            device_id,
+            prompt_tnc_acceptance: prompt_tnc_acceptance.unwrap_or(false),
+            tnc_id,
+        };
+        LoginAnswer { token, refresh_token, prompt_two_factor_auth, session_id, info }
     }
 }
 
@@ -423,7 +519,8 @@ pub struct TwoFactorStatus {
 
 impl TwoFactorStatus {
     pub(crate) fn from_raw(result: raw::TwoFactorAuthResult) -> Self {
-        TwoFactorStatus { status: result.status, session_id: result.session_id }
+        let raw::TwoFactorAuthResult { status, session_id } = result;
+        TwoFactorStatus { status, session_id }
     }
 }
 
@@ -551,35 +648,65 @@ pub struct UserProfile {
 
 impl UserProfile {
     pub(crate) fn from_raw(profile: raw::Profile) -> Self {
+        let raw::Profile {
+            id,
+            date_of_birth,
+            first_name,
+            last_name,
+            middle_name,
+            preferred_name,
+            username,
+            phone_number,
+            country_code,
+            business_country_code,
+            business_phone,
+            address1,
+            address2,
+            city,
+            state,
+            zip_code,
+            country,
+            citizenship_country,
+            ssn,
+            account_id,
+            employer_name,
+            employer_address,
+            job_title,
+            industry,
+            two_factor_auth,
+            two_factor_auth_per_device,
+            opt_in_marketing,
+            whitelist_ip_addresses,
+        } = profile;
         UserProfile {
-            id: profile.id.0,
-            date_of_birth: profile.date_of_birth,
-            first_name: profile.first_name,
-            last_name: profile.last_name,
-            middle_name: profile.middle_name,
-            preferred_name: profile.preferred_name,
-            username: profile.username,
-            phone_number: profile.phone_number,
-            country_code: profile.country_code,
-            business_country_code: profile.business_country_code,
-            business_phone: profile.business_phone,
-            address1: profile.address1,
-            address2: profile.address2,
-            city: profile.city,
-            state: profile.state,
-            zip_code: profile.zip_code,
-            country: profile.country,
-            citizenship_country: profile.citizenship_country,
-            ssn: profile.ssn.map(|ssn| SecretString::from(ssn.expose())),
-            account_id: profile.account_id.map(|id| id.0),
-            employer_name: profile.employer_name,
-            employer_address: profile.employer_address,
-            job_title: profile.job_title,
-            industry: profile.industry,
-            two_factor_auth: profile.two_factor_auth,
-            two_factor_auth_per_device: profile.two_factor_auth_per_device,
-            opt_in_marketing: profile.opt_in_marketing,
-            whitelist_ip_addresses: profile.whitelist_ip_addresses,
+            id: id.0,
+            date_of_birth,
+            first_name,
+            last_name,
+            middle_name,
+            preferred_name,
+            username,
+            phone_number,
+            country_code,
+            business_country_code,
+            business_phone,
+            address1,
+            address2,
+            city,
+            state,
+            zip_code,
+            country,
+            citizenship_country,
+            ssn: ssn.map(|ssn| SecretString::from(ssn.expose())),
+            account_id: account_id.map(|id| id.0),
+            employer_name,
+            employer_address,
+            job_title,
+            industry,
+            two_factor_auth,
+            two_factor_auth_per_device,
+            opt_in_marketing,
+            whitelist_ip_addresses,
         }
     }
 }
