@@ -712,6 +712,7 @@ struct Account {
     timezone: String,
     company: Option<String>,
     phone: Option<String>,
+    country: Option<String>,
     language: String,
     active: bool,
     newsletter: bool,
@@ -738,6 +739,7 @@ impl Account {
             "timezone": self.timezone,
             "company": self.company,
             "phone": self.phone,
+            "country": self.country,
             "language": self.language,
             "plan": "free",
             "type": "user",
@@ -765,6 +767,8 @@ impl Account {
             "name": self.profile_name,
             "account": self.id,
             "logo_url": null,
+            // The account's own profile, not one shared with it.
+            "from_share": false,
         })
     }
 
@@ -814,6 +818,7 @@ impl Account {
             timezone: timezone.to_owned(),
             company: None,
             phone: None,
+            country: None,
             language: "en".to_owned(),
             active: false,
             newsletter: false,
@@ -940,7 +945,7 @@ async fn create(State(t): State<TagoIo>, Body(body): Body) -> Reply {
     let cpassword = required(&body, "cpassword")?;
     let timezone = required(&body, "timezone")?;
     let company = optional(&body, "company")?;
-    optional(&body, "country")?;
+    let country = optional(&body, "country")?;
     let newsletter = optional_bool(&body, "newsletter")?.unwrap_or(false);
     let developer = optional_bool(&body, "developer")?.unwrap_or(false);
     if !email.contains('@') {
@@ -956,6 +961,7 @@ async fn create(State(t): State<TagoIo>, Body(body): Body) -> Reply {
     }
     let mut account = Account::new(name, email, password, timezone);
     account.company = company.map(str::to_owned);
+    account.country = country.map(str::to_owned);
     account.newsletter = newsletter;
     account.developer = developer;
     state.accounts.insert(email.to_owned(), account);

@@ -480,3 +480,44 @@ fn the_editable_fields_are_the_descriptions() {
     ours.sort();
     assert_eq!(ours, described);
 }
+
+#[tokio::test]
+async fn every_field_of_a_new_account_is_kept_and_every_editable_one_changes() {
+    let f = Fixture::new().await;
+    let email = "ada@example.com";
+    let body = json!({"name": "Ada", "email": email, "password": PASSWORD, "cpassword": PASSWORD,
+                      "timezone": "UTC", "country": "GB", "company": "Engines",
+                      "newsletter": true, "developer": true});
+    assert_eq!(f.post("/account", body).await.0, 200);
+    let token = f.tago.confirmation_token(email).unwrap().expose_secret().to_owned();
+    assert_eq!(f.get(&format!("/account/confirm/{token}")).await.0, 200);
+    let (_, login) = f.login(email, json!({})).await;
+    assert_eq!(login["result"]["profiles"][0]["from_share"], false);
+    let profile = login["result"]["profiles"][0]["id"].as_str().unwrap().to_owned();
+    let (_, created) = f.create_token(email, &profile, json!({})).await;
+    let token = created["result"]["token"].as_str().unwrap();
+
+    let edit = json!({"name": "Ada L", "company": "Works", "language": "pt-br", "phone": "+4400",
+                      "timezone": "Europe/London",
+                      "options": {"date_format": "DD-MM-YYYY", "time_format": "24",
+                                  "decimal_separator": ",", "thousand_separator": ".",
+                                  "show_last_updated_at": "menu"}});
+    let (status, body) = f.call("PUT", "/account", Some(token), Some(edit)).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, info) = f.call("GET", "/account", Some(token), None).await;
+    let info = &info["result"];
+    for (field, value) in [
+        ("country", json!("GB")),
+        ("newsletter", json!(true)),
+        ("developer", json!(true)),
+        ("name", json!("Ada L")),
+        ("company", json!("Works")),
+        ("language", json!("pt-br")),
+        ("phone", json!("+4400")),
+        ("timezone", json!("Europe/London")),
+    ] {
+        assert_eq!(info[field], value, "{field}");
+    }
+    assert_eq!(info["options"]["show_last_updated_at"], "menu");
+    assert_eq!(info["options"]["decimal_separator"], ",");
+}
