@@ -1,0 +1,165 @@
+//! The `accountkit` binary as a separate process against the sandbox: its
+//! output parsed, its exit statuses, and no secret in what it prints.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use accountkit_sandbox::Sandbox;
+use secrecy::ExposeSecret;
+use serde_json::Value;
+
+const PASSWORD: &str = "correct horse";
+
+/// Runs `accountkit` with `args`, `TAGOIO_TOKEN` set or not, and `stdin`
+/// written to its standard input.
+fn accountkit(args: &[&str], token: Option<&str>, stdin: &str) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_accountkit"));
+    command
+        .args(args)
+        .env_remove("TAGOIO_TOKEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(token) = token {
+        command.env("TAGOIO_TOKEN", token);
+    }
+    let mut child = command.spawn().expect("the binary starts");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn json(out: &Output) -> Value {
+    assert!(out.status.success(), "{:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// Neither stream shows any of `secrets`.
+fn shows_none(out: &Output, secrets: &[&str]) {
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    for secret in secrets {
+        assert!(!text.contains(secret), "{secret:?} printed in {text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tagoio_account_lives_its_life_from_the_command_line() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let tago = sandbox.tagoio();
+    let url = tago.base_url();
+    let at = |rest: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = vec!["tagoio".into()];
+        args.extend(rest.iter().map(|s| s.to_string()));
+        args.extend(["--base-url".into(), url.clone(), "--json".into()]);
+        args
+    };
+    let run = |rest: &[&str], token: Option<&str>, stdin: &str| {
+        let args = at(rest);
+        accountkit(&args.iter().map(String::as_str).collect::<Vec<_>>(), token, stdin)
+    };
+
+    // Sign-up, confirmation from the outbox, login.
+    let out = run(&["create", "ada@example.com", "--name", "Ada", "--stdin"], None, &format!("{PASSWORD}\n"));
+    assert!(json(&out)["message"].is_string());
+    let confirmation = tago.outbox().into_iter().find(|m| m.to == "ada@example.com").expect("a confirmation");
+    let accountkit_sandbox::tagoio::MessageKind::AccountConfirmation { token: confirm } = confirmation.kind
+    else {
+        panic!("not a confirmation")
+    };
+    json(&run(&["confirm", "--stdin"], None, &format!("{confirm}\n")));
+    let out = run(&["login", "ada@example.com", "--stdin"], None, &format!("{PASSWORD}\n"));
+    shows_none(&out, &[PASSWORD]);
+    let login = json(&out);
+    assert_eq!(login["email"], "ada@example.com");
+    let profile = login["profiles"][0]["id"].as_str().unwrap().to_string();
+
+    // A token, printed by the one command that exists to print it.
+    let out = run(
+        &["token-create", "ada@example.com", "--profile", &profile, "--name", "ci", "--stdin"],
+        None,
+        &format!("{PASSWORD}\n"),
+    );
+    shows_none(&out, &[PASSWORD]);
+    let token = json(&out)["token"].as_str().unwrap().to_string();
+
+    let out = run(&["info"], Some(&token), "");
+    shows_none(&out, &[&token, PASSWORD]);
+    let info = json(&out);
+    assert_eq!((&info["email"], &info["name"]), (&Value::from("ada@example.com"), &Value::from("Ada")));
+    json(&run(&["edit", "--name", "Ada Lovelace", "--timezone", "Europe/London"], Some(&token), ""));
+    let info = json(&run(&["info"], Some(&token), ""));
+    assert_eq!(
+        (&info["name"], &info["timezone"]),
+        (&Value::from("Ada Lovelace"), &Value::from("Europe/London"))
+    );
+
+    // Without --json: a key list for people.
+    let args = ["tagoio", "info", "--base-url", &url];
+    let out = accountkit(&args, Some(&token), "");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("email: ada@example.com\n"), "{text}");
+
+    let out = run(&["password-change", "--stdin"], Some(&token), "battery staple\n");
+    shows_none(&out, &["battery staple", &token]);
+    json(&out);
+    // The old password is refused: unauthorized, exit 3, one line naming it.
+    let out = run(&["login", "ada@example.com", "--stdin"], None, &format!("{PASSWORD}\n"));
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("error: tagoio login: unauthorized"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(out.stdout.is_empty());
+
+    // Deleting needs --yes; after it the token is refused.
+    assert_eq!(run(&["delete"], Some(&token), "").status.code(), Some(2));
+    json(&run(&["delete", "--yes"], Some(&token), ""));
+    let out = run(&["info"], Some(&token), "");
+    assert_eq!(out.status.code(), Some(3));
+    shows_none(&out, &[&token]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_statuses_say_what_went_wrong() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let url = sandbox.tagoio().base_url();
+    let ready = sandbox.tagoio().add_account("bob@example.com", PASSWORD);
+    let token = ready.token.expose_secret().to_string();
+    // Usage: an unknown argument, a token nowhere to be found, a password
+    // with no terminal and no --stdin.
+    assert_eq!(accountkit(&["tagoio", "frobnicate"], None, "").status.code(), Some(2));
+    let out = accountkit(&["tagoio", "info", "--base-url", &url], None, "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("TAGOIO_TOKEN"));
+    let out = accountkit(&["tagoio", "login", "bob@example.com", "--base-url", &url], None, "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--stdin"));
+    // Not found, refused as invalid, transport.
+    let out =
+        accountkit(&["tagoio", "resend-confirmation", "nobody@example.com", "--base-url", &url], None, "");
+    assert_eq!(out.status.code(), Some(5), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = accountkit(&["tagoio", "edit", "--phone", "12345", "--base-url", &url], Some(&token), "");
+    assert_eq!(out.status.code(), Some(7), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("phone"));
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let out = accountkit(&["tagoio", "info", "--base-url", &closed, "--retries", "0"], Some(&token), "");
+    assert_eq!(out.status.code(), Some(9), "{}", String::from_utf8_lossy(&out.stderr));
+    shows_none(&out, &[&token]);
+}
+
+#[test]
+fn completions_and_man_pages_come_from_the_same_definitions() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = accountkit(&["completions", shell], None, "");
+        assert!(out.status.success());
+        assert!(String::from_utf8_lossy(&out.stdout).contains("token-create"), "{shell}");
+    }
+    let dir = std::env::temp_dir().join(format!("accountkit-man-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    assert!(accountkit(&["man", dir.to_str().unwrap()], None, "").status.success());
+    let pages: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(pages.iter().any(|p| p == "accountkit-tagoio-login.1"), "{pages:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
