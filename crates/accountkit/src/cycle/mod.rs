@@ -3,12 +3,15 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
-//! # let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
-//! # sandbox.cycle().sign_in("grace@example.com", "correct horse", None).unwrap();
-//! # let base_url = sandbox.cycle().base_url();
 //! use accountkit::cycle::{Client, ListQuery, TwoFactorStatus};
 //! use futures::TryStreamExt;
+//!
+//! // The examples run against the in-process sandbox: its handle hands
+//! // out what production gets from the vendor (URL, tokens, emailed codes).
+//! let sandbox = accountkit_sandbox::Sandbox::start().await?;
+//! let token = sandbox.cycle().create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+//! sandbox.cycle().sign_in("grace@example.com", "correct horse", None).unwrap();
+//! let base_url = sandbox.cycle().base_url();
 //!
 //! // `Client::new(token)?` for api.cycle.io; the examples use a sandbox.
 //! let cycle = Client::builder().base_url(base_url).token(token).build()?;

@@ -3,10 +3,13 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
-//! # let endpoint = sandbox.logto().base_url();
-//! # let access_token = sandbox.logto().add_user("ada@example.com", "correct horse");
 //! use accountkit::logto::{Client, ProfileChanges};
+//!
+//! // The examples run against the in-process sandbox: its handle hands
+//! // out what production gets from the vendor (URL, tokens, emailed codes).
+//! let sandbox = accountkit_sandbox::Sandbox::start().await?;
+//! let endpoint = sandbox.logto().base_url();
+//! let access_token = sandbox.logto().add_user("ada@example.com", "correct horse");
 //!
 //! // The tenant's endpoint (`https://my-tenant.logto.app`) and the signed-in
 //! // user's opaque access token (no resource indicator); the examples in

@@ -5,10 +5,13 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
-//! # let (service_token, base_url) = (sandbox.pangea().service_token(), sandbox.pangea().base_url());
 //! use accountkit::pangea::{Client, NewUser, ProfileChanges, UserList, UserRef};
 //! use futures::TryStreamExt;
+//!
+//! // The examples run against the in-process sandbox: its handle hands
+//! // out what production gets from the vendor (URL, tokens, emailed codes).
+//! let sandbox = accountkit_sandbox::Sandbox::start().await?;
+//! let (service_token, base_url) = (sandbox.pangea().service_token(), sandbox.pangea().base_url());
 //!
 //! // In production: Client::new("pts_...") on the default cluster. These
 //! // examples run against accountkit-sandbox, at its base URL.

@@ -4,11 +4,14 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
-//! # sandbox.stx().add_user("ada@example.com", "correct horse", true);
-//! # let host = Host::Custom(sandbox.stx().base_url());
-//! # let read_code_from_email = || sandbox.stx().latest_code("ada@example.com").unwrap();
 //! use accountkit::stx::{Client, Credentials, Host, LoginOutcome};
+//!
+//! // The examples run against the in-process sandbox: its handle hands
+//! // out what production gets from the vendor (URL, tokens, emailed codes).
+//! let sandbox = accountkit_sandbox::Sandbox::start().await?;
+//! sandbox.stx().add_user("ada@example.com", "correct horse", true);
+//! let host = Host::Custom(sandbox.stx().base_url());
+//! let read_code_from_email = || sandbox.stx().latest_code("ada@example.com").unwrap();
 //!
 //! // `Host::Production` in real use; these examples talk to the sandbox.
 //! let stx = Client::new(host)?;

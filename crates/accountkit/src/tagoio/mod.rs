@@ -3,10 +3,13 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # let sandbox = accountkit_sandbox::Sandbox::start().await?;
-//! # sandbox.tagoio().add_account("ada@example.com", "correct horse");
-//! # let region = Region::Custom(sandbox.tagoio().base_url());
 //! use accountkit::tagoio::{Client, Credentials, Region, TokenRequest};
+//!
+//! // The examples run against the in-process sandbox: its handle hands
+//! // out what production gets from the vendor (URL, tokens, emailed codes).
+//! let sandbox = accountkit_sandbox::Sandbox::start().await?;
+//! sandbox.tagoio().add_account("ada@example.com", "correct horse");
+//! let region = Region::Custom(sandbox.tagoio().base_url());
 //!
 //! let client = Client::anonymous(region)?; // e.g. Region::UsEast1
 //! let credentials = Credentials::new("ada@example.com", "correct horse");
