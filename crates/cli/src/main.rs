@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{CommandFactory, Parser, Subcommand};
 
 mod output;
+mod pangea;
 mod secrets;
 mod tagoio;
 
@@ -19,7 +20,11 @@ or before sending), 8 rate limited, 9 transport or timeout, 10 server error,
 11 an answer that is not what the API describes, 12 a second factor is needed.";
 
 #[derive(Parser)]
-#[command(name = "accountkit", version, about = "Account operations of TagoIO and more, from a terminal.")]
+#[command(
+    name = "accountkit",
+    version,
+    about = "Account operations of TagoIO and Pangea AuthN, from a terminal."
+)]
 #[command(after_help = EXIT_CODES)]
 struct Cli {
     #[command(flatten)]
@@ -65,6 +70,8 @@ impl Common {
 enum Top {
     /// TagoIO: the account, its logins, tokens and second factors.
     Tagoio(tagoio::Args),
+    /// Pangea AuthN: users, their profiles and authenticators.
+    Pangea(pangea::Args),
     /// Prints a completion script: `accountkit completions bash > ...`.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -91,7 +98,8 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Top::Tagoio(command) => run(tagoio::run(&cli.common, command)),
+        Top::Tagoio(args) => run(tagoio::run(&cli.common, args)),
+        Top::Pangea(args) => run(pangea::run(&cli.common, args)),
     }
 }
 

@@ -163,3 +163,38 @@ fn completions_and_man_pages_come_from_the_same_definitions() {
     assert!(pages.iter().any(|p| p == "accountkit-tagoio-login.1"), "{pages:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pangea_users_from_the_command_line_and_a_stream_of_json_lines() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let pangea = sandbox.pangea();
+    let url = pangea.base_url();
+    let service = pangea.service_token().expose_secret().to_string();
+    let run = |rest: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_accountkit"));
+        command.arg("pangea").args(rest).args(["--base-url", &url, "--json"]).env("PANGEA_TOKEN", &service);
+        let out = command.output().unwrap();
+        shows_none(&out, &[&service]);
+        out
+    };
+    let created = json(&run(&["user-create", "ada@example.com", "--profile", "first_name=Ada"]));
+    assert!(created["id"].as_str().unwrap().starts_with("pui_"));
+    assert_eq!(created["profile"]["first_name"], "Ada");
+    pangea.seed_users(7);
+    let out = run(&["users", "--page-size", "3"]);
+    assert!(out.status.success());
+    let lines: Vec<Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 8);
+    assert!(lines.iter().any(|u| u["email"] == "ada@example.com"));
+    let updated = json(&run(&["profile-update", "--email", "ada@example.com", "--set", "city=London"]));
+    assert_eq!(updated["profile"]["city"], "London");
+    assert_eq!(json(&run(&["user-disable", "--email", "ada@example.com"]))["disabled"], true);
+    // Exactly one way to name a user.
+    assert_eq!(run(&["user-get", "--email", "a@b.c", "--id", "pui_x"]).status.code(), Some(2));
+    assert_eq!(run(&["user-get"]).status.code(), Some(2));
+    json(&run(&["user-delete", "--email", "ada@example.com", "--yes"]));
+    let out = run(&["user-get", "--email", "ada@example.com"]);
+    assert_eq!(out.status.code(), Some(5), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: pangea user_profile_get: not found"));
+}
