@@ -188,6 +188,11 @@ mod tls {
     pub fn config() -> &'static Result<ClientConfig, String> {
         static CONFIG: OnceLock<Result<ClientConfig, String>> = OnceLock::new();
         CONFIG.get_or_init(|| {
+            // rustls 0.23.48 deprecates ring's provider for its lack of
+            // post-quantum key exchange, and offers no ring one instead: the
+            // only undeprecated provider is aws-lc-rs, which the workspace
+            // passes over for its build time (see its `rustls` line).
+            #[allow(deprecated)]
             let provider = Arc::new(rustls::crypto::ring::default_provider());
             let config = ClientConfig::builder_with_provider(provider)
                 .with_safe_default_protocol_versions()
