@@ -721,9 +721,9 @@ impl Membership {
         let joined = events.and_then(
             |raw::MembershipEvents {
                  created: _, // the record's own bookkeeping, like `updated` and `deleted`
-                 deleted: _,
+                 deleted: _, // bookkeeping too
                  joined,
-                 updated: _,
+                 updated: _, // bookkeeping too
              }| joined,
         );
         Membership {
@@ -751,8 +751,8 @@ impl Invitation {
             |raw::InvitationEvents {
                  accepted: _, // an answered invitation shows in the membership's `state`
                  created,
-                 declined: _,
-                 revoked: _,
+                 declined: _, // as `accepted`
+                 revoked: _,  // as `accepted`
              }| created,
         );
         Invitation {
