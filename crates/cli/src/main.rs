@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+mod cycle;
 mod output;
 mod pangea;
 mod secrets;
@@ -23,7 +24,7 @@ or before sending), 8 rate limited, 9 transport or timeout, 10 server error,
 #[command(
     name = "accountkit",
     version,
-    about = "Account operations of TagoIO and Pangea AuthN, from a terminal."
+    about = "Account operations of TagoIO, Cycle and Pangea AuthN, from a terminal."
 )]
 #[command(after_help = EXIT_CODES)]
 struct Cli {
@@ -70,6 +71,8 @@ impl Common {
 enum Top {
     /// TagoIO: the account, its logins, tokens and second factors.
     Tagoio(tagoio::Args),
+    /// Cycle: the account, its logins, invitations, hubs and two-factor auth.
+    Cycle(cycle::Args),
     /// Pangea AuthN: users, their profiles and authenticators.
     Pangea(pangea::Args),
     /// Prints a completion script: `accountkit completions bash > ...`.
@@ -100,6 +103,7 @@ fn main() -> ExitCode {
         },
         Top::Tagoio(args) => run(tagoio::run(&cli.common, args)),
         Top::Pangea(args) => run(pangea::run(&cli.common, args)),
+        Top::Cycle(args) => run(cycle::run(&cli.common, args)),
     }
 }
 

@@ -198,3 +198,62 @@ async fn pangea_users_from_the_command_line_and_a_stream_of_json_lines() {
     assert_eq!(out.status.code(), Some(5), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: pangea user_profile_get: not found"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cycle_account_logins_and_two_factor_from_the_command_line() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let cycle = sandbox.cycle();
+    let url = cycle.base_url();
+    let token = cycle.create_account("grace@example.com", "Grace", "Hopper", "correct horse");
+    let token = token.expose_secret().to_string();
+    cycle.sign_in("grace@example.com", "correct horse", None).unwrap();
+    cycle.sign_in("grace@example.com", "wrong guess", None).unwrap_err();
+    let run = |rest: &[&str], stdin: &str| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_accountkit"));
+        command.arg("cycle").args(rest).args(["--base-url", &url, "--json"]).env("CYCLE_TOKEN", &token);
+        let mut child =
+            command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        shows_none(&out, &[&token, "correct horse"]);
+        out
+    };
+    let account = json(&run(&["account"], ""));
+    assert_eq!(
+        (&account["email"], &account["two_factor"]),
+        (&Value::from("grace@example.com"), &Value::from("off"))
+    );
+    let out = run(&["logins", "--failed"], "");
+    assert!(out.status.success());
+    let failed: Vec<Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["success"], false);
+    // Two-factor on: the secret goes to stderr, the code it gives to stdin.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_accountkit"))
+        .args(["cycle", "two-factor-enable", "--stdin", "--json", "--base-url", &url])
+        .env("CYCLE_TOKEN", &token)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+    let secret = line
+        .trim()
+        .strip_prefix("add this secret to an authenticator app: ")
+        .expect("the secret")
+        .to_string();
+    let code = accountkit::cycle::totp_code(secret.as_str()).unwrap();
+    child.stdin.take().unwrap().write_all(format!("{}\n", code.expose_secret()).as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&secret));
+    assert!(!json(&out)["recovery_codes"].as_array().unwrap().is_empty());
+    assert_eq!(json(&run(&["account"], ""))["two_factor"], "on");
+    // A wrong current password: refused, and not printed.
+    let out = run(&["password-change", "--stdin"], "wrong\nbattery staple\n");
+    assert_ne!(out.status.code(), Some(0));
+    shows_none(&out, &["battery staple", "wrong\n"]);
+}
