@@ -64,14 +64,16 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{delete, get, post};
-use secrecy::{ExposeSecret, SecretString};
+use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use crate::{Env, Fakes, json_response};
+use crate::{Env, Fake, Fakes, Log, json_response};
+
+/// A query's parameters.
+pub(crate) type Params = HashMap<String, String>;
 
 /// Path prefix of the admin API.
 pub(crate) const PREFIX: &str = "/_sandbox";
@@ -83,40 +85,16 @@ struct Admin {
 }
 
 pub(crate) fn router(fakes: Fakes, env: Env) -> Router {
-    Router::new()
+    let mut all = Router::new()
         .route("/outbox", get(outbox))
         .route("/requests", get(requests))
         .route("/reset", post(reset))
         .route("/clock", post(clock))
-        .route("/tagoio/accounts", post(tagoio_account))
-        .route("/tagoio/authenticator-code", get(tagoio_authenticator_code))
-        .route("/tagoio/invitations", post(tagoio_invite))
-        .route("/tagoio/invitations/{token}", get(tagoio_invitation))
-        .route("/cycle/accounts", post(cycle_account))
-        .route("/cycle/sign-in", post(cycle_sign_in))
-        .route("/cycle/hubs", post(cycle_hub))
-        .route("/cycle/hubs/{id}", delete(cycle_remove_hub))
-        .route("/cycle/invites", post(cycle_invite))
-        .route("/cycle/totp", get(cycle_totp))
-        .route("/cycle/jobs", get(cycle_jobs))
-        .route("/logto/users", post(logto_user))
-        .route("/logto/social-users", post(logto_social_user))
-        .route("/logto/read-only", post(logto_read_only))
-        .route("/logto/passkeys", get(logto_passkeys))
-        .route("/pangea/tokens", get(pangea_tokens))
-        .route("/pangea/users", post(pangea_users))
-        .route("/pangea/passwords", post(pangea_password))
-        .route("/pangea/authenticators", post(pangea_authenticator))
-        .route("/pangea/lock-out", post(pangea_lock_out))
-        .route("/pangea/login-codes", post(pangea_login_code))
-        .route("/pangea/accept-next", post(pangea_accept_next))
-        .route("/stx/users", post(stx_user))
-        .route("/stx/token-lifetime", post(stx_token_lifetime))
-        .route("/stx/revoke-access-tokens", post(stx_revoke))
-        .route("/stx/users/{email}", get(stx_user_state))
-        .fallback(unknown)
-        .layer(axum::middleware::from_fn(json_writes_only))
-        .with_state(Admin { fakes, env })
+        .with_state(Admin { fakes: fakes.clone(), env });
+    for fake in fakes.all() {
+        all = all.nest(&format!("/{}", fake.name()), fake.admin_routes());
+    }
+    all.fallback(unknown).layer(axum::middleware::from_fn(json_writes_only))
 }
 
 /// Refuses an admin write that is not `application/json`: a page open in
@@ -138,10 +116,10 @@ async fn json_writes_only(request: axum::extract::Request, next: axum::middlewar
         .into_response()
 }
 
-type Reply = Result<Response, Failure>;
+pub(crate) type Reply = Result<Response, Failure>;
 
 /// An admin call that could not be done: `{"error": ...}` with a status.
-struct Failure(StatusCode, String);
+pub(crate) struct Failure(StatusCode, String);
 
 impl axum::response::IntoResponse for Failure {
     fn into_response(self) -> Response {
@@ -149,15 +127,15 @@ impl axum::response::IntoResponse for Failure {
     }
 }
 
-fn ok(body: Value) -> Reply {
+pub(crate) fn ok(body: Value) -> Reply {
     Ok(json_response(StatusCode::OK, body))
 }
 
-fn fail(status: StatusCode, message: impl Into<String>) -> Failure {
+pub(crate) fn fail(status: StatusCode, message: impl Into<String>) -> Failure {
     Failure(status, message.into())
 }
 
-fn not_found(what: &str) -> Failure {
+pub(crate) fn not_found(what: &str) -> Failure {
     fail(StatusCode::NOT_FOUND, format!("no {what}"))
 }
 
@@ -166,7 +144,7 @@ async fn unknown() -> Failure {
 }
 
 /// The JSON body, or a 400 naming what is wrong.
-struct Body(serde_json::Map<String, Value>);
+pub(crate) struct Body(pub(crate) serde_json::Map<String, Value>);
 
 impl<S: Send + Sync> axum::extract::FromRequest<S> for Body {
     type Rejection = Failure;
@@ -186,14 +164,14 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for Body {
 }
 
 impl Body {
-    fn text(&self, key: &str) -> Result<&str, Failure> {
+    pub(crate) fn text(&self, key: &str) -> Result<&str, Failure> {
         self.0
             .get(key)
             .and_then(Value::as_str)
             .ok_or_else(|| fail(StatusCode::BAD_REQUEST, format!("`{key}` (a string) is required")))
     }
 
-    fn number(&self, key: &str) -> Result<u64, Failure> {
+    pub(crate) fn number(&self, key: &str) -> Result<u64, Failure> {
         self.0
             .get(key)
             .and_then(Value::as_u64)
@@ -201,7 +179,7 @@ impl Body {
     }
 
     /// A number of seconds, at most [`crate::MAX_SECONDS`].
-    fn seconds(&self, key: &str) -> Result<u64, Failure> {
+    pub(crate) fn seconds(&self, key: &str) -> Result<u64, Failure> {
         let seconds = self.number(key)?;
         if seconds > crate::MAX_SECONDS {
             return Err(fail(
@@ -213,150 +191,61 @@ impl Body {
     }
 }
 
-fn param<'a>(query: &'a HashMap<String, String>, key: &str) -> Result<&'a str, Failure> {
+pub(crate) fn param<'a>(query: &'a Params, key: &str) -> Result<&'a str, Failure> {
     query
         .get(key)
         .map(String::as_str)
         .ok_or_else(|| fail(StatusCode::BAD_REQUEST, format!("the `{key}` query parameter is required")))
 }
 
-// ---- every provider ----
-
-/// One message in the shape shared by every provider.
-fn message(provider: &str, to: &str, kind: &str, secret: &str, extra: Value) -> Value {
-    let mut entry = json!({"provider": provider, "to": to, "kind": kind, "secret": secret});
-    if let (Value::Object(entry), Value::Object(extra)) = (&mut entry, extra) {
-        entry.extend(extra);
+/// `entry` with the fields of `more` added after its own.
+fn merged(mut entry: Value, more: Value) -> Value {
+    if let (Value::Object(entry), Value::Object(more)) = (&mut entry, more) {
+        entry.extend(more);
     }
     entry
 }
 
-async fn outbox(State(admin): State<Admin>, Query(query): Query<HashMap<String, String>>) -> Reply {
-    use crate::stx::MessageKind as Stx;
-    use crate::tagoio::MessageKind as Tago;
-    let page = Page::of(&query)?;
-    let fakes = &admin.fakes;
-    let to = query.get("to");
-    let addressed = |m_to: &str| to.is_none_or(|want| want == m_to);
-    let mut all = Collected::default();
-    if page.wants("tagoio") {
-        all.add(
-            fakes.tagoio.sequenced_outbox(page.after),
-            &page,
-            |m| addressed(&m.to),
-            |m| match &m.kind {
-                Tago::AccountConfirmation { token } => {
-                    message("tagoio", &m.to, "confirmation", token, json!({}))
-                }
-                Tago::PasswordReset { token } => message("tagoio", &m.to, "password_reset", token, json!({})),
-                Tago::OtpPin { channel, pin } => {
-                    message("tagoio", &m.to, "pin", pin, json!({"channel": channel}))
-                }
-                Tago::TeamInvitation { token } => message("tagoio", &m.to, "invitation", token, json!({})),
-            },
-        );
-    }
-    if page.wants("cycle") {
-        all.add(
-            fakes.cycle.sequenced_outbox(page.after),
-            &page,
-            |m| addressed(&m.to),
-            |m| message("cycle", &m.to, "password_reset", &m.reset_token, json!({})),
-        );
-    }
-    if page.wants("logto") {
-        all.add(
-            fakes.logto.sequenced_outbox(page.after),
-            &page,
-            |m| addressed(&m.to),
-            |m| message("logto", &m.to, "verification_code", &m.code, json!({})),
-        );
-    }
-    if page.wants("stx") {
-        all.add(
-            fakes.stx.sequenced_outbox(page.after),
-            &page,
-            |m| addressed(&m.to),
-            |m| {
-                let (kind, extra) = match &m.kind {
-                    Stx::LoginCode { session_id, .. } => ("login_code", json!({"session_id": session_id})),
-                    Stx::PasswordChangeCode { .. } => ("password_change_code", json!({})),
-                    Stx::TwoFactorCode { .. } => ("two_factor_code", json!({})),
-                    Stx::PasswordResetCode { .. } => ("password_reset_code", json!({})),
-                    Stx::VerificationCode { .. } => ("verification_code", json!({})),
-                };
-                message("stx", &m.to, kind, m.kind.code(), extra)
-            },
-        );
-    }
-    Ok(all.answer("outbox", &query, &page))
+async fn outbox(State(admin): State<Admin>, Query(query): Query<Params>) -> Reply {
+    read(&admin.fakes, "outbox", &query, |fake, read| fake.outbox(read))
 }
 
-async fn requests(State(admin): State<Admin>, Query(query): Query<HashMap<String, String>>) -> Reply {
-    let page = Page::of(&query)?;
-    let fakes = &admin.fakes;
-    let entry = |provider: &str, method: &str, path: &str| json!({"provider": provider, "method": method, "path": path});
-    let mut all = Collected::default();
-    if page.wants("tagoio") {
-        all.add(
-            fakes.tagoio.sequenced_requests(page.after),
-            &page,
-            |_| true,
-            |r| entry("tagoio", &r.method, &r.path),
-        );
-    }
-    if page.wants("cycle") {
-        all.add(
-            fakes.cycle.sequenced_requests(page.after),
-            &page,
-            |_| true,
-            |r| entry("cycle", &r.method, &r.path),
-        );
-    }
-    if page.wants("logto") {
-        all.add(
-            fakes.logto.sequenced_requests(page.after),
-            &page,
-            |_| true,
-            |r| entry("logto", &r.method, &r.path),
-        );
-    }
-    if page.wants("pangea") {
-        all.add(
-            fakes.pangea.sequenced_requests(page.after),
-            &page,
-            |_| true,
-            |r| entry("pangea", &r.method, &r.path),
-        );
-    }
-    if page.wants("stx") {
-        all.add(
-            fakes.stx.sequenced_requests(page.after),
-            &page,
-            |_| true,
-            |r| {
-                let mut e = entry("stx", "POST", "/api/graphql");
-                e["operation"] = json!(r.mutation);
-                e
-            },
-        );
-    }
-    Ok(all.answer("requests", &query, &page))
+async fn requests(State(admin): State<Admin>, Query(query): Query<Params>) -> Reply {
+    read(&admin.fakes, "requests", &query, |fake, read| fake.requests(read))
 }
 
-/// `?provider=&after=&limit=` of an admin read: entries of one provider
-/// (or all), placed after `after` in the sandbox's order, at most `limit`.
-struct Page {
+/// Reads every fake the query asks for with `each`, and answers the page.
+fn read(fakes: &Fakes, route: &str, query: &Params, each: impl Fn(&dyn Fake, &mut Read)) -> Reply {
+    let mut read = Read::of(query)?;
+    for fake in fakes.all() {
+        if read.provider.as_deref().is_none_or(|want| want == fake.name()) {
+            read.from = fake.name();
+            each(fake, &mut read);
+        }
+    }
+    Ok(read.answer(route, query))
+}
+
+/// One paged admin read, `?provider=&to=&after=&limit=`: entries of one
+/// provider (or all), placed after `after` in the sandbox's order, at most
+/// `limit`; and what the fakes gave so far, each entry with its place.
+#[derive(Default)]
+pub(crate) struct Read {
     provider: Option<String>,
+    to: Option<String>,
     after: u64,
     limit: usize,
+    /// The fake being read.
+    from: &'static str,
+    entries: Vec<(u64, Value)>,
+    dropped: u64,
 }
 
-impl Page {
+impl Read {
     const DEFAULT_LIMIT: usize = 1000;
     const MAX_LIMIT: usize = 10_000;
 
-    fn of(query: &HashMap<String, String>) -> Result<Page, Failure> {
+    fn of(query: &Params) -> Result<Read, Failure> {
         let number = |key: &str| {
             query
                 .get(key)
@@ -366,52 +255,59 @@ impl Page {
                 })
                 .transpose()
         };
-        let limit = number("limit")?.map_or(Page::DEFAULT_LIMIT as u64, |n| n);
-        if !(1..=Page::MAX_LIMIT as u64).contains(&limit) {
-            return Err(fail(StatusCode::BAD_REQUEST, format!("`limit` takes 1 to {}", Page::MAX_LIMIT)));
+        let limit = number("limit")?.map_or(Read::DEFAULT_LIMIT as u64, |n| n);
+        if !(1..=Read::MAX_LIMIT as u64).contains(&limit) {
+            return Err(fail(StatusCode::BAD_REQUEST, format!("`limit` takes 1 to {}", Read::MAX_LIMIT)));
         }
-        Ok(Page {
+        Ok(Read {
             provider: query.get("provider").cloned(),
+            to: query.get("to").cloned(),
             after: number("after")?.unwrap_or(0),
             limit: limit as usize,
+            ..Read::default()
         })
     }
 
-    fn wants(&self, provider: &str) -> bool {
-        self.provider.as_deref().is_none_or(|want| want == provider)
+    /// Takes the messages of one fake's outbox sent to the `to` asked for,
+    /// `sent` telling each as `(to, kind, secret, extra fields)`.
+    pub(crate) fn messages<T: Clone>(
+        &mut self,
+        log: &Log<T>,
+        sent: impl Fn(&T) -> (&str, &str, &str, Value),
+    ) {
+        let want = self.to.clone();
+        self.add(
+            log,
+            |m| want.as_deref().is_none_or(|want| want == sent(m).0),
+            |m| {
+                let (to, kind, secret, extra) = sent(m);
+                merged(json!({"to": to, "kind": kind, "secret": secret}), extra)
+            },
+        );
     }
-}
 
-/// Entries gathered from the fakes, each with its place.
-#[derive(Default)]
-struct Collected {
-    entries: Vec<(u64, Value)>,
-    dropped: u64,
-}
+    /// Takes one fake's request log, `json` telling each request's fields.
+    pub(crate) fn requests<T: Clone>(&mut self, log: &Log<T>, json: impl Fn(&T) -> Value) {
+        self.add(log, |_| true, json);
+    }
 
-impl Collected {
     /// Takes the entries `keep` wants from one fake's journal; only the
     /// first `limit` of them are turned into JSON, since no more can be on
     /// the page.
-    fn add<T>(
-        &mut self,
-        (journal, dropped): (Vec<(u64, T)>, u64),
-        page: &Page,
-        keep: impl Fn(&T) -> bool,
-        json: impl Fn(&T) -> Value,
-    ) {
-        self.dropped += dropped;
-        let kept = journal.iter().filter(|(_, e)| keep(e)).take(page.limit + 1);
-        self.entries.extend(kept.map(|(n, e)| (*n, json(e))));
+    fn add<T: Clone>(&mut self, log: &Log<T>, keep: impl Fn(&T) -> bool, json: impl Fn(&T) -> Value) {
+        self.dropped += log.dropped;
+        let kept = log.sequenced(self.after).filter(|(_, e)| keep(e)).take(self.limit + 1);
+        let from = self.from;
+        self.entries.extend(kept.map(|(n, e)| (*n, merged(json!({"provider": from}), json(e)))));
     }
 
     /// The page as a JSON array, oldest first, each entry with its `seq`;
     /// `x-sandbox-dropped` counts what the rings let go, and `link` points
     /// at the next page while there is one.
-    fn answer(mut self, route: &str, query: &HashMap<String, String>, page: &Page) -> Response {
+    fn answer(mut self, route: &str, query: &Params) -> Response {
         self.entries.sort_by_key(|(n, _)| *n);
-        let more = self.entries.len() > page.limit;
-        self.entries.truncate(page.limit);
+        let more = self.entries.len() > self.limit;
+        self.entries.truncate(self.limit);
         let last = self.entries.last().map(|(n, _)| *n);
         let list = self
             .entries
@@ -425,10 +321,10 @@ impl Collected {
         let headers = response.headers_mut();
         headers.insert("x-sandbox-dropped", self.dropped.into());
         if let (true, Some(last)) = (more, last) {
-            let mut next = format!("{PREFIX}/{route}?after={last}&limit={}", page.limit);
+            let mut next = format!("{PREFIX}/{route}?after={last}&limit={}", self.limit);
             for key in ["provider", "to"] {
                 if let Some(value) = query.get(key) {
-                    next.push_str(&format!("&{key}={}", query_escaped(value)));
+                    next.push_str(&format!("&{key}={}", crate::url_escaped(value)));
                 }
             }
             if let Ok(link) = axum::http::HeaderValue::from_str(&format!("<{next}>; rel=\"next\"")) {
@@ -437,17 +333,6 @@ impl Collected {
         }
         response
     }
-}
-
-/// Percent-encodes all but unreserved characters.
-fn query_escaped(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => char::from(b).to_string(),
-            b => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 async fn reset(State(admin): State<Admin>) -> Reply {
@@ -466,202 +351,4 @@ async fn clock(State(admin): State<Admin>, body: Body) -> Reply {
     }
     admin.env.advance(Duration::from_secs(seconds));
     ok(json!({"advanced_seconds": admin.env.offset().as_secs()}))
-}
-
-// A test fake's admin channel: it answers the secrets it hands out in plain JSON.
-
-// ---- TagoIO ----
-
-async fn tagoio_account(State(admin): State<Admin>, body: Body) -> Reply {
-    let ready = admin.fakes.tagoio.add_account(body.text("email")?, body.text("password")?);
-    ok(json!({"profile_id": ready.profile_id, "token": ready.token.expose_secret()}))
-}
-
-async fn tagoio_authenticator_code(
-    State(admin): State<Admin>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Reply {
-    let code = admin
-        .fakes
-        .tagoio
-        .authenticator_code(param(&q, "email")?)
-        .ok_or_else(|| not_found("such account"))?;
-    ok(json!({"code": code.expose_secret()}))
-}
-
-async fn tagoio_invite(State(admin): State<Admin>, body: Body) -> Reply {
-    ok(json!({"token": admin.fakes.tagoio.invite(body.text("email")?).expose_secret()}))
-}
-
-async fn tagoio_invitation(State(admin): State<Admin>, Path(token): Path<String>) -> Reply {
-    use crate::tagoio::InvitationState;
-    let state = admin
-        .fakes
-        .tagoio
-        .invitation_state(&SecretString::from(token))
-        .ok_or_else(|| not_found("such invitation"))?;
-    let name = match state {
-        InvitationState::Pending => "pending",
-        InvitationState::Accepted => "accepted",
-        InvitationState::Declined => "declined",
-    };
-    ok(json!({"state": name}))
-}
-
-// ---- Cycle ----
-
-async fn cycle_account(State(admin): State<Admin>, body: Body) -> Reply {
-    let token = admin.fakes.cycle.create_account(
-        body.text("email")?,
-        body.text("first")?,
-        body.text("last")?,
-        body.text("password")?,
-    );
-    ok(json!({"token": token.expose_secret()}))
-}
-
-async fn cycle_sign_in(State(admin): State<Admin>, body: Body) -> Reply {
-    let code = body.0.get("totp_code").and_then(Value::as_str).map(SecretString::from);
-    match admin.fakes.cycle.sign_in(body.text("email")?, body.text("password")?, code) {
-        Ok(token) => ok(json!({"token": token.expose_secret()})),
-        Err(why) => Err(fail(StatusCode::UNAUTHORIZED, format!("{why:?}"))),
-    }
-}
-
-async fn cycle_hub(State(admin): State<Admin>, body: Body) -> Reply {
-    let hub = admin.fakes.cycle.add_hub(body.text("email")?).ok_or_else(|| not_found("such account"))?;
-    ok(json!({"hub_id": hub}))
-}
-
-async fn cycle_remove_hub(State(admin): State<Admin>, Path(id): Path<String>) -> Reply {
-    if admin.fakes.cycle.remove_hub(&id) { ok(json!({"removed": true})) } else { Err(not_found("such hub")) }
-}
-
-async fn cycle_invite(State(admin): State<Admin>, body: Body) -> Reply {
-    let id = admin.fakes.cycle.invite(body.text("email")?).ok_or_else(|| not_found("such account"))?;
-    ok(json!({"id": id}))
-}
-
-async fn cycle_totp(State(admin): State<Admin>, Query(q): Query<HashMap<String, String>>) -> Reply {
-    let secret =
-        admin.fakes.cycle.totp_secret(param(&q, "email")?).ok_or_else(|| not_found("TOTP secret"))?;
-    let secret = secret.expose_secret();
-    let code = crate::cycle::totp_code(secret).ok_or_else(|| not_found("usable TOTP secret"))?;
-    ok(json!({"secret": secret, "code": code}))
-}
-
-async fn cycle_jobs(State(admin): State<Admin>) -> Reply {
-    let jobs: Vec<Value> = admin
-        .fakes
-        .cycle
-        .jobs()
-        .into_iter()
-        .map(|job| json!({"id": job.id, "action": job.action, "email": job.email}))
-        .collect();
-    ok(Value::Array(jobs))
-}
-
-// ---- Logto ----
-
-async fn logto_user(State(admin): State<Admin>, body: Body) -> Reply {
-    let token = admin.fakes.logto.add_user(body.text("email")?, body.text("password")?);
-    ok(json!({"access_token": token.expose_secret()}))
-}
-
-async fn logto_social_user(State(admin): State<Admin>, body: Body) -> Reply {
-    ok(json!({"access_token": admin.fakes.logto.add_social_user(body.text("social_code")?).expose_secret()}))
-}
-
-async fn logto_read_only(State(admin): State<Admin>, body: Body) -> Reply {
-    admin.fakes.logto.make_read_only(body.text("field")?);
-    ok(json!({"read_only": body.text("field")?}))
-}
-
-async fn logto_passkeys(State(admin): State<Admin>, Query(q): Query<HashMap<String, String>>) -> Reply {
-    ok(json!(admin.fakes.logto.passkeys_of(param(&q, "email")?)))
-}
-
-// ---- Pangea ----
-
-async fn pangea_tokens(State(admin): State<Admin>) -> Reply {
-    let pangea = &admin.fakes.pangea;
-    let (service, client) = (pangea.service_token(), pangea.client_token());
-    ok(json!({"service_token": service.expose_secret(), "client_token": client.expose_secret()}))
-}
-
-/// The most users admin seeding fills a fake up to: a loop of seeding calls
-/// cannot grow the server without bound.
-const MAX_SEEDED_USERS: usize = 100_000;
-
-async fn pangea_users(State(admin): State<Admin>, body: Body) -> Reply {
-    let count = usize::try_from(body.number("count")?).unwrap_or(usize::MAX).min(10_000);
-    match admin.fakes.pangea.seed_users_within(count, MAX_SEEDED_USERS) {
-        Ok(ids) => ok(json!({"ids": ids})),
-        Err(has) => Err(fail(
-            StatusCode::BAD_REQUEST,
-            format!(
-                "`count`: the Pangea fake holds at most {MAX_SEEDED_USERS} users and has {has}; reset it first"
-            ),
-        )),
-    }
-}
-
-async fn pangea_password(State(admin): State<Admin>, body: Body) -> Reply {
-    if admin.fakes.pangea.set_password(body.text("email")?, body.text("password")?) {
-        ok(json!({"set": true}))
-    } else {
-        Err(not_found("such user"))
-    }
-}
-
-async fn pangea_authenticator(State(admin): State<Admin>, body: Body) -> Reply {
-    let id = admin
-        .fakes
-        .pangea
-        .add_authenticator(body.text("email")?, body.text("kind")?)
-        .ok_or_else(|| not_found("such user"))?;
-    ok(json!({"id": id}))
-}
-
-async fn pangea_lock_out(State(admin): State<Admin>, body: Body) -> Reply {
-    if admin.fakes.pangea.lock_out(body.text("email")?) {
-        ok(json!({"locked": true}))
-    } else {
-        Err(not_found("such user"))
-    }
-}
-
-async fn pangea_login_code(State(admin): State<Admin>, body: Body) -> Reply {
-    let code = admin.fakes.pangea.login_code(body.text("email")?).ok_or_else(|| not_found("such user"))?;
-    ok(json!({"code": code.expose_secret()}))
-}
-
-async fn pangea_accept_next(State(admin): State<Admin>, body: Body) -> Reply {
-    let polls = usize::try_from(body.number("polls")?).unwrap_or(usize::MAX).min(1000);
-    admin.fakes.pangea.accept_next(polls);
-    ok(json!({"polls": polls}))
-}
-
-// ---- STX ----
-
-async fn stx_user(State(admin): State<Admin>, body: Body) -> Reply {
-    let two_factor = body.0.get("two_factor").and_then(Value::as_bool).unwrap_or(false);
-    ok(json!({"id": admin.fakes.stx.add_user(body.text("email")?, body.text("password")?, two_factor)}))
-}
-
-async fn stx_token_lifetime(State(admin): State<Admin>, body: Body) -> Reply {
-    let seconds = body.seconds("seconds")?;
-    admin.fakes.stx.set_token_lifetime(Duration::from_secs(seconds));
-    ok(json!({"seconds": seconds}))
-}
-
-async fn stx_revoke(State(admin): State<Admin>) -> Reply {
-    admin.fakes.stx.revoke_access_tokens();
-    ok(json!({"revoked": true}))
-}
-
-async fn stx_user_state(State(admin): State<Admin>, Path(email): Path<String>) -> Reply {
-    let stx = &admin.fakes.stx;
-    let two_factor = stx.two_factor_enabled(&email).ok_or_else(|| not_found("such user"))?;
-    ok(json!({"two_factor": two_factor, "profile": stx.profile(&email)}))
 }

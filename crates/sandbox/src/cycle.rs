@@ -54,12 +54,12 @@ use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
+use axum::routing::{delete, get, patch, post};
 use chrono::{DateTime, SecondsFormat, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 
-use crate::{HEX, URL_SAFE, json_response, random_string};
+use crate::{HEX, URL_SAFE, admin, json_response, random_string};
 
 /// Path prefix the Cycle routes are nested under.
 pub(crate) const PREFIX: &str = "/cycle";
@@ -531,8 +531,14 @@ impl Cycle {
         // A panicking test must not make every later call panic too.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
 
-    pub(crate) fn router(&self) -> Router {
+impl crate::Fake for Cycle {
+    fn prefix(&self) -> &'static str {
+        PREFIX
+    }
+
+    fn router(&self) -> Router {
         Router::new()
             .route("/v1/account", get(get_account).patch(update_account).delete(delete_account))
             .route("/v1/account/logins", get(logins))
@@ -550,6 +556,79 @@ impl Cycle {
             .layer(middleware::from_fn_with_state(self.clone(), record))
             .with_state(self.clone())
     }
+
+    fn admin_routes(&self) -> Router {
+        Router::new()
+            .route("/accounts", post(admin_account))
+            .route("/sign-in", post(admin_sign_in))
+            .route("/hubs", post(admin_hub))
+            .route("/hubs/{id}", delete(admin_remove_hub))
+            .route("/invites", post(admin_invite))
+            .route("/totp", get(admin_totp))
+            .route("/jobs", get(admin_jobs))
+            .with_state(self.clone())
+    }
+
+    fn reset(&self) {
+        *self.lock() = StateData::default();
+    }
+
+    fn outbox(&self, read: &mut admin::Read) {
+        read.messages(&self.lock().outbox, |m| (&m.to, "password_reset", &m.reset_token, json!({})));
+    }
+
+    fn requests(&self, read: &mut admin::Read) {
+        read.requests(&self.lock().requests, |r| json!({"method": r.method, "path": r.path}));
+    }
+}
+
+async fn admin_account(State(fake): State<Cycle>, body: admin::Body) -> admin::Reply {
+    let token = fake.create_account(
+        body.text("email")?,
+        body.text("first")?,
+        body.text("last")?,
+        body.text("password")?,
+    );
+    admin::ok(json!({"token": token.expose_secret()}))
+}
+
+async fn admin_sign_in(State(fake): State<Cycle>, body: admin::Body) -> admin::Reply {
+    let code = body.0.get("totp_code").and_then(Value::as_str).map(SecretString::from);
+    match fake.sign_in(body.text("email")?, body.text("password")?, code) {
+        Ok(token) => admin::ok(json!({"token": token.expose_secret()})),
+        Err(why) => Err(admin::fail(StatusCode::UNAUTHORIZED, format!("{why:?}"))),
+    }
+}
+
+async fn admin_hub(State(fake): State<Cycle>, body: admin::Body) -> admin::Reply {
+    let hub = fake.add_hub(body.text("email")?).ok_or_else(|| admin::not_found("such account"))?;
+    admin::ok(json!({"hub_id": hub}))
+}
+
+async fn admin_remove_hub(State(fake): State<Cycle>, Path(id): Path<String>) -> admin::Reply {
+    if fake.remove_hub(&id) { admin::ok(json!({"removed": true})) } else { Err(admin::not_found("such hub")) }
+}
+
+async fn admin_invite(State(fake): State<Cycle>, body: admin::Body) -> admin::Reply {
+    let id = fake.invite(body.text("email")?).ok_or_else(|| admin::not_found("such account"))?;
+    admin::ok(json!({"id": id}))
+}
+
+async fn admin_totp(State(fake): State<Cycle>, Query(q): Query<admin::Params>) -> admin::Reply {
+    let secret =
+        fake.totp_secret(admin::param(&q, "email")?).ok_or_else(|| admin::not_found("TOTP secret"))?;
+    let secret = secret.expose_secret();
+    let code = totp_code(secret).ok_or_else(|| admin::not_found("usable TOTP secret"))?;
+    admin::ok(json!({"secret": secret, "code": code}))
+}
+
+async fn admin_jobs(State(fake): State<Cycle>) -> admin::Reply {
+    let jobs: Vec<Value> = fake
+        .jobs()
+        .into_iter()
+        .map(|job| json!({"id": job.id, "action": job.action, "email": job.email}))
+        .collect();
+    admin::ok(Value::Array(jobs))
 }
 
 // ---------------------------------------------------------------------------
@@ -1304,8 +1383,6 @@ async fn two_factor_recover(State(c): State<Cycle>, Body(body): Body) -> Reply {
     account.updated = now();
     data(StatusCode::OK, setup_json(&account.email, &secret))
 }
-
-crate::recorded!(Cycle);
 
 #[cfg(test)]
 mod tests;

@@ -93,7 +93,8 @@ pub struct Sandbox {
     checks: conformance::Checks,
 }
 
-/// Every provider's fake.
+/// Every provider's fake: the one list of them, which the server, the
+/// reset and the admin API walk through [`Fakes::all`].
 #[derive(Debug, Clone)]
 pub(crate) struct Fakes {
     pub tagoio: tagoio::TagoIo,
@@ -101,6 +102,55 @@ pub(crate) struct Fakes {
     pub pangea: pangea::Pangea,
     pub cycle: cycle::Cycle,
     pub logto: logto::Logto,
+}
+
+impl Fakes {
+    /// Each fake serving under its prefix of `addr`.
+    fn new(addr: SocketAddr) -> Fakes {
+        let base = |prefix: &str| format!("http://{addr}{prefix}");
+        Fakes {
+            tagoio: tagoio::TagoIo::new(base(tagoio::PREFIX)),
+            stx: stx::Stx::new(base(stx::PREFIX)),
+            pangea: pangea::Pangea::new(base(pangea::PREFIX)),
+            cycle: cycle::Cycle::new(base(cycle::PREFIX)),
+            logto: logto::Logto::new(base(logto::PREFIX)),
+        }
+    }
+
+    pub(crate) fn all(&self) -> [&dyn Fake; 5] {
+        [&self.tagoio, &self.stx, &self.pangea, &self.cycle, &self.logto]
+    }
+
+    fn reset(&self) {
+        self.all().into_iter().for_each(|fake| fake.reset());
+    }
+}
+
+/// What the server and the admin API ask of a provider's fake.
+pub(crate) trait Fake: Send + Sync {
+    /// Where it is served, `/tagoio`.
+    fn prefix(&self) -> &'static str;
+
+    /// Its name in the admin API: `?provider=` and `/_sandbox/<name>/...`.
+    fn name(&self) -> &'static str {
+        &self.prefix()[1..]
+    }
+
+    /// The provider's API.
+    fn router(&self) -> Router;
+
+    /// Its admin routes, served under `/_sandbox/<name>`. A test fake's
+    /// admin channel: they answer the secrets it hands out in plain JSON.
+    fn admin_routes(&self) -> Router;
+
+    /// Empties the fake, as if the server had just started.
+    fn reset(&self);
+
+    /// Adds what it "sent" to an outbox read.
+    fn outbox(&self, _read: &mut admin::Read) {}
+
+    /// Adds the requests it received to a request log read.
+    fn requests(&self, read: &mut admin::Read);
 }
 
 /// How to start a [`Sandbox`]: where it listens and how it draws its ids.
@@ -262,20 +312,13 @@ impl Sandbox {
         let addr = listener.local_addr()?;
         let env = Env::new(options.seed, options.limits.clone());
         // Made inside the environment, so a seed decides their tokens too.
-        let fakes = env.enter(|| Fakes {
-            tagoio: tagoio::TagoIo::new(format!("http://{addr}{}", tagoio::PREFIX)),
-            stx: stx::Stx::new(format!("http://{addr}{}", stx::PREFIX)),
-            pangea: pangea::Pangea::new(format!("http://{addr}{}", pangea::PREFIX)),
-            cycle: cycle::Cycle::new(format!("http://{addr}{}", cycle::PREFIX)),
-            logto: logto::Logto::new(format!("http://{addr}{}", logto::PREFIX)),
-        });
+        let fakes = env.enter(|| Fakes::new(addr));
         let checks = conformance::Checks::default();
-        let app = Router::new()
-            .nest(tagoio::PREFIX, checks.layer("tagoio", fakes.tagoio.router()))
-            .nest(stx::PREFIX, fakes.stx.router())
-            .nest(pangea::PREFIX, checks.layer("pangea", fakes.pangea.router()))
-            .nest(cycle::PREFIX, checks.layer("cycle", fakes.cycle.router()))
-            .nest(logto::PREFIX, checks.layer("logto", fakes.logto.router()))
+        let mut app = Router::new();
+        for fake in fakes.all() {
+            app = app.nest(fake.prefix(), checks.layer(fake.name(), fake.router()));
+        }
+        let app = app
             .nest(admin::PREFIX, admin::router(fakes.clone(), env.clone()))
             .fallback(outside_providers)
             .layer(axum::middleware::from_fn_with_state(options.limits.clone(), serve::guarded))
@@ -478,16 +521,6 @@ impl Sandbox {
     }
 }
 
-impl Fakes {
-    fn reset(&self) {
-        self.tagoio.reset();
-        self.stx.reset();
-        self.pangea.reset();
-        self.cycle.reset();
-        self.logto.reset();
-    }
-}
-
 impl Drop for Sandbox {
     fn drop(&mut self) {
         // Dropping axum's server future also tells open connections to close.
@@ -661,32 +694,6 @@ async fn in_environment(
     ENV.scope(env, next.run(request)).await
 }
 
-/// `reset`, `sequenced_outbox` and `sequenced_requests` of a fake whose
-/// state is a `StateData` with an `outbox` and a `requests` [`Log`].
-macro_rules! recorded {
-    ($fake:ty) => {
-        impl $fake {
-            /// Empties the fake, as if the server had just started.
-            pub(crate) fn reset(&self) {
-                *self.lock() = StateData::default();
-            }
-
-            /// What the fake "sent" after place `after` in the sandbox's
-            /// order, and how many entries the ring dropped.
-            pub(crate) fn sequenced_outbox(&self, after: u64) -> (Vec<(u64, Message)>, u64) {
-                self.lock().outbox.sequenced(after)
-            }
-
-            /// The requests it received after place `after`, and how many
-            /// entries the ring dropped.
-            pub(crate) fn sequenced_requests(&self, after: u64) -> (Vec<(u64, RecordedRequest)>, u64) {
-                self.lock().requests.sequenced(after)
-            }
-        }
-    };
-}
-pub(crate) use recorded;
-
 /// Records kept in the order they happened, each with its place in the
 /// process-wide [`sequence`]: a ring of the last
 /// [`Limits::journal_entries`], so a long session stays flat.
@@ -722,13 +729,23 @@ impl<T: Clone> Log<T> {
         self.iter().cloned().collect()
     }
 
-    /// The entries after place `after`, with their places, and how many
-    /// were dropped.
-    pub(crate) fn sequenced(&self, after: u64) -> (Vec<(u64, T)>, u64) {
+    /// The entries after place `after`, with their places.
+    pub(crate) fn sequenced(&self, after: u64) -> impl Iterator<Item = &(u64, T)> {
         // Places only grow, so the newer entries are a suffix.
         let start = self.entries.partition_point(|(n, _)| *n <= after);
-        (self.entries.range(start..).cloned().collect(), self.dropped)
+        self.entries.range(start..)
     }
+}
+
+/// Percent-encodes all but unreserved characters.
+pub(crate) fn url_escaped(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => char::from(b).to_string(),
+            b => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Lowercase hex digits.

@@ -55,7 +55,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -64,7 +64,7 @@ use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 
-use crate::{URL_SAFE, json_response, random_string};
+use crate::{URL_SAFE, admin, json_response, random_string};
 
 /// Path prefix the Logto routes are nested under.
 pub(crate) const PREFIX: &str = "/logto";
@@ -382,8 +382,14 @@ impl Logto {
         // A panicking test must not make every later call panic too.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
 
-    pub(crate) fn router(&self) -> Router {
+impl crate::Fake for Logto {
+    fn prefix(&self) -> &'static str {
+        PREFIX
+    }
+
+    fn router(&self) -> Router {
         Router::new()
             .route("/api/my-account", get(get_profile).patch(update_profile))
             .route("/api/my-account/profile", axum::routing::patch(update_other_profile))
@@ -405,6 +411,45 @@ impl Logto {
             .layer(middleware::from_fn_with_state(self.clone(), record))
             .with_state(self.clone())
     }
+
+    fn admin_routes(&self) -> Router {
+        Router::new()
+            .route("/users", post(admin_user))
+            .route("/social-users", post(admin_social_user))
+            .route("/read-only", post(admin_read_only))
+            .route("/passkeys", get(admin_passkeys))
+            .with_state(self.clone())
+    }
+
+    fn reset(&self) {
+        *self.lock() = StateData::default();
+    }
+
+    fn outbox(&self, read: &mut admin::Read) {
+        read.messages(&self.lock().outbox, |m| (&m.to, "verification_code", &m.code, json!({})));
+    }
+
+    fn requests(&self, read: &mut admin::Read) {
+        read.requests(&self.lock().requests, |r| json!({"method": r.method, "path": r.path}));
+    }
+}
+
+async fn admin_user(State(fake): State<Logto>, body: admin::Body) -> admin::Reply {
+    let token = fake.add_user(body.text("email")?, body.text("password")?);
+    admin::ok(json!({"access_token": token.expose_secret()}))
+}
+
+async fn admin_social_user(State(fake): State<Logto>, body: admin::Body) -> admin::Reply {
+    admin::ok(json!({"access_token": fake.add_social_user(body.text("social_code")?).expose_secret()}))
+}
+
+async fn admin_read_only(State(fake): State<Logto>, body: admin::Body) -> admin::Reply {
+    fake.make_read_only(body.text("field")?);
+    admin::ok(json!({"read_only": body.text("field")?}))
+}
+
+async fn admin_passkeys(State(fake): State<Logto>, Query(q): Query<admin::Params>) -> admin::Reply {
+    admin::ok(json!(fake.passkeys_of(admin::param(&q, "email")?)))
 }
 
 // ---------------------------------------------------------------------------
@@ -1121,8 +1166,8 @@ async fn start_social(State(l): State<Logto>, headers: HeaderMap, body: Bytes) -
     };
     let uri = format!(
         "https://social.example/authorize?state={}&redirect_uri={}",
-        url_escape(&social_state),
-        url_escape(&redirect)
+        crate::url_escaped(&social_state),
+        crate::url_escaped(&redirect)
     );
     let (record, expires_at) = state.new_record(
         &id,
@@ -1130,16 +1175,6 @@ async fn start_social(State(l): State<Logto>, headers: HeaderMap, body: Bytes) -
         false,
     );
     ok(201, json!({"verificationRecordId": record, "authorizationUri": uri, "expiresAt": iso(expires_at)}))
-}
-
-fn url_escape(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => char::from(b).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 async fn verify_social(State(l): State<Logto>, headers: HeaderMap, body: Bytes) -> Reply {
@@ -1251,8 +1286,6 @@ async fn add_mfa_verification(State(l): State<Logto>, headers: HeaderMap, body: 
     state.touch(&id);
     no_content()
 }
-
-crate::recorded!(Logto);
 
 #[cfg(test)]
 mod tests;

@@ -56,7 +56,7 @@ use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 
-use crate::{json_response, random_string};
+use crate::{admin, json_response, random_string};
 
 /// Path prefix the Pangea routes are nested under.
 pub(crate) const PREFIX: &str = "/pangea";
@@ -394,8 +394,14 @@ impl Pangea {
         // A panicking test must not make every later call panic too.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
 
-    pub(crate) fn router(&self) -> Router {
+impl crate::Fake for Pangea {
+    fn prefix(&self) -> &'static str {
+        PREFIX
+    }
+
+    fn router(&self) -> Router {
         Router::new()
             .route("/v2/{*operation}", post(operation))
             .route("/request/{request_id}", get(poll))
@@ -404,6 +410,85 @@ impl Pangea {
             .layer(middleware::from_fn_with_state(self.clone(), record))
             .with_state(self.clone())
     }
+
+    fn admin_routes(&self) -> Router {
+        Router::new()
+            .route("/tokens", get(admin_tokens))
+            .route("/users", post(admin_users))
+            .route("/passwords", post(admin_password))
+            .route("/authenticators", post(admin_authenticator))
+            .route("/lock-out", post(admin_lock_out))
+            .route("/login-codes", post(admin_login_code))
+            .route("/accept-next", post(admin_accept_next))
+            .with_state(self.clone())
+    }
+
+    /// The project's service and client tokens stay as they were.
+    fn reset(&self) {
+        let mut state = self.lock();
+        let (service_token, client_token) = (state.service_token.clone(), state.client_token.clone());
+        *state = StateData { service_token, client_token, ..StateData::default() };
+    }
+
+    fn requests(&self, read: &mut admin::Read) {
+        read.requests(&self.lock().requests, |r| json!({"method": r.method, "path": r.path}));
+    }
+}
+
+async fn admin_tokens(State(fake): State<Pangea>) -> admin::Reply {
+    let (service, client) = (fake.service_token(), fake.client_token());
+    admin::ok(json!({"service_token": service.expose_secret(), "client_token": client.expose_secret()}))
+}
+
+/// The most users admin seeding fills a fake up to: a loop of seeding calls
+/// cannot grow the server without bound.
+const MAX_SEEDED_USERS: usize = 100_000;
+
+async fn admin_users(State(fake): State<Pangea>, body: admin::Body) -> admin::Reply {
+    let count = usize::try_from(body.number("count")?).unwrap_or(usize::MAX).min(10_000);
+    match fake.seed_users_within(count, MAX_SEEDED_USERS) {
+        Ok(ids) => admin::ok(json!({"ids": ids})),
+        Err(has) => Err(admin::fail(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "`count`: the Pangea fake holds at most {MAX_SEEDED_USERS} users and has {has}; reset it first"
+            ),
+        )),
+    }
+}
+
+async fn admin_password(State(fake): State<Pangea>, body: admin::Body) -> admin::Reply {
+    if fake.set_password(body.text("email")?, body.text("password")?) {
+        admin::ok(json!({"set": true}))
+    } else {
+        Err(admin::not_found("such user"))
+    }
+}
+
+async fn admin_authenticator(State(fake): State<Pangea>, body: admin::Body) -> admin::Reply {
+    let id = fake
+        .add_authenticator(body.text("email")?, body.text("kind")?)
+        .ok_or_else(|| admin::not_found("such user"))?;
+    admin::ok(json!({"id": id}))
+}
+
+async fn admin_lock_out(State(fake): State<Pangea>, body: admin::Body) -> admin::Reply {
+    if fake.lock_out(body.text("email")?) {
+        admin::ok(json!({"locked": true}))
+    } else {
+        Err(admin::not_found("such user"))
+    }
+}
+
+async fn admin_login_code(State(fake): State<Pangea>, body: admin::Body) -> admin::Reply {
+    let code = fake.login_code(body.text("email")?).ok_or_else(|| admin::not_found("such user"))?;
+    admin::ok(json!({"code": code.expose_secret()}))
+}
+
+async fn admin_accept_next(State(fake): State<Pangea>, body: admin::Body) -> admin::Reply {
+    let polls = usize::try_from(body.number("polls")?).unwrap_or(usize::MAX).min(1000);
+    fake.accept_next(polls);
+    admin::ok(json!({"polls": polls}))
 }
 
 // ---------------------------------------------------------------------------
@@ -1215,22 +1300,6 @@ impl Condition {
             // The fake's users hold no scopes.
             Test::Scopes => false,
         }
-    }
-}
-
-impl Pangea {
-    /// Empties the fake, as if the server had just started; the project's
-    /// service and client tokens stay as they were.
-    pub(crate) fn reset(&self) {
-        let mut state = self.lock();
-        let (service_token, client_token) = (state.service_token.clone(), state.client_token.clone());
-        *state = StateData { service_token, client_token, ..StateData::default() };
-    }
-
-    /// The requests it received after place `after`, and how many entries
-    /// the ring dropped.
-    pub(crate) fn sequenced_requests(&self, after: u64) -> (Vec<(u64, RecordedRequest)>, u64) {
-        self.lock().requests.sequenced(after)
     }
 }
 

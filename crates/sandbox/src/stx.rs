@@ -52,16 +52,16 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::routing::post;
+use axum::routing::{get, post};
 use base64::Engine;
 use chrono::{DateTime, SecondsFormat, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 
-use crate::{HEX, URL_SAFE, json_response, random_string};
+use crate::{HEX, URL_SAFE, admin, json_response, random_string};
 
 /// Path prefix the STX routes are nested under.
 pub(crate) const PREFIX: &str = "/stx";
@@ -497,10 +497,72 @@ impl Stx {
         // A panicking test must not make every later call panic too.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
 
-    pub(crate) fn router(&self) -> Router {
+impl crate::Fake for Stx {
+    fn prefix(&self) -> &'static str {
+        PREFIX
+    }
+
+    fn router(&self) -> Router {
         Router::new().route("/api/graphql", post(graphql)).with_state(self.clone())
     }
+
+    fn admin_routes(&self) -> Router {
+        Router::new()
+            .route("/users", post(admin_user))
+            .route("/token-lifetime", post(admin_token_lifetime))
+            .route("/revoke-access-tokens", post(admin_revoke))
+            .route("/users/{email}", get(admin_user_state))
+            .with_state(self.clone())
+    }
+
+    fn reset(&self) {
+        *self.lock() = StateData::default();
+    }
+
+    fn outbox(&self, read: &mut admin::Read) {
+        read.messages(&self.lock().outbox, |m| {
+            let (kind, extra) = match &m.kind {
+                MessageKind::LoginCode { session_id, .. } => {
+                    ("login_code", json!({"session_id": session_id}))
+                }
+                MessageKind::PasswordChangeCode { .. } => ("password_change_code", json!({})),
+                MessageKind::TwoFactorCode { .. } => ("two_factor_code", json!({})),
+                MessageKind::PasswordResetCode { .. } => ("password_reset_code", json!({})),
+                MessageKind::VerificationCode { .. } => ("verification_code", json!({})),
+            };
+            (&m.to, kind, m.kind.code(), extra)
+        });
+    }
+
+    fn requests(&self, read: &mut admin::Read) {
+        read.requests(
+            &self.lock().requests,
+            |r| json!({"method": "POST", "path": "/api/graphql", "operation": r.mutation}),
+        );
+    }
+}
+
+async fn admin_user(State(fake): State<Stx>, body: admin::Body) -> admin::Reply {
+    let two_factor = body.0.get("two_factor").and_then(Value::as_bool).unwrap_or(false);
+    admin::ok(json!({"id": fake.add_user(body.text("email")?, body.text("password")?, two_factor)}))
+}
+
+async fn admin_token_lifetime(State(fake): State<Stx>, body: admin::Body) -> admin::Reply {
+    let seconds = body.seconds("seconds")?;
+    fake.set_token_lifetime(Duration::from_secs(seconds));
+    admin::ok(json!({"seconds": seconds}))
+}
+
+async fn admin_revoke(State(fake): State<Stx>) -> admin::Reply {
+    fake.revoke_access_tokens();
+    admin::ok(json!({"revoked": true}))
+}
+
+async fn admin_user_state(State(fake): State<Stx>, Path(email): Path<String>) -> admin::Reply {
+    let two_factor = fake.two_factor_enabled(&email).ok_or_else(|| admin::not_found("such user"))?;
+    admin::ok(json!({"two_factor": two_factor, "profile": fake.profile(&email)}))
 }
 
 /// An error of one mutation: its message and, optionally, a code.
@@ -897,5 +959,3 @@ impl StateData {
         }
     }
 }
-
-crate::recorded!(Stx);

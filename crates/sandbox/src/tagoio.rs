@@ -38,7 +38,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
@@ -48,7 +48,7 @@ use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 
-use crate::{HEX, URL_SAFE, json_response, random_string};
+use crate::{HEX, URL_SAFE, admin, json_response, random_string};
 
 /// Path prefix the TagoIO routes are nested under.
 pub(crate) const PREFIX: &str = "/tagoio";
@@ -439,8 +439,14 @@ impl TagoIo {
         // A panicking test must not make every later call panic too.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
 
-    pub(crate) fn router(&self) -> Router {
+impl crate::Fake for TagoIo {
+    fn prefix(&self) -> &'static str {
+        PREFIX
+    }
+
+    fn router(&self) -> Router {
         Router::new()
             .route("/account", get(info).put(edit).delete(delete_account).post(create))
             .route("/account/confirm/{token}", get(confirm))
@@ -460,6 +466,66 @@ impl TagoIo {
             .layer(middleware::from_fn_with_state(self.clone(), record))
             .with_state(self.clone())
     }
+
+    fn admin_routes(&self) -> Router {
+        Router::new()
+            .route("/accounts", post(admin_account))
+            .route("/authenticator-code", get(admin_authenticator_code))
+            .route("/invitations", post(admin_invite))
+            .route("/invitations/{token}", get(admin_invitation))
+            .with_state(self.clone())
+    }
+
+    fn reset(&self) {
+        *self.lock() = StateData::default();
+    }
+
+    fn outbox(&self, read: &mut admin::Read) {
+        read.messages(&self.lock().outbox, |m| {
+            let (kind, secret, extra) = match &m.kind {
+                MessageKind::AccountConfirmation { token } => ("confirmation", token, json!({})),
+                MessageKind::PasswordReset { token } => ("password_reset", token, json!({})),
+                MessageKind::OtpPin { channel, pin } => ("pin", pin, json!({"channel": channel})),
+                MessageKind::TeamInvitation { token } => ("invitation", token, json!({})),
+            };
+            (&m.to, kind, secret, extra)
+        });
+    }
+
+    fn requests(&self, read: &mut admin::Read) {
+        read.requests(&self.lock().requests, |r| json!({"method": r.method, "path": r.path}));
+    }
+}
+
+async fn admin_account(State(fake): State<TagoIo>, body: admin::Body) -> admin::Reply {
+    let ready = fake.add_account(body.text("email")?, body.text("password")?);
+    admin::ok(json!({"profile_id": ready.profile_id, "token": ready.token.expose_secret()}))
+}
+
+async fn admin_authenticator_code(
+    State(fake): State<TagoIo>,
+    Query(q): Query<admin::Params>,
+) -> admin::Reply {
+    let code = fake
+        .authenticator_code(admin::param(&q, "email")?)
+        .ok_or_else(|| admin::not_found("such account"))?;
+    admin::ok(json!({"code": code.expose_secret()}))
+}
+
+async fn admin_invite(State(fake): State<TagoIo>, body: admin::Body) -> admin::Reply {
+    admin::ok(json!({"token": fake.invite(body.text("email")?).expose_secret()}))
+}
+
+async fn admin_invitation(State(fake): State<TagoIo>, Path(token): Path<String>) -> admin::Reply {
+    let state = fake
+        .invitation_state(&SecretString::from(token))
+        .ok_or_else(|| admin::not_found("such invitation"))?;
+    let name = match state {
+        InvitationState::Pending => "pending",
+        InvitationState::Accepted => "accepted",
+        InvitationState::Declined => "declined",
+    };
+    admin::ok(json!({"state": name}))
 }
 
 // ---------------------------------------------------------------------------
@@ -1211,8 +1277,6 @@ async fn otp_disable(
     account.login_pins.remove(&kind);
     done("2FA disabled")
 }
-
-crate::recorded!(TagoIo);
 
 #[cfg(test)]
 mod tests;
