@@ -217,11 +217,10 @@ async fn requests(State(admin): State<Admin>, Query(query): Query<Params>) -> Re
 /// Reads every fake the query asks for with `each`, and answers the page.
 fn read(fakes: &Fakes, route: &str, query: &Params, each: impl Fn(&dyn Fake, &mut Read)) -> Reply {
     let mut read = Read::of(query)?;
-    for fake in fakes.all() {
-        if read.provider.as_deref().is_none_or(|want| want == fake.name()) {
-            read.from = fake.name();
-            each(fake, &mut read);
-        }
+    let wanted = |fake: &&dyn Fake| query.get("provider").is_none_or(|want| want == fake.name());
+    for fake in fakes.all().into_iter().filter(wanted) {
+        read.from = fake.name();
+        each(fake, &mut read);
     }
     Ok(read.answer(route, query))
 }
@@ -231,7 +230,6 @@ fn read(fakes: &Fakes, route: &str, query: &Params, each: impl Fn(&dyn Fake, &mu
 /// `limit`; and what the fakes gave so far, each entry with its place.
 #[derive(Default)]
 pub(crate) struct Read {
-    provider: Option<String>,
     to: Option<String>,
     after: u64,
     limit: usize,
@@ -260,7 +258,6 @@ impl Read {
             return Err(fail(StatusCode::BAD_REQUEST, format!("`limit` takes 1 to {}", Read::MAX_LIMIT)));
         }
         Ok(Read {
-            provider: query.get("provider").cloned(),
             to: query.get("to").cloned(),
             after: number("after")?.unwrap_or(0),
             limit: limit as usize,
@@ -270,31 +267,24 @@ impl Read {
 
     /// Takes the messages of one fake's outbox sent to the `to` asked for,
     /// `sent` telling each as `(to, kind, secret, extra fields)`.
-    pub(crate) fn messages<T: Clone>(
-        &mut self,
-        log: &Log<T>,
-        sent: impl Fn(&T) -> (&str, &str, &str, Value),
-    ) {
+    pub(crate) fn messages<T>(&mut self, log: &Log<T>, sent: impl Fn(&T) -> (&str, &str, &str, Value)) {
         let want = self.to.clone();
-        self.add(
-            log,
-            |m| want.as_deref().is_none_or(|want| want == sent(m).0),
-            |m| {
-                let (to, kind, secret, extra) = sent(m);
-                merged(json!({"to": to, "kind": kind, "secret": secret}), extra)
-            },
-        );
+        let addressed = |m: &T| want.as_deref().is_none_or(|want| want == sent(m).0);
+        self.add(log, addressed, |m| {
+            let (to, kind, secret, extra) = sent(m);
+            merged(json!({"to": to, "kind": kind, "secret": secret}), extra)
+        });
     }
 
     /// Takes one fake's request log, `json` telling each request's fields.
-    pub(crate) fn requests<T: Clone>(&mut self, log: &Log<T>, json: impl Fn(&T) -> Value) {
+    pub(crate) fn requests<T>(&mut self, log: &Log<T>, json: impl Fn(&T) -> Value) {
         self.add(log, |_| true, json);
     }
 
     /// Takes the entries `keep` wants from one fake's journal; only the
     /// first `limit` of them are turned into JSON, since no more can be on
     /// the page.
-    fn add<T: Clone>(&mut self, log: &Log<T>, keep: impl Fn(&T) -> bool, json: impl Fn(&T) -> Value) {
+    fn add<T>(&mut self, log: &Log<T>, keep: impl Fn(&T) -> bool, json: impl Fn(&T) -> Value) {
         self.dropped += log.dropped;
         let kept = log.sequenced(self.after).filter(|(_, e)| keep(e)).take(self.limit + 1);
         let from = self.from;

@@ -93,8 +93,7 @@ pub struct Sandbox {
     checks: conformance::Checks,
 }
 
-/// Every provider's fake: the one list of them, which the server, the
-/// reset and the admin API walk through [`Fakes::all`].
+/// Every provider's fake, the one list of them: the rest walks [`Fakes::all`].
 #[derive(Debug, Clone)]
 pub(crate) struct Fakes {
     pub tagoio: tagoio::TagoIo,
@@ -105,7 +104,6 @@ pub(crate) struct Fakes {
 }
 
 impl Fakes {
-    /// Each fake serving under its prefix of `addr`.
     fn new(addr: SocketAddr) -> Fakes {
         let base = |prefix: &str| format!("http://{addr}{prefix}");
         Fakes {
@@ -710,7 +708,7 @@ impl<T> Default for Log<T> {
     }
 }
 
-impl<T: Clone> Log<T> {
+impl<T> Log<T> {
     pub(crate) fn push(&mut self, entry: T) {
         let cap =
             ENV.try_with(|env| env.0.limits.journal_entries).unwrap_or(Limits::default().journal_entries);
@@ -725,7 +723,10 @@ impl<T: Clone> Log<T> {
         self.entries.iter().map(|(_, entry)| entry)
     }
 
-    pub(crate) fn to_vec(&self) -> Vec<T> {
+    pub(crate) fn to_vec(&self) -> Vec<T>
+    where
+        T: Clone,
+    {
         self.iter().cloned().collect()
     }
 

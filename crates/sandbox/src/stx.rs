@@ -524,9 +524,7 @@ impl crate::Fake for Stx {
     fn outbox(&self, read: &mut admin::Read) {
         read.messages(&self.lock().outbox, |m| {
             let (kind, extra) = match &m.kind {
-                MessageKind::LoginCode { session_id, .. } => {
-                    ("login_code", json!({"session_id": session_id}))
-                }
+                MessageKind::LoginCode { session_id: id, .. } => ("login_code", json!({"session_id": id})),
                 MessageKind::PasswordChangeCode { .. } => ("password_change_code", json!({})),
                 MessageKind::TwoFactorCode { .. } => ("two_factor_code", json!({})),
                 MessageKind::PasswordResetCode { .. } => ("password_reset_code", json!({})),

@@ -506,9 +506,8 @@ async fn admin_authenticator_code(
     State(fake): State<TagoIo>,
     Query(q): Query<admin::Params>,
 ) -> admin::Reply {
-    let code = fake
-        .authenticator_code(admin::param(&q, "email")?)
-        .ok_or_else(|| admin::not_found("such account"))?;
+    let email = admin::param(&q, "email")?;
+    let code = fake.authenticator_code(email).ok_or_else(|| admin::not_found("such account"))?;
     admin::ok(json!({"code": code.expose_secret()}))
 }
 

@@ -146,8 +146,7 @@ fn seen() -> MutexGuard<'static, Seen> {
 pub(crate) struct Checks(Arc<Mutex<Vec<Violation>>>);
 
 impl Checks {
-    /// `router`, its answers checked against `provider`'s description if
-    /// it has one (the GraphQL fake has none).
+    /// `router`, its answers checked against `provider`'s description, if any.
     pub(crate) fn layer(&self, provider: &'static str, router: Router) -> Router {
         if !PROVIDERS.contains(&provider) {
             return router;
