@@ -279,7 +279,12 @@ fn profile(
 
 fn run(plan: &Plan) -> Result<String, String> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
-    let sandbox = rt.block_on(Sandbox::start()).map_err(|e| e.to_string())?;
+    // Two clients with 256 calls in flight each, plus their idle pools:
+    // past the sandbox's default cap of connections a shared server takes.
+    let mut limits = accountkit_sandbox::Limits::default();
+    limits.max_connections = 4096;
+    let options = accountkit_sandbox::Options::default().limits(limits);
+    let sandbox = rt.block_on(Sandbox::start_with(options)).map_err(|e| e.to_string())?;
     // A bare client; it takes accountkit's TLS set-up only because reqwest,
     // with accountkit's default `rustls` feature, has no crypto provider.
     let raw = accountkit::http_client_builder().map_err(text)?.build().map_err(text)?;
