@@ -26,15 +26,11 @@ pub(crate) struct Op {
     pub name: &'static str,
 }
 
-// Errors are the rare path: `#[cold]` keeps the branches that make them
-// out of the code every call runs.
 impl Op {
-    #[cold]
     pub fn error(self, kind: ErrorKind, message: impl Into<String>) -> Error {
         Error::new(kind, self.provider, self.name, message)
     }
 
-    #[cold]
     pub fn invalid(self, field: &str, problem: &str) -> Error {
         Error::invalid_input(self.provider, self.name, field, problem)
     }
@@ -345,7 +341,6 @@ macro_rules! transport_options {
 pub(crate) use transport_options;
 
 /// An error for a response the vendor marked as failed.
-#[cold]
 pub(crate) fn vendor_error(op: Op, status: u16, vendor: VendorError, retry_after: Option<Duration>) -> Error {
     let kind =
         if (200..300).contains(&status) { ErrorKind::Rejected } else { ErrorKind::from_status(status) };
@@ -363,14 +358,19 @@ pub(crate) fn vendor_error(op: Op, status: u16, vendor: VendorError, retry_after
 /// `token` are scrubbed from its text.
 pub(crate) async fn outcome<T, E, F>(
     op: Op,
-    call: accountkit_runtime::Observed<F>,
+    call: F,
     read: ReadError,
     refine: fn(Error) -> Error,
     secrets: &[&str],
     token: Option<&str>,
 ) -> Result<T, Error>
 where
-    F: Future<Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>>,
+    F: Future<
+        Output = (
+            Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
+            Option<ResponseMeta>,
+        ),
+    >,
     E: serde::Serialize + Send + 'static,
 {
     let failing = match settled(op, call.await, read) {
@@ -401,7 +401,6 @@ pub(crate) fn settled<T, E: serde::Serialize + Send + 'static>(
 /// any; it supplies the status the generated client drops on a bad body.
 ///
 /// Boxed: it is the rare path, and inline it would grow every call's future.
-#[cold]
 pub(crate) fn failure<E: serde::Serialize + Send + 'static>(
     op: Op,
     err: progenitor_client::Error<E>,

@@ -335,10 +335,7 @@ pub fn generate(spec: &OpenAPI, settings: &GenerationSettings) -> Result<Generat
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| Error::new(format!("generated code does not parse: {e}")))?;
     strict_path_encoding(&mut file)?;
-    parsed_base_urls(&mut file)?;
     decoded_in_place(&mut file)?;
-    no_api_version(&mut file)?;
-    direct_timestamps(&mut file);
     Ok(Generated { code: prettyplease::unparse(&file), surface: surface(&file) })
 }
 
@@ -373,51 +370,9 @@ fn strict_path_encoding(file: &mut syn::File) -> Result<(), Error> {
     Ok(())
 }
 
-/// progenitor formats each request URL as text (`let url = format!("{}/…",
-/// self.baseurl, …)`) that reqwest then parses whole, host and all, on every
-/// request. After each such line the generated code hands the text to the
-/// runtime, which sets its path on the base URL parsed once.
-fn parsed_base_urls(file: &mut syn::File) -> Result<(), Error> {
-    use syn::visit_mut::VisitMut;
-
-    struct Rewrite(usize);
-    impl VisitMut for Rewrite {
-        fn visit_block_mut(&mut self, block: &mut syn::Block) {
-            syn::visit_mut::visit_block_mut(self, block);
-            let mut stmts = Vec::with_capacity(block.stmts.len() + 1);
-            for stmt in std::mem::take(&mut block.stmts) {
-                let formats_url = matches!(&stmt, syn::Stmt::Local(syn::Local {
-                    pat: syn::Pat::Ident(p),
-                    init: Some(syn::LocalInit { expr, .. }),
-                    ..
-                }) if p.ident == "url" && matches!(&**expr, syn::Expr::Macro(m) if m.mac.path.is_ident("format")));
-                stmts.push(stmt);
-                if formats_url {
-                    self.0 += 1;
-                    stmts.push(syn::parse_quote!(
-                        let url = ::accountkit_runtime::hooks::target(&self.inner, &self.baseurl, url)
-                            .map_err(Error::InvalidRequest)?;
-                    ));
-                }
-            }
-            block.stmts = stmts;
-        }
-    }
-    let mut rewrite = Rewrite(0);
-    rewrite.visit_file_mut(file);
-    if rewrite.0 == 0 {
-        return Err(Error::new(
-            "generated code no longer formats `let url = format!(…)`; \
-             update accountkit_codegen::parsed_base_urls for this progenitor",
-        ));
-    }
-    Ok(())
-}
-
 /// progenitor decodes each JSON answer with `ResponseValue::from_response`,
-/// which reads the body again (it was already read whole, under the body
-/// limit) and copies the header map. The generated code calls the
-/// runtime's `decode` instead, which takes both from the response.
+/// whose error for a body that does not decode keeps only the body; the
+/// runtime's `decode` keeps the status and `Retry-After` with it.
 fn decoded_in_place(file: &mut syn::File) -> Result<(), Error> {
     use syn::visit_mut::VisitMut;
 
@@ -447,154 +402,6 @@ fn decoded_in_place(file: &mut syn::File) -> Result<(), Error> {
         ));
     }
     Ok(())
-}
-
-/// progenitor adds an `api-version` header (the document's `info.version`)
-/// to every request. These APIs are not versioned that way, and it cost
-/// each request a header map, built, copied into the request and removed
-/// again. The generated code no longer adds it, nor builds a map left empty.
-fn no_api_version(file: &mut syn::File) -> Result<(), Error> {
-    use syn::visit_mut::VisitMut;
-
-    fn adds_api_version(stmt: &syn::Stmt) -> bool {
-        let syn::Stmt::Expr(syn::Expr::MethodCall(call), Some(_)) = stmt else { return false };
-        let name = |arg: &syn::Expr| matches!(arg, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) if s.value() == "api-version");
-        call.method == "append"
-            && matches!(&*call.receiver, syn::Expr::Path(p) if p.path.is_ident("header_map"))
-            && matches!(call.args.first(), Some(syn::Expr::Call(c)) if c.args.first().is_some_and(name))
-    }
-
-    /// `let mut header_map = HeaderMap::with_capacity(N)`: its `N`.
-    fn capacity(stmt: &mut syn::Stmt) -> Option<&mut syn::LitInt> {
-        let syn::Stmt::Local(syn::Local { pat: syn::Pat::Ident(p), init: Some(init), .. }) = stmt else {
-            return None;
-        };
-        let syn::Expr::Call(call) = &mut *init.expr else { return None };
-        let with_capacity = matches!(&*call.func, syn::Expr::Path(f)
-            if f.path.segments.last().is_some_and(|s| s.ident == "with_capacity"));
-        match call.args.first_mut() {
-            Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(n), .. }))
-                if p.ident == "header_map" && with_capacity =>
-            {
-                Some(n)
-            }
-            _ => None,
-        }
-    }
-
-    /// Counts the mentions of `header_map`, and drops `.headers(header_map)`.
-    struct Unused(usize, bool);
-    impl VisitMut for Unused {
-        fn visit_ident_mut(&mut self, ident: &mut proc_macro2::Ident) {
-            self.0 += usize::from(ident == "header_map");
-        }
-        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
-            syn::visit_mut::visit_expr_mut(self, expr);
-            let handed_over = match &*expr {
-                syn::Expr::MethodCall(call)
-                    if self.1
-                        && call.method == "headers"
-                        && matches!(call.args.first(), Some(syn::Expr::Path(p)) if p.path.is_ident("header_map")) =>
-                {
-                    Some((*call.receiver).clone())
-                }
-                _ => None,
-            };
-            if let Some(receiver) = handed_over {
-                *expr = receiver;
-            }
-        }
-    }
-
-    struct Rewrite(usize);
-    impl VisitMut for Rewrite {
-        fn visit_block_mut(&mut self, block: &mut syn::Block) {
-            syn::visit_mut::visit_block_mut(self, block);
-            let before = block.stmts.len();
-            block.stmts.retain(|stmt| !adds_api_version(stmt));
-            if block.stmts.len() == before {
-                return;
-            }
-            self.0 += 1;
-            let mut emptied = false;
-            for stmt in &mut block.stmts {
-                if let Some(n) = capacity(stmt)
-                    && let Ok(value) = n.base10_parse::<usize>()
-                {
-                    let left = value.saturating_sub(1);
-                    *n = syn::LitInt::new(&format!("{left}usize"), n.span());
-                    emptied = left == 0;
-                }
-            }
-            // Left empty, the map is dropped when its `let` and the
-            // `.headers(header_map)` that hands it over are all it is.
-            let mut count = Unused(0, false);
-            count.visit_block_mut(block);
-            if emptied && count.0 == 2 {
-                block.stmts.retain_mut(|stmt| capacity(stmt).is_none());
-                Unused(0, true).visit_block_mut(block);
-            }
-        }
-    }
-    let mut rewrite = Rewrite(0);
-    rewrite.visit_file_mut(file);
-    if rewrite.0 == 0 {
-        return Err(Error::new(
-            "generated code no longer adds an `api-version` header; \
-             update accountkit_codegen::no_api_version for this progenitor",
-        ));
-    }
-    Ok(())
-}
-
-/// Every `DateTime<Utc>` field, bare or in an `Option`, is decoded by the
-/// runtime's `timestamp`, which reads the shape servers send directly and
-/// hands anything else to chrono: chrono's general parser was 3 % of all
-/// the instructions of a TagoIO `info` call (four dates). The field types,
-/// and what is accepted, stay chrono's.
-fn direct_timestamps(file: &mut syn::File) {
-    use syn::visit_mut::VisitMut;
-
-    fn last<'a>(ty: &'a syn::Type, name: &str) -> Option<&'a syn::PathSegment> {
-        let syn::Type::Path(p) = ty else { return None };
-        p.path.segments.last().filter(|s| s.ident == name)
-    }
-    fn argument(segment: &syn::PathSegment) -> Option<&syn::Type> {
-        let syn::PathArguments::AngleBracketed(args) = &segment.arguments else { return None };
-        match args.args.first() {
-            Some(syn::GenericArgument::Type(ty)) if args.args.len() == 1 => Some(ty),
-            _ => None,
-        }
-    }
-    fn utc(ty: &syn::Type) -> bool {
-        last(ty, "DateTime").and_then(argument).is_some_and(|zone| last(zone, "Utc").is_some())
-    }
-
-    struct Rewrite;
-    impl VisitMut for Rewrite {
-        fn visit_field_mut(&mut self, field: &mut syn::Field) {
-            let optional = last(&field.ty, "Option").and_then(argument).is_some_and(utc);
-            if !optional && !utc(&field.ty) {
-                return;
-            }
-            let serde = |attr: &&syn::Attribute| attr.path().is_ident("serde");
-            let defaulted = field.attrs.iter().filter(serde).any(|attr| {
-                matches!(&attr.meta, syn::Meta::List(list) if list.tokens.to_string().split([',', ' ', '=']).any(|t| t == "default"))
-            });
-            field.attrs.push(match (optional, defaulted) {
-                (true, false) => syn::parse_quote!(
-                    #[serde(default, deserialize_with = "::accountkit_runtime::timestamp::deserialize_option")]
-                ),
-                (true, true) => syn::parse_quote!(
-                    #[serde(deserialize_with = "::accountkit_runtime::timestamp::deserialize_option")]
-                ),
-                (false, _) => syn::parse_quote!(
-                    #[serde(deserialize_with = "::accountkit_runtime::timestamp::deserialize")]
-                ),
-            });
-        }
-    }
-    Rewrite.visit_file_mut(file);
 }
 
 /// The whole of a raw crate's `build.rs`: generate the named API from the

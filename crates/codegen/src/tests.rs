@@ -226,66 +226,6 @@ fn adjustments_replace_the_logto_patch_body() {
 }
 
 #[test]
-fn requests_carry_no_api_version_and_no_empty_header_map() {
-    let dir = tempfile::tempdir().unwrap();
-    let with_header = THING.replace(
-        "        - { name: id, in: path, required: true, schema: { type: string } }",
-        "        - { name: id, in: path, required: true, schema: { type: string } }\n        \
-         - { name: x-trace, in: header, required: false, schema: { type: string } }",
-    );
-    let plain = generate(&load_spec(&write(&dir, "a.yaml", THING)).unwrap(), &settings()).unwrap();
-    let headed = generate(&load_spec(&write(&dir, "b.yaml", &with_header)).unwrap(), &settings()).unwrap();
-    for generated in [&plain, &headed] {
-        assert!(!generated.code.contains("api-version"), "{}", generated.code);
-    }
-    // No header parameter: no map at all.
-    assert!(!plain.code.contains("header_map"), "{}", plain.code);
-    // A header parameter keeps its map, sized for it alone.
-    assert!(headed.code.contains("HeaderMap::with_capacity(1usize)"), "{}", headed.code);
-    assert!(headed.code.contains("header_map.append(\"x-trace\""), "{}", headed.code);
-    assert!(headed.code.contains(".headers(header_map)"), "{}", headed.code);
-}
-
-#[test]
-fn date_time_fields_decode_through_the_runtime() {
-    let dir = tempfile::tempdir().unwrap();
-    let dated = THING
-        .replace(
-            "        type: { type: string }",
-            "        type: { type: string }\n        \
-         seen: { type: string, format: date-time }\n        \
-         born: { type: string, format: date-time, default: \"2000-01-01T00:00:00Z\" }",
-        )
-        .replace(
-            "required: [id]",
-            "required: [id, made]\n      properties:\n        made: { type: string, format: date-time }",
-        );
-    let dated = dated.replacen("      properties:\n        id:", "        id:", 1);
-    let generated = generate(&load_spec(&write(&dir, "a.yaml", &dated)).unwrap(), &settings()).unwrap();
-    // The attributes of each field, spaces removed: what follows the end
-    // of the field (or brace) before it.
-    let code: String = generated.code.split_whitespace().collect();
-    let field = |name: &str| {
-        let at = code.find(&format!("pub{name}:")).unwrap_or_else(|| panic!("no `{name}`:\n{code}"));
-        let through = &code[..at + "pub".len()];
-        let start = [",#[", ",pub", "{"].iter().filter_map(|end| through.rfind(end).map(|i| i + 1)).max();
-        code[start.unwrap_or(0)..at].to_string()
-    };
-    let made = field("made");
-    assert!(made.contains("deserialize_with=\"::accountkit_runtime::timestamp::deserialize\""), "{made}");
-    let seen = field("seen");
-    assert!(
-        seen.contains("default,deserialize_with=\"::accountkit_runtime::timestamp::deserialize_option\""),
-        "{seen}"
-    );
-    // A field with a default of its own keeps it, and gets no second one.
-    let born = field("born");
-    assert!(born.contains("deserialize_with"), "{born}");
-    assert_eq!(born.matches("default").count(), born.matches("default=\"defaults::").count() * 2, "{born}");
-    assert!(!field("id").contains("deserialize_with"), "{code}");
-}
-
-#[test]
 fn detailed_changes_name_fields_and_say_what_breaks() {
     let dir = tempfile::tempdir().unwrap();
     let base = generate(&load_spec(&write(&dir, "a.yaml", THING)).unwrap(), &settings()).unwrap();

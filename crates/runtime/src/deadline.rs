@@ -1,57 +1,13 @@
-//! Request deadlines on shared timers.
-//!
-//! A timer per request (what reqwest's own `timeout` arms) costs a boxed
-//! tokio `Sleep`, its entry in the timer wheel and its removal, and on a
-//! multi-thread runtime often a wake-up of the parked timer driver. Here the
-//! requests that start on one thread within a short window share one timer
-//! instead, firing at the end of the window plus the timeout: a request is
-//! given between `timeout` and `timeout` plus a thirty-second part of it
-//! (at most one second) before it fails.
+//! Request deadlines: each attempt, from sending to the end of its body,
+//! fails with [`TimedOut`] once its timeout has passed.
 
-use std::cell::RefCell;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures::future::{FutureExt as _, Shared};
-use tokio::time::{Instant, Sleep};
-
-/// One shared timer.
-type Timer = Shared<Sleep>;
-
-/// The longest a deadline may be past the requested one.
-const MAX_SLACK: Duration = Duration::from_secs(1);
-
-thread_local! {
-    /// The timer the last request started on this thread took, with its
-    /// runtime and the instant it fires. A timer is only ever polled on the
-    /// runtime whose driver it is registered with.
-    static LATEST: RefCell<Option<(tokio::runtime::Id, Instant, Timer)>> = const { RefCell::new(None) };
-}
-
-/// A timer that fires no sooner than `timeout` from now, and at most a
-/// thirty-second part of it (capped at one second) later; `None` outside a
-/// tokio runtime, where no request can run anyway.
-fn timer(timeout: Duration) -> Option<Timer> {
-    let runtime = tokio::runtime::Handle::try_current().ok()?.id();
-    let earliest = Instant::now().checked_add(timeout)?;
-    let slack = (timeout / 32).min(MAX_SLACK);
-    LATEST.with_borrow_mut(|latest| {
-        if let Some((id, at, timer)) = latest
-            && *id == runtime
-            && *at >= earliest
-            && *at - earliest <= slack
-        {
-            return Some(timer.clone());
-        }
-        let at = earliest + slack;
-        let timer = tokio::time::sleep_until(at).shared();
-        *latest = Some((runtime, at, timer.clone()));
-        Some(timer)
-    })
-}
+use tokio::time::Sleep;
 
 /// What a request that ran out of time fails with; an `io::Error` of kind
 /// `TimedOut` carries it, so that `reqwest::Error::is_timeout` holds.
@@ -77,13 +33,15 @@ impl TimedOut {
 
     /// The deadline behind an error, if that is what it is.
     pub fn find(error: &(dyn std::error::Error + 'static)) -> Option<TimedOut> {
-        crate::transport::in_chain(error).copied()
+        crate::errors::in_chain(error).copied()
     }
 }
 
-/// `future`, failing with [`TimedOut`] once `timeout` has passed.
+/// `future`, failing with [`TimedOut`] once `timeout` has passed; with no
+/// timeout, or outside a tokio runtime (where no request can run), never.
 pub fn within<F: Future>(timeout: Option<Duration>, future: F) -> Within<F> {
-    let timer = timeout.and_then(|after| Some((timer(after)?, after)));
+    let in_runtime = tokio::runtime::Handle::try_current().is_ok();
+    let timer = timeout.filter(|_| in_runtime).map(|after| (Box::pin(tokio::time::sleep(after)), after));
     Within { future, timer }
 }
 
@@ -92,7 +50,7 @@ pin_project_lite::pin_project! {
     pub struct Within<F> {
         #[pin]
         future: F,
-        timer: Option<(Timer, Duration)>,
+        timer: Option<(Pin<Box<Sleep>>, Duration)>,
     }
 }
 
@@ -105,7 +63,7 @@ impl<F: Future> Future for Within<F> {
             return Poll::Ready(Ok(output));
         }
         if let Some((timer, after)) = this.timer
-            && timer.poll_unpin(cx).is_ready()
+            && timer.as_mut().poll(cx).is_ready()
         {
             return Poll::Ready(Err(TimedOut { after: *after }));
         }
@@ -116,6 +74,7 @@ impl<F: Future> Future for Within<F> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::time::Instant;
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
@@ -128,7 +87,7 @@ mod tests {
         let error = TimedOut { after: ms(100) }.into_io();
         assert_eq!(error.kind(), io::ErrorKind::TimedOut);
         assert_eq!(error.to_string(), "no whole answer within 100 ms");
-        let error = crate::transport::failed(error);
+        let error = crate::errors::failed(error);
         assert!(error.is_timeout());
         assert_eq!(TimedOut::find(&error), Some(TimedOut { after: ms(100) }));
         assert_eq!(TimedOut::find(&io::Error::other("late")), None);
@@ -137,7 +96,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_future_gets_at_least_its_timeout_and_at_most_the_slack_more() {
         let timeout = ms(3200);
-        // The shared timer may end 100 ms (a thirty-second part) late, never early.
+        // Never early, and on a paused clock not late either.
         let started = Instant::now();
         assert_eq!(within(Some(timeout), tokio::time::sleep(timeout - ms(1))).await, Ok(()));
         let started_late = Instant::now();
@@ -149,46 +108,10 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn requests_started_together_share_a_timer_and_later_ones_do_not() {
-        let first = timer(ms(3200)).unwrap();
-        let second = timer(ms(3200)).unwrap();
-        assert!(first.ptr_eq(&second));
-        // Another timeout asks for another deadline.
-        let other = timer(ms(9600)).unwrap();
-        assert!(!other.ptr_eq(&second));
-        tokio::time::advance(ms(301)).await;
-        // Past the slack of the last timer made: a new one.
-        let later = timer(ms(9600)).unwrap();
-        assert!(!later.ptr_eq(&other));
-        assert!(later.ptr_eq(&timer(ms(9600)).unwrap()));
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn many_waiters_on_one_timer_all_time_out() {
+    async fn many_waiters_all_time_out() {
         let waiters = (0..50).map(|_| within(Some(ms(640)), std::future::pending::<()>()));
         let outcomes = futures::future::join_all(waiters).await;
         assert!(outcomes.iter().all(|outcome| *outcome == Err(TimedOut { after: ms(640) })));
-    }
-
-    #[test]
-    fn a_timer_is_never_shared_with_another_runtime() {
-        let runtime = || tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
-        let first = runtime();
-        let kept = {
-            let _inside = first.enter();
-            timer(ms(500)).unwrap()
-        };
-        drop(first);
-        // Polling `kept` now would panic: its runtime is gone.
-        let second = runtime();
-        second.block_on(async {
-            let fresh = timer(ms(500)).unwrap();
-            assert!(!fresh.ptr_eq(&kept));
-            assert_eq!(
-                within(Some(ms(20)), std::future::pending::<()>()).await,
-                Err(TimedOut { after: ms(20) })
-            );
-        });
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! retried and how often, how large a response may be, and the `tracing`
 //! spans that show it.
 
-use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
@@ -11,7 +10,8 @@ use futures::FutureExt as _;
 use reqwest::header::HeaderMap;
 use tracing::Instrument;
 
-use crate::{ResponseMeta, deadline, recording};
+use crate::deadline;
+use crate::errors::{BodyTooLarge, Redirected, failed, failing, origin_of};
 
 /// The default time an attempt may take: 30 s.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -146,106 +146,6 @@ impl Policy {
     }
 }
 
-/// A response accountkit refuses to read: a redirect (3xx), which it never
-/// follows, or one that a caller's own HTTP client fetched from another
-/// origin after following one. Found in the source chain of the
-/// `reqwest::Error` such a request fails with; never retried.
-///
-/// It names the other origin (scheme, host, port) only: the rest of a
-/// `Location` can carry a token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Redirected {
-    /// The HTTP status of the refused response.
-    pub status: u16,
-    /// The origin the response pointed to (or, when `followed`, came from),
-    /// if it named one.
-    pub origin: Option<String>,
-    /// Whether the HTTP client had followed the redirect already.
-    pub followed: bool,
-}
-
-impl fmt::Display for Redirected {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let status = self.status;
-        match (&self.origin, self.followed) {
-            (Some(origin), true) => write!(
-                f,
-                "the HTTP client followed a redirect to {origin}, another origin than the base URL's; \
-                 its answer (HTTP {status}) was refused"
-            ),
-            (None, true) => {
-                write!(f, "the HTTP client followed a redirect to another origin; its answer was refused")
-            }
-            (Some(origin), false) => {
-                write!(
-                    f,
-                    "the server answered HTTP {status}, a redirect to {origin}; accountkit follows no redirect"
-                )
-            }
-            (None, false) => write!(
-                f,
-                "the server answered HTTP {status}, a redirect with no usable location; accountkit follows no redirect"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for Redirected {}
-
-impl Redirected {
-    /// The refusal behind an error, if that is what it is.
-    pub fn find<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a Redirected> {
-        in_chain(error)
-    }
-}
-
-/// Scheme, host and port of a URL, e.g. `https://api.example.com:443`;
-/// `None` for an opaque one.
-pub fn origin_of(url: &reqwest::Url) -> Option<String> {
-    let host = url.host_str()?;
-    let port = url.port_or_known_default().map(|p| format!(":{p}")).unwrap_or_default();
-    Some(format!("{}://{host}{port}", url.scheme()))
-}
-
-/// A response body larger than the policy allows; found in the source
-/// chain of the `reqwest::Error` reading such a body gives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BodyTooLarge {
-    /// The limit in bytes.
-    pub limit: usize,
-}
-
-impl fmt::Display for BodyTooLarge {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the response body is larger than the limit of {} bytes", self.limit)
-    }
-}
-
-impl std::error::Error for BodyTooLarge {}
-
-impl BodyTooLarge {
-    /// The limit breach behind an error, if that is what it is.
-    pub fn find(error: &(dyn std::error::Error + 'static)) -> Option<BodyTooLarge> {
-        in_chain(error).copied()
-    }
-}
-
-/// The first error of type `T` in `error`'s source chain, itself included,
-/// looking inside each `io::Error` too (its `source` skips what it wraps).
-pub(crate) fn in_chain<'a, T: std::error::Error + 'static>(
-    error: &'a (dyn std::error::Error + 'static),
-) -> Option<&'a T> {
-    let mut cause = Some(error);
-    while let Some(e) = cause {
-        let wrapped = e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref());
-        if let Some(found) = e.downcast_ref::<T>().or_else(|| wrapped.and_then(|w| w.downcast_ref::<T>())) {
-            return Some(found);
-        }
-        cause = e.source();
-    }
-    None
-}
-
 /// `Retry-After` as seconds or an HTTP date.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
@@ -261,11 +161,8 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 /// limit, within one `tracing` span per operation and one per attempt.
 ///
 /// The response handed back holds its whole body, or a body whose reading
-/// fails with [`BodyTooLarge`]. Its status and headers are recorded for
-/// [`observe`](crate::observe).
-///
-/// The work is boxed, so the generated operation futures that await it stay
-/// small; they are moved, and copied, as the caller's futures are.
+/// fails with [`BodyTooLarge`]. Boxed: the `ClientHooks::exec` hook
+/// returns one future type for every operation.
 pub fn execute<'a>(
     client: &'a reqwest::Client,
     policy: &'a Policy,
@@ -285,10 +182,7 @@ pub fn execute<'a>(
     Box::pin(run(client, policy, request, repeatable).instrument(span))
 }
 
-/// The attempts of one request. Each `.await` here holds one small future:
-/// an async fn that passes its arguments on to another (or awaits a future
-/// moved into a wrapper) keeps a copy of them in its own state, and a
-/// request in flight holds all of this state at once.
+/// The attempts of one request.
 async fn run(
     client: &reqwest::Client,
     policy: &Policy,
@@ -358,11 +252,6 @@ async fn run(
     outcome
 }
 
-// The rare outcomes of an attempt, out of line (`#[cold]`), so that the
-// code every call runs stays dense in the instruction cache.
-
-#[cold]
-#[inline(never)]
 fn refused_attempt(span: &tracing::Span, status: u16) -> u16 {
     span.record("status", status);
     span.record("error", "redirect");
@@ -370,8 +259,6 @@ fn refused_attempt(span: &tracing::Span, status: u16) -> u16 {
 }
 
 /// Whether a failed attempt may be repeated: `Some(None)` if so.
-#[cold]
-#[inline(never)]
 fn failed_attempt(
     span: &tracing::Span,
     error: &reqwest::Error,
@@ -383,32 +270,11 @@ fn failed_attempt(
 }
 
 /// A copy of `original` to send again; `None` for a streamed body.
-///
-/// reqwest's `try_clone` builds a map for the timeout on every copy and then
-/// drops it; this sets the timeout only when there is one. The copy has
-/// what a request built with reqwest's builder has (method, URL, headers,
-/// version, body, timeout), not the extensions of one made from an
-/// `http::Request`, which reqwest gives no way to read.
 fn copy(original: &reqwest::Request) -> Option<reqwest::Request> {
-    let body = match original.body() {
-        None => None,
-        // reqwest's body has no public clone; the JSON of a few fields
-        // costs one allocation to copy, as a shared one does on its first.
-        Some(body) => Some(bytes::Bytes::copy_from_slice(body.as_bytes()?).into()),
-    };
-    let mut copy = reqwest::Request::new(original.method().clone(), original.url().clone());
-    *copy.headers_mut() = original.headers().clone();
-    *copy.version_mut() = original.version();
-    if let Some(timeout) = original.timeout() {
-        *copy.timeout_mut() = Some(*timeout);
-    }
-    *copy.body_mut() = body;
-    Some(copy)
+    original.try_clone()
 }
 
 /// The wait before the next attempt, or `None` if it would pass the cap.
-#[cold]
-#[inline(never)]
 fn backoff(
     policy: &Policy,
     started: Instant,
@@ -504,57 +370,23 @@ async fn read(
         // The body is never read: the connection is dropped with it.
         return Ok(refusal(&response, followed));
     }
-    // Outside `observe` there is nobody to tell, and nothing to copy.
-    recording(|r| {
-        let retry_after = retry_after(response.headers());
-        *r = crate::Recorded {
-            meta: Some(ResponseMeta { status: status.as_u16(), retry_after }),
-            whole: None,
-        };
-    });
     let announced = response.content_length();
     if announced.is_some_and(|length| length > limit as u64) {
         return Ok(oversized(response, limit));
     }
-    // Read chunk by chunk (`bytes()` would keep a future ten times the size
-    // of `chunk()`'s in this one's state). With a length announced, hyper
-    // stops at it, so the limit holds; without one, it is counted as the
-    // chunks come. A body that ends early is an error here, where it can
-    // still be retried. A body in one chunk is kept as it came.
-    let mut first: Option<bytes::Bytes> = None;
-    let mut joined: Vec<u8> = Vec::new();
+    // Counted as the chunks come, whether a length was announced or not. A
+    // body that ends early is an error here, where it can still be retried.
+    let mut body: Vec<u8> = Vec::new();
     while let Some(chunk) = response.chunk().await? {
-        let have = first.as_ref().map_or(joined.len(), bytes::Bytes::len);
-        if have + chunk.len() > limit {
+        if body.len() + chunk.len() > limit {
             return Ok(oversized(response, limit));
         }
-        match first.take() {
-            None if joined.is_empty() => first = Some(chunk),
-            earlier => {
-                if let Some(earlier) = earlier {
-                    let expected = announced.map_or(0, |length| length as usize);
-                    joined.reserve(expected.max(earlier.len() + chunk.len()));
-                    joined.extend_from_slice(&earlier);
-                }
-                joined.extend_from_slice(&chunk);
-            }
-        }
+        body.extend_from_slice(&chunk);
     }
-    let body: bytes::Bytes = first.unwrap_or_else(|| joined.into());
-    let mut rebuilt = rebuild(response, body.clone().into());
-    // Kept for `decode`: in the call's record when it is observed, else
-    // beside the response.
-    let mut kept = Some(body);
-    recording(|r| r.whole = kept.take());
-    if let Some(body) = kept {
-        rebuilt.extensions_mut().insert(Whole(body));
-    }
-    Ok(Sent::Read(rebuilt, false))
+    Ok(Sent::Read(rebuild(response, body.into()), false))
 }
 
 /// A redirect, or an answer from another origin, refused.
-#[cold]
-#[inline(never)]
 fn refusal(response: &reqwest::Response, followed: bool) -> Sent {
     let status = response.status().as_u16();
     let target = if followed {
@@ -568,22 +400,11 @@ fn refusal(response: &reqwest::Response, followed: bool) -> Sent {
 }
 
 /// A response over the body limit, with a body that fails to read.
-#[cold]
-#[inline(never)]
 fn oversized(response: reqwest::Response, limit: usize) -> Sent {
     Sent::Read(rebuild(response, too_large(limit)), true)
 }
 
-/// The whole body of a response the transport read, kept beside it, so
-/// that [`hooks::decode`](crate::hooks::decode) need not read it again.
-#[derive(Clone)]
-pub(crate) struct Whole(pub(crate) bytes::Bytes);
-
-/// A body whose first read fails with `error`.
-fn failing<E: std::error::Error + Send + Sync + 'static>(error: E) -> reqwest::Body {
-    reqwest::Body::wrap_stream(futures::stream::once(async move { Err::<bytes::Bytes, _>(error) }))
-}
-
+/// A body whose first read fails with [`BodyTooLarge`].
 fn too_large(limit: usize) -> reqwest::Body {
     failing(BodyTooLarge { limit })
 }
@@ -592,16 +413,6 @@ fn too_large(limit: usize) -> reqwest::Body {
 /// its source: the error type every raw client's hook must return.
 fn refused(refusal: Redirected) -> reqwest::Error {
     failed(refusal)
-}
-
-/// A `reqwest::Error` with `error` as its source.
-pub(crate) fn failed<E: std::error::Error + Send + Sync + 'static>(error: E) -> reqwest::Error {
-    let response = reqwest::Response::from(http::Response::new(failing(error)));
-    // The failing body is ready at its first poll.
-    match response.bytes().now_or_never() {
-        Some(Err(error)) => error,
-        _ => unreachable!("a body whose first chunk is an error fails at once"),
-    }
 }
 
 /// `response`'s status, version, headers and URL around `body`.
@@ -741,13 +552,5 @@ mod tests {
         let streamed =
             request(reqwest::Method::POST, "http://x.test/", Some(reqwest::Body::wrap_stream(stream)));
         assert!(super::copy(&streamed).is_none(), "a streamed body cannot be sent twice");
-    }
-
-    #[test]
-    fn a_refusal_is_the_source_of_its_error() {
-        let refusal =
-            Redirected { status: 302, origin: Some("https://elsewhere.test:443".into()), followed: false };
-        let error = refused(refusal.clone());
-        assert_eq!(Redirected::find(&error), Some(&refusal));
     }
 }

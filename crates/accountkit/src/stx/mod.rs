@@ -252,8 +252,7 @@
 
 mod types;
 
-use std::marker::PhantomData;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::IntoSecret;
@@ -268,47 +267,23 @@ use crate::call::{self, Op};
 use crate::error::{Error, ErrorKind, Result};
 use crate::validate;
 
-/// An operation ready to send, with its GraphQL document built by cynic
-/// once per process rather than on every call.
+/// An operation ready to send: what cynic builds from its variables.
 macro_rules! operation {
-    ($query:ty, $field:literal, $variables:expr) => {{
-        static DOCUMENT: OnceLock<Document> = OnceLock::new();
-        Prepared::new(&DOCUMENT, $field, $variables, <$query as cynic::MutationBuilder<_>>::build)
-    }};
-    (query $query:ty, $field:literal, $variables:expr) => {{
-        static DOCUMENT: OnceLock<Document> = OnceLock::new();
-        Prepared::new(&DOCUMENT, $field, $variables, <$query as cynic::QueryBuilder<_>>::build)
-    }};
+    ($query:ty, $field:literal, $variables:expr) => {
+        Prepared::new($field, $variables, <$query as cynic::MutationBuilder<_>>::build)
+    };
+    (query $query:ty, $field:literal, $variables:expr) => {
+        Prepared::new($field, $variables, <$query as cynic::QueryBuilder<_>>::build)
+    };
 }
 
-/// The parts of an operation's JSON body that are the same on every call:
-/// `{"query":…,"variables":` and, after the variables, the operation name.
-struct Document {
-    head: Vec<u8>,
-    tail: Vec<u8>,
-}
-
-impl Document {
-    /// The body cynic would send, split around the variables.
-    fn of<Q, V>(operation: cynic::Operation<Q, V>) -> Document {
-        let text = |value: &str| serde_json::to_string(value).unwrap_or_default();
-        let head = format!("{{\"query\":{},\"variables\":", text(&operation.query));
-        let tail = match &operation.operation_name {
-            Some(name) => format!(",\"operationName\":{}}}", text(name)),
-            None => "}".to_string(),
-        };
-        Document { head: head.into_bytes(), tail: tail.into_bytes() }
-    }
-}
-
-/// An operation's document and variables.
+/// An operation's variables and how cynic builds it from them.
 struct Prepared<'a, Q, V> {
-    document: &'static Document,
     /// The mutation field, e.g. `confirm2Fa`: what the transport's lists of
     /// anonymous and idempotent operations name.
     field: &'static str,
     variables: &'a V,
-    query: PhantomData<fn() -> Q>,
+    build: fn(V) -> cynic::Operation<Q, V>,
 }
 
 impl<Q, V> Clone for Prepared<'_, Q, V> {
@@ -319,26 +294,16 @@ impl<Q, V> Clone for Prepared<'_, Q, V> {
 
 impl<Q, V> Copy for Prepared<'_, Q, V> {}
 
-impl<'a, Q, V: Clone> Prepared<'a, Q, V> {
-    fn new(
-        cell: &'static OnceLock<Document>,
-        field: &'static str,
-        variables: &'a V,
-        build: fn(V) -> cynic::Operation<Q, V>,
-    ) -> Self {
-        let document = cell.get_or_init(|| Document::of(build(variables.clone())));
-        Prepared { document, field, variables, query: PhantomData }
+impl<'a, Q, V> Prepared<'a, Q, V> {
+    fn new(field: &'static str, variables: &'a V, build: fn(V) -> cynic::Operation<Q, V>) -> Self {
+        Prepared { field, variables, build }
     }
 }
 
-impl<Q, V: serde::Serialize> Prepared<'_, Q, V> {
-    /// The JSON body, byte for byte what cynic's `Operation` serialises to.
+impl<Q, V: Clone + serde::Serialize> Prepared<'_, Q, V> {
+    /// The JSON body of cynic's `Operation`.
     fn body(&self) -> serde_json::Result<Vec<u8>> {
-        let mut body = Vec::with_capacity(self.document.head.len() + 256);
-        body.extend_from_slice(&self.document.head);
-        serde_json::to_writer(&mut body, self.variables)?;
-        body.extend_from_slice(&self.document.tail);
-        Ok(body)
+        serde_json::to_vec(&(self.build)(self.variables.clone()))
     }
 }
 
@@ -832,7 +797,7 @@ impl Client {
     ) -> Result<Q>
     where
         Q: serde::de::DeserializeOwned,
-        V: serde::Serialize,
+        V: Clone + serde::Serialize,
     {
         let token = bearer.map(|token| token.expose_secret());
         self.send_inner(op, bearer, operation).await.map_err(|e| e.scrub_with_token(secrets, token))
@@ -846,7 +811,7 @@ impl Client {
     ) -> Result<Q>
     where
         Q: serde::de::DeserializeOwned,
-        V: serde::Serialize,
+        V: Clone + serde::Serialize,
     {
         let body = operation
             .body()
@@ -1244,7 +1209,7 @@ impl Session {
     async fn send<Q, V>(&self, op: Op, secrets: &[&str], operation: Prepared<'_, Q, V>) -> Result<Q>
     where
         Q: serde::de::DeserializeOwned,
-        V: serde::Serialize,
+        V: Clone + serde::Serialize,
     {
         let margin =
             chrono::Duration::from_std(self.client.inner.refresh_margin).unwrap_or(chrono::Duration::MAX);
