@@ -335,6 +335,7 @@ pub fn generate(spec: &OpenAPI, settings: &GenerationSettings) -> Result<Generat
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| Error::new(format!("generated code does not parse: {e}")))?;
     strict_path_encoding(&mut file)?;
+    parsed_base_urls(&mut file)?;
     decoded_in_place(&mut file)?;
     Ok(Generated { code: prettyplease::unparse(&file), surface: surface(&file) })
 }
@@ -367,6 +368,47 @@ fn strict_path_encoding(file: &mut syn::File) -> Result<(), Error> {
     file.items.push(syn::parse_quote!(
         use ::accountkit_runtime::encode_path_segment as encode_path;
     ));
+    Ok(())
+}
+
+/// progenitor formats each request URL as text that reqwest parses whole
+/// (scheme, host, its international-domain mapping) on every request; the
+/// runtime sets the path on the base URL parsed once instead (per call, see
+/// BENCHMARKS.md).
+fn parsed_base_urls(file: &mut syn::File) -> Result<(), Error> {
+    use syn::visit_mut::VisitMut;
+
+    struct Rewrite(usize);
+    impl VisitMut for Rewrite {
+        fn visit_block_mut(&mut self, block: &mut syn::Block) {
+            syn::visit_mut::visit_block_mut(self, block);
+            let mut stmts = Vec::with_capacity(block.stmts.len() + 1);
+            for stmt in std::mem::take(&mut block.stmts) {
+                let formats_url = matches!(&stmt, syn::Stmt::Local(syn::Local {
+                    pat: syn::Pat::Ident(p),
+                    init: Some(syn::LocalInit { expr, .. }),
+                    ..
+                }) if p.ident == "url" && matches!(&**expr, syn::Expr::Macro(m) if m.mac.path.is_ident("format")));
+                stmts.push(stmt);
+                if formats_url {
+                    self.0 += 1;
+                    stmts.push(syn::parse_quote!(
+                        let url = ::accountkit_runtime::hooks::target(&self.inner, &self.baseurl, url)
+                            .map_err(Error::InvalidRequest)?;
+                    ));
+                }
+            }
+            block.stmts = stmts;
+        }
+    }
+    let mut rewrite = Rewrite(0);
+    rewrite.visit_file_mut(file);
+    if rewrite.0 == 0 {
+        return Err(Error::new(
+            "generated code no longer formats `let url = format!(…)`; \
+             update accountkit_codegen::parsed_base_urls for this progenitor",
+        ));
+    }
     Ok(())
 }
 

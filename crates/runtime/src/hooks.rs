@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
 
 use reqwest::header::HeaderValue;
 
@@ -37,13 +38,67 @@ pub struct Context {
     pub auth: Auth,
     /// Retries, limits and tracing.
     pub policy: Policy,
+    /// The raw client's base URL, parsed at its first request; shared by
+    /// the clones of the client, as callers clone a client per task.
+    base: Arc<OnceLock<Option<Base>>>,
 }
 
 impl Context {
     /// A credential under a policy.
     pub fn new(auth: Auth, policy: Policy) -> Self {
-        Context { auth, policy }
+        Context { auth, policy, base: Arc::default() }
     }
+
+    /// `text` parsed, if it is the base URL this context first saw and a
+    /// request URL can be made from it by setting the path.
+    fn base(&self, text: &str) -> Option<&Base> {
+        self.base.get_or_init(|| Base::parse(text)).as_ref().filter(|base| base.text == text)
+    }
+}
+
+/// A base URL as the generated client has it, and parsed.
+#[derive(Debug, Clone)]
+struct Base {
+    text: String,
+    url: reqwest::Url,
+    /// Written without a path (`https://host:port`): the parser adds `/`.
+    origin_only: bool,
+}
+
+impl Base {
+    /// `None` unless the URL parser writes `text` back unchanged (with a
+    /// `/` added when it has no path), with no query or fragment: then a
+    /// request URL, `text` and a path after it, is this URL with that path.
+    fn parse(text: &str) -> Option<Base> {
+        let url = reqwest::Url::parse(text).ok()?;
+        if url.query().is_some() || url.fragment().is_some() || url.cannot_be_a_base() {
+            return None;
+        }
+        let written = url.as_str();
+        let origin_only = url.path() == "/" && written.len() == text.len() + 1 && written.starts_with(text);
+        (origin_only || written == text).then(|| Base { text: text.to_string(), url, origin_only })
+    }
+}
+
+/// The URL a generated operation formatted (its base URL and a path),
+/// parsed: with a path set on a copy of the base URL parsed once, where
+/// it can be, instead of parsing all of it again (scheme, host and its
+/// international-domain mapping) on every request.
+pub fn target(context: &Context, base: &str, url: String) -> Result<reqwest::Url, String> {
+    if let Some(parsed) = context.base(base)
+        && let Some(path) = url.strip_prefix(base)
+        && path.starts_with('/')
+        && !path.contains(['?', '#'])
+    {
+        let mut target = parsed.url.clone();
+        if parsed.origin_only {
+            target.set_path(path);
+        } else {
+            target.set_path(&format!("{}{path}", parsed.url.path()));
+        }
+        return Ok(target);
+    }
+    reqwest::Url::parse(&url).map_err(|e| format!("the request URL is not valid: {e}"))
 }
 
 /// The header progenitor adds to every request (the document's
@@ -176,6 +231,67 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_request_url_is_what_parsing_all_of_it_gives() {
+        let bases = [
+            "http://127.0.0.1:8080",
+            "https://api.tago.io",
+            "https://api.example.com/v1",
+            "https://api.example.com/v1/",
+            "https://API.Example.COM",
+            "https://api.example.com:443",
+            "http://[::1]:9",
+            "https://bücher.example",
+            "https://api.example.com/a%20b",
+            "https://api.example.com?x=1",
+            "https://user:pw@api.example.com",
+        ];
+        let paths = [
+            "/account",
+            "/account/profile/tok%2Fen",
+            "/a b/ç/%zz",
+            "/x/../y/./z",
+            "/..",
+            "//double",
+            "/",
+            "/a?b",
+            "/a#b",
+            "/%2e%2E/a",
+            "/\\back\\slash",
+            "/tab\there",
+        ];
+        for base in bases {
+            let context = Context::new(Auth::none(), Policy::new("test"));
+            for path in paths {
+                let url = format!("{base}{path}");
+                let expected = reqwest::Url::parse(&url).map_err(|e| e.to_string());
+                let got = target(&context, base, url.clone()).map_err(|e| e.to_string());
+                assert_eq!(got.as_ref().ok(), expected.as_ref().ok(), "{url}");
+                assert_eq!(got.is_err(), expected.is_err(), "{url}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_base_url_is_parsed_once_and_only_reused_for_itself() {
+        let context = Context::new(Auth::none(), Policy::new("test"));
+        let clone = context.clone();
+        assert!(context.base("https://api.example.com").is_some_and(|b| b.origin_only));
+        // Parsed once for all clones, made before or after.
+        assert!(clone.base.get().is_some() && context.clone().base.get().is_some());
+        // A second client's base on the same context is parsed each time.
+        assert!(context.base("https://other.example.com").is_none());
+        let url = target(&context, "https://other.example.com", "https://other.example.com/a".into());
+        assert_eq!(url.unwrap().as_str(), "https://other.example.com/a");
+        // Written otherwise than the parser writes it: no fast path.
+        assert!(Base::parse("https://API.example.com").is_none());
+        assert!(Base::parse("https://api.example.com/v1").is_some_and(|b| !b.origin_only));
+        assert!(Base::parse("https://api.example.com/?q").is_none());
+        assert!(Base::parse("mailto:ada@example.com").is_none());
+        let bad = target(&context, "https://other.example.com", "https://exa mple.com/a".into());
+        assert!(bad.unwrap_err().starts_with("the request URL is not valid"));
     }
 
     #[test]
