@@ -10,19 +10,18 @@
 //! - a request the fake accepts (2xx) must validate against the operation's
 //!   request body schema.
 //!
-//! A failure is a [`Violation`]; [`Sandbox::conformance_violations`]
+//! A failure is a `Violation`; `Sandbox::conformance_violations`
 //! lists a sandbox's, and dropping a sandbox that has any panics, so every
 //! test that starts one is checked. Which fields the answers carried, and
 //! which request fields the fakes accepted, is kept for the whole process:
-//! [`coverage`] names the fields of the descriptions that no answer sent
+//! `coverage` names the fields of the descriptions that no answer sent
 //! and no accepted request carried. With `ACCOUNTKIT_SANDBOX_CONFORMANCE`
 //! set to a directory, each test process also writes what it saw there, and
-//! [`coverage_in`] adds up every process's.
+//! `coverage_in` adds up every process's.
 //!
 //! Without the feature the fakes are served as they are and this module is
 //! empty.
 //!
-//! [`Sandbox::conformance_violations`]: crate::Sandbox::conformance_violations
 
 #[cfg(feature = "conformance")]
 mod spec;
