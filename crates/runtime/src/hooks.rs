@@ -146,7 +146,7 @@ pub fn prepare(
 /// response itself (`Error::UnexpectedResponse`, with its status, headers
 /// and body), the serde error in its extensions: progenitor's
 /// `InvalidResponsePayload` keeps only the body, and a caller needs the
-/// status and `Retry-After` too. [`observe`](crate::observe) turns it back
+/// status and `Retry-After` too. [`observe`](fn@crate::observe) turns it back
 /// into `InvalidResponsePayload` beside that status.
 pub async fn decode<T: serde::de::DeserializeOwned, E>(
     mut response: reqwest::Response,
