@@ -51,6 +51,26 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Sends `signal` (`-TERM`, `-INT`) and waits, at most `bound`, for a
+    /// clean exit; returns how long it took.
+    #[cfg(unix)]
+    fn stop_with(&mut self, signal: &str, bound: Duration) -> Duration {
+        let status = Command::new("kill").args([signal, &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+        let started = Instant::now();
+        let exit = loop {
+            if let Some(exit) = self.child.try_wait().unwrap() {
+                break exit;
+            }
+            assert!(started.elapsed() < bound, "still running after {signal}");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(exit.success(), "{signal}: {exit:?}");
+        started.elapsed()
+    }
+}
+
 /// Writes `request` on a new connection and reads until the server closes.
 fn exchange(server: &Server, request: &[u8]) -> String {
     let mut stream = server.connect();
@@ -256,17 +276,7 @@ fn a_non_loopback_address_is_refused_unless_allowed() {
 fn sigterm_and_sigint_stop_it_cleanly() {
     for signal in ["-TERM", "-INT"] {
         let mut server = Server::start(&["--port", "0"]);
-        let status = Command::new("kill").args([signal, &server.child.id().to_string()]).status().unwrap();
-        assert!(status.success());
-        let started = Instant::now();
-        let exit = loop {
-            if let Some(exit) = server.child.try_wait().unwrap() {
-                break exit;
-            }
-            assert!(started.elapsed() < Duration::from_secs(10), "still running after {signal}");
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        assert!(exit.success(), "{signal}: {exit:?}");
+        server.stop_with(signal, Duration::from_secs(10));
     }
 }
 
@@ -591,18 +601,8 @@ fn a_signal_stops_it_within_seconds_while_clients_hold_requests_open() {
         kept.read_exact(&mut [0u8; 12]).unwrap();
         std::thread::sleep(Duration::from_millis(100));
 
-        let status = Command::new("kill").args([signal, &server.child.id().to_string()]).status().unwrap();
-        assert!(status.success());
-        let started = Instant::now();
-        let exit = loop {
-            if let Some(exit) = server.child.try_wait().unwrap() {
-                break exit;
-            }
-            assert!(started.elapsed() < Duration::from_secs(6), "still running after {signal}");
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        assert!(exit.success(), "{signal}: {exit:?}");
-        eprintln!("{signal}: stopped in {:?} with three connections held", started.elapsed());
+        let took = server.stop_with(signal, Duration::from_secs(6));
+        eprintln!("{signal}: stopped in {took:?} with three connections held");
     }
 }
 
