@@ -219,7 +219,8 @@ async fn invitations_and_memberships() {
     let owned = env.cycle.add_hub(EMAIL).unwrap();
     let invites: Vec<String> = (0..3).map(|_| env.cycle.invite(EMAIL).unwrap()).collect();
 
-    let pending = env.client.invites(&ListQuery::new().page_size(2)).try_collect::<Vec<_>>().await.unwrap();
+    let pending =
+        env.client.invites(&ListQuery::new().page_size(2)).items().try_collect::<Vec<_>>().await.unwrap();
     assert_eq!(pending.iter().map(|m| m.id.clone()).collect::<Vec<_>>(), invites);
     assert!(pending.iter().all(|m| m.state == MembershipState::Pending));
     assert_eq!(pending[0].invitation.as_ref().unwrap().recipient.as_deref(), Some(EMAIL));
@@ -236,7 +237,7 @@ async fn invitations_and_memberships() {
     let left = env.client.invites_page(&ListQuery::new()).await.unwrap();
     assert_eq!(left.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), [invites[2].as_str()]);
     let memberships =
-        env.client.memberships(&ListQuery::new().page_size(1)).try_collect::<Vec<_>>().await.unwrap();
+        env.client.memberships(&ListQuery::new().page_size(1)).items().try_collect::<Vec<_>>().await.unwrap();
     let hubs: Vec<&str> = memberships.iter().map(|m| m.hub_id.as_str()).collect();
     assert_eq!(hubs, [owned.as_str(), joined.hub_id.as_str()]);
     let filtered = env.client.memberships_page(&ListQuery::new().filter("hub", &owned)).await.unwrap();

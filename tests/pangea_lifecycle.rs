@@ -172,7 +172,7 @@ async fn ten_thousand_users_through_the_stream() {
     let seeded = env.pangea.seed_users(10_000);
     let started = Instant::now();
     let query = UserList::new().size(1000).order_by(UserOrderBy::CreatedAt).order(Order::Asc);
-    let users: Vec<_> = env.service.users(&query).try_collect().await.unwrap();
+    let users: Vec<_> = env.service.users(&query).items().try_collect().await.unwrap();
     let listed: Vec<_> = users.into_iter().map(|u| u.id).collect();
     assert_eq!(listed.len(), 10_000);
     assert_eq!(listed, seeded, "every user once, in creation order");
@@ -182,6 +182,7 @@ async fn ten_thousand_users_through_the_stream() {
 
     // A filtered stream pages too.
     let filter = UserFilter::new().email_in(["seed1@example.test", "seed9999@example.test"]);
-    let two: Vec<_> = env.service.users(&UserList::new().filter(filter).size(1)).try_collect().await.unwrap();
+    let two: Vec<_> =
+        env.service.users(&UserList::new().filter(filter).size(1)).items().try_collect().await.unwrap();
     assert_eq!(two.len(), 2);
 }

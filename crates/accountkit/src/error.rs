@@ -3,6 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::scrub::Scrubber;
+
 /// What went wrong, in a few classes a caller can act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -140,6 +142,35 @@ struct Inner {
     request_id: Option<String>,
     path: Option<String>,
     source: Option<Box<dyn Cause>>,
+    details: Details,
+}
+
+/// What a vendor says about a failure beyond its code and message, in one
+/// typed slot (read by [`Error::field_errors`] and the provider modules'
+/// readers, such as `cycle::missing_capability`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum Details {
+    #[default]
+    None,
+    /// The capability the credential lacks (Cycle's `error.extra.capability`).
+    MissingCapability(String),
+    /// The service's complaints about the request, field by field.
+    Fields(Vec<FieldError>),
+}
+
+/// One complaint about one field of a request (Pangea's `ValidationError`
+/// entries): which field, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FieldError {
+    /// E.g. `FieldRequired`, `BadFormatEmail`, `MustProvideOne`.
+    pub code: String,
+    /// Human text.
+    pub detail: String,
+    /// JSON pointer to the field in the request, e.g. `/email`.
+    pub source: String,
+    /// JSON pointer into the schema, when the server sends it.
+    pub path: Option<String>,
 }
 
 /// What an [`Error`] keeps as its source: something that can be scrubbed
@@ -186,168 +217,6 @@ impl Cause for Scrubbed {
     }
 }
 
-/// What replaces an echoed secret.
-const REDACTED: &str = "[REDACTED]";
-/// What replaces a whole text that holds a secret too short to cut out
-/// without cutting up the text.
-const WITHHELD: &str = "[withheld: the text contained a secret]";
-/// Secrets shorter than this (in bytes) would match ordinary words: a text
-/// holding one is withheld whole.
-const MIN_SCRUBBED: usize = 4;
-
-/// Finds secrets in text, in the forms a server echoes them: as sent,
-/// JSON-escaped (minimally, twice, as `\uXXXX` for non-ASCII, and Go's
-/// HTML-safe way), and percent-encoded (RFC 3986 with upper- and lower-case
-/// hex, forms with `+` for spaces, and JavaScript's `encodeURIComponent`).
-pub(crate) struct Scrubber {
-    /// Longest first.
-    needles: Vec<String>,
-    short: Vec<String>,
-}
-
-impl Scrubber {
-    pub(crate) fn new<'a>(secrets: impl IntoIterator<Item = &'a str>) -> Scrubber {
-        let mut needles = Vec::new();
-        let mut short = Vec::new();
-        for secret in secrets.into_iter().filter(|s| !s.is_empty()) {
-            for form in forms(secret) {
-                let list = if form.len() < MIN_SCRUBBED { &mut short } else { &mut needles };
-                if !list.contains(&form) {
-                    list.push(form);
-                }
-            }
-        }
-        needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
-        Scrubber { needles, short }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.needles.is_empty() && self.short.is_empty()
-    }
-
-    /// Whether any secret, in any form, is in `text`.
-    pub(crate) fn finds(&self, text: &str) -> bool {
-        self.needles.iter().chain(&self.short).any(|n| text.contains(n.as_str()))
-    }
-
-    fn finds_in_chain(&self, error: &(dyn std::error::Error + 'static)) -> bool {
-        let mut cause = Some(error);
-        while let Some(e) = cause {
-            if self.finds(&e.to_string()) || self.finds(&format!("{e:?}")) {
-                return true;
-            }
-            cause = e.source();
-        }
-        false
-    }
-
-    /// Replaces every occurrence of every secret. The spans of all
-    /// occurrences are merged first, so that overlapping secrets leave no
-    /// tail of either. A text that still shows a secret afterwards (a short
-    /// one, or one that the marker itself completes) is withheld whole.
-    pub(crate) fn scrub(&self, text: &mut String) {
-        if self.is_empty() || !self.finds(text) {
-            return;
-        }
-        let mut spans: Vec<(usize, usize)> = Vec::new();
-        for needle in &self.needles {
-            let mut from = 0;
-            while let Some(at) = text[from..].find(needle.as_str()) {
-                let start = from + at;
-                spans.push((start, start + needle.len()));
-                // The next match may overlap this one.
-                from = start + text[start..].chars().next().map_or(1, char::len_utf8);
-            }
-        }
-        spans.sort_unstable();
-        let mut out = String::with_capacity(text.len());
-        let mut at = 0;
-        let mut spans = spans.into_iter().peekable();
-        while let Some((start, mut end)) = spans.next() {
-            while let Some(&(next, next_end)) = spans.peek()
-                && next <= end
-            {
-                end = end.max(next_end);
-                spans.next();
-            }
-            out.push_str(&text[at..start]);
-            out.push_str(REDACTED);
-            at = end;
-        }
-        out.push_str(&text[at..]);
-        *text = if self.finds(&out) { WITHHELD.to_string() } else { out };
-    }
-
-    fn scrub_option(&self, text: &mut Option<String>) {
-        if let Some(text) = text {
-            self.scrub(text);
-        }
-    }
-}
-
-/// The forms a secret may be echoed in.
-fn forms(secret: &str) -> Vec<String> {
-    let mut forms = vec![secret.to_string()];
-    let json = serde_json::to_string(secret).unwrap_or_default();
-    let json = json.trim_matches('"');
-    let mut ascii = String::new();
-    let mut html_safe = String::new();
-    for c in json.chars() {
-        if c.is_ascii() {
-            ascii.push(c);
-        } else {
-            let mut units = [0u16; 2];
-            for unit in c.encode_utf16(&mut units) {
-                ascii.push_str(&format!("\\u{unit:04x}"));
-            }
-        }
-        match c {
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => html_safe.push_str(&format!("\\u{:04x}", c as u32)),
-            c => html_safe.push(c),
-        }
-    }
-    let percent = accountkit_runtime::encode_path_segment(secret);
-    let lower = lower_hex(&percent);
-    let form: String = percent_encoding::utf8_percent_encode(secret, FORM).to_string().replace("%20", "+");
-    let form_lower = lower_hex(&form);
-    // A JSON text inside a JSON string (a body echoed whole, say).
-    let twice = serde_json::to_string(json).unwrap_or_default();
-    let twice = twice.trim_matches('"').to_string();
-    let script: String = percent_encoding::utf8_percent_encode(secret, SCRIPT).to_string();
-    forms.extend([json.to_string(), twice, ascii, html_safe, percent, lower, form, form_lower, script]);
-    forms
-}
-
-/// JavaScript's `encodeURIComponent` keeps letters, digits and `-_.!~*'()`.
-const SCRIPT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'!')
-    .remove(b'~')
-    .remove(b'*')
-    .remove(b'\'')
-    .remove(b'(')
-    .remove(b')');
-
-/// `application/x-www-form-urlencoded` keeps letters, digits and `*-._`.
-const FORM: &percent_encoding::AsciiSet =
-    &percent_encoding::NON_ALPHANUMERIC.remove(b'*').remove(b'-').remove(b'.').remove(b'_');
-
-/// Percent-escapes with lower-case hex digits.
-fn lower_hex(encoded: &str) -> String {
-    let mut out = String::with_capacity(encoded.len());
-    let mut rest = encoded;
-    while let Some(at) = rest.find('%') {
-        out.push_str(&rest[..at]);
-        let escape = rest.get(at..at + 3).unwrap_or(&rest[at..]);
-        out.push_str(&escape.to_ascii_lowercase());
-        rest = &rest[at + escape.len()..];
-    }
-    out.push_str(rest);
-    out
-}
-
 /// The result type of every accountkit call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -372,6 +241,7 @@ impl Error {
                 request_id: None,
                 path: None,
                 source: None,
+                details: Details::None,
             }),
         }
     }
@@ -452,6 +322,15 @@ impl Error {
         self
     }
 
+    pub(crate) fn with_details(mut self, details: Details) -> Self {
+        self.inner.details = details;
+        self
+    }
+
+    pub(crate) fn details(&self) -> &Details {
+        &self.inner.details
+    }
+
     pub(crate) fn with_source(mut self, source: impl Cause) -> Self {
         self.inner.source = Some(Box::new(source));
         self
@@ -479,6 +358,18 @@ impl Error {
         scrubber.scrub_option(&mut inner.second_factor);
         scrubber.scrub_option(&mut inner.request_id);
         scrubber.scrub_option(&mut inner.path);
+        match &mut inner.details {
+            Details::None => {}
+            Details::MissingCapability(capability) => scrubber.scrub(capability),
+            Details::Fields(fields) => {
+                for field in fields {
+                    scrubber.scrub(&mut field.code);
+                    scrubber.scrub(&mut field.detail);
+                    scrubber.scrub(&mut field.source);
+                    scrubber.scrub_option(&mut field.path);
+                }
+            }
+        }
         if let Some(source) = &mut inner.source
             && !source.scrub(scrubber)
         {
@@ -754,6 +645,34 @@ impl Error {
         self.inner.timeout
     }
 
+    /// The service's complaints about the request, field by field (Pangea's
+    /// `ValidationError`); empty when it sent none.
+    ///
+    /// ```
+    /// # #[cfg(feature = "pangea")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
+    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
+    /// #     .base_url(sandbox.pangea().base_url()).build()?;
+    /// use accountkit::ErrorKind;
+    /// use accountkit::pangea::{UserList, UserOrderBy};
+    ///
+    /// let query = UserList::new().order_by(UserOrderBy::Other("shoe_size".into()));
+    /// let err = pangea.user_list(&query).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Validation);
+    /// let complaint = &err.field_errors()[0];
+    /// assert_eq!((complaint.code.as_str(), complaint.source.as_str()), ("NotEnumMember", "/order_by"));
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "pangea"))] fn main() {}
+    /// ```
+    pub fn field_errors(&self) -> &[FieldError] {
+        match &self.inner.details {
+            Details::Fields(fields) => fields,
+            _ => &[],
+        }
+    }
+
     /// Whether sending the same request again may succeed: transport
     /// failures, HTTP 408, 429, 502, 503 and 504.
     ///
@@ -788,10 +707,14 @@ impl Error {
     /// # #[cfg(not(feature = "stx"))] fn main() {}
     /// ```
     pub fn is_retryable(&self) -> bool {
-        match self.inner.kind {
-            ErrorKind::Transport | ErrorKind::RateLimited => true,
-            ErrorKind::Server => matches!(self.inner.status, Some(502..=504)),
-            _ => false,
+        match (self.inner.kind, self.inner.status) {
+            // No whole answer: no connection, a timeout, a body cut off.
+            (ErrorKind::Transport, _) => true,
+            // The vendor said so, whatever the HTTP status.
+            (ErrorKind::RateLimited, _) => true,
+            // The statuses the transport retries.
+            (_, Some(status)) => accountkit_runtime::is_retryable_status(status),
+            (_, None) => false,
         }
     }
 }
@@ -828,6 +751,7 @@ impl fmt::Debug for Error {
             .field("request_id", &inner.request_id)
             .field("path", &inner.path)
             .field("source", &inner.source)
+            .field("details", &inner.details)
             .finish()
     }
 }
@@ -901,54 +825,6 @@ mod tests {
         assert_eq!(Error::new(ErrorKind::Rejected, "p", "o", "").path(), None);
     }
 
-    fn scrubbed(secrets: &[&str], text: &str) -> String {
-        let mut text = text.to_string();
-        Scrubber::new(secrets.iter().copied()).scrub(&mut text);
-        text
-    }
-
-    #[test]
-    fn overlapping_secrets_leave_no_tail() {
-        assert_eq!(scrubbed(&["abcdef", "cdefgh"], "xx abcdefgh yy"), "xx [REDACTED] yy");
-        assert_eq!(scrubbed(&["cdefgh", "abcdef"], "abcdefgh"), "[REDACTED]");
-        // Overlapping occurrences of one secret.
-        assert_eq!(scrubbed(&["aaaa"], "aaaaaa!"), "[REDACTED]!");
-        assert_eq!(scrubbed(&["abab"], "ababab"), "[REDACTED]");
-    }
-
-    #[test]
-    fn short_secrets_withhold_the_whole_text() {
-        assert_eq!(scrubbed(&["ab"], "wrong password ab"), WITHHELD);
-        assert_eq!(scrubbed(&["ab"], "wrong password"), "wrong password");
-        assert_eq!(scrubbed(&["é"], "café"), WITHHELD);
-    }
-
-    #[test]
-    fn a_secret_the_marker_completes_is_withheld() {
-        assert_eq!(scrubbed(&["abcd", "TED]efgh"], "abcdefgh"), WITHHELD);
-    }
-
-    #[test]
-    fn echoed_forms_are_scrubbed() {
-        let secret = "pa\"ss\\wörd&<x>";
-        for echoed in [
-            "pa\"ss\\wörd&<x>",
-            r#"pa\"ss\\wörd&<x>"#,
-            r#"pa\"ss\\w\u00f6rd&<x>"#,
-            r#"pa\"ss\\wörd\u0026\u003cx\u003e"#,
-            "pa%22ss%5Cw%C3%B6rd%26%3Cx%3E",
-            "pa%22ss%5cw%c3%b6rd%26%3cx%3e",
-        ] {
-            let text = format!("bad value <{echoed}> given");
-            let out = scrubbed(&[secret], &text);
-            assert_eq!(out, "bad value <[REDACTED]> given", "{echoed}");
-        }
-        assert_eq!(scrubbed(&["my secret*"], "q=my+secret*"), "q=[REDACTED]");
-        assert_eq!(scrubbed(&["it's (ok)"], "it's%20(ok) x"), "[REDACTED] x");
-        assert_eq!(scrubbed(&["a\"b\\c"], r#"{"m":"a\\\"b\\\\c"}"#), r#"{"m":"[REDACTED]"}"#);
-        assert_eq!(scrubbed(&["a b/c"], "a+b%2Fc and a%20b%2fc"), "[REDACTED] and [REDACTED]");
-    }
-
     #[derive(Debug)]
     struct Echo(String);
 
@@ -987,6 +863,27 @@ mod tests {
         assert_eq!(err.request_id(), Some("prq_[REDACTED]"));
         assert_eq!(err.path(), Some("login.[REDACTED]"));
         assert_eq!(std::error::Error::source(&err).unwrap().to_string(), "echo [REDACTED]");
+    }
+
+    #[test]
+    fn details_are_scrubbed_and_read_back() {
+        let fields = vec![FieldError {
+            code: "BadValue".into(),
+            detail: "sekret-value is not allowed".into(),
+            source: "/password".into(),
+            path: Some("/sekret-value".into()),
+        }];
+        let err = Error::new(ErrorKind::Validation, "pangea", "user_update", "invalid")
+            .with_details(Details::Fields(fields))
+            .scrub(&["sekret-value"]);
+        assert_eq!(err.field_errors()[0].detail, "[REDACTED] is not allowed");
+        assert_eq!(err.field_errors()[0].path.as_deref(), Some("/[REDACTED]"));
+        assert!(!format!("{err:?}").contains("sekret-value"));
+        let err = Error::new(ErrorKind::Forbidden, "cycle", "get_account", "forbidden")
+            .with_details(Details::MissingCapability("sekret-value".into()))
+            .scrub(&["sekret-value"]);
+        assert_eq!(err.details(), &Details::MissingCapability("[REDACTED]".into()));
+        assert!(err.field_errors().is_empty());
     }
 
     #[test]

@@ -124,15 +124,23 @@
 // use only with every provider on.
 #![cfg_attr(not(feature = "full"), allow(dead_code, unused_imports, unused_macros))]
 
-mod call;
 mod error;
+// Only the providers with paged listings need `futures`.
+#[cfg(any(feature = "cycle", feature = "pangea"))]
+mod pages;
+mod provider;
+mod scrub;
 mod secret;
+mod transport;
 mod validate;
 
 pub use accountkit_runtime::RetryPolicy;
-pub use call::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, http_client_builder};
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, FieldError, Result};
+#[cfg(any(feature = "cycle", feature = "pangea"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cycle", feature = "pangea"))))]
+pub use pages::{Items, Page, Pages};
 pub use secret::IntoSecret;
+pub use transport::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, http_client_builder};
 
 // The README's examples compile as doctests.
 #[cfg(all(

@@ -1,7 +1,7 @@
 //! Argument checks made before anything is sent. Each names the field.
 
-use crate::call::Op;
 use crate::error::Result;
+use crate::provider::Op;
 
 /// A plausible email address: one `@`, a non-empty local part, a dotted
 /// domain, no whitespace or control characters.

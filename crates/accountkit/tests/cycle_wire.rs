@@ -443,7 +443,7 @@ async fn logins_walks_every_page() {
             .await;
     }
     let logins: Vec<Login> =
-        client(&server).logins(&ListQuery::new().page_size(2)).try_collect().await.unwrap();
+        client(&server).logins(&ListQuery::new().page_size(2)).items().try_collect().await.unwrap();
     let ids: Vec<&str> = logins.iter().map(|l| l.record().id.as_str()).collect();
     assert_eq!(ids, ["a", "b", "c", "d", "e"]);
 }
@@ -693,6 +693,7 @@ async fn memberships_walk_every_page() {
     }
     let all: Vec<_> = client(&server)
         .memberships(&ListQuery::new().page_size(2).sort_ascending("hub_id"))
+        .items()
         .try_collect()
         .await
         .unwrap();

@@ -244,9 +244,9 @@ async fn paging_errors_name_the_stream_the_caller_used() {
     let client = client(&server);
     let query = UserList::new();
     assert_eq!(client.user_list(&query).await.unwrap_err().operation(), "user_list");
-    let err = client.user_pages(&query).try_collect::<Vec<_>>().await.unwrap_err();
-    assert_eq!(err.operation(), "user_pages");
     let err = client.users(&query).try_collect::<Vec<_>>().await.unwrap_err();
+    assert_eq!(err.operation(), "users");
+    let err = client.users(&query).items().try_collect::<Vec<_>>().await.unwrap_err();
     assert_eq!(err.operation(), "users");
 }
 

@@ -289,7 +289,7 @@ async fn users_stream_follows_the_cursor_page_by_page() {
             .await;
     }
     let query = UserList::new().size(2).order_by(UserOrderBy::Id);
-    let users: Vec<_> = client(&server).users(&query).try_collect().await.unwrap();
+    let users: Vec<_> = client(&server).users(&query).items().try_collect().await.unwrap();
     let ids: Vec<_> = users.iter().map(|u| u.id.as_str()).collect();
     assert_eq!(ids, ["pui_1", "pui_2", "pui_3", "pui_4", "pui_5"]);
     let bodies: Vec<Value> = server
@@ -305,7 +305,7 @@ async fn users_stream_follows_the_cursor_page_by_page() {
 #[tokio::test]
 async fn a_cursor_that_does_not_move_stops_the_stream_with_an_error() {
     let server = answering(json!({"users": [{"id": "pui_1", "email": "a@b.co"}], "last": "same"})).await;
-    let pages: Vec<_> = client(&server).user_pages(&UserList::new()).collect::<Vec<_>>().await;
+    let pages: Vec<_> = client(&server).users(&UserList::new()).collect::<Vec<_>>().await;
     assert_eq!(pages.len(), 2, "the first page, then the error");
     let err = pages[1].as_ref().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode);

@@ -35,7 +35,7 @@ mod vendor;
 use std::fmt::Write as _;
 use std::future::Future;
 use std::path::PathBuf;
-use std::pin::{Pin, pin};
+use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -779,7 +779,7 @@ fn page_through(rt: &Runtime, users: usize, page: u32) -> Result<Paged, String> 
             let before = alloc::reset_peak();
             let cpu = thread_cpu();
             let start = Instant::now();
-            let mut stream = pin!(client.users(&query));
+            let mut stream = client.users(&query).items();
             let mut seen = 0;
             while let Some(user) = stream.next().await {
                 user.map_err(text)?;

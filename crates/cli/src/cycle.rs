@@ -90,10 +90,12 @@ pub async fn run(common: &Common, args: Args) -> Result<(), Failure> {
             if failed {
                 query = query.filter("success", "false");
             }
-            return lines(common.json, cycle.logins(&query), login).await;
+            return lines(common.json, cycle.logins(&query).items(), login).await;
         }
-        Invites => return lines(common.json, cycle.invites(&ListQuery::new()), membership).await,
-        Memberships => return lines(common.json, cycle.memberships(&ListQuery::new()), membership).await,
+        Invites => return lines(common.json, cycle.invites(&ListQuery::new()).items(), membership).await,
+        Memberships => {
+            return lines(common.json, cycle.memberships(&ListQuery::new()).items(), membership).await;
+        }
         AcceptInvite { id } => membership(&cycle.accept_invite(&id).await?),
         DeclineInvite { id } => membership(&cycle.decline_invite(&id).await?),
         PasswordChange => {

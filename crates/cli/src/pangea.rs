@@ -160,7 +160,7 @@ pub async fn run(common: &Common, args: Args) -> Result<(), Failure> {
         }
         UserGet { who } => user_json(&service.user_profile_get(&who.user()).await?.into_inner()),
         Users { page_size } => {
-            let mut users = std::pin::pin!(service.users(&UserList::new().size(page_size)));
+            let mut users = service.users(&UserList::new().size(page_size)).items();
             let mut all = Vec::new();
             while let Some(user) = users.try_next().await? {
                 // A stream of JSON lines, printed as they come.

@@ -29,15 +29,31 @@ pub use auth::{Auth, InvalidCredential, MAX_HEADER_VALUE, Sensitive};
 pub use errors::{BodyTooLarge, Redirected, origin_of};
 pub use hooks::{Context, MAX_URL, USER_AGENT, encode_path_segment};
 pub use observe::{ResponseMeta, observe};
-pub use transport::{DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Policy, RetryPolicy, retry_after};
+pub use transport::{
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Policy, RetryPolicy, is_retryable_status, retry_after,
+};
 
-/// The `ClientHooks` impl of a progenitor-generated raw client, expanded in
+/// A generated raw client, built on a `reqwest` client and a [`Context`]:
+/// what the facade's shared provider code builds each provider's from.
+pub trait RawClient: Sized {
+    /// The client for `base_url`.
+    fn with_context(base_url: &str, http: reqwest::Client, context: Context) -> Self;
+}
+
+/// The [`RawClient`] and `ClientHooks` impls of a progenitor-generated raw
+/// client, expanded in
 /// the raw crate after the `include!` of its generated code (the impl must
 /// live beside the generated `Client`, which it names along with the
 /// generated `Error`, `ANONYMOUS_OPERATIONS` and `IDEMPOTENT_OPERATIONS`).
 #[macro_export]
 macro_rules! client_hooks {
     () => {
+        impl $crate::RawClient for Client {
+            fn with_context(base_url: &str, http: ::reqwest::Client, context: $crate::Context) -> Self {
+                Client::new_with_client(base_url, http, context)
+            }
+        }
+
         impl ::progenitor_client::ClientHooks<$crate::Context> for Client {
             async fn pre<E>(
                 &self,

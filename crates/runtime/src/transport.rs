@@ -19,9 +19,13 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The default limit on a response body: 4 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 
-/// Statuses that say "try again later": rate limited, or a gateway that
-/// could not reach the service.
-const RETRY_STATUSES: [u16; 4] = [429, 502, 503, 504];
+/// Whether an answer with this status says "try again later": rate
+/// limited (429), or a gateway that could not reach the service (502, 503,
+/// 504). The transport retries these on operations safe to repeat, and
+/// `accountkit::Error::is_retryable` reads the same list.
+pub fn is_retryable_status(status: u16) -> bool {
+    matches!(status, 429 | 502..=504)
+}
 
 /// When and how often a failed request is sent again.
 ///
@@ -224,7 +228,7 @@ async fn run(
                 Ok(Sent::Read(response, too_large)) => {
                     let status = response.status().as_u16();
                     span.record("status", status);
-                    let again = repeatable && !too_large && RETRY_STATUSES.contains(&status);
+                    let again = repeatable && !too_large && is_retryable_status(status);
                     (Some(status), again.then(|| retry_after(response.headers())))
                 }
                 // A redirect is the server's answer, not a failure to repeat.

@@ -185,7 +185,7 @@ impl Pangea {
     /// use futures::TryStreamExt;
     ///
     /// let ids = pangea.seed_users(25);
-    /// let users: Vec<_> = service.users(&UserList::new().size(10)).try_collect().await?;
+    /// let users: Vec<_> = service.users(&UserList::new().size(10)).items().try_collect().await?;
     /// assert_eq!(users.len(), 25);
     /// assert!(users.iter().any(|user| user.id == ids[0]));
     /// # Ok(()) }

@@ -26,7 +26,7 @@
 //! assert_eq!(cycle.get_account().await?.two_factor, TwoFactorStatus::On);
 //!
 //! // Every login, page after page.
-//! let logins: Vec<_> = cycle.logins(&ListQuery::new().sort_descending("time")).try_collect().await?;
+//! let logins: Vec<_> = cycle.logins(&ListQuery::new().sort_descending("time")).items().try_collect().await?;
 //! assert_eq!(logins.len(), 1);
 //! # Ok(()) }
 //! ```
@@ -64,17 +64,17 @@ mod types;
 use std::future::Future;
 
 use crate::IntoSecret;
+use crate::pages::{Page, Pages};
 use accountkit_cycle_raw as raw;
 use accountkit_runtime::Auth;
-use futures::Stream;
 use progenitor_client::ResponseValue;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
-use crate::call::{self, Op, VendorError};
-use crate::error::{ErrorKind, Result};
+use crate::error::{Details, ErrorKind, Result};
+use crate::provider::{self, Call, Core, Op, Provider, VendorError};
+use crate::transport;
 use crate::validate;
-use accountkit_runtime::Context;
 
 pub use types::*;
 
@@ -87,27 +87,61 @@ pub(crate) const fn op(name: &'static str) -> Op {
     Op { provider: PROVIDER, name }
 }
 
+/// Cycle, to the code the providers share.
+struct Cycle;
+
+impl Provider for Cycle {
+    const NAME: &'static str = PROVIDER;
+    type Raw = raw::Client;
+
+    /// Reads Cycle's envelope `{error: {status, code, title, detail?, extra?}}`
+    /// or the OAuth shape `{error: "<code>", error_description?}` that
+    /// authentication failures use.
+    fn read_error(body: &Value) -> VendorError {
+        let text =
+            |v: Option<&Value>| v.and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
+        match body.get("error") {
+            Some(error @ Value::Object(_)) => {
+                let code = text(error.get("code"));
+                let mut message = text(error.get("title"));
+                if let Some(detail) = text(error.get("detail")) {
+                    message = Some(match message {
+                        Some(title) => format!("{title}: {detail}"),
+                        None => detail,
+                    });
+                }
+                let capability = text(error.get("extra").and_then(|e| e.get("capability")));
+                if let Some(capability) = &capability {
+                    let base = message.unwrap_or_else(|| "forbidden".to_string());
+                    message = Some(format!("{base} (missing capability `{capability}`)"));
+                }
+                let second_factor = (code.as_deref() == Some(ErrorCode::TwoFactorRequired.as_str()))
+                    .then(|| "totp".to_string());
+                let details = capability.map_or(Details::None, Details::MissingCapability);
+                VendorError { code, message, is_error: true, second_factor, details }
+            }
+            Some(Value::String(code)) => VendorError {
+                code: Some(code.clone()),
+                message: text(body.get("error_description")).or_else(|| Some(code.clone())),
+                is_error: true,
+                ..Default::default()
+            },
+            _ => VendorError::default(),
+        }
+    }
+}
+
 /// Builds a [`Client`] with more than the defaults.
+#[derive(Debug)]
 pub struct ClientBuilder {
     base_url: String,
     token: Option<SecretString>,
     hub_id: Option<String>,
-    transport: call::Transport,
-}
-
-impl std::fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("base_url", &self.base_url)
-            .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
-            .field("hub_id", &self.hub_id)
-            .field("transport", &self.transport)
-            .finish_non_exhaustive()
-    }
+    transport: transport::Transport,
 }
 
 impl ClientBuilder {
-    call::transport_options!(
+    transport::transport_options!(
         "accountkit::cycle::Client::builder()",
         "accountkit::cycle::Client::builder().base_url(\"http://cycle.internal:8080\")"
     );
@@ -198,20 +232,11 @@ impl ClientBuilder {
             validate::header(op, "hub_id", hub)?;
         }
         let auth = match &self.token {
-            Some(token) => call::bearer(op, "token", token)?,
+            Some(token) => provider::bearer(op, "token", token)?,
             None => Auth::none(),
         };
-        let http = self.transport.http_client(op)?;
-        self.transport.check_scheme(op, &base_url)?;
-        Ok(Client {
-            raw: raw::Client::new_with_client(
-                &base_url,
-                http,
-                Context::new(auth, self.transport.policy(PROVIDER)),
-            ),
-            base_url,
-            hub_id: self.hub_id,
-        })
+        let policy = self.transport.policy(PROVIDER);
+        Ok(Client { core: Core::new(&base_url, auth, &self.transport, policy)?, hub_id: self.hub_id })
     }
 }
 
@@ -220,21 +245,10 @@ fn base_url(url: &str) -> Result<String> {
 }
 
 /// A Cycle account client. See the [module docs](self).
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Client {
-    raw: raw::Client,
-    base_url: String,
+    core: Core<Cycle>,
     hub_id: Option<String>,
-}
-
-impl std::fmt::Debug for Client {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client")
-            .field("base_url", &self.base_url)
-            .field("hub_id", &self.hub_id)
-            .field("auth", &progenitor_client::ClientInfo::inner(&self.raw).auth)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Client {
@@ -286,7 +300,7 @@ impl Client {
             base_url: DEFAULT_BASE_URL.to_string(),
             token: None,
             hub_id: None,
-            transport: call::Transport::default(),
+            transport: transport::Transport::default(),
         }
     }
 
@@ -301,7 +315,7 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        self.core.base_url()
     }
 
     /// The hub sent as `X-Hub-Id`, if any.
@@ -343,7 +357,8 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn get_account(&self) -> Result<Account> {
-        let response = self.send(op("get_account"), &[], self.raw.get_account(self.hub())).await?;
+        let response =
+            self.send(self.core.call("get_account"), self.core.raw().get_account(self.hub())).await?;
         Ok(Account::from_raw(response.into_data()))
     }
 
@@ -370,9 +385,9 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn update_account(&self, update: &AccountUpdate) -> Result<Account> {
-        let op = op("update_account");
-        let body = update.to_raw(op)?;
-        let response = self.send(op, &[], self.raw.update_account(self.hub(), &body)).await?;
+        let call = self.core.call("update_account");
+        let body = update.to_raw(call.op())?;
+        let response = self.send(call, self.core.raw().update_account(self.hub(), &body)).await?;
         Ok(Account::from_raw(response.into_data()))
     }
 
@@ -402,7 +417,8 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn delete_account(&self) -> Result<JobDescriptor> {
-        let response = self.send(op("delete_account"), &[], self.raw.delete_account(self.hub())).await?;
+        let response =
+            self.send(self.core.call("delete_account"), self.core.raw().delete_account(self.hub())).await?;
         Ok(JobDescriptor::from_raw(response.into_data()))
     }
 
@@ -491,9 +507,9 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn get_job(&self, job_id: &str) -> Result<JobStatus> {
-        let op = op("get_job");
-        validate::path_segment(op, "job_id", job_id)?;
-        let response = self.send(op, &[], self.raw.get_job(job_id, self.hub())).await?;
+        let call = self.core.call("get_job");
+        validate::path_segment(call.op(), "job_id", job_id)?;
+        let response = self.send(call, self.core.raw().get_job(job_id, self.hub())).await?;
         Ok(JobStatus::from_raw(response.into_data()))
     }
 
@@ -576,17 +592,17 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn logins_page(&self, query: &ListQuery) -> Result<Vec<Login>> {
-        let op = op("logins_page");
-        query.check(op)?;
+        let call = self.core.call("logins_page");
+        query.check(call.op())?;
         let filter = query.filter_map();
-        let call = self.raw.get_account_logins(
+        let raw = self.core.raw().get_account_logins(
             (!filter.is_empty()).then_some(&filter),
             Some(query.page),
             Some(query.size),
             (!query.sort.is_empty()).then_some(&query.sort),
             self.hub(),
         );
-        let response = self.send(op, &[], call).await?;
+        let response = self.send(call, raw).await?;
         Ok(response.into_data().into_iter().map(Login::from_raw).collect())
     }
 
@@ -609,7 +625,7 @@ impl Client {
     ///
     /// // The failed logins, two per request.
     /// let query = ListQuery::new().filter("success", "false").page_size(2);
-    /// let mut logins = std::pin::pin!(client.logins(&query));
+    /// let mut logins = client.logins(&query).items();
     /// let mut failed = 0;
     /// while let Some(login) = logins.try_next().await? {
     ///     assert!(!login.record().success);
@@ -618,11 +634,11 @@ impl Client {
     /// assert_eq!(failed, 3);
     ///
     /// // Or all of them at once.
-    /// let all: Vec<_> = client.logins(&ListQuery::new()).try_collect().await?;
+    /// let all: Vec<_> = client.logins(&ListQuery::new()).items().try_collect().await?;
     /// assert_eq!(all.len(), 4);
     /// # Ok(()) }
     /// ```
-    pub fn logins(&self, query: &ListQuery) -> impl Stream<Item = Result<Login>> + Send + 'static {
+    pub fn logins(&self, query: &ListQuery) -> Pages<Login> {
         let client = self.clone();
         pages(query.clone(), move |q| {
             let client = client.clone();
@@ -651,7 +667,7 @@ impl Client {
     /// ```
     pub async fn all_logins(&self, query: &ListQuery) -> Result<Vec<Login>> {
         use futures::TryStreamExt;
-        self.logins(query).map_err(|e| e.reported_as("all_logins")).try_collect().await
+        self.logins(query).items().map_err(|e| e.reported_as("all_logins")).try_collect().await
     }
 
     /// One page of the account's pending hub invitations.
@@ -673,17 +689,17 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn invites_page(&self, query: &ListQuery) -> Result<Vec<Membership>> {
-        let op = op("invites_page");
-        query.check(op)?;
+        let call = self.core.call("invites_page");
+        query.check(call.op())?;
         let filter = query.filter_map();
-        let call = self.raw.get_account_invites(
+        let raw = self.core.raw().get_account_invites(
             (!filter.is_empty()).then_some(&filter),
             Some(query.page),
             Some(query.size),
             (!query.sort.is_empty()).then_some(&query.sort),
             self.hub(),
         );
-        let response = self.send(op, &[], call).await?;
+        let response = self.send(call, raw).await?;
         Ok(response.into_data().into_iter().map(Membership::from_raw).collect())
     }
 
@@ -701,7 +717,7 @@ impl Client {
     /// use accountkit::cycle::ListQuery;
     /// use futures::TryStreamExt;
     ///
-    /// let invites: Vec<_> = client.invites(&ListQuery::new().page_size(2)).try_collect().await?;
+    /// let invites: Vec<_> = client.invites(&ListQuery::new().page_size(2)).items().try_collect().await?;
     /// assert_eq!(invites.len(), 3);
     /// for invite in &invites {
     ///     client.decline_invite(&invite.id).await?;
@@ -709,7 +725,7 @@ impl Client {
     /// assert!(client.invites_page(&ListQuery::new()).await?.is_empty());
     /// # Ok(()) }
     /// ```
-    pub fn invites(&self, query: &ListQuery) -> impl Stream<Item = Result<Membership>> + Send + 'static {
+    pub fn invites(&self, query: &ListQuery) -> Pages<Membership> {
         let client = self.clone();
         pages(query.clone(), move |q| {
             let client = client.clone();
@@ -744,7 +760,7 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn accept_invite(&self, invite_id: &str) -> Result<Membership> {
-        self.answer_invite(op("accept_invite"), invite_id, true).await
+        self.answer_invite(self.core.call("accept_invite"), invite_id, true).await
     }
 
     /// Declines an invitation; returns the membership.
@@ -764,17 +780,17 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn decline_invite(&self, invite_id: &str) -> Result<Membership> {
-        self.answer_invite(op("decline_invite"), invite_id, false).await
+        self.answer_invite(self.core.call("decline_invite"), invite_id, false).await
     }
 
-    async fn answer_invite(&self, op: Op, invite_id: &str, accept: bool) -> Result<Membership> {
-        validate::path_segment(op, "invite_id", invite_id)?;
+    async fn answer_invite(&self, call: Call<'_>, invite_id: &str, accept: bool) -> Result<Membership> {
+        validate::path_segment(call.op(), "invite_id", invite_id)?;
         let body = match accept {
             true => raw::types::InviteAnswer { accept: Some(true), decline: None },
             false => raw::types::InviteAnswer { accept: None, decline: Some(true) },
         };
         let response =
-            self.send(op, &[], self.raw.update_account_invite(invite_id, self.hub(), &body)).await?;
+            self.send(call, self.core.raw().update_account_invite(invite_id, self.hub(), &body)).await?;
         Ok(Membership::from_raw(response.into_data()))
     }
 
@@ -799,17 +815,17 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn memberships_page(&self, query: &ListQuery) -> Result<Vec<Membership>> {
-        let op = op("memberships_page");
-        query.check(op)?;
+        let call = self.core.call("memberships_page");
+        query.check(call.op())?;
         let filter = query.filter_map();
-        let call = self.raw.get_account_memberships(
+        let raw = self.core.raw().get_account_memberships(
             (!filter.is_empty()).then_some(&filter),
             Some(query.page),
             Some(query.size),
             (!query.sort.is_empty()).then_some(&query.sort),
             self.hub(),
         );
-        let response = self.send(op, &[], call).await?;
+        let response = self.send(call, raw).await?;
         Ok(response.into_data().into_iter().map(Membership::from_raw).collect())
     }
 
@@ -834,7 +850,7 @@ impl Client {
     /// ```
     pub async fn all_memberships(&self) -> Result<Vec<Membership>> {
         use futures::TryStreamExt;
-        let all = self.memberships(&ListQuery::new().page_size(100));
+        let all = self.memberships(&ListQuery::new().page_size(100)).items();
         all.map_err(|e| e.reported_as("all_memberships")).try_collect().await
     }
 
@@ -852,11 +868,11 @@ impl Client {
     /// use futures::TryStreamExt;
     ///
     /// let hubs: Vec<String> =
-    ///     client.memberships(&ListQuery::new().page_size(1)).map_ok(|m| m.hub_id).try_collect().await?;
+    ///     client.memberships(&ListQuery::new().page_size(1)).items().map_ok(|m| m.hub_id).try_collect().await?;
     /// assert_eq!(hubs, [first, second]);
     /// # Ok(()) }
     /// ```
-    pub fn memberships(&self, query: &ListQuery) -> impl Stream<Item = Result<Membership>> + Send + 'static {
+    pub fn memberships(&self, query: &ListQuery) -> Pages<Membership> {
         let client = self.clone();
         pages(query.clone(), move |q| {
             let client = client.clone();
@@ -889,12 +905,11 @@ impl Client {
     pub async fn change_password(&self, current: impl IntoSecret, new: impl IntoSecret) -> Result<Account> {
         let current: &SecretString = &current.into_secret();
         let new: &SecretString = &new.into_secret();
-        let op = op("change_password");
-        validate::secret(op, "current", current.expose_secret())?;
-        new_password(op, "new", new)?;
+        let mut call = self.core.call("change_password");
+        call.secret("current", current)?;
+        new_password(&mut call, "new", new)?;
         let body = raw::types::PasswordChange { current: current.into(), new: new.into() };
-        let secrets = [current.expose_secret(), new.expose_secret()];
-        let response = self.send(op, &secrets, self.raw.change_password(self.hub(), &body)).await?;
+        let response = self.send(call, self.core.raw().change_password(self.hub(), &body)).await?;
         Ok(Account::from_raw(response.into_data()))
     }
 
@@ -941,12 +956,12 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn start_password_reset(&self, email: &str) -> Result<bool> {
-        let op = op("start_password_reset");
-        validate::email(op, "email", email)?;
+        let call = self.core.call("start_password_reset");
+        validate::email(call.op(), "email", email)?;
         let body = raw::types::PasswordReset::from(raw::types::PasswordResetStart {
             email: raw::types::EmailAddress { address: email.to_string() },
         });
-        let response = self.send(op, &[], self.raw.reset_password(self.hub(), &body)).await?;
+        let response = self.send(call, self.core.raw().reset_password(self.hub(), &body)).await?;
         let raw::types::Success { success } = response.into_data();
         Ok(success)
     }
@@ -980,16 +995,15 @@ impl Client {
     ) -> Result<bool> {
         let token: &SecretString = &token.into_secret();
         let new_password: &SecretString = &new_password.into_secret();
-        let op = op("complete_password_reset");
-        validate::secret(op, "token", token.expose_secret())?;
+        let mut call = self.core.call("complete_password_reset");
+        call.secret("token", token)?;
         // No length rule here: the vendor documents none for a reset.
-        validate::secret(op, "password", new_password.expose_secret())?;
+        call.secret("password", new_password)?;
         let body = raw::types::PasswordReset::from(raw::types::PasswordResetComplete {
             token: token.into(),
             password: new_password.into(),
         });
-        let secrets = [token.expose_secret(), new_password.expose_secret()];
-        let response = self.send(op, &secrets, self.raw.reset_password(self.hub(), &body)).await?;
+        let response = self.send(call, self.core.raw().reset_password(self.hub(), &body)).await?;
         let raw::types::Success { success } = response.into_data();
         Ok(success)
     }
@@ -1026,10 +1040,9 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn recover_two_factor(&self, recovery: &TwoFactorRecovery) -> Result<TwoFactorSetup> {
-        let op = op("recover_two_factor");
-        let body = recovery.to_raw(op)?;
-        let response =
-            self.send(op, &recovery.secrets(), self.raw.recover_two_factor_auth(self.hub(), &body)).await?;
+        let mut call = self.core.call("recover_two_factor");
+        let body = recovery.to_raw(&mut call)?;
+        let response = self.send(call, self.core.raw().recover_two_factor_auth(self.hub(), &body)).await?;
         Ok(TwoFactorSetup::from_raw(response.into_data()))
     }
 
@@ -1053,8 +1066,9 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn two_factor_setup(&self) -> Result<TwoFactorSetup> {
-        let op = op("two_factor_setup");
-        let response = self.send(op, &[], self.raw.get_two_factor_auth_setup(self.hub())).await?;
+        let response = self
+            .send(self.core.call("two_factor_setup"), self.core.raw().get_two_factor_auth_setup(self.hub()))
+            .await?;
         Ok(TwoFactorSetup::from_raw(response.into_data()))
     }
 
@@ -1079,12 +1093,10 @@ impl Client {
     /// ```
     pub async fn enable_two_factor(&self, code: impl IntoSecret) -> Result<RecoveryCodes> {
         let code: &SecretString = &code.into_secret();
-        let op = op("enable_two_factor");
-        validate::pin(op, "code", code.expose_secret())?;
+        let mut call = self.core.call("enable_two_factor");
+        call.pin("code", code)?;
         let body = raw::types::TotpToken { token: code.into() };
-        let response = self
-            .send(op, &[code.expose_secret()], self.raw.enable_two_factor_auth(self.hub(), &body))
-            .await?;
+        let response = self.send(call, self.core.raw().enable_two_factor_auth(self.hub(), &body)).await?;
         Ok(RecoveryCodes::from_raw(response.into_data()))
     }
 
@@ -1141,12 +1153,10 @@ impl Client {
     /// ```
     pub async fn disable_two_factor(&self, code: impl IntoSecret) -> Result<Account> {
         let code: &SecretString = &code.into_secret();
-        let op = op("disable_two_factor");
-        validate::pin(op, "code", code.expose_secret())?;
+        let mut call = self.core.call("disable_two_factor");
+        call.pin("code", code)?;
         let body = raw::types::TotpToken { token: code.into() };
-        let response = self
-            .send(op, &[code.expose_secret()], self.raw.disable_two_factor_auth(self.hub(), &body))
-            .await?;
+        let response = self.send(call, self.core.raw().disable_two_factor_auth(self.hub(), &body)).await?;
         Ok(Account::from_raw(response.into_data()))
     }
 
@@ -1205,15 +1215,13 @@ impl Client {
 /// # Ok(()) }
 /// ```
 pub fn missing_capability(error: &crate::Error) -> Option<Capability> {
-    if error.provider() != PROVIDER {
-        return None;
+    match error.details() {
+        Details::MissingCapability(capability) if error.provider() == PROVIDER => {
+            Some(Capability::from(capability.as_str()))
+        }
+        _ => None,
     }
-    let (_, rest) = error.message().rsplit_once(CAPABILITY_NOTE)?;
-    rest.strip_suffix("`)").map(Capability::from)
 }
-
-/// How [`read_error`] appends a missing capability to the message.
-const CAPABILITY_NOTE: &str = " (missing capability `";
 
 /// Items with an id, for the pager's repeated-page guard.
 trait Identified {
@@ -1236,46 +1244,43 @@ impl Identified for Membership {
 /// comes back shorter than the page size. Ends after the first error, and
 /// when the server sends the same page twice (one that ignores
 /// `page[number]` would otherwise repeat forever).
-fn pages<T, F, Fut>(query: ListQuery, fetch: F) -> impl Stream<Item = Result<T>> + Send + 'static
+fn pages<T, F, Fut>(query: ListQuery, fetch: F) -> Pages<T>
 where
     T: Identified + Send + 'static,
     F: Fn(ListQuery) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Vec<T>>> + Send,
 {
-    struct Pager<T, F> {
+    struct Pager<F> {
         fetch: F,
         query: ListQuery,
-        buffered: std::vec::IntoIter<T>,
         previous_first: Option<String>,
         done: bool,
     }
-    let pager = Pager { fetch, query, buffered: Vec::new().into_iter(), previous_first: None, done: false };
-    futures::stream::unfold(pager, |mut pager| async move {
-        loop {
-            if let Some(item) = pager.buffered.next() {
-                return Some((Ok(item), pager));
+    let pager = Pager { fetch, query, previous_first: None, done: false };
+    Pages::new(futures::stream::unfold(pager, |mut pager| async move {
+        if pager.done {
+            return None;
+        }
+        let first_page = pager.previous_first.is_none();
+        match (pager.fetch)(pager.query.clone()).await {
+            Err(e) => {
+                pager.done = true;
+                Some((Err(e), pager))
             }
-            if pager.done {
-                return None;
-            }
-            match (pager.fetch)(pager.query.clone()).await {
-                Err(e) => {
-                    pager.done = true;
-                    return Some((Err(e), pager));
+            // A listing with no items has one page, with none.
+            Ok(page) if page.is_empty() && !first_page => None,
+            Ok(page) => {
+                let first = page.first().map(|item| item.id().to_string());
+                if first.is_some() && first == pager.previous_first {
+                    return None;
                 }
-                Ok(page) => {
-                    let first = page.first().map(|item| item.id().to_string());
-                    if first.is_some() && first == pager.previous_first {
-                        return None;
-                    }
-                    pager.done = (page.len() as u64) < pager.query.size || pager.query.page == u64::MAX;
-                    pager.previous_first = first;
-                    pager.query.page += 1;
-                    pager.buffered = page.into_iter();
-                }
+                pager.done = (page.len() as u64) < pager.query.size || pager.query.page == u64::MAX;
+                pager.previous_first = first;
+                pager.query.page += 1;
+                Some((Ok(Page::new(page)), pager))
             }
         }
-    })
+    }))
 }
 
 /// A job that is over: its value when it completed, an error otherwise.
@@ -1297,35 +1302,31 @@ fn rename(error: crate::Error, operation: &'static str) -> crate::Error {
 
 /// Cycle's rule for a changed password: `minLength: 8` on `new` in its
 /// spec (`platform/paths/accounts/update-password.yml`).
-fn new_password(op: Op, field: &str, password: &SecretString) -> Result<()> {
-    validate::secret(op, field, password.expose_secret())?;
-    if password.expose_secret().chars().count() < 8 {
-        return Err(op.invalid(field, "must have at least 8 characters"));
+fn new_password<'a>(call: &mut Call<'a>, field: &str, password: &'a SecretString) -> Result<()> {
+    if call.secret(field, password)?.chars().count() < 8 {
+        return Err(call.invalid(field, "must have at least 8 characters"));
     }
     Ok(())
 }
 
 impl Client {
-    /// Runs one raw call. `secrets` and the client's token are scrubbed
-    /// from any error text.
-    fn send<T: Envelope>(
-        &self,
-        op: Op,
-        secrets: &[&str],
-        call: impl Future<
+    /// Runs one raw call; its answer is the `{data}` envelope.
+    fn send<'a, T: Envelope>(
+        &'a self,
+        call: Call<'a>,
+        raw: impl Future<
             Output = std::result::Result<
                 ResponseValue<T>,
                 progenitor_client::Error<raw::types::ErrorEnvelope>,
             >,
-        >,
-    ) -> impl Future<Output = Result<T>> {
-        let token = progenitor_client::ClientInfo::inner(&self.raw).auth.expose_secret();
-        call::outcome(op, accountkit_runtime::observe(call), read_error, |e| e, secrets, token)
+        > + 'a,
+    ) -> impl Future<Output = Result<T>> + 'a {
+        self.core.send(call, raw, |_, response| Ok(response.into_inner()))
     }
 }
 
 /// The `{data}` envelope of every answer; `send` takes only these.
-trait Envelope {
+trait Envelope: 'static {
     type Data;
     fn into_data(self) -> Self::Data;
 }
@@ -1354,39 +1355,6 @@ envelope! {
     TwoFactorAuthRecoveryResponse => raw::types::TwoFactorAuthRecovery,
 }
 
-/// Reads Cycle's envelope `{error: {status, code, title, detail?, extra?}}`
-/// or the OAuth shape `{error: "<code>", error_description?}` that
-/// authentication failures use.
-fn read_error(body: &Value) -> VendorError {
-    let text = |v: Option<&Value>| v.and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
-    match body.get("error") {
-        Some(error @ Value::Object(_)) => {
-            let code = text(error.get("code"));
-            let mut message = text(error.get("title"));
-            if let Some(detail) = text(error.get("detail")) {
-                message = Some(match message {
-                    Some(title) => format!("{title}: {detail}"),
-                    None => detail,
-                });
-            }
-            if let Some(capability) = text(error.get("extra").and_then(|e| e.get("capability"))) {
-                let base = message.unwrap_or_else(|| "forbidden".to_string());
-                message = Some(format!("{base}{CAPABILITY_NOTE}{capability}`)"));
-            }
-            let second_factor =
-                (code.as_deref() == Some(ErrorCode::TwoFactorRequired.as_str())).then(|| "totp".to_string());
-            VendorError { code, message, is_error: true, second_factor }
-        }
-        Some(Value::String(code)) => VendorError {
-            code: Some(code.clone()),
-            message: text(body.get("error_description")).or_else(|| Some(code.clone())),
-            is_error: true,
-            second_factor: None,
-        },
-        _ => VendorError::default(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1395,7 +1363,7 @@ mod tests {
 
     #[test]
     fn reads_the_envelope_and_the_oauth_shape() {
-        let envelope = read_error(&json!({"error": {"status": 403, "code": "403.permissions",
+        let envelope = Cycle::read_error(&json!({"error": {"status": 403, "code": "403.permissions",
             "title": "Not allowed", "detail": "Ask an owner", "extra": {"capability": "hubs-delete"}}, "data": null}));
         assert_eq!(envelope.code.as_deref(), Some("403.permissions"));
         assert_eq!(
@@ -1405,16 +1373,17 @@ mod tests {
         assert!(envelope.is_error && envelope.second_factor.is_none());
 
         let two_factor =
-            read_error(&json!({"error": {"status": 403, "code": "403.2fa-required", "title": "2FA"}}));
+            Cycle::read_error(&json!({"error": {"status": 403, "code": "403.2fa-required", "title": "2FA"}}));
         assert_eq!(two_factor.second_factor.as_deref(), Some("totp"));
 
-        let oauth = read_error(&json!({"error": "invalid_token", "error_description": "The token expired"}));
+        let oauth =
+            Cycle::read_error(&json!({"error": "invalid_token", "error_description": "The token expired"}));
         assert_eq!(oauth.code.as_deref(), Some("invalid_token"));
         assert_eq!(oauth.message.as_deref(), Some("The token expired"));
-        let bare = read_error(&json!({"error": "invalid_token"}));
+        let bare = Cycle::read_error(&json!({"error": "invalid_token"}));
         assert_eq!(bare.message.as_deref(), Some("invalid_token"));
 
-        let neither = read_error(&json!({"data": {"id": "x"}}));
+        let neither = Cycle::read_error(&json!({"data": {"id": "x"}}));
         assert!(!neither.is_error && neither.code.is_none());
     }
 

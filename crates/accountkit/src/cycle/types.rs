@@ -6,8 +6,8 @@ use chrono::{DateTime, Datelike, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 
-use crate::call::Op;
 use crate::error::Result;
+use crate::provider::{Call, Op};
 use crate::validate;
 
 crate::open_enum! {
@@ -1344,24 +1344,17 @@ impl TwoFactorRecovery {
         self
     }
 
-    pub(super) fn secrets(&self) -> Vec<&str> {
-        let mut secrets = vec![self.password.expose_secret()];
-        secrets.extend(self.codes.iter().map(|c| c.expose_secret()));
-        secrets.extend(self.token.iter().map(|t| t.expose_secret()));
-        secrets
-    }
-
-    pub(super) fn to_raw(&self, op: Op) -> Result<raw::TwoFactorAuthRecover> {
-        validate::email(op, "email", &self.email)?;
-        validate::secret(op, "password", self.password.expose_secret())?;
+    pub(super) fn to_raw<'a>(&'a self, call: &mut Call<'a>) -> Result<raw::TwoFactorAuthRecover> {
+        validate::email(call.op(), "email", &self.email)?;
+        call.secret("password", &self.password)?;
         if self.codes.is_empty() {
-            return Err(op.invalid("recovery_codes", "is empty"));
+            return Err(call.invalid("recovery_codes", "is empty"));
         }
         for code in &self.codes {
-            validate::secret(op, "recovery_codes", code.expose_secret())?;
+            call.secret("recovery_codes", code)?;
         }
         if let Some(token) = &self.token {
-            validate::pin(op, "token", token.expose_secret())?;
+            call.pin("token", token)?;
         }
         Ok(raw::TwoFactorAuthRecover {
             email: self.email.clone(),

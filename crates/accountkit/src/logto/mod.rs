@@ -73,10 +73,10 @@ use progenitor_client::ResponseValue;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 
-use crate::call::{self, Op, VendorError};
 use crate::error::{ErrorKind, Result};
+use crate::provider::{self, Call, Core, Op, Provider, VendorError};
+use crate::transport;
 use crate::validate;
-use accountkit_runtime::Context;
 
 /// The free-form JSON of custom data, connector details and WebAuthn
 /// options and credentials.
@@ -90,6 +90,24 @@ const fn op(name: &'static str) -> Op {
     Op { provider: PROVIDER, name }
 }
 
+/// Logto, to the code the providers share.
+struct Logto;
+
+impl Provider for Logto {
+    const NAME: &'static str = PROVIDER;
+    type Raw = raw::Client;
+
+    /// Reads `{code, message, data?, details?}`, or a bare `{message}`.
+    fn read_error(body: &Value) -> VendorError {
+        let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_string);
+        VendorError { code: text("code"), message: text("message"), ..Default::default() }
+    }
+
+    fn refine(error: crate::Error) -> crate::Error {
+        refine(error)
+    }
+}
+
 /// Checks a Logto endpoint (`https://<tenant>.logto.app` or a self-hosted
 /// origin) and returns it without a trailing `/`.
 fn endpoint_url(endpoint: &str) -> Result<String> {
@@ -97,24 +115,15 @@ fn endpoint_url(endpoint: &str) -> Result<String> {
 }
 
 /// Builds a [`Client`] with more than the defaults.
+#[derive(Debug)]
 pub struct ClientBuilder {
     endpoint: String,
     token: SecretString,
-    transport: call::Transport,
-}
-
-impl std::fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("endpoint", &self.endpoint)
-            .field("token", &"[REDACTED]")
-            .field("transport", &self.transport)
-            .finish_non_exhaustive()
-    }
+    transport: transport::Transport,
 }
 
 impl ClientBuilder {
-    call::transport_options!(
+    transport::transport_options!(
         "accountkit::logto::Client::builder(\"https://my-tenant.logto.app\", \"user-access-token\")",
         "accountkit::logto::Client::builder(\"http://logto.internal:3001\", \"user-access-token\")"
     );
@@ -140,42 +149,23 @@ impl ClientBuilder {
     /// # Ok(()) }
     /// ```
     pub fn build(self) -> Result<Client> {
-        let op = op("client");
         let base_url = endpoint_url(&self.endpoint)?;
-        let http = self.transport.http_client(op)?;
         let auth = auth(&self.token)?;
-        self.transport.check_scheme(op, &base_url)?;
-        Ok(Client {
-            raw: raw::Client::new_with_client(
-                &base_url,
-                http,
-                Context::new(auth, self.transport.policy(PROVIDER)),
-            ),
-            base_url,
-        })
+        let policy = self.transport.policy(PROVIDER);
+        Ok(Client { core: Core::new(&base_url, auth, &self.transport, policy)? })
     }
 }
 
 fn auth(token: &SecretString) -> Result<Auth> {
     let op = op("client");
-    call::bearer(op, "access_token", token)
+    provider::bearer(op, "access_token", token)
 }
 
 /// A Logto My Account client for one signed-in user. See the
 /// [module docs](self). Cloning is cheap and shares the connection pool.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Client {
-    raw: raw::Client,
-    base_url: String,
-}
-
-impl std::fmt::Debug for Client {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client")
-            .field("base_url", &self.base_url)
-            .field("auth", &progenitor_client::ClientInfo::inner(&self.raw).auth)
-            .finish_non_exhaustive()
-    }
+    core: Core<Logto>,
 }
 
 impl Client {
@@ -218,7 +208,7 @@ impl Client {
         ClientBuilder {
             endpoint: endpoint.into(),
             token: access_token.into_secret(),
-            transport: call::Transport::default(),
+            transport: transport::Transport::default(),
         }
     }
 
@@ -243,16 +233,7 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn with_access_token(&self, access_token: impl IntoSecret) -> Result<Client> {
-        let auth = auth(&access_token.into_secret())?;
-        let http = progenitor_client::ClientInfo::client(&self.raw).clone();
-        Ok(Client {
-            raw: raw::Client::new_with_client(
-                &self.base_url,
-                http,
-                Context::new(auth, progenitor_client::ClientInfo::inner(&self.raw).policy.clone()),
-            ),
-            base_url: self.base_url.clone(),
-        })
+        Ok(Client { core: self.core.with_auth(auth(&access_token.into_secret())?) })
     }
 
     /// The endpoint requests go to.
@@ -266,7 +247,7 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        self.core.base_url()
     }
 
     // ---- profile ----
@@ -289,8 +270,9 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn get_profile(&self) -> Result<Profile> {
-        let op = op("get_profile");
-        let profile = self.send(op, &[], self.raw.get_profile()).await?;
+        let call = self.core.call("get_profile");
+        let op = call.op();
+        let profile = self.send(call, self.core.raw().get_profile()).await?;
         Profile::from_raw(op, profile)
     }
 
@@ -325,16 +307,17 @@ impl Client {
         changes: &ProfileChanges,
         verification: Option<&Verification>,
     ) -> Result<Profile> {
-        let op = op("update_profile");
+        let mut call = self.core.call("update_profile");
+        let op = call.op();
         let body = changes.to_raw(op)?;
         let header = match verification {
-            Some(v) => Some(v.identity(op, "verification")?),
+            Some(v) => Some(v.identity(&mut call, "verification")?),
             None if changes.changes_username() => {
                 return Err(op.invalid("verification", "is required to change the username"));
             }
             None => None,
         };
-        let profile = self.send(op, &[], self.raw.update_profile(header, &body)).await?;
+        let profile = self.send(call, self.core.raw().update_profile(header, &body)).await?;
         Profile::from_raw(op, profile)
     }
 
@@ -363,9 +346,9 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn update_other_profile(&self, claims: &StandardClaims) -> Result<StandardClaims> {
-        let op = op("update_other_profile");
-        let body = claims.to_raw(op)?;
-        Ok(StandardClaims::from_raw(self.send(op, &[], self.raw.update_other_profile(&body)).await?))
+        let call = self.core.call("update_other_profile");
+        let body = claims.to_raw(call.op())?;
+        Ok(StandardClaims::from_raw(self.send(call, self.core.raw().update_other_profile(&body)).await?))
     }
 
     /// Sets a new password.
@@ -395,12 +378,11 @@ impl Client {
         new_password: impl IntoSecret,
     ) -> Result<()> {
         let new_password: &SecretString = &new_password.into_secret();
-        let op = op("update_password");
-        let header = verification.identity(op, "verification")?;
-        validate::secret(op, "new_password", new_password.expose_secret())?;
+        let mut call = self.core.call("update_password");
+        let header = verification.identity(&mut call, "verification")?;
+        call.secret("new_password", new_password)?;
         let body = raw::types::PasswordUpdate { password: Sensitive::from(new_password) };
-        let secrets = [new_password.expose_secret(), header];
-        self.send(op, &secrets, self.raw.update_password(Some(header), &body)).await
+        self.send(call, self.core.raw().update_password(Some(header), &body)).await
     }
 
     /// Sets a password for a user with no password, email or phone yet
@@ -427,10 +409,10 @@ impl Client {
     /// ```
     pub async fn set_first_password(&self, password: impl IntoSecret) -> Result<()> {
         let password: &SecretString = &password.into_secret();
-        let op = op("set_first_password");
-        validate::secret(op, "password", password.expose_secret())?;
+        let mut call = self.core.call("set_first_password");
+        call.secret("password", password)?;
         let body = raw::types::PasswordUpdate { password: Sensitive::from(password) };
-        self.send(op, &[password.expose_secret()], self.raw.update_password(None, &body)).await
+        self.send(call, self.core.raw().update_password(None, &body)).await
     }
 
     /// Sets the primary email to the address `new_email` proves (a code
@@ -462,17 +444,17 @@ impl Client {
         verification: &Verification,
         new_email: &Verification,
     ) -> Result<()> {
-        let op = op("update_primary_email");
-        let header = verification.identity(op, "verification")?;
+        let mut call = self.core.call("update_primary_email");
+        let header = verification.identity(&mut call, "verification")?;
         let Proof::Email(email) = new_email.proof() else {
-            return Err(op.invalid("new_email", "must be a verified code record for an email address"));
+            return Err(call.invalid("new_email", "must be a verified code record for an email address"));
         };
-        let record = new_email.usable(op, "new_email")?;
+        let record = new_email.usable(&mut call, "new_email")?;
         let body = raw::types::PrimaryEmailUpdate {
             email: email.clone(),
             new_identifier_verification_record_id: record.to_string(),
         };
-        self.send(op, &[header, record], self.raw.update_primary_email(header, &body)).await
+        self.send(call, self.core.raw().update_primary_email(header, &body)).await
     }
 
     /// Removes the primary email.
@@ -498,9 +480,9 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn delete_primary_email(&self, verification: &Verification) -> Result<()> {
-        let op = op("delete_primary_email");
-        let header = verification.identity(op, "verification")?;
-        self.send(op, &[header], self.raw.delete_primary_email(header)).await
+        let mut call = self.core.call("delete_primary_email");
+        let header = verification.identity(&mut call, "verification")?;
+        self.send(call, self.core.raw().delete_primary_email(header)).await
     }
 
     /// Sets the primary phone to the number `new_phone` proves (a code sent
@@ -531,17 +513,17 @@ impl Client {
         verification: &Verification,
         new_phone: &Verification,
     ) -> Result<()> {
-        let op = op("update_primary_phone");
-        let header = verification.identity(op, "verification")?;
+        let mut call = self.core.call("update_primary_phone");
+        let header = verification.identity(&mut call, "verification")?;
         let Proof::Phone(phone) = new_phone.proof() else {
-            return Err(op.invalid("new_phone", "must be a verified code record for a phone number"));
+            return Err(call.invalid("new_phone", "must be a verified code record for a phone number"));
         };
-        let record = new_phone.usable(op, "new_phone")?;
+        let record = new_phone.usable(&mut call, "new_phone")?;
         let body = raw::types::PrimaryPhoneUpdate {
             phone: phone.clone(),
             new_identifier_verification_record_id: record.to_string(),
         };
-        self.send(op, &[header, record], self.raw.update_primary_phone(header, &body)).await
+        self.send(call, self.core.raw().update_primary_phone(header, &body)).await
     }
 
     /// Removes the primary phone.
@@ -566,9 +548,9 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn delete_primary_phone(&self, verification: &Verification) -> Result<()> {
-        let op = op("delete_primary_phone");
-        let header = verification.identity(op, "verification")?;
-        self.send(op, &[header], self.raw.delete_primary_phone(header)).await
+        let mut call = self.core.call("delete_primary_phone");
+        let header = verification.identity(&mut call, "verification")?;
+        self.send(call, self.core.raw().delete_primary_phone(header)).await
     }
 
     /// Links the social account `social` proves (see
@@ -630,15 +612,14 @@ impl Client {
         verification: Option<&Verification>,
         social: &Verification,
     ) -> Result<()> {
-        let op = op("add_social_identity");
-        let header = verification.map(|v| v.identity(op, "verification")).transpose()?;
+        let mut call = self.core.call("add_social_identity");
+        let header = verification.map(|v| v.identity(&mut call, "verification")).transpose()?;
         if !matches!(social.proof(), Proof::Social { .. }) {
-            return Err(op.invalid("social", "must be a verified social record"));
+            return Err(call.invalid("social", "must be a verified social record"));
         }
-        let record = social.usable(op, "social")?;
+        let record = social.usable(&mut call, "social")?;
         let body = raw::types::IdentityAdd { new_identifier_verification_record_id: record.to_string() };
-        let secrets: Vec<&str> = header.into_iter().chain([record]).collect();
-        self.send(op, &secrets, self.raw.add_user_identities(header, &body)).await
+        self.send(call, self.core.raw().add_user_identities(header, &body)).await
     }
 
     /// Unlinks the social identity of connector `target` (e.g. `github`);
@@ -671,14 +652,14 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn delete_identity(&self, verification: Option<&Verification>, target: &str) -> Result<()> {
-        let op = op("delete_identity");
-        let header = verification.map(|v| v.identity(op, "verification")).transpose()?;
+        let mut call = self.core.call("delete_identity");
+        let header = verification.map(|v| v.identity(&mut call, "verification")).transpose()?;
         // Dot segments would be resolved away by URL parsing, leaving another path.
         if target.is_empty() || target == "." || target == ".." {
-            return Err(op.invalid("target", "must be a connector target, not empty, `.` or `..`"));
+            return Err(call.invalid("target", "must be a connector target, not empty, `.` or `..`"));
         }
-        validate::query_value(op, "target", target)?;
-        self.send(op, header.as_slice(), self.raw.delete_identity(target, header)).await
+        validate::query_value(call.op(), "target", target)?;
+        self.send(call, self.core.raw().delete_identity(target, header)).await
     }
 
     // ---- verification records ----
@@ -706,12 +687,11 @@ impl Client {
     /// ```
     pub async fn verify_password(&self, password: impl IntoSecret) -> Result<Verification> {
         let password: &SecretString = &password.into_secret();
-        let op = op("verify_password");
-        validate::secret(op, "password", password.expose_secret())?;
+        let mut call = self.core.call("verify_password");
+        call.secret("password", password)?;
         let body = raw::types::PasswordVerificationCreate { password: Sensitive::from(password) };
-        let raw::types::VerificationRecord { expires_at, verification_record_id } = self
-            .send(op, &[password.expose_secret()], self.raw.create_verification_by_password(&body))
-            .await?;
+        let raw::types::VerificationRecord { expires_at, verification_record_id } =
+            self.send(call, self.core.raw().create_verification_by_password(&body)).await?;
         Ok(Verification::new(verification_record_id, expires_at, Proof::Password))
     }
 
@@ -742,7 +722,7 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn send_code(&self, to: &CodeTarget) -> Result<CodeChallenge> {
-        self.code(op("send_code"), to, None).await
+        self.code(self.core.call("send_code"), to, None).await
     }
 
     /// Sends a one-time code for a stated purpose (`templateType`), e.g.
@@ -774,10 +754,16 @@ impl Client {
         to: &CodeTarget,
         template: &CodeTemplate,
     ) -> Result<CodeChallenge> {
-        self.code(op("send_code_with_template"), to, Some(template)).await
+        self.code(self.core.call("send_code_with_template"), to, Some(template)).await
     }
 
-    async fn code(&self, op: Op, to: &CodeTarget, template: Option<&CodeTemplate>) -> Result<CodeChallenge> {
+    async fn code(
+        &self,
+        call: Call<'_>,
+        to: &CodeTarget,
+        template: Option<&CodeTemplate>,
+    ) -> Result<CodeChallenge> {
+        let op = call.op();
         let identifier = to.to_raw(op)?;
         if let Some(CodeTemplate::Other(other)) = template {
             validate::text(op, "template", other)?;
@@ -787,7 +773,7 @@ impl Client {
             template_type: template.map(|t| t.as_str().to_string()),
         };
         let raw::types::VerificationRecord { expires_at, verification_record_id } =
-            self.send(op, &[], self.raw.create_verification_by_verification_code(&body)).await?;
+            self.send(call, self.core.raw().create_verification_by_verification_code(&body)).await?;
         Ok(CodeChallenge { id: SecretString::from(verification_record_id), expires_at, identifier })
     }
 
@@ -821,23 +807,22 @@ impl Client {
         code: impl IntoSecret,
     ) -> Result<Verification> {
         let code: &SecretString = &code.into_secret();
-        let op = op("verify_code");
-        let code_text = code.expose_secret().trim();
+        let mut call = self.core.call("verify_code");
+        let code_text = call.record(code.expose_secret().trim());
         if code_text.is_empty()
             || code_text.len() > 32
             || !code_text.bytes().all(|b| b.is_ascii_alphanumeric())
         {
-            return Err(op.invalid("code", "must be the letters and digits that were sent"));
+            return Err(call.invalid("code", "must be the letters and digits that were sent"));
         }
-        let id = challenge.id.expose_secret();
+        let id = call.record(challenge.id.expose_secret());
         let body = raw::types::CodeVerificationVerify {
             identifier: challenge.identifier.clone(),
             verification_id: id.to_string(),
             code: Sensitive::new(code_text),
         };
-        let secrets = [code_text, id];
         let raw::types::VerifiedRecord { verification_record_id } =
-            self.send(op, &secrets, self.raw.verify_verification_by_verification_code(&body)).await?;
+            self.send(call, self.core.raw().verify_verification_by_verification_code(&body)).await?;
         Ok(Verification::new(
             verification_record_id,
             challenge.expires_at,
@@ -866,10 +851,10 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn start_social_verification(&self, start: &SocialStart) -> Result<SocialChallenge> {
-        let op = op("start_social_verification");
-        let body = start.to_raw(op)?;
+        let call = self.core.call("start_social_verification");
+        let body = start.to_raw(call.op())?;
         let raw::types::SocialVerificationRecord { authorization_uri, expires_at, verification_record_id } =
-            self.send(op, &[], self.raw.create_verification_by_social(&body)).await?;
+            self.send(call, self.core.raw().create_verification_by_social(&body)).await?;
         Ok(SocialChallenge {
             id: SecretString::from(verification_record_id),
             expires_at,
@@ -912,17 +897,17 @@ impl Client {
         K: Into<String>,
         V: Into<Value>,
     {
-        let op = op("verify_social");
+        let mut call = self.core.call("verify_social");
         let connector_data: Map<String, Value> =
             callback.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
         if connector_data.is_empty() {
-            return Err(op.invalid("connector_data", "is empty"));
+            return Err(call.invalid("connector_data", "is empty"));
         }
-        let id = challenge.id.expose_secret();
+        let id = call.record(challenge.id.expose_secret());
         let body =
             raw::types::SocialVerificationVerify { connector_data, verification_record_id: id.to_string() };
         let raw::types::VerifiedRecord { verification_record_id } =
-            self.send(op, &[id], self.raw.verify_verification_by_social(&body)).await?;
+            self.send(call, self.core.raw().verify_verification_by_social(&body)).await?;
         Ok(Verification::new(
             verification_record_id,
             challenge.expires_at,
@@ -950,9 +935,9 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn start_passkey_registration(&self) -> Result<PasskeyRegistration> {
-        let op = op("start_passkey_registration");
+        let call = self.core.call("start_passkey_registration");
         let raw::types::WebAuthnRegistration { expires_at, registration_options, verification_record_id } =
-            self.send(op, &[], self.raw.generate_web_authn_registration_options()).await?;
+            self.send(call, self.core.raw().generate_web_authn_registration_options()).await?;
         Ok(PasskeyRegistration {
             id: SecretString::from(verification_record_id),
             expires_at,
@@ -988,12 +973,12 @@ impl Client {
         registration: &PasskeyRegistration,
         credential: &Map<String, Value>,
     ) -> Result<Verification> {
-        let op = op("verify_passkey_registration");
-        let payload = types::passkey_payload(op, credential.clone())?;
-        let id = registration.id.expose_secret();
+        let mut call = self.core.call("verify_passkey_registration");
+        let payload = types::passkey_payload(call.op(), credential.clone())?;
+        let id = call.record(registration.id.expose_secret());
         let body = raw::types::WebAuthnRegistrationVerify { verification_record_id: id.to_string(), payload };
         let raw::types::VerifiedRecord { verification_record_id } =
-            self.send(op, &[id], self.raw.verify_web_authn_registration(&body)).await?;
+            self.send(call, self.core.raw().verify_web_authn_registration(&body)).await?;
         Ok(Verification::new(verification_record_id, registration.expires_at, Proof::Passkey))
     }
 
@@ -1027,21 +1012,21 @@ impl Client {
         passkey: &Verification,
         name: Option<&str>,
     ) -> Result<()> {
-        let op = op("add_passkey");
-        let header = verification.identity(op, "verification")?;
+        let mut call = self.core.call("add_passkey");
+        let header = verification.identity(&mut call, "verification")?;
         if *passkey.proof() != Proof::Passkey {
-            return Err(op.invalid("passkey", "must be a verified passkey registration record"));
+            return Err(call.invalid("passkey", "must be a verified passkey registration record"));
         }
-        let record = passkey.usable(op, "passkey")?;
+        let record = passkey.usable(&mut call, "passkey")?;
         if let Some(name) = name {
-            validate::text(op, "name", name)?;
+            validate::text(call.op(), "name", name)?;
         }
         let body = raw::types::MfaVerificationAdd {
             type_: raw::types::MfaVerificationAddType::WebAuthn,
             new_identifier_verification_record_id: record.to_string(),
             name: name.map(str::to_string),
         };
-        self.send(op, &[header, record], self.raw.add_mfa_verification(header, &body)).await
+        self.send(call, self.core.raw().add_mfa_verification(header, &body)).await
     }
 
     // ---- recipes ----
@@ -1132,18 +1117,15 @@ impl Client {
             .map_err(|e| e.during(recipe, "update_primary_email"))
     }
 
-    /// Runs one raw call; `secrets` and the access token are scrubbed from
-    /// any error text.
-    fn send<T>(
-        &self,
-        op: Op,
-        secrets: &[&str],
-        call: impl Future<
+    /// Runs one raw call.
+    fn send<'a, T: 'static>(
+        &'a self,
+        call: Call<'a>,
+        raw: impl Future<
             Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<raw::types::Error>>,
-        >,
-    ) -> impl Future<Output = Result<T>> {
-        let token = progenitor_client::ClientInfo::inner(&self.raw).auth.expose_secret();
-        call::outcome(op, accountkit_runtime::observe(call), read_error, refine, secrets, token)
+        > + 'a,
+    ) -> impl Future<Output = Result<T>> + 'a {
+        self.core.send(call, raw, |_, response| Ok(response.into_inner()))
     }
 }
 
@@ -1167,12 +1149,6 @@ fn refined_kind(code: Option<&str>, status: Option<u16>) -> Option<ErrorKind> {
     }
 }
 
-/// Reads `{code, message, data?, details?}`, or a bare `{message}`.
-fn read_error(body: &Value) -> VendorError {
-    let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_string);
-    VendorError { code: text("code"), message: text("message"), ..Default::default() }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1180,13 +1156,14 @@ mod tests {
 
     #[test]
     fn reads_logto_errors() {
-        let full = read_error(&json!({"code": "user.email_already_in_use", "message": "taken", "data": 1}));
+        let full =
+            Logto::read_error(&json!({"code": "user.email_already_in_use", "message": "taken", "data": 1}));
         assert_eq!(full.code.as_deref(), Some("user.email_already_in_use"));
         assert_eq!(full.message.as_deref(), Some("taken"));
         assert!(!full.is_error);
-        let bare = read_error(&json!({"message": "Internal server error."}));
+        let bare = Logto::read_error(&json!({"message": "Internal server error."}));
         assert_eq!((bare.code, bare.message.as_deref()), (None, Some("Internal server error.")));
-        let neither = read_error(&json!([1]));
+        let neither = Logto::read_error(&json!([1]));
         assert!(neither.code.is_none() && neither.message.is_none());
     }
 
@@ -1215,7 +1192,7 @@ mod tests {
         let op = op("t");
         let past =
             Verification::from_parts("rec-secret-1", chrono::Utc::now() - chrono::TimeDelta::seconds(1));
-        let err = past.usable(op, "verification").unwrap_err();
+        let err = past.usable(&mut Call::new(op), "verification").unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Expired);
         assert_eq!(err.code(), Some("verification_record.expired"));
         let soon =
@@ -1223,7 +1200,7 @@ mod tests {
         assert!(soon.is_expired());
         let fresh =
             Verification::from_parts("rec-secret-1", chrono::Utc::now() + chrono::TimeDelta::minutes(10));
-        assert_eq!(fresh.usable(op, "verification").unwrap(), "rec-secret-1");
+        assert_eq!(fresh.usable(&mut Call::new(op), "verification").unwrap(), "rec-secret-1");
         assert!(!format!("{fresh:?}").contains("rec-secret-1"));
     }
 

@@ -9,8 +9,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 
-use crate::call::Op;
 use crate::error::{ErrorKind, Result};
+use crate::provider::{Call, Op};
 use crate::validate;
 
 /// How close to its expiry a record is refused: it must survive the trip.
@@ -183,7 +183,8 @@ impl Verification {
     }
 
     /// The id, once the record is checked usable for `field`.
-    pub(super) fn usable(&self, op: Op, field: &str) -> Result<&str> {
+    pub(super) fn usable<'a>(&'a self, call: &mut Call<'a>, field: &str) -> Result<&'a str> {
+        let op = call.op();
         if self.is_expired() {
             return Err(op
                 .error(
@@ -192,18 +193,18 @@ impl Verification {
                 )
                 .with_code(Some("verification_record.expired".to_string())));
         }
-        let id = self.id.expose_secret();
+        let id = call.record(self.id.expose_secret());
         validate::header(op, field, id)?;
         Ok(id)
     }
 
     /// Checked as proof of the user's identity: a social or passkey
     /// registration record cannot be.
-    pub(super) fn identity(&self, op: Op, field: &str) -> Result<&str> {
+    pub(super) fn identity<'a>(&'a self, call: &mut Call<'a>, field: &str) -> Result<&'a str> {
         if let Proof::Social { .. } | Proof::Passkey = self.proof {
-            return Err(op.invalid(field, "proves a new identifier, not the user's identity"));
+            return Err(call.invalid(field, "proves a new identifier, not the user's identity"));
         }
-        self.usable(op, field)
+        self.usable(call, field)
     }
 }
 

@@ -26,7 +26,7 @@
 //! assert_eq!(updated.profile.get("city").map(String::as_str), Some("London"));
 //!
 //! // Every user, page after page.
-//! let users: Vec<_> = pangea.users(&UserList::new().size(500)).try_collect().await?;
+//! let users: Vec<_> = pangea.users(&UserList::new().size(500)).items().try_collect().await?;
 //! assert_eq!(users.len(), 1);
 //! # Ok(()) }
 //! ```
@@ -84,19 +84,20 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use crate::IntoSecret;
+use crate::pages::{Page, Pages};
 use accountkit_pangea_raw as raw;
 use accountkit_runtime::{ResponseMeta, Sensitive};
 use chrono::{DateTime, Utc};
-use futures::{Stream, TryStreamExt};
 use progenitor_client::ResponseValue;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::call::{self, Op, VendorError};
-use crate::error::{Error, ErrorKind, Result};
+pub use crate::error::FieldError;
+use crate::error::{Details, Error, ErrorKind, Result};
+use crate::provider::{self, Call, Core, Op, Provider, VendorError};
+use crate::transport;
 use crate::validate;
-use accountkit_runtime::Context;
 
 pub use types::*;
 
@@ -107,6 +108,26 @@ pub const DEFAULT_DOMAIN: &str = "aws.us.pangea.cloud";
 
 const fn op(name: &'static str) -> Op {
     Op { provider: PROVIDER, name }
+}
+
+/// Pangea, to the code the providers share.
+struct Pangea;
+
+impl Provider for Pangea {
+    const NAME: &'static str = PROVIDER;
+    type Raw = raw::Client;
+
+    /// Reads an envelope for the shared error path (bodies that are not ours).
+    fn read_error(body: &Value) -> VendorError {
+        let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_string);
+        let status = text("status");
+        VendorError {
+            is_error: status.as_deref().is_some_and(|s| s != "Success"),
+            message: text("summary").or_else(|| status.clone()),
+            code: status,
+            ..Default::default()
+        }
+    }
 }
 
 /// How an HTTP 202 answer is waited for.
@@ -232,26 +253,16 @@ impl Endpoint {
 }
 
 /// Builds a [`Client`] with more than the defaults.
+#[derive(Debug)]
 pub struct ClientBuilder {
     token: SecretString,
     endpoint: Endpoint,
-    transport: call::Transport,
+    transport: transport::Transport,
     polling: Polling,
 }
 
-impl std::fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("token", &"[REDACTED]")
-            .field("endpoint", &self.endpoint)
-            .field("transport", &self.transport)
-            .field("polling", &self.polling)
-            .finish_non_exhaustive()
-    }
-}
-
 impl ClientBuilder {
-    call::transport_options!(
+    transport::transport_options!(
         "accountkit::pangea::Client::builder(\"pts_my-service-token\")",
         "accountkit::pangea::Client::builder(\"pts_my-service-token\").base_url(\"http://pangea.internal:8000\")"
     );
@@ -338,44 +349,21 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client> {
         let op = op("client");
         let base_url = self.endpoint.base_url()?;
-        let auth = call::bearer(op, "token", &self.token)?;
-        let http = self.transport.http_client(op)?;
-        self.transport.check_scheme(op, &base_url)?;
-        Ok(Client {
-            raw: raw::Client::new_with_client(
-                &base_url,
-                http,
-                Context::new(
-                    auth,
-                    // As Pangea's SDKs do: a retry names the attempts before it.
-                    accountkit_runtime::Policy {
-                        retried_ids_header: Some("x-pangea-retried-request-ids"),
-                        ..self.transport.policy(PROVIDER)
-                    },
-                ),
-            ),
-            base_url,
-            polling: self.polling,
-        })
+        let auth = provider::bearer(op, "token", &self.token)?;
+        // As Pangea's SDKs do: a retry names the attempts before it.
+        let policy = accountkit_runtime::Policy {
+            retried_ids_header: Some("x-pangea-retried-request-ids"),
+            ..self.transport.policy(PROVIDER)
+        };
+        Ok(Client { core: Core::new(&base_url, auth, &self.transport, policy)?, polling: self.polling })
     }
 }
 
 /// A Pangea AuthN client. See the [module docs](self).
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Client {
-    raw: raw::Client,
-    base_url: String,
+    core: Core<Pangea>,
     polling: Polling,
-}
-
-impl std::fmt::Debug for Client {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client")
-            .field("base_url", &self.base_url)
-            .field("auth", &progenitor_client::ClientInfo::inner(&self.raw).auth)
-            .field("polling", &self.polling)
-            .finish_non_exhaustive()
-    }
 }
 
 /// A successful answer: the `result`, and the envelope around it.
@@ -492,10 +480,7 @@ impl<T> std::ops::Deref for Response<T> {
 /// # Ok(()) }
 /// ```
 pub fn field_errors(error: &Error) -> &[FieldError] {
-    std::error::Error::source(error)
-        .and_then(|source| source.downcast_ref::<ValidationErrors>())
-        .map(|v| v.0.as_slice())
-        .unwrap_or(&[])
+    error.field_errors()
 }
 
 impl Client {
@@ -532,7 +517,7 @@ impl Client {
         ClientBuilder {
             token: token.into_secret(),
             endpoint: Endpoint::Domain(DEFAULT_DOMAIN.to_string()),
-            transport: call::Transport::default(),
+            transport: transport::Transport::default(),
             polling: Polling::default(),
         }
     }
@@ -550,7 +535,7 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        self.core.base_url()
     }
 
     /// A `client_*` call refused as unauthorized while this client holds
@@ -568,7 +553,7 @@ impl Client {
     }
 
     fn token(&self) -> Option<&str> {
-        progenitor_client::ClientInfo::inner(&self.raw).auth.expose_secret()
+        self.core.auth().expose_secret()
     }
 
     // ---- client token ----
@@ -613,14 +598,14 @@ impl Client {
         flow_id: Option<&str>,
     ) -> Result<Response<SessionTokens>> {
         let code: &SecretString = &code.into_secret();
-        let op = op("client_userinfo");
-        validate::secret(op, "code", code.expose_secret())?;
+        let mut call = self.core.call("client_userinfo");
+        call.secret("code", code)?;
         if let Some(flow_id) = flow_id {
-            token_like(op, "flow_id", flow_id)?;
+            token_like(call.op(), "flow_id", flow_id)?;
         }
         let body =
             raw::types::UserinfoRequest { code: Sensitive::from(code), flow_id: flow_id.map(str::to_string) };
-        let response = self.send(op, &[code.expose_secret()], self.raw.client_userinfo(&body)).await;
+        let response = self.send(call, self.core.raw().client_userinfo(&body)).await;
         Ok(self.needs_client_token(response)?.map(SessionTokens::from_raw))
     }
 
@@ -660,18 +645,16 @@ impl Client {
         let user_token: &SecretString = &user_token.into_secret();
         let old_password: &SecretString = &old_password.into_secret();
         let new_password: &SecretString = &new_password.into_secret();
-        let op = op("client_password_change");
-        validate::secret(op, "token", user_token.expose_secret())?;
-        validate::secret(op, "old_password", old_password.expose_secret())?;
-        validate::secret(op, "new_password", new_password.expose_secret())?;
+        let mut call = self.core.call("client_password_change");
+        call.secret("token", user_token)?;
+        call.secret("old_password", old_password)?;
+        call.secret("new_password", new_password)?;
         let body = raw::types::PasswordChangeRequest {
             token: Sensitive::from(user_token),
             old_password: Sensitive::from(old_password),
             new_password: Sensitive::from(new_password),
         };
-        let secrets =
-            [user_token.expose_secret(), old_password.expose_secret(), new_password.expose_secret()];
-        let response = self.send(op, &secrets, self.raw.client_password_change(&body)).await;
+        let response = self.send(call, self.core.raw().client_password_change(&body)).await;
         Ok(self.needs_client_token(response)?.map(drop))
     }
 
@@ -698,9 +681,10 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn user_create(&self, user: &NewUser) -> Result<Response<User>> {
-        let op = op("user_create");
+        let call = self.core.call("user_create");
+        let op = call.op();
         let body = user.to_raw(op)?;
-        Ok(self.send(op, &[], self.raw.user_create(&body)).await?.map(User::from_raw))
+        Ok(self.send(call, self.core.raw().user_create(&body)).await?.map(User::from_raw))
     }
 
     /// Deletes a user.
@@ -723,13 +707,13 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn user_delete(&self, user: &UserRef) -> Result<Response<()>> {
-        let op = op("user_delete");
+        let call = self.core.call("user_delete");
+        let op = call.op();
         let body = user.to_raw(op)?;
-        Ok(self.send(op, &[], self.raw.user_delete(&body)).await?.map(drop))
+        Ok(self.send(call, self.core.raw().user_delete(&body)).await?.map(drop))
     }
 
-    /// One page of users. For every page in turn, use
-    /// [`user_pages`](Client::user_pages) or [`users`](Client::users).
+    /// One page of users. For every page in turn, use [`users`](Client::users).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -751,55 +735,15 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn user_list(&self, query: &UserList) -> Result<Response<UserPage>> {
-        let op = op("user_list");
+        let call = self.core.call("user_list");
+        let op = call.op();
         let body = query.to_raw(op)?;
-        Ok(self.send(op, &[], self.raw.user_list(&body)).await?.map(UserPage::from_raw))
+        Ok(self.send(call, self.core.raw().user_list(&body)).await?.map(UserPage::from_raw))
     }
 
-    /// Every page of users, following the `last` cursor until a page has
-    /// none. The stream ends after its first error.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = accountkit_sandbox::Sandbox::start().await?;
-    /// # let pangea = accountkit::pangea::Client::builder(sandbox.pangea().service_token())
-    /// #     .base_url(sandbox.pangea().base_url()).build()?;
-    /// # sandbox.pangea().seed_users(25);
-    /// use accountkit::pangea::UserList;
-    /// use futures::TryStreamExt;
-    ///
-    /// let mut pages = std::pin::pin!(pangea.user_pages(&UserList::new().size(10)));
-    /// let mut sizes = Vec::new();
-    /// while let Some(page) = pages.try_next().await? {
-    ///     sizes.push(page.users.len());
-    /// }
-    /// assert_eq!(sizes, [10, 10, 5]);
-    /// # Ok(()) }
-    /// ```
-    pub fn user_pages(&self, query: &UserList) -> impl Stream<Item = Result<Response<UserPage>>> + Send + '_ {
-        let first = Some((query.clone(), None::<String>));
-        futures::stream::try_unfold(first, move |next| async move {
-            let Some((query, sent)) = next else { return Ok(None) };
-            let page = self.user_list(&query).await.map_err(|e| e.reported_as("user_pages"))?;
-            let next = match &page.last {
-                // A cursor that does not move would page forever.
-                Some(last) if sent.as_deref() == Some(last.as_str()) => {
-                    return Err(op("user_pages")
-                        .error(
-                            ErrorKind::Decode,
-                            "the server returned the cursor it was sent; paging stopped",
-                        )
-                        .with_request_id(Some(page.request_id.clone())));
-                }
-                Some(last) => Some((query.after(last.clone()), Some(last.clone()))),
-                None => None,
-            };
-            Ok(Some((page, next)))
-        })
-    }
-
-    /// Every user the query matches, one at a time, fetched page by page.
+    /// Every page of users the query matches, following the `last` cursor
+    /// until a page has none; [`Pages::items`] gives the users one at a
+    /// time. The stream ends after its first error.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -812,20 +756,48 @@ impl Client {
     ///
     /// sandbox.pangea().seed_users(1_200); // seed0@example.test, seed1@example.test, ...
     /// let oldest_first = UserList::new().size(500).order_by(UserOrderBy::CreatedAt).order(Order::Asc);
-    /// let users: Vec<User> = pangea.users(&oldest_first).try_collect().await?;
+    /// let users: Vec<User> = pangea.users(&oldest_first).items().try_collect().await?;
     /// assert_eq!(users.len(), 1_200); // three pages
     /// assert_eq!(users[0].email, "seed0@example.test");
     ///
+    /// // Page by page, with what the service says of each.
+    /// let mut pages = pangea.users(&oldest_first);
+    /// while let Some(page) = pages.try_next().await? {
+    ///     assert_eq!(page.total, Some(1_200));
+    ///     assert!(page.request_id.as_deref().is_some_and(|id| id.starts_with("prq_")));
+    /// }
+    ///
     /// let two = UserFilter::new().email_in(["seed7@example.test", "seed42@example.test"]);
-    /// let matched: Vec<User> = pangea.users(&UserList::new().filter(two)).try_collect().await?;
+    /// let matched: Vec<User> = pangea.users(&UserList::new().filter(two)).items().try_collect().await?;
     /// assert_eq!(matched.len(), 2);
     /// # Ok(()) }
     /// ```
-    pub fn users(&self, query: &UserList) -> impl Stream<Item = Result<User>> + Send + '_ {
-        self.user_pages(query)
-            .map_err(|e| e.reported_as("users"))
-            .map_ok(|page| futures::stream::iter(page.result.users.into_iter().map(Ok)))
-            .try_flatten()
+    pub fn users(&self, query: &UserList) -> Pages<User> {
+        let client = self.clone();
+        let first = Some((query.clone(), None::<String>));
+        Pages::new(futures::stream::try_unfold(first, move |next| {
+            let client = client.clone();
+            async move {
+                let Some((query, sent)) = next else { return Ok(None) };
+                let page = client.user_list(&query).await.map_err(|e| e.reported_as("users"))?;
+                let Response { result: UserPage { users, count, last }, request_id, .. } = page;
+                let next = match last {
+                    // A cursor that does not move would page forever.
+                    Some(last) if sent.as_deref() == Some(last.as_str()) => {
+                        return Err(op("users")
+                            .error(
+                                ErrorKind::Decode,
+                                "the server returned the cursor it was sent; paging stopped",
+                            )
+                            .with_request_id(Some(request_id)));
+                    }
+                    Some(last) => Some((query.after(last.clone()), Some(last))),
+                    None => None,
+                };
+                let page = Page { items: users, total: count, request_id: Some(request_id) };
+                Ok(Some((page, next)))
+            }
+        }))
     }
 
     /// Disables, enables or unlocks a user, or sets their phone number.
@@ -847,9 +819,10 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn user_update(&self, user: &UserRef, update: &UserUpdate) -> Result<Response<User>> {
-        let op = op("user_update");
+        let call = self.core.call("user_update");
+        let op = call.op();
         let body = update.to_raw(op, user)?;
-        Ok(self.send(op, &[], self.raw.user_update(&body)).await?.map(User::from_raw))
+        Ok(self.send(call, self.core.raw().user_update(&body)).await?.map(User::from_raw))
     }
 
     /// A user, with its profile.
@@ -870,9 +843,10 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn user_profile_get(&self, user: &UserRef) -> Result<Response<User>> {
-        let op = op("user_profile_get");
+        let call = self.core.call("user_profile_get");
+        let op = call.op();
         let body = user.to_raw(op)?;
-        Ok(self.send(op, &[], self.raw.user_profile_get(&body)).await?.map(User::from_raw))
+        Ok(self.send(call, self.core.raw().user_profile_get(&body)).await?.map(User::from_raw))
     }
 
     /// Sets and deletes keys of a user's profile; returns the user.
@@ -898,10 +872,11 @@ impl Client {
         user: &UserRef,
         changes: &ProfileChanges,
     ) -> Result<Response<User>> {
-        let op = op("user_profile_update");
+        let call = self.core.call("user_profile_update");
+        let op = call.op();
         let (id, email, username) = user.parts(op)?;
         let body = raw::types::ProfileUpdateRequest { id, email, username, profile: changes.to_raw(op)? };
-        Ok(self.send(op, &[], self.raw.user_profile_update(&body)).await?.map(User::from_raw))
+        Ok(self.send(call, self.core.raw().user_profile_update(&body)).await?.map(User::from_raw))
     }
 
     /// A user's authenticators.
@@ -925,9 +900,10 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn user_authenticators_list(&self, user: &UserRef) -> Result<Response<Vec<Authenticator>>> {
-        let op = op("user_authenticators_list");
+        let call = self.core.call("user_authenticators_list");
+        let op = call.op();
         let body = user.to_raw(op)?;
-        let response = self.send(op, &[], self.raw.user_authenticators_list(&body)).await?;
+        let response = self.send(call, self.core.raw().user_authenticators_list(&body)).await?;
         Ok(response.map(|raw::types::AuthenticatorsResult { authenticators }| {
             authenticators.into_iter().map(Authenticator::from_raw).collect()
         }))
@@ -958,7 +934,8 @@ impl Client {
         user: &UserRef,
         authenticator_id: &str,
     ) -> Result<Response<()>> {
-        let op = op("user_authenticators_delete");
+        let call = self.core.call("user_authenticators_delete");
+        let op = call.op();
         token_like(op, "authenticator_id", authenticator_id)?;
         let (id, email, username) = user.parts(op)?;
         let body = raw::types::AuthenticatorDeleteRequest {
@@ -967,7 +944,7 @@ impl Client {
             username,
             authenticator_id: authenticator_id.to_string(),
         };
-        Ok(self.send(op, &[], self.raw.user_authenticators_delete(&body)).await?.map(drop))
+        Ok(self.send(call, self.core.raw().user_authenticators_delete(&body)).await?.map(drop))
     }
 }
 
@@ -1060,19 +1037,19 @@ impl Client {
     /// the envelope. `secrets` and the token are scrubbed from any error.
     fn send<'a, E: Envelope + 'a>(
         &'a self,
-        op: Op,
-        secrets: &'a [&'a str],
-        call: impl Future<Output = RawResult<E>> + 'a,
+        call: Call<'a>,
+        raw: impl Future<Output = RawResult<E>> + 'a,
     ) -> impl Future<Output = Result<Response<E::Result>>> + 'a
     where
         E::Result: Send + 'a,
     {
-        let call = accountkit_runtime::observe(call);
+        let raw = accountkit_runtime::observe(raw);
         async move {
-            let scrub = |error: Error| error.scrub_with_token(secrets, self.token());
+            let (op, secrets) = (call.op(), call.secrets());
+            let scrub = |error: Error| call.scrub(error, self.core.auth());
             // The rare paths (a failure, a 202 to poll) are boxed and awaited
             // after this `let`, so the call's state keeps no room for the answer.
-            let rest: Rest<'a, E::Result> = match call.await {
+            let rest: Rest<'_, E::Result> = match raw.await {
                 (Ok(response), _) => {
                     let status = response.status().as_u16();
                     match settle(op, status, response.into_inner().into_parts(), E::missing) {
@@ -1124,7 +1101,7 @@ impl Client {
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(self.polling.max_delay);
 
-            let (outcome, meta) = accountkit_runtime::observe(self.raw.request_get(&request_id)).await;
+            let (outcome, meta) = accountkit_runtime::observe(self.core.raw().request_get(&request_id)).await;
             let step = match outcome {
                 Ok(response) => {
                     let status = response.status().as_u16();
@@ -1224,7 +1201,7 @@ fn typed<R: DeserializeOwned>(
         Some(value) => match serde_json::from_value::<R>(value) {
             Ok(result) => Some(result),
             Err(cause) => {
-                return Err(call::decode_error(op, Some(http), &cause).with_request_id(parts.request_id));
+                return Err(provider::decode_error(op, Some(http), &cause).with_request_id(parts.request_id));
             }
         },
     };
@@ -1241,8 +1218,8 @@ fn vendor_error(
     retry_after: Option<std::time::Duration>,
 ) -> Error {
     let message = summary.filter(|s| !s.trim().is_empty()).or_else(|| status.clone());
-    let vendor = VendorError { code: status.clone(), message, is_error: true, second_factor: None };
-    let error = call::vendor_error(op, http, vendor, retry_after).with_request_id(request_id);
+    let vendor = VendorError { code: status.clone(), message, is_error: true, ..Default::default() };
+    let error = provider::vendor_error(op, http, vendor, retry_after).with_request_id(request_id);
     match status.as_deref().and_then(kind_of_status) {
         Some(kind) => error.with_kind(kind),
         None => error,
@@ -1268,10 +1245,10 @@ fn kind_of_status(status: &str) -> Option<ErrorKind> {
     })
 }
 
-/// Attaches a `ValidationError`'s complaints as the error's source.
+/// Attaches a `ValidationError`'s complaints.
 fn with_field_errors(error: Error, result: Option<&Value>, secrets: &[&str]) -> Error {
-    match result.and_then(ValidationErrors::from_result) {
-        Some(errors) => error.with_source(errors).scrub(secrets),
+    match result.and_then(field_errors_of) {
+        Some(errors) => error.with_details(Details::Fields(errors)).scrub(secrets),
         None => error,
     }
 }
@@ -1289,7 +1266,7 @@ async fn settle_failure<R: DeserializeOwned>(
     match err {
         Raw::ErrorResponse(response) => {
             let http = response.status().as_u16();
-            let wait = call::retry_after(response.headers());
+            let wait = provider::retry_after(response.headers());
             let parts = loose(response.into_inner());
             Err(envelope_error(op, http, parts, wait, secrets))
         }
@@ -1298,7 +1275,7 @@ async fn settle_failure<R: DeserializeOwned>(
             let body = read_bounded(response).await;
             match serde_json::from_slice::<raw::types::ErrorEnvelope>(&body) {
                 Ok(envelope) => typed(op, http, loose(envelope), missing, secrets),
-                Err(cause) => Err(call::decode_error(op, Some(http), &cause)),
+                Err(cause) => Err(provider::decode_error(op, Some(http), &cause)),
             }
         }
         Raw::InvalidResponsePayload(body, cause) => {
@@ -1310,15 +1287,18 @@ async fn settle_failure<R: DeserializeOwned>(
                     Err(envelope_error(op, http, parts, wait, secrets))
                 }
                 (Ok(parts), http) => {
-                    Err(call::decode_error(op, http, &cause).with_request_id(parts.request_id))
+                    Err(provider::decode_error(op, http, &cause).with_request_id(parts.request_id))
                 }
-                _ => {
-                    Err(call::failure(op, Raw::<()>::InvalidResponsePayload(body, cause), meta, read_error)
-                        .await)
-                }
+                _ => Err(provider::failure(
+                    op,
+                    Raw::<()>::InvalidResponsePayload(body, cause),
+                    meta,
+                    Pangea::read_error,
+                )
+                .await),
             }
         }
-        other => Err(call::failure(op, other, meta, read_error).await),
+        other => Err(provider::failure(op, other, meta, Pangea::read_error).await),
     }
 }
 
@@ -1331,18 +1311,6 @@ fn envelope_error(
 ) -> Error {
     let error = vendor_error(op, http, parts.status, parts.summary, parts.request_id, retry_after);
     with_field_errors(error, parts.result.as_ref(), secrets)
-}
-
-/// Reads an envelope for the shared error path (bodies that are not ours).
-fn read_error(body: &Value) -> VendorError {
-    let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_string);
-    let status = text("status");
-    VendorError {
-        is_error: status.as_deref().is_some_and(|s| s != "Success"),
-        message: text("summary").or_else(|| status.clone()),
-        code: status,
-        second_factor: None,
-    }
 }
 
 /// The longest 202 body read; its envelope is small.
@@ -1421,17 +1389,17 @@ mod tests {
 
     #[test]
     fn validation_details_are_read_leniently() {
-        let errors = ValidationErrors::from_result(&json!({"errors": [
+        let errors = field_errors_of(&json!({"errors": [
             {"code": "BadFormatEmail", "detail": "not an email", "source": "/email"},
             {"code": "MustProvideOne", "detail": "one of id, email, username"},
             "junk"
         ]}))
         .unwrap();
-        assert_eq!(errors.0.len(), 2);
-        assert_eq!(errors.0[0].source, "/email");
-        assert_eq!(errors.0[1].source, "");
-        assert!(ValidationErrors::from_result(&json!({"errors": []})).is_none());
-        assert!(ValidationErrors::from_result(&json!(null)).is_none());
+        assert_eq!(errors.len(), 2);
+        assert_eq!(errors[0].source, "/email");
+        assert_eq!(errors[1].source, "");
+        assert!(field_errors_of(&json!({"errors": []})).is_none());
+        assert!(field_errors_of(&json!(null)).is_none());
         assert_eq!(timestamp("2022-09-21T17:24:33.105Z").unwrap().timestamp_subsec_millis(), 105);
         assert!(timestamp("2023-03-01T16:07:40.256969Z").is_some());
         assert!(timestamp("yesterday").is_none());

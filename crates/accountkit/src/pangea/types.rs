@@ -8,8 +8,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use secrecy::SecretString;
 use serde_json::{Map, Value};
 
-use crate::call::Op;
-use crate::error::Result;
+use crate::error::{FieldError, Result};
+use crate::provider::Op;
 use crate::validate;
 
 crate::open_enum! {
@@ -1427,73 +1427,20 @@ impl TokenInfo {
     }
 }
 
-/// One complaint of a `ValidationError`: which field, and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct FieldError {
-    /// E.g. `FieldRequired`, `BadFormatEmail`, `MustProvideOne`.
-    pub code: String,
-    /// Human text.
-    pub detail: String,
-    /// JSON pointer to the field in the request, e.g. `/email`.
-    pub source: String,
-    /// JSON pointer into the schema, when the server sends it.
-    pub path: Option<String>,
-}
-
-/// The details of a `ValidationError`, kept as the
-/// [`source`](std::error::Error::source) of the [`Error`](crate::Error);
-/// read them with [`field_errors`](super::field_errors).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ValidationErrors(pub Vec<FieldError>);
-
-impl fmt::Display for ValidationErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, e) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str("; ")?;
-            }
-            write!(f, "{} at {}: {}", e.code, e.source, e.detail)?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ValidationErrors {}
-
-impl ValidationErrors {
-    /// Reads `{errors: [...]}`; entries missing a field are kept with it empty.
-    pub(crate) fn from_result(result: &Value) -> Option<ValidationErrors> {
-        let errors = result.get("errors")?.as_array()?;
-        let text = |e: &Value, key: &str| e.get(key).and_then(Value::as_str).map(str::to_string);
-        let errors: Vec<FieldError> = errors
-            .iter()
-            .filter(|e| e.is_object())
-            .map(|e| FieldError {
-                code: text(e, "code").unwrap_or_default(),
-                detail: text(e, "detail").unwrap_or_default(),
-                source: text(e, "source").unwrap_or_default(),
-                path: text(e, "path"),
-            })
-            .collect();
-        (!errors.is_empty()).then_some(ValidationErrors(errors))
-    }
-}
-
-impl crate::error::Cause for ValidationErrors {
-    fn scrub(&mut self, scrubber: &crate::error::Scrubber) -> bool {
-        for error in &mut self.0 {
-            for text in [&mut error.detail, &mut error.code, &mut error.source] {
-                scrubber.scrub(text);
-            }
-            if let Some(path) = &mut error.path {
-                scrubber.scrub(path);
-            }
-        }
-        true
-    }
-
-    fn as_error(&self) -> &(dyn std::error::Error + 'static) {
-        self
-    }
+/// Reads a `ValidationError`'s `{errors: [...]}`; entries missing a field
+/// are kept with it empty.
+pub(crate) fn field_errors_of(result: &Value) -> Option<Vec<FieldError>> {
+    let errors = result.get("errors")?.as_array()?;
+    let text = |e: &Value, key: &str| e.get(key).and_then(Value::as_str).map(str::to_string);
+    let errors: Vec<FieldError> = errors
+        .iter()
+        .filter(|e| e.is_object())
+        .map(|e| FieldError {
+            code: text(e, "code").unwrap_or_default(),
+            detail: text(e, "detail").unwrap_or_default(),
+            source: text(e, "source").unwrap_or_default(),
+            path: text(e, "path"),
+        })
+        .collect();
+    (!errors.is_empty()).then_some(errors)
 }

@@ -263,8 +263,9 @@ use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
-use crate::call::{self, Op};
 use crate::error::{Error, ErrorKind, Result};
+use crate::provider::{self, Op};
+use crate::transport;
 use crate::validate;
 
 /// An operation ready to send: what cynic builds from its variables.
@@ -374,11 +375,11 @@ impl Host {
 pub struct ClientBuilder {
     host: Host,
     refresh_margin: Duration,
-    transport: call::Transport,
+    transport: transport::Transport,
 }
 
 impl ClientBuilder {
-    call::transport_options!(
+    transport::transport_options!(
         "accountkit::stx::Client::builder(accountkit::stx::Host::Staging)",
         "accountkit::stx::Client::builder(accountkit::stx::Host::Custom(\"http://stx.internal:8080\".into()))"
     );
@@ -503,7 +504,7 @@ impl Client {
     /// # Ok::<(), accountkit::Error>(())
     /// ```
     pub fn builder(host: Host) -> ClientBuilder {
-        ClientBuilder { host, refresh_margin: REFRESH_MARGIN, transport: call::Transport::default() }
+        ClientBuilder { host, refresh_margin: REFRESH_MARGIN, transport: transport::Transport::default() }
     }
 
     /// `login`: a session, or a 2FA challenge when the account has 2FA on.
@@ -824,9 +825,9 @@ impl Client {
             .header(reqwest::header::ACCEPT, "application/json")
             .body(body)
             .build()
-            .map_err(|e| call::transport(op, e))?;
+            .map_err(|e| provider::transport(op, e))?;
         let auth = match bearer {
-            Some(token) => call::bearer(op, "access_token", token)?,
+            Some(token) => provider::bearer(op, "access_token", token)?,
             None => Auth::none(),
         };
         accountkit_runtime::hooks::prepare(&mut request, &auth, operation.field, raw::ANONYMOUS_OPERATIONS)
@@ -841,11 +842,11 @@ impl Client {
             raw::IDEMPOTENT_OPERATIONS,
         )
         .await
-        .map_err(|e| call::transport(op, e))?;
+        .map_err(|e| provider::transport(op, e))?;
         let status = response.status().as_u16();
-        let retry_after = call::retry_after(response.headers());
+        let retry_after = provider::retry_after(response.headers());
         // Read under the policy's size limit already.
-        let bytes = response.bytes().await.map_err(|e| call::transport(op, e).with_status(status))?;
+        let bytes = response.bytes().await.map_err(|e| provider::transport(op, e).with_status(status))?;
         decode(op, operation.field, status, &bytes).map_err(|e| e.with_retry_after(retry_after))
     }
 }
@@ -872,7 +873,7 @@ fn decode<Q: serde::de::DeserializeOwned>(op: Op, field: &str, status: u16, body
     }
     let value: Value = match serde_json::from_slice(body) {
         Ok(value) => value,
-        Err(cause) if success => return Err(call::decode_error(op, Some(status), &cause)),
+        Err(cause) if success => return Err(provider::decode_error(op, Some(status), &cause)),
         Err(_) => {
             let what = if body.is_empty() { "an empty body" } else { "a body that is not JSON" };
             return Err(op
@@ -892,7 +893,7 @@ fn decode<Q: serde::de::DeserializeOwned>(op: Op, field: &str, status: u16, body
         None | Some(Value::Null) => {
             Err(op.error(ErrorKind::Decode, "the response has neither data nor errors").with_status(status))
         }
-        Some(data) => Q::deserialize(data).map_err(|cause| call::decode_error(op, Some(status), &cause)),
+        Some(data) => Q::deserialize(data).map_err(|cause| provider::decode_error(op, Some(status), &cause)),
     }
 }
 

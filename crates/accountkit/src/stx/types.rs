@@ -6,8 +6,8 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 
-use crate::call::Op;
 use crate::error::Result;
+use crate::provider::Op;
 use crate::validate;
 
 /// An email and password, with the optional id of the device logging in.

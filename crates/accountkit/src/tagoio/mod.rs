@@ -104,10 +104,10 @@ use progenitor_client::ResponseValue;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
-use crate::call::{self, Op, VendorError};
 use crate::error::{ErrorKind, Result};
+use crate::provider::{self, Call, Core, Op, Provider, VendorError};
+use crate::transport;
 use crate::validate;
-use accountkit_runtime::Context;
 
 pub use types::*;
 
@@ -115,6 +115,27 @@ const PROVIDER: &str = "tagoio";
 
 const fn op(name: &'static str) -> Op {
     Op { provider: PROVIDER, name }
+}
+
+/// TagoIO, to the code the providers share.
+struct Tagoio;
+
+impl Provider for Tagoio {
+    const NAME: &'static str = PROVIDER;
+    type Raw = raw::Client;
+
+    /// Reads either error shape: `{status:false, message}` or
+    /// `{status:false, result:{message}}` (or a bare string in `result`).
+    fn read_error(body: &Value) -> VendorError {
+        let message = body
+            .get("message")
+            .filter(|m| m.is_string())
+            .or_else(|| body.get("result").and_then(|r| r.get("message")))
+            .or_else(|| body.get("result").filter(|r| r.is_string()));
+        let mut vendor = read_message(message);
+        vendor.is_error = body.get("status") == Some(&Value::Bool(false));
+        vendor
+    }
 }
 
 /// Where the API lives.
@@ -172,24 +193,15 @@ impl Region {
 }
 
 /// Builds a [`Client`] with more than the defaults.
+#[derive(Debug)]
 pub struct ClientBuilder {
     region: Region,
     token: Option<SecretString>,
-    transport: call::Transport,
-}
-
-impl std::fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("region", &self.region)
-            .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
-            .field("transport", &self.transport)
-            .finish_non_exhaustive()
-    }
+    transport: transport::Transport,
 }
 
 impl ClientBuilder {
-    call::transport_options!(
+    transport::transport_options!(
         "accountkit::tagoio::Client::builder(accountkit::tagoio::Region::UsEast1)",
         "accountkit::tagoio::Client::builder(accountkit::tagoio::Region::Custom(\"http://tagoio.internal:8080\".into()))"
     );
@@ -231,22 +243,13 @@ impl ClientBuilder {
     /// # Ok::<(), accountkit::Error>(())
     /// ```
     pub fn build(self) -> Result<Client> {
-        let op = op("client");
         let base_url = self.region.base_url()?;
-        let http = self.transport.http_client(op)?;
         let auth = match &self.token {
             Some(token) => auth(token)?,
             None => Auth::none(),
         };
-        self.transport.check_scheme(op, &base_url)?;
-        Ok(Client {
-            raw: raw::Client::new_with_client(
-                &base_url,
-                http,
-                Context::new(auth, self.transport.policy(PROVIDER)),
-            ),
-            base_url,
-        })
+        let policy = self.transport.policy(PROVIDER);
+        Ok(Client { core: Core::new(&base_url, auth, &self.transport, policy)? })
     }
 }
 
@@ -256,19 +259,9 @@ fn auth(token: &SecretString) -> Result<Auth> {
 }
 
 /// A TagoIO account client. See the [module docs](self).
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Client {
-    raw: raw::Client,
-    base_url: String,
-}
-
-impl std::fmt::Debug for Client {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client")
-            .field("base_url", &self.base_url)
-            .field("auth", &self.raw_auth())
-            .finish_non_exhaustive()
-    }
+    core: Core<Tagoio>,
 }
 
 impl Client {
@@ -334,7 +327,7 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn builder(region: Region) -> ClientBuilder {
-        ClientBuilder { region, token: None, transport: call::Transport::default() }
+        ClientBuilder { region, token: None, transport: transport::Transport::default() }
     }
 
     /// The same client (and connection pool) with another token, e.g. the
@@ -359,16 +352,7 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn with_token(&self, token: impl IntoSecret) -> Result<Client> {
-        let auth = auth(&token.into_secret())?;
-        let http = progenitor_client::ClientInfo::client(&self.raw).clone();
-        Ok(Client {
-            raw: raw::Client::new_with_client(
-                &self.base_url,
-                http,
-                Context::new(auth, progenitor_client::ClientInfo::inner(&self.raw).policy.clone()),
-            ),
-            base_url: self.base_url.clone(),
-        })
+        Ok(Client { core: self.core.with_auth(auth(&token.into_secret())?) })
     }
 
     /// The base URL requests go to.
@@ -381,11 +365,7 @@ impl Client {
     /// # Ok::<(), accountkit::Error>(())
     /// ```
     pub fn base_url(&self) -> &str {
-        &self.base_url
-    }
-
-    fn raw_auth(&self) -> &Auth {
-        &progenitor_client::ClientInfo::inner(&self.raw).auth
+        self.core.base_url()
     }
 
     // ---- account operations (token) ----
@@ -406,8 +386,7 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn info(&self) -> Result<Account> {
-        let op = op("info");
-        let result = self.send(op, &[], self.raw.info()).await?;
+        let result = self.send(self.core.call("info"), self.core.raw().info()).await?;
         Ok(Account::from_raw(result))
     }
 
@@ -432,9 +411,9 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn edit(&self, changes: &AccountChanges) -> Result<String> {
-        let op = op("edit");
-        let body = changes.to_raw(op)?;
-        self.send(op, &[], self.raw.edit(&body)).await
+        let call = self.core.call("edit");
+        let body = changes.to_raw(call.op())?;
+        self.send(call, self.core.raw().edit(&body)).await
     }
 
     /// Deletes the account; returns the server's message.
@@ -458,7 +437,7 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn delete(&self) -> Result<String> {
-        self.send(op("delete"), &[], self.raw.delete()).await
+        self.send(self.core.call("delete"), self.core.raw().delete()).await
     }
 
     /// Sets a new password. The client's token is a profile token, or the
@@ -485,10 +464,10 @@ impl Client {
     /// ```
     pub async fn password_change(&self, new_password: impl IntoSecret) -> Result<String> {
         let new_password: &SecretString = &new_password.into_secret();
-        let op = op("password_change");
-        validate::secret(op, "new_password", new_password.expose_secret())?;
+        let mut call = self.core.call("password_change");
+        call.secret("new_password", new_password)?;
         let body = raw::types::PasswordChange { password: Sensitive::from(new_password) };
-        self.send(op, &[new_password.expose_secret()], self.raw.password_change(&body)).await
+        self.send(call, self.core.raw().password_change(&body)).await
     }
 
     /// Starts enabling a second factor; the server sends a PIN to confirm
@@ -514,9 +493,9 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn enable_otp(&self, otp: OtpType, credentials: &Credentials) -> Result<String> {
-        let op = op("enable_otp");
-        let body = credentials.to_raw(op)?;
-        self.send(op, &credentials.secrets(), self.raw.enable_otp(otp.to_raw(), &body)).await
+        let mut call = self.core.call("enable_otp");
+        let body = credentials.to_raw(&mut call)?;
+        self.send(call, self.core.raw().enable_otp(otp.to_raw(), &body)).await
     }
 
     /// Confirms a second factor with the PIN it was sent.
@@ -541,10 +520,10 @@ impl Client {
     /// ```
     pub async fn confirm_otp(&self, otp: OtpType, pin: impl IntoSecret) -> Result<String> {
         let pin: &SecretString = &pin.into_secret();
-        let op = op("confirm_otp");
-        validate::pin(op, "pin", pin.expose_secret())?;
+        let mut call = self.core.call("confirm_otp");
+        call.pin("pin", pin)?;
         let body = raw::types::PinCode { pin_code: Sensitive::from(pin) };
-        self.send(op, &[pin.expose_secret()], self.raw.confirm_otp(otp.to_raw(), &body)).await
+        self.send(call, self.core.raw().confirm_otp(otp.to_raw(), &body)).await
     }
 
     /// Turns a second factor off.
@@ -575,9 +554,9 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn disable_otp(&self, otp: OtpType, credentials: &Credentials) -> Result<String> {
-        let op = op("disable_otp");
-        let body = credentials.to_raw(op)?;
-        self.send(op, &credentials.secrets(), self.raw.disable_otp(otp.to_raw(), &body)).await
+        let mut call = self.core.call("disable_otp");
+        let body = credentials.to_raw(&mut call)?;
+        self.send(call, self.core.raw().disable_otp(otp.to_raw(), &body)).await
     }
 
     /// Starts enabling a second factor and confirms it with the PIN that
@@ -648,7 +627,7 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn login(&self, credentials: &Credentials) -> Result<Login> {
-        self.login_inner(op("login"), credentials, None).await
+        self.login_inner(self.core.call("login"), credentials, None).await
     }
 
     /// Logs in with the PIN of a second factor.
@@ -690,20 +669,18 @@ impl Client {
         pin: impl IntoSecret,
     ) -> Result<Login> {
         let pin: &SecretString = &pin.into_secret();
-        self.login_inner(op("login_with_pin"), credentials, Some((otp, pin))).await
+        self.login_inner(self.core.call("login_with_pin"), credentials, Some((otp, pin))).await
     }
 
-    async fn login_inner(
-        &self,
-        op: Op,
-        credentials: &Credentials,
-        second: Option<(OtpType, &SecretString)>,
+    async fn login_inner<'a>(
+        &'a self,
+        mut call: Call<'a>,
+        credentials: &'a Credentials,
+        second: Option<(OtpType, &'a SecretString)>,
     ) -> Result<Login> {
-        let raw::types::Credentials { email, password } = credentials.to_raw(op)?;
-        let mut secrets = credentials.secrets();
+        let raw::types::Credentials { email, password } = credentials.to_raw(&mut call)?;
         if let Some((_, pin)) = second {
-            validate::pin(op, "pin", pin.expose_secret())?;
-            secrets.push(pin.expose_secret());
+            call.pin("pin", pin)?;
         }
         let body = raw::types::Login {
             email,
@@ -711,7 +688,7 @@ impl Client {
             otp_type: second.map(|(otp, _)| otp.to_raw()),
             pin_code: second.map(|(_, pin)| Sensitive::from(pin)),
         };
-        let result = self.send(op, &secrets, self.raw.login(&body)).await?;
+        let result = self.send(call, self.core.raw().login(&body)).await?;
         Ok(Login::from_raw(result))
     }
 
@@ -796,10 +773,10 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn request_login_pin_code(&self, credentials: &Credentials, otp: OtpType) -> Result<String> {
-        let op = op("request_login_pin_code");
-        let raw::types::Credentials { email, password } = credentials.to_raw(op)?;
+        let mut call = self.core.call("request_login_pin_code");
+        let raw::types::Credentials { email, password } = credentials.to_raw(&mut call)?;
         let body = raw::types::LoginPinRequest { email, password, otp_type: otp.to_raw() };
-        self.send(op, &credentials.secrets(), self.raw.request_login_pin_code(&body)).await
+        self.send(call, self.core.raw().request_login_pin_code(&body)).await
     }
 
     /// Creates a profile token from the account's credentials.
@@ -827,9 +804,9 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn token_create(&self, request: &TokenRequest) -> Result<ProfileToken> {
-        let op = op("token_create");
-        let body = request.to_raw(op)?;
-        let result = self.send(op, &request.secrets(), self.raw.token_create(&body)).await?;
+        let mut call = self.core.call("token_create");
+        let body = request.to_raw(&mut call)?;
+        let result = self.send(call, self.core.raw().token_create(&body)).await?;
         Ok(ProfileToken::from_raw(result))
     }
 
@@ -860,9 +837,9 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn create(&self, account: &NewAccount) -> Result<String> {
-        let op = op("create");
-        let body = account.to_raw(op)?;
-        self.send(op, &[account.password.expose_secret()], self.raw.create(&body)).await
+        let mut call = self.core.call("create");
+        let body = account.to_raw(&mut call)?;
+        self.send(call, self.core.raw().create(&body)).await
     }
 
     /// Confirms an account with the token from its confirmation email.
@@ -893,9 +870,9 @@ impl Client {
     /// ```
     pub async fn confirm_account(&self, token: impl IntoSecret) -> Result<String> {
         let token: &SecretString = &token.into_secret();
-        let op = op("confirm_account");
-        validate::path_segment(op, "token", token.expose_secret())?;
-        self.send(op, &[token.expose_secret()], self.raw.confirm_account(token.expose_secret())).await
+        let mut call = self.core.call("confirm_account");
+        let token = call.secret_segment("token", token)?;
+        self.send(call, self.core.raw().confirm_account(token)).await
     }
 
     /// Sends the confirmation email again.
@@ -925,9 +902,9 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn resend_confirmation(&self, email: &str) -> Result<String> {
-        let op = op("resend_confirmation");
-        validate::email(op, "email", email)?;
-        self.send(op, &[], self.raw.resend_confirmation(email)).await
+        let call = self.core.call("resend_confirmation");
+        validate::email(call.op(), "email", email)?;
+        self.send(call, self.core.raw().resend_confirmation(email)).await
     }
 
     /// Sends a password-recovery email. Its token goes to
@@ -951,9 +928,9 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn password_recover(&self, email: &str) -> Result<String> {
-        let op = op("password_recover");
-        validate::email(op, "email", email)?;
-        self.send(op, &[], self.raw.password_recover(email)).await
+        let call = self.core.call("password_recover");
+        validate::email(call.op(), "email", email)?;
+        self.send(call, self.core.raw().password_recover(email)).await
     }
 
     /// Sets a new password with the token of a password-recovery email.
@@ -1017,9 +994,9 @@ impl Client {
     /// ```
     pub async fn accept_team_invitation(&self, token: impl IntoSecret) -> Result<String> {
         let token: &SecretString = &token.into_secret();
-        let op = op("accept_team_invitation");
-        validate::path_segment(op, "token", token.expose_secret())?;
-        self.send(op, &[token.expose_secret()], self.raw.accept_team_invitation(token.expose_secret())).await
+        let mut call = self.core.call("accept_team_invitation");
+        let token = call.secret_segment("token", token)?;
+        self.send(call, self.core.raw().accept_team_invitation(token)).await
     }
 
     /// Declines an invitation to a profile's team.
@@ -1045,15 +1022,15 @@ impl Client {
     /// ```
     pub async fn decline_team_invitation(&self, token: impl IntoSecret) -> Result<String> {
         let token: &SecretString = &token.into_secret();
-        let op = op("decline_team_invitation");
-        validate::path_segment(op, "token", token.expose_secret())?;
-        self.send(op, &[token.expose_secret()], self.raw.decline_team_invitation(token.expose_secret())).await
+        let mut call = self.core.call("decline_team_invitation");
+        let token = call.secret_segment("token", token)?;
+        self.send(call, self.core.raw().decline_team_invitation(token)).await
     }
 }
 
 /// The `{status, result, message}` envelope of every response.
-trait Envelope {
-    type Result;
+trait Envelope: 'static {
+    type Result: 'static;
     fn succeeded(&self) -> bool;
     fn into_parts(self) -> (bool, Option<Self::Result>, Option<String>);
 }
@@ -1083,36 +1060,26 @@ envelope! {
 
 impl Client {
     /// Runs one raw call and unwraps its envelope: `status: false` is an
-    /// error whatever the HTTP status. `secrets` and the client's token are
-    /// scrubbed from any error text.
-    fn send<T: Envelope>(
-        &self,
-        op: Op,
-        secrets: &[&str],
-        call: impl Future<
+    /// error whatever the HTTP status.
+    fn send<'a, T: Envelope>(
+        &'a self,
+        call: Call<'a>,
+        raw: impl Future<
             Output = std::result::Result<
                 ResponseValue<T>,
                 progenitor_client::Error<raw::types::ErrorEnvelope>,
             >,
-        >,
-    ) -> impl Future<Output = Result<T::Result>> {
-        let call = accountkit_runtime::observe(call);
-        async move {
-            let scrub =
-                |error: crate::Error| error.scrub_with_token(secrets, self.raw_auth().expose_secret());
-            let failing = match call::settled(op, call.await, read_error) {
-                Ok(response) => return Self::unwrap(op, response).map_err(scrub),
-                Err(failing) => failing,
-            };
-            Err(scrub(failing.await))
-        }
+        > + 'a,
+    ) -> impl Future<Output = Result<T::Result>> + 'a {
+        self.core.send(call, raw, Self::unwrap)
     }
 
     /// The `result` of a TagoIO envelope, or the vendor's error.
     fn unwrap<T: Envelope>(op: Op, response: ResponseValue<T>) -> Result<T::Result> {
         let status = response.status().as_u16();
         // Read only for a failure: a header lookup on every answer is not free.
-        let retry_after = (!response.succeeded()).then(|| call::retry_after(response.headers())).flatten();
+        let retry_after =
+            (!response.succeeded()).then(|| provider::retry_after(response.headers())).flatten();
         match response.into_inner().into_parts() {
             (true, Some(result), _) => Ok(result),
             (true, None, _) => {
@@ -1120,23 +1087,10 @@ impl Client {
             }
             (false, _, message) => {
                 let vendor = read_message(message.map(Value::String).as_ref());
-                Err(call::vendor_error(op, status, vendor, retry_after))
+                Err(provider::vendor_error(op, status, vendor, retry_after))
             }
         }
     }
-}
-
-/// Reads either error shape: `{status:false, message}` or
-/// `{status:false, result:{message}}` (or a bare string in `result`).
-fn read_error(body: &Value) -> VendorError {
-    let message = body
-        .get("message")
-        .filter(|m| m.is_string())
-        .or_else(|| body.get("result").and_then(|r| r.get("message")))
-        .or_else(|| body.get("result").filter(|r| r.is_string()));
-    let mut vendor = read_message(message);
-    vendor.is_error = body.get("status") == Some(&Value::Bool(false));
-    vendor
 }
 
 /// A message may be a JSON-encoded second-factor challenge such as
@@ -1173,14 +1127,14 @@ mod tests {
 
     #[test]
     fn reads_both_error_shapes() {
-        let top = read_error(&json!({"status": false, "message": "Invalid password"}));
+        let top = Tagoio::read_error(&json!({"status": false, "message": "Invalid password"}));
         assert_eq!(top.message.as_deref(), Some("Invalid password"));
         assert!(top.is_error);
-        let nested = read_error(&json!({"status": false, "result": {"message": "Missing field"}}));
+        let nested = Tagoio::read_error(&json!({"status": false, "result": {"message": "Missing field"}}));
         assert_eq!(nested.message.as_deref(), Some("Missing field"));
-        let bare = read_error(&json!({"status": false, "result": "Denied"}));
+        let bare = Tagoio::read_error(&json!({"status": false, "result": "Denied"}));
         assert_eq!(bare.message.as_deref(), Some("Denied"));
-        let neither = read_error(&json!(["not", "an", "envelope"]));
+        let neither = Tagoio::read_error(&json!(["not", "an", "envelope"]));
         assert!(neither.message.is_none() && !neither.is_error);
     }
 

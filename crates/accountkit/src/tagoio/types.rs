@@ -4,10 +4,10 @@ use crate::IntoSecret;
 use accountkit_runtime::Sensitive;
 use accountkit_tagoio_raw::types as raw;
 use chrono::{DateTime, Utc};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
-use crate::call::Op;
 use crate::error::Result;
+use crate::provider::{Call, Op};
 use crate::validate;
 
 crate::open_enum! {
@@ -672,13 +672,9 @@ impl Credentials {
         &self.email
     }
 
-    pub(super) fn secrets(&self) -> Vec<&str> {
-        vec![self.password.expose_secret()]
-    }
-
-    pub(super) fn to_raw(&self, op: Op) -> Result<raw::Credentials> {
-        validate::email(op, "email", &self.email)?;
-        validate::secret(op, "password", self.password.expose_secret())?;
+    pub(super) fn to_raw<'a>(&'a self, call: &mut Call<'a>) -> Result<raw::Credentials> {
+        validate::email(call.op(), "email", &self.email)?;
+        call.secret("password", &self.password)?;
         Ok(raw::Credentials { email: self.email.clone(), password: Sensitive::from(&self.password) })
     }
 }
@@ -853,10 +849,11 @@ impl NewAccount {
         self
     }
 
-    pub(super) fn to_raw(&self, op: Op) -> Result<raw::AccountCreate> {
+    pub(super) fn to_raw<'a>(&'a self, call: &mut Call<'a>) -> Result<raw::AccountCreate> {
+        let op = call.op();
         validate::text(op, "name", &self.name)?;
         validate::email(op, "email", &self.email)?;
-        validate::secret(op, "password", self.password.expose_secret())?;
+        call.secret("password", &self.password)?;
         validate::text(op, "timezone", &self.timezone)?;
         Ok(raw::AccountCreate {
             name: self.name.clone(),
@@ -1056,21 +1053,13 @@ impl TokenRequest {
         self
     }
 
-    pub(super) fn secrets(&self) -> Vec<&str> {
-        let mut secrets = self.credentials.secrets();
+    pub(super) fn to_raw<'a>(&'a self, call: &mut Call<'a>) -> Result<raw::TokenCreate> {
+        validate::text(call.op(), "profile_id", &self.profile_id)?;
+        validate::text(call.op(), "name", &self.name)?;
         if let Some((_, pin)) = &self.second_factor {
-            secrets.push(pin.expose_secret());
+            call.pin("pin", pin)?;
         }
-        secrets
-    }
-
-    pub(super) fn to_raw(&self, op: Op) -> Result<raw::TokenCreate> {
-        validate::text(op, "profile_id", &self.profile_id)?;
-        validate::text(op, "name", &self.name)?;
-        if let Some((_, pin)) = &self.second_factor {
-            validate::pin(op, "pin", pin.expose_secret())?;
-        }
-        let raw::Credentials { email, password } = self.credentials.to_raw(op)?;
+        let raw::Credentials { email, password } = self.credentials.to_raw(call)?;
         Ok(raw::TokenCreate {
             profile_id: self.profile_id.clone(),
             email,

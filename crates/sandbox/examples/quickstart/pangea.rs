@@ -84,10 +84,10 @@ pub async fn lifecycle(sandbox: &Sandbox) -> Fallible {
 
     pangea.seed_users(2_500);
     let query = UserList::new().size(500).order_by(UserOrderBy::CreatedAt).order(Order::Asc);
-    let users: Vec<User> = service.users(&query).try_collect().await?;
+    let users: Vec<User> = service.users(&query).items().try_collect().await?;
     step("users (stream)", &format!("{} users in pages of 500", users.len()));
     let filter = UserFilter::new().email_contains(["@example.com"]);
-    let ours: Vec<User> = service.users(&UserList::new().filter(filter)).try_collect().await?;
+    let ours: Vec<User> = service.users(&UserList::new().filter(filter)).items().try_collect().await?;
     step("users (filter)", &format!("{} with an @example.com address", ours.len()));
 
     pangea.accept_next(2);

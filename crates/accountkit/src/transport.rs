@@ -1,16 +1,10 @@
-//! What every provider module shares: the HTTP client it builds, and the
-//! translation of a raw client's failure into an [`Error`].
+//! What a client sends through: the settings every provider's builder
+//! takes, and the `reqwest` client accountkit builds from them.
 
-use std::pin::Pin;
 use std::time::Duration;
 
-use accountkit_runtime::ResponseMeta;
-use serde_json::Value;
-
 use crate::error::{Error, ErrorKind};
-
-/// The longest error body read from an undocumented response.
-const MAX_ERROR_BODY: usize = 64 * 1024;
+use crate::provider::Op;
 
 /// The time a client accountkit builds allows to connect, unless its
 /// builder's `connect_timeout` says otherwise: 10 s.
@@ -18,47 +12,6 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The time a client accountkit builds allows for a whole request, body
 /// included, unless its builder's `timeout` says otherwise: 30 s.
 pub const DEFAULT_TIMEOUT: Duration = accountkit_runtime::DEFAULT_TIMEOUT;
-
-/// One operation of one provider, as named in errors.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Op {
-    pub provider: &'static str,
-    pub name: &'static str,
-}
-
-impl Op {
-    pub fn error(self, kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error::new(kind, self.provider, self.name, message)
-    }
-
-    pub fn invalid(self, field: &str, problem: &str) -> Error {
-        Error::invalid_input(self.provider, self.name, field, problem)
-    }
-}
-
-/// `Authorization: Bearer <token>`, once the token is checked fit for a
-/// header (visible ASCII, not blank, not too long).
-pub(crate) fn bearer(
-    op: Op,
-    field: &str,
-    token: &secrecy::SecretString,
-) -> Result<accountkit_runtime::Auth, Error> {
-    use secrecy::ExposeSecret as _;
-    accountkit_runtime::Auth::bearer(token.expose_secret()).map_err(|why| op.invalid(field, why.problem()))
-}
-
-/// What a provider reads out of an error body.
-#[derive(Debug, Default)]
-pub(crate) struct VendorError {
-    pub code: Option<String>,
-    pub message: Option<String>,
-    /// The body says "error" even though the HTTP status may not.
-    pub is_error: bool,
-    pub second_factor: Option<String>,
-}
-
-/// Reads a provider's error body.
-pub(crate) type ReadError = fn(&Value) -> VendorError;
 
 /// The transport settings every provider's builder takes.
 #[derive(Debug, Clone)]
@@ -97,9 +50,8 @@ impl Transport {
         }
     }
 
-    /// The caller's HTTP client, or one built with the connect timeout.
-    /// The request timeout is the policy's: its deadlines share timers,
-    /// where reqwest's arm one per request.
+    /// The caller's HTTP client, or one built with the connect timeout (the
+    /// request timeout is the policy's, which covers the body as it is read).
     pub fn http_client(&self, op: Op) -> Result<reqwest::Client, Error> {
         match &self.http {
             Some(http) => Ok(http.clone()),
@@ -202,7 +154,7 @@ mod tls {
 }
 
 /// The transport methods of every provider's `ClientBuilder`, which keeps
-/// a `transport: call::Transport` field. The arguments are the examples'
+/// a `transport: transport::Transport` field. The arguments are the examples'
 /// builder expressions: one as the docs show it, one on a plain-HTTP base
 /// URL that is not a loopback address.
 // rustfmt re-indents the `concat!` of these doc attributes on every run.
@@ -237,10 +189,9 @@ macro_rules! transport_options {
             self
         }
 
-        /// Time allowed for a whole request; 30 s unless set. Requests
-        /// started together share one timer, so one may run up to a
-        /// thirty-second part of this longer (at most 1 s). A client given
-        /// with `http_client` keeps its own timeouts instead.
+        /// Time allowed for each attempt of a request, from sending to the
+        /// end of the answer's body; 30 s unless set. A client given with
+        /// `http_client` keeps its own timeouts instead.
         ///
         #[doc = concat!(
             "```\n",
@@ -339,205 +290,3 @@ macro_rules! transport_options {
     };
 }
 pub(crate) use transport_options;
-
-/// An error for a response the vendor marked as failed.
-pub(crate) fn vendor_error(op: Op, status: u16, vendor: VendorError, retry_after: Option<Duration>) -> Error {
-    let kind =
-        if (200..300).contains(&status) { ErrorKind::Rejected } else { ErrorKind::from_status(status) };
-    let message = vendor.message.unwrap_or_else(|| format!("HTTP {status} with no message"));
-    let mut error =
-        op.error(kind, message).with_status(status).with_code(vendor.code).with_retry_after(retry_after);
-    if let Some(hint) = vendor.second_factor {
-        error = error.with_second_factor(hint);
-    }
-    error
-}
-
-/// The value of an observed raw call, or its failure as an [`Error`]:
-/// `refine` adjusts a provider's error, then `secrets` and the client's
-/// `token` are scrubbed from its text.
-pub(crate) async fn outcome<T, E, F>(
-    op: Op,
-    call: F,
-    read: ReadError,
-    refine: fn(Error) -> Error,
-    secrets: &[&str],
-    token: Option<&str>,
-) -> Result<T, Error>
-where
-    F: Future<
-        Output = (
-            Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
-            Option<ResponseMeta>,
-        ),
-    >,
-    E: serde::Serialize + Send + 'static,
-{
-    let failing = match settled(op, call.await, read) {
-        Ok(response) => return Ok(response.into_inner()),
-        Err(failing) => failing,
-    };
-    Err(refine(failing.await).scrub_with_token(secrets, token))
-}
-
-/// The translation of a failed call, still to be awaited.
-pub(crate) type Failing = Pin<Box<dyn Future<Output = Error> + Send>>;
-
-/// An observed call's answer, or its failure to translate. Callers match
-/// on it in a `let` that ends before they await the failure, so that no
-/// call's state keeps room for the answer across that await.
-pub(crate) fn settled<T, E: serde::Serialize + Send + 'static>(
-    op: Op,
-    (result, meta): (
-        Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
-        Option<ResponseMeta>,
-    ),
-    read: ReadError,
-) -> Result<progenitor_client::ResponseValue<T>, Failing> {
-    result.map_err(|e| failure(op, e, meta, read))
-}
-
-/// Translates a raw client failure. `meta` is the response the call saw, if
-/// any; it supplies the status the generated client drops on a bad body.
-///
-/// Boxed: it is the rare path, and inline it would grow every call's future.
-pub(crate) fn failure<E: serde::Serialize + Send + 'static>(
-    op: Op,
-    err: progenitor_client::Error<E>,
-    meta: Option<ResponseMeta>,
-    read: ReadError,
-) -> Failing {
-    Box::pin(translate(op, err, meta, read))
-}
-
-async fn translate<E: serde::Serialize>(
-    op: Op,
-    err: progenitor_client::Error<E>,
-    meta: Option<ResponseMeta>,
-    read: ReadError,
-) -> Error {
-    use progenitor_client::Error as Raw;
-    match err {
-        Raw::ErrorResponse(response) => {
-            let status = response.status().as_u16();
-            let wait = retry_after(response.headers());
-            let body = serde_json::to_value(response.into_inner()).unwrap_or(Value::Null);
-            vendor_error(op, status, read(&body), wait)
-        }
-        Raw::UnexpectedResponse(response) => {
-            let status = response.status().as_u16();
-            let wait = retry_after(response.headers());
-            let body = read_bounded(response).await;
-            from_body(op, status, &body, read, wait)
-        }
-        Raw::InvalidResponsePayload(body, cause) => match meta {
-            // serde's error is not kept as a source: its text can quote the body.
-            Some(meta) => from_body(op, meta.status, &body, read, meta.retry_after),
-            None => decode_error(op, None, &cause),
-        },
-        Raw::CommunicationError(e) | Raw::ResponseBodyError(e) => transport(op, e),
-        Raw::InvalidRequest(message) | Raw::Custom(message) => op.error(ErrorKind::InvalidInput, message),
-        Raw::InvalidUpgrade(e) => transport(op, e),
-    }
-}
-
-/// An error from a body that may or may not be the vendor's error shape.
-fn from_body(op: Op, status: u16, body: &[u8], read: ReadError, wait: Option<Duration>) -> Error {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(value) => {
-            let vendor = read(&value);
-            if vendor.is_error || !(200..300).contains(&status) {
-                vendor_error(op, status, vendor, wait)
-            } else {
-                op.error(ErrorKind::Decode, "the response body does not have the documented shape")
-                    .with_status(status)
-            }
-        }
-        Err(cause) if (200..300).contains(&status) => decode_error(op, Some(status), &cause),
-        Err(_) => {
-            let kind = ErrorKind::from_status(status);
-            let what = if body.is_empty() { "an empty body" } else { "a body that is not JSON" };
-            op.error(kind, format!("HTTP {status} with {what}")).with_status(status).with_retry_after(wait)
-        }
-    }
-}
-
-/// Describes a JSON fault by position only: serde's own message can quote
-/// the body, which may hold a token.
-pub(crate) fn decode_error(op: Op, status: Option<u16>, cause: &serde_json::Error) -> Error {
-    use serde_json::error::Category;
-    let what = match cause.classify() {
-        Category::Io => "could not be read",
-        Category::Syntax => "is not valid JSON",
-        Category::Data => "does not have the documented shape",
-        Category::Eof => "ends early",
-    };
-    let error = op.error(
-        ErrorKind::Decode,
-        format!("the response body {what} (line {}, column {})", cause.line(), cause.column()),
-    );
-    match status {
-        Some(status) => error.with_status(status),
-        None => error,
-    }
-}
-
-pub(crate) fn transport(op: Op, e: reqwest::Error) -> Error {
-    // The URL can carry tokens in its path.
-    let e = e.without_url();
-    if let Some(limit) = accountkit_runtime::BodyTooLarge::find(&e) {
-        return op.error(ErrorKind::Decode, limit.to_string());
-    }
-    if let Some(redirect) = accountkit_runtime::Redirected::find(&e) {
-        return op.error(ErrorKind::Redirected, redirect.to_string()).with_status(redirect.status);
-    }
-    if let Some(late) = accountkit_runtime::deadline::TimedOut::find(&e) {
-        let message = format!("the request timed out: {late}");
-        return op.error(ErrorKind::Transport, message).with_timeout(true).with_source(e);
-    }
-    let mut message = if e.is_timeout() {
-        "the request timed out".to_string()
-    } else if e.is_connect() {
-        "could not connect".to_string()
-    } else {
-        "the request failed".to_string()
-    };
-    let mut source = std::error::Error::source(&e);
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    let timeout = e.is_timeout();
-    op.error(ErrorKind::Transport, message).with_timeout(timeout).with_source(e)
-}
-
-async fn read_bounded(mut response: reqwest::Response) -> Vec<u8> {
-    let mut body = Vec::new();
-    while let Ok(Some(chunk)) = response.chunk().await {
-        let room = MAX_ERROR_BODY - body.len();
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= MAX_ERROR_BODY {
-            break;
-        }
-    }
-    body
-}
-
-/// `Retry-After` as seconds or an HTTP date.
-pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    accountkit_runtime::retry_after(headers)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decode_errors_never_quote_the_body() {
-        let cause = serde_json::from_str::<u32>("\"tok-secret-value\"").unwrap_err();
-        let err = decode_error(Op { provider: "p", name: "o" }, Some(200), &cause);
-        assert!(!format!("{err} {err:?}").contains("tok-secret-value"));
-        assert_eq!(err.kind(), ErrorKind::Decode);
-    }
-}
