@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{CommandFactory, Parser, Subcommand};
 
 mod cycle;
+mod logto;
 mod output;
 mod pangea;
 mod secrets;
@@ -24,7 +25,7 @@ or before sending), 8 rate limited, 9 transport or timeout, 10 server error,
 #[command(
     name = "accountkit",
     version,
-    about = "Account operations of TagoIO, Cycle and Pangea AuthN, from a terminal."
+    about = "Account operations of TagoIO, Cycle, Logto, Pangea AuthN and STX, from a terminal."
 )]
 #[command(after_help = EXIT_CODES)]
 struct Cli {
@@ -73,6 +74,9 @@ enum Top {
     Tagoio(tagoio::Args),
     /// Cycle: the account, its logins, invitations, hubs and two-factor auth.
     Cycle(cycle::Args),
+    /// Logto: the signed-in user's profile, email, phone, password, social
+    /// identities and passkeys.
+    Logto(logto::Args),
     /// Pangea AuthN: users, their profiles and authenticators.
     Pangea(pangea::Args),
     /// Prints a completion script: `accountkit completions bash > ...`.
@@ -104,6 +108,7 @@ fn main() -> ExitCode {
         Top::Tagoio(args) => run(tagoio::run(&cli.common, args)),
         Top::Pangea(args) => run(pangea::run(&cli.common, args)),
         Top::Cycle(args) => run(cycle::run(&cli.common, args)),
+        Top::Logto(args) => run(logto::run(&cli.common, args)),
     }
 }
 
@@ -127,6 +132,10 @@ fn run(work: impl Future<Output = Result<(), Failure>>) -> ExitCode {
             eprintln!("error: {why}");
             ExitCode::from(2)
         }
+        Err(Failure::Refused(why)) => {
+            eprintln!("error: {why}");
+            ExitCode::from(7)
+        }
     }
 }
 
@@ -136,6 +145,9 @@ enum Failure {
     Api(accountkit::Error),
     /// Something the user must give differently (a missing token, say).
     Usage(String),
+    /// Something refused before sending, as invalid (exit 7, as the
+    /// service's own refusals).
+    Refused(String),
 }
 
 impl From<accountkit::Error> for Failure {

@@ -257,3 +257,212 @@ async fn cycle_account_logins_and_two_factor_from_the_command_line() {
     assert_ne!(out.status.code(), Some(0));
     shows_none(&out, &["battery staple", "wrong\n"]);
 }
+
+/// A running `accountkit` fed line by line, for flows whose next input
+/// depends on what the command did (a code it had sent, a state it made).
+struct Running {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    stderr: std::io::BufReader<std::process::ChildStderr>,
+    seen: String,
+}
+
+impl Running {
+    fn start(args: &[&str], env: &[(&str, &str)]) -> Running {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_accountkit"));
+        command.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        for var in ["TAGOIO_TOKEN", "CYCLE_TOKEN", "LOGTO_TOKEN", "LOGTO_ENDPOINT", "STX_REFRESH_TOKEN"] {
+            command.env_remove(var);
+        }
+        command.envs(env.iter().copied());
+        let mut child = command.spawn().expect("the binary starts");
+        let stdin = child.stdin.take();
+        let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        Running { child, stdin, stderr, seen: String::new() }
+    }
+
+    fn line(mut self, text: &str) -> Self {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        // The command may have ended already (a test of a refusal).
+        let _ = stdin.write_all(format!("{text}\n").as_bytes());
+        let _ = stdin.flush();
+        self
+    }
+
+    /// The next line the command writes on stderr.
+    fn stderr_line(&mut self) -> String {
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut self.stderr, &mut line).unwrap();
+        self.seen.push_str(&line);
+        line
+    }
+
+    fn finish(mut self) -> Output {
+        drop(self.stdin.take());
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut self.stderr, &mut rest).unwrap();
+        let mut out = self.child.wait_with_output().unwrap();
+        out.stderr = format!("{}{rest}", self.seen).into_bytes();
+        out
+    }
+}
+
+/// Waits until the outbox holds more than `before` messages and returns
+/// the newest code sent to `to`.
+fn logto_code(logto: &accountkit_sandbox::logto::Logto, to: &str, before: usize) -> String {
+    for _ in 0..500 {
+        if logto.outbox().len() > before {
+            return logto.latest_code(to).expect("a code to that address").expose_secret().to_string();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("no code sent to {to}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logto_account_from_the_command_line_with_its_verification_records() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let logto = sandbox.logto();
+    let url = logto.base_url();
+    let token = logto.add_user("ada@example.com", PASSWORD).expose_secret().to_string();
+    let env = [("LOGTO_TOKEN", token.as_str())];
+    let with_url = |rest: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = vec!["logto".into()];
+        args.extend(rest.iter().map(|s| s.to_string()));
+        args.extend(["--base-url".into(), url.clone(), "--json".into()]);
+        args
+    };
+    let start = |rest: &[&str]| {
+        let args = with_url(rest);
+        Running::start(&args.iter().map(String::as_str).collect::<Vec<_>>(), &env)
+    };
+    // Every command here: no token, no password in what it prints.
+    let run = |rest: &[&str], lines: &[&str]| {
+        let mut running = start(rest);
+        for line in lines {
+            running = running.line(line);
+        }
+        let out = running.finish();
+        shows_none(&out, &[&token, PASSWORD]);
+        out
+    };
+
+    let me = json(&run(&["profile"], &[]));
+    assert_eq!(
+        (&me["primary_email"], &me["has_password"]),
+        (&Value::from("ada@example.com"), &Value::from(true))
+    );
+    assert_eq!(me["username"], Value::Null);
+
+    // The endpoint from LOGTO_ENDPOINT, and a key list without --json.
+    let plain = Running::start(&["logto", "profile"], &[("LOGTO_TOKEN", &token), ("LOGTO_ENDPOINT", &url)]);
+    let out = plain.line("").finish();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("primary_email: ada@example.com\n"), "{text}");
+
+    // A username needs a verification record: the password, from stdin.
+    let me = json(&run(
+        &["profile-update", "--name", "Ada Lovelace", "--username", "ada", "--stdin"],
+        &[PASSWORD],
+    ));
+    assert_eq!((&me["name"], &me["username"]), (&Value::from("Ada Lovelace"), &Value::from("ada")));
+    let claims = json(&run(&["claims-update", "--given-name", "Ada", "--locality", "London"], &[]));
+    assert_eq!(
+        (&claims["given_name"], &claims["address"]["locality"]),
+        (&Value::from("Ada"), &Value::from("London"))
+    );
+
+    // A new email: the password, then the code sent to the new address,
+    // typed once it has been sent.
+    let before = logto.outbox().len();
+    let mut change = start(&["email-change", "ada@lovelace.example", "--stdin"]);
+    change = change.line(PASSWORD);
+    let code = logto_code(&logto, "ada@lovelace.example", before);
+    let out = change.line(&code).finish();
+    shows_none(&out, &[&token, PASSWORD, &code]);
+    json(&out);
+    assert_eq!(json(&run(&["profile"], &[]))["primary_email"], "ada@lovelace.example");
+
+    // The password changed on a code to the current email instead.
+    let before = logto.outbox().len();
+    // An empty line where the code was asked: a usage error, exit 2.
+    let change = start(&["password-change", "--verify-with", "email", "--stdin"]).line("");
+    logto_code(&logto, "ada@lovelace.example", before);
+    let out = change.finish();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no code sent to ada@lovelace.example"));
+    let before = logto.outbox().len();
+    let change = start(&["password-change", "--verify-with", "email", "--stdin"]);
+    let code_now = logto_code(&logto, "ada@lovelace.example", before);
+    let out = change.line(&code_now).line("battery staple").finish();
+    shows_none(&out, &[&token, &code_now, "battery staple"]);
+    json(&out);
+    assert_eq!(logto.password_of("ada@lovelace.example").unwrap().expose_secret(), "battery staple");
+
+    // The old password no longer verifies: refused, exit 7, one line.
+    let out = run(&["password-change", "--stdin"], &[PASSWORD, "another staple"]);
+    assert_eq!(out.status.code(), Some(7), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("error: logto change_password: "), "{err}");
+    assert!(err.contains("session.invalid_credentials"), "{err}");
+    assert_eq!(err.lines().count(), 1);
+    shows_none(&out, &["another staple"]);
+    // A bad token: unauthorized, exit 3.
+    let out =
+        Running::start(&["logto", "profile", "--base-url", &url], &[("LOGTO_TOKEN", "not-a-token")]).finish();
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    shows_none(&out, &["not-a-token"]);
+
+    // A social account: the sign-in address on stderr, the address the
+    // browser came back to on stdin; a foreign state is refused.
+    let link = ["social-link", "github-connector", "--redirect-uri", "https://app.example/cb", "--stdin"];
+    let mut social = start(&link);
+    social = social.line("battery staple");
+    let at = social.stderr_line();
+    let state = at.split("state=").nth(1).and_then(|s| s.split('&').next()).expect("a state").to_string();
+    assert_eq!(state.len(), 32, "{at}");
+    let out = social.line(&format!("https://app.example/cb?code=octocat&state={state}")).finish();
+    json(&out);
+    assert_eq!(json(&run(&["profile"], &[]))["identities"]["github"], "gh-octocat");
+    let mut foreign = start(&link);
+    foreign = foreign.line("battery staple");
+    foreign.stderr_line();
+    let out = foreign.line("https://app.example/cb?code=mallory&state=0123").finish();
+    assert_eq!(out.status.code(), Some(7), "{}", String::from_utf8_lossy(&out.stderr));
+    json(&run(&["social-unlink", "github", "--stdin"], &["battery staple"]));
+    assert_eq!(json(&run(&["profile"], &[]))["identities"], serde_json::json!({}));
+
+    // A passkey: the creation options on stderr, the authenticator's answer on stdin.
+    let credential = r#"{"id":"key-1","rawId":"key-1","type":"public-key","response":{"clientDataJSON":"eyJ9","attestationObject":"o2Nm"}}"#;
+    let out = run(&["passkey-add", "--name", "Laptop", "--stdin"], &["battery staple", credential]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"challenge\""));
+    json(&out);
+    assert_eq!(logto.passkeys_of("ada@lovelace.example"), ["Laptop"]);
+
+    // A phone, then the email removed (the username and phone remain).
+    let before = logto.outbox().len();
+    let mut phone = start(&["phone-change", "+15551234567", "--stdin"]);
+    phone = phone.line("battery staple");
+    let code = logto_code(&logto, "15551234567", before);
+    json(&phone.line(&code).finish());
+    json(&run(&["email-remove", "--stdin"], &["battery staple"]));
+    let me = json(&run(&["profile"], &[]));
+    assert_eq!((&me["primary_email"], &me["primary_phone"]), (&Value::Null, &Value::from("15551234567")));
+    json(&run(&["phone-remove", "--stdin"], &["battery staple"]));
+    assert_eq!(json(&run(&["profile"], &[]))["primary_phone"], Value::Null);
+
+    // A user who signed up through GitHub sets a first password: no record.
+    let social_token = logto.add_social_user("octocat").expose_secret().to_string();
+    let first = Running::start(
+        &["logto", "password-set", "--stdin", "--json", "--base-url", &url],
+        &[("LOGTO_TOKEN", &social_token)],
+    );
+    let out = first.line("first horse").finish();
+    shows_none(&out, &[&social_token, "first horse"]);
+    json(&out);
+    let check = Running::start(
+        &["logto", "profile", "--json", "--base-url", &url],
+        &[("LOGTO_TOKEN", &social_token)],
+    );
+    assert_eq!(json(&check.line("").finish())["has_password"], true);
+}
