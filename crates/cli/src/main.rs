@@ -12,6 +12,7 @@ mod logto;
 mod output;
 mod pangea;
 mod secrets;
+mod stx;
 mod tagoio;
 
 /// Exit statuses a script can branch on.
@@ -79,6 +80,9 @@ enum Top {
     Logto(logto::Args),
     /// Pangea AuthN: users, their profiles and authenticators.
     Pangea(pangea::Args),
+    /// STX (SportsX): login with 2FA, the profile, password and 2FA
+    /// settings, a session kept between commands.
+    Stx(stx::Args),
     /// Prints a completion script: `accountkit completions bash > ...`.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -109,6 +113,7 @@ fn main() -> ExitCode {
         Top::Pangea(args) => run(pangea::run(&cli.common, args)),
         Top::Cycle(args) => run(cycle::run(&cli.common, args)),
         Top::Logto(args) => run(logto::run(&cli.common, args)),
+        Top::Stx(args) => run(stx::run(&cli.common, args)),
     }
 }
 

@@ -466,3 +466,144 @@ async fn a_logto_account_from_the_command_line_with_its_verification_records() {
     );
     assert_eq!(json(&check.line("").finish())["has_password"], true);
 }
+
+/// Waits until the STX outbox holds more than `before` messages and
+/// returns the code of the newest one to `to`.
+fn stx_code(stx: &accountkit_sandbox::stx::Stx, to: &str, before: usize) -> String {
+    for _ in 0..500 {
+        if stx.outbox().len() > before {
+            return stx.latest_code(to).expect("a code to that address").expose_secret().to_string();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("no code sent to {to}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_stx_session_kept_between_commands_in_an_owner_only_file() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let stx = sandbox.stx();
+    let url = stx.base_url();
+    let ada = stx.add_user("ada@example.com", PASSWORD, true);
+    let dir = std::env::temp_dir().join(format!("accountkit-stx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("session");
+    let file_arg = file.to_str().unwrap().to_string();
+    let start = |rest: &[&str], env: &[(&str, &str)]| {
+        let mut args: Vec<&str> = vec!["stx"];
+        args.extend(rest);
+        args.extend(["--base-url", &url, "--json"]);
+        Running::start(&args, env)
+    };
+    let kept = || std::fs::read_to_string(&file).unwrap().trim().to_string();
+    let session = |rest: &[&str], lines: &[&str]| {
+        let mut args = rest.to_vec();
+        args.extend(["--session-file", &file_arg, "--stdin"]);
+        let before = kept();
+        let mut running = start(&args, &[]);
+        for line in lines {
+            running = running.line(line);
+        }
+        let out = running.finish();
+        shows_none(&out, &[&before, &kept(), PASSWORD]);
+        out
+    };
+
+    // 2FA is on: the password, then an empty line (another code), then
+    // the newest code.
+    let before = stx.outbox().len();
+    let login =
+        start(&["login", "ada@example.com", "--session-file", &file_arg, "--stdin"], &[]).line(PASSWORD);
+    let first = stx_code(&stx, "ada@example.com", before);
+    let login = login.line("");
+    let code = stx_code(&stx, "ada@example.com", before + 1);
+    let out = login.line(&code).finish();
+    let refresh = kept();
+    shows_none(&out, &[PASSWORD, &first, &code, &refresh]);
+    let shown = json(&out);
+    assert_eq!(shown["user_id"], ada.as_str());
+    assert!(shown.get("refresh_token").is_none() && shown.get("access_token").is_none());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    // Each command resumes from the file and writes the new token back.
+    let profile = json(&session(&["profile"], &[]));
+    assert_eq!(
+        (&profile["id"], &profile["two_factor_auth"]),
+        (&Value::from(ada.as_str()), &Value::from(true))
+    );
+    assert_ne!(kept(), refresh);
+
+    // The password changed: current, new, then the emailed code.
+    let before = stx.outbox().len();
+    let mut change = start(&["password-change", "--session-file", &file_arg, "--stdin"], &[]);
+    change = change.line(PASSWORD).line("battery staple");
+    let code = stx_code(&stx, "ada@example.com", before);
+    let out = change.line(&code).finish();
+    shows_none(&out, &[PASSWORD, "battery staple", &code, &kept()]);
+    json(&out);
+    assert!(stx.password_is("ada@example.com", "battery staple"));
+
+    assert_eq!(json(&session(&["two-factor-disable"], &["battery staple"]))["status"], "disabled");
+    assert_eq!(stx.two_factor_enabled("ada@example.com"), Some(false));
+    assert_eq!(json(&session(&["two-factor-enable"], &["battery staple"]))["status"], "enabled");
+    assert_eq!(json(&session(&["two-factor-send"], &[]))["status"], "sent");
+    assert!(json(&session(&["refresh"], &[]))["expires_at"].is_string());
+
+    // --show-tokens prints them, the one place they are printed; a
+    // refresh token from the environment lasts one command.
+    stx.add_user("bob@example.com", PASSWORD, false);
+    let shown =
+        json(&start(&["login", "bob@example.com", "--show-tokens", "--stdin"], &[]).line(PASSWORD).finish());
+    assert!(shown["access_token"].as_str().unwrap().starts_with("eyJ"));
+    let bob = shown["refresh_token"].as_str().unwrap();
+    let env = [("STX_REFRESH_TOKEN", bob)];
+    let out = start(&["two-factor-send"], &env).finish();
+    shows_none(&out, &[bob]);
+    assert_eq!(json(&out)["status"], "sent");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--session-file"));
+    let out = start(&["profile"], &env).finish();
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    shows_none(&out, &[bob]);
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: stx resume: unauthorized"));
+    // A wrong password: unauthorized.
+    let out = start(&["login", "bob@example.com", "--stdin"], &[]).line("wrong horse").finish();
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    shows_none(&out, &["wrong horse"]);
+
+    // Logging out voids the session and removes the file.
+    let token = kept();
+    let out = start(&["logout", "--session-file", &file_arg], &[]).finish();
+    shows_none(&out, &[&token]);
+    json(&out);
+    assert!(!file.exists());
+    let out = start(&["profile", "--session-file", &file_arg], &[]).finish();
+    assert_eq!(out.status.code(), Some(2));
+
+    // Anonymous: register, forget the password, reset it with the code.
+    let out = start(
+        &["register", "grace@example.com", "--first-name", "Grace", "--last-name", "Hopper", "--stdin"],
+        &[],
+    )
+    .line(PASSWORD)
+    .finish();
+    shows_none(&out, &[PASSWORD]);
+    assert!(json(&out)["message"].is_string());
+    let before = stx.outbox().len();
+    assert_eq!(
+        json(&start(&["password-forgot", "grace@example.com"], &[]).finish())["email"],
+        "grace@example.com"
+    );
+    let code = stx_code(&stx, "grace@example.com", before);
+    let out = start(&["password-reset", "--stdin"], &[]).line(&code).line("a new horse").finish();
+    shows_none(&out, &[&code, "a new horse"]);
+    json(&out);
+    assert!(stx.password_is("grace@example.com", "a new horse"));
+    // A code works once: refused by the service.
+    let out = start(&["password-reset", "--stdin"], &[]).line(&code).line("another horse").finish();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}
