@@ -607,3 +607,107 @@ async fn an_stx_session_kept_between_commands_in_an_owner_only_file() {
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cycle_account_changes_password_reset_recovery_and_deletion() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let cycle = sandbox.cycle();
+    let url = cycle.base_url();
+    let token = cycle.create_account("grace@example.com", "Grace", "Hopper", PASSWORD);
+    let token = token.expose_secret().to_string();
+    let signed_in = [("CYCLE_TOKEN", token.as_str())];
+    let start = |rest: &[&str], env: &[(&str, &str)]| {
+        let mut args: Vec<&str> = vec!["cycle"];
+        args.extend(rest);
+        args.extend(["--base-url", &url, "--json"]);
+        Running::start(&args, env)
+    };
+    let run = |rest: &[&str], lines: &[&str]| {
+        let mut running = start(rest, &signed_in);
+        for line in lines {
+            running = running.line(line);
+        }
+        let out = running.finish();
+        shows_none(&out, &[&token]);
+        out
+    };
+
+    let shown = json(&run(
+        &["account-update", "--last-name", "Brewster Hopper", "--allow-support-login", "true"],
+        &[],
+    ));
+    assert_eq!(
+        (&shown["name"], &shown["allow_support_login"]),
+        (&Value::from("Grace Brewster Hopper"), &Value::from(true))
+    );
+    assert_eq!(run(&["account-update"], &[]).status.code(), Some(2));
+
+    // A password reset needs no account token.
+    assert_eq!(json(&start(&["password-reset-start", "grace@example.com"], &[]).finish())["sent"], true);
+    let reset = cycle.password_reset_token("grace@example.com").unwrap().expose_secret().to_string();
+    let out = start(&["password-reset-finish", "--stdin"], &[]).line(&reset).line("battery staple").finish();
+    shows_none(&out, &[&reset, "battery staple"]);
+    assert_eq!(json(&out)["reset"], true);
+    assert!(cycle.sign_in("grace@example.com", "battery staple", None).is_ok());
+    let out = start(&["password-reset-finish", "--stdin"], &[]).line(&reset).line("another staple").finish();
+    assert_eq!(out.status.code(), Some(7), "a token works once: {}", String::from_utf8_lossy(&out.stderr));
+    shows_none(&out, &[&reset, "another staple"]);
+
+    // Two-factor on with the code computed here: the secret is not shown.
+    let out = run(&["two-factor-enable", "--compute-code"], &[]);
+    let secret = cycle.totp_secret("grace@example.com").unwrap().expose_secret().to_string();
+    shows_none(&out, &[&secret]);
+    let recovery: Vec<String> = json(&out)["recovery_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+    assert!(!recovery.is_empty());
+
+    // The authenticator is lost: password and a recovery code give a
+    // fresh secret, and its first code turns two-factor auth on again.
+    let mut recover = start(&["two-factor-recover", "grace@example.com", "--stdin"], &signed_in);
+    recover = recover.line("battery staple").line(&recovery[0]);
+    let line = recover.stderr_line();
+    let fresh = line.trim().strip_prefix("add this secret to an authenticator app: ").expect("the secret");
+    assert_ne!(fresh, secret);
+    let code = accountkit::cycle::totp_code(fresh).unwrap().expose_secret().to_string();
+    let out = recover.line(&code).finish();
+    shows_none(&out, &[&token, "battery staple", &recovery[0]]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(fresh));
+    assert!(!json(&out)["recovery_codes"].as_array().unwrap().is_empty());
+    assert_eq!(json(&run(&["account"], &[]))["two_factor"], "on");
+    // A recovery code works once.
+    let out = start(&["two-factor-recover", "grace@example.com", "--stdin"], &signed_in)
+        .line("battery staple")
+        .line(&recovery[0])
+        .finish();
+    assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // Off again, the code computed from the secret given on stdin.
+    let out = run(&["two-factor-disable", "--from-secret", "--stdin"], &[fresh]);
+    shows_none(&out, &[fresh]);
+    assert_eq!(json(&out)["two_factor"], "off");
+
+    // One page of logins.
+    cycle.sign_in("grace@example.com", "battery staple", None).unwrap();
+    let out = run(&["logins", "--page", "1", "--page-size", "1"], &[]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+
+    // Deleting: refused while the account owns a hub (conflict), then a
+    // job, followed to its end; the token goes with the account.
+    assert_eq!(run(&["account-delete"], &[]).status.code(), Some(2));
+    let hub = cycle.add_hub("grace@example.com").unwrap();
+    let out = run(&["account-delete", "--yes"], &[]);
+    assert_eq!(out.status.code(), Some(6), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(cycle.remove_hub(&hub));
+    let started = json(&run(&["account-delete", "--yes", "--no-wait"], &[]));
+    let job = started["job"]["id"].as_str().unwrap().to_string();
+    assert_eq!(json(&run(&["job", &job], &[]))["id"], job.as_str());
+    let done = json(&run(&["job-wait", &job, "--wait", "30"], &[]));
+    assert_eq!(done["state"], "completed");
+    assert!(!cycle.account_exists("grace@example.com"));
+    assert_eq!(run(&["account"], &[]).status.code(), Some(3));
+}
