@@ -176,14 +176,17 @@ impl Page {
 }
 
 pub async fn run(common: &Common, args: Args) -> Result<(), Failure> {
-    let result = commands(common, args).await;
-    // A refusal naming the capability missing says so.
-    if let Err(Failure::Api(e)) = &result
-        && let Some(capability) = missing_capability(e)
-    {
-        eprintln!("note: the token lacks the capability {}", capability.as_str());
+    match commands(common, args).await {
+        // A refusal naming the capability missing says so, on its line.
+        Err(Failure::Api(e)) => match missing_capability(&e) {
+            Some(capability) => {
+                let note = format!("the token lacks the capability {}", capability.as_str());
+                Err(Failure::Noted(e, note))
+            }
+            None => Err(Failure::Api(e)),
+        },
+        other => other,
     }
-    result
 }
 
 async fn commands(common: &Common, args: Args) -> Result<(), Failure> {

@@ -133,6 +133,10 @@ fn run(work: impl Future<Output = Result<(), Failure>>) -> ExitCode {
             eprintln!("error: {}", output::error_line(&e));
             ExitCode::from(exit_status(e.kind()))
         }
+        Err(Failure::Noted(e, note)) => {
+            eprintln!("error: {}; {note}", output::error_line(&e));
+            ExitCode::from(exit_status(e.kind()))
+        }
         Err(Failure::Usage(why)) => {
             eprintln!("error: {why}");
             ExitCode::from(2)
@@ -148,6 +152,8 @@ fn run(work: impl Future<Output = Result<(), Failure>>) -> ExitCode {
 enum Failure {
     /// The provider's error, with its kind.
     Api(accountkit::Error),
+    /// The same, with what the command can add to it.
+    Noted(accountkit::Error, String),
     /// Something the user must give differently (a missing token, say).
     Usage(String),
     /// Something refused before sending, as invalid (exit 7, as the

@@ -96,6 +96,8 @@ pub enum Command {
         who: Who,
     },
     /// Enables a disabled user.
+    ///
+    /// Example: accountkit pangea user-enable --email ada@example.com
     UserEnable {
         #[command(flatten)]
         who: Who,
