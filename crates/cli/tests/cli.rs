@@ -271,7 +271,15 @@ impl Running {
     fn start(args: &[&str], env: &[(&str, &str)]) -> Running {
         let mut command = Command::new(env!("CARGO_BIN_EXE_accountkit"));
         command.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        for var in ["TAGOIO_TOKEN", "CYCLE_TOKEN", "LOGTO_TOKEN", "LOGTO_ENDPOINT", "STX_REFRESH_TOKEN"] {
+        for var in [
+            "TAGOIO_TOKEN",
+            "CYCLE_TOKEN",
+            "LOGTO_TOKEN",
+            "LOGTO_ENDPOINT",
+            "PANGEA_TOKEN",
+            "STX_REFRESH_TOKEN",
+            "STX_SESSION_FILE",
+        ] {
             command.env_remove(var);
         }
         command.envs(env.iter().copied());
