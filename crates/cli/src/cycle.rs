@@ -9,10 +9,9 @@ use accountkit::cycle::{
 };
 use accountkit::{ExposeSecret, SecretString};
 use clap::Subcommand;
-use futures::{Stream, TryStreamExt};
 use serde_json::{Value, json};
 
-use crate::output::print;
+use crate::output::{lines, print};
 use crate::secrets::{ask, token};
 use crate::{Common, Failure};
 
@@ -204,7 +203,8 @@ async fn commands(common: &Common, args: Args) -> Result<(), Failure> {
         }
         builder.build()
     };
-    let signed_in = || -> Result<Client, Failure> { Ok(builder(Some(token(TOKEN_VAR, "Cycle token")?))?) };
+    let signed_in =
+        || -> Result<Client, Failure> { Ok(builder(Some(token(common, TOKEN_VAR, "Cycle token")?))?) };
     let stdin = common.stdin;
     let shown = match args.command {
         Account => account(&signed_in()?.get_account().await?),
@@ -376,28 +376,6 @@ fn job(j: &JobStatus) -> Value {
         "queued": j.queued.map(|t| t.to_rfc3339()),
         "completed": j.completed.map(|t| t.to_rfc3339()),
     })
-}
-
-/// A paged listing: JSON lines as they come with `--json`, one list
-/// otherwise.
-async fn lines<T>(
-    json: bool,
-    items: impl Stream<Item = accountkit::Result<T>>,
-    show: fn(&T) -> Value,
-) -> Result<(), Failure> {
-    let mut items = std::pin::pin!(items);
-    let mut all = Vec::new();
-    while let Some(item) = items.try_next().await? {
-        if json {
-            println!("{}", show(&item));
-        } else {
-            all.push(show(&item));
-        }
-    }
-    if !json {
-        print(false, &Value::Array(all));
-    }
-    Ok(())
 }
 
 fn account(a: &Account) -> Value {

@@ -238,7 +238,7 @@ pub async fn run(common: &Common, args: Args) -> Result<(), Failure> {
             "no endpoint: pass --endpoint (or set LOGTO_ENDPOINT), e.g. https://my-tenant.logto.app".into(),
         )
     })?;
-    let client = Client::builder(endpoint, token(TOKEN_VAR, "Logto access token")?)
+    let client = Client::builder(endpoint, token(common, TOKEN_VAR, "Logto access token")?)
         .timeout(common.timeout())
         .retry(common.retry())
         .build()?;

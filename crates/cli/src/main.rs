@@ -11,6 +11,7 @@ mod cycle;
 mod logto;
 mod output;
 mod pangea;
+mod profiles;
 mod secrets;
 mod stx;
 mod tagoio;
@@ -54,11 +55,30 @@ struct Common {
     /// Read the password or code from standard input instead of prompting.
     #[arg(long, global = true)]
     stdin: bool,
+    /// Take the token and base URL from this saved profile (see
+    /// `accountkit profiles`).
+    #[arg(long, global = true, value_name = "NAME", env = "ACCOUNTKIT_PROFILE")]
+    config_profile: Option<String>,
+    /// The token of the profile in use, if it keeps one.
+    #[arg(skip)]
+    saved_token: Option<accountkit::SecretString>,
 }
 
 impl Common {
     fn timeout(&self) -> Duration {
         Duration::from_secs(self.timeout.max(1))
+    }
+
+    /// These options with what the profile in use keeps for `provider`: its
+    /// base URL unless `--base-url` is given, and its token.
+    fn with_profile(mut self, provider: &str) -> Result<Common, Failure> {
+        if let Some(saved) = profiles::selected(&self, provider)? {
+            if self.base_url.is_none() {
+                self.base_url = saved.base_url().map(str::to_string);
+            }
+            self.saved_token = saved.token();
+        }
+        Ok(self)
     }
 
     fn retry(&self) -> accountkit::RetryPolicy {
@@ -88,6 +108,9 @@ enum Top {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
+    /// Saved profiles: a token and a base URL per provider, used with
+    /// `--config-profile NAME`.
+    Profiles(profiles::Args),
     /// Writes the man pages (one per command) into a directory.
     Man {
         /// Where to write them.
@@ -109,10 +132,12 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Top::Tagoio(args) => run(tagoio::run(&cli.common, args)),
-        Top::Pangea(args) => run(pangea::run(&cli.common, args)),
-        Top::Cycle(args) => run(cycle::run(&cli.common, args)),
-        Top::Logto(args) => run(logto::run(&cli.common, args)),
+        Top::Profiles(args) => run(async { profiles::run(&cli.common, args) }),
+        Top::Tagoio(args) => run(async { tagoio::run(&cli.common.with_profile("tagoio")?, args).await }),
+        Top::Pangea(args) => run(async { pangea::run(&cli.common.with_profile("pangea")?, args).await }),
+        Top::Cycle(args) => run(async { cycle::run(&cli.common.with_profile("cycle")?, args).await }),
+        Top::Logto(args) => run(async { logto::run(&cli.common.with_profile("logto")?, args).await }),
+        // STX keeps its session in `--session-file`, not in a profile.
         Top::Stx(args) => run(stx::run(&cli.common, args)),
     }
 }
@@ -130,19 +155,19 @@ fn run(work: impl Future<Output = Result<(), Failure>>) -> ExitCode {
     match runtime.block_on(work) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Api(e)) => {
-            eprintln!("error: {}", output::error_line(&e));
+            eprintln!("{} {}", output::error_prefix(), output::error_line(&e));
             ExitCode::from(exit_status(e.kind()))
         }
         Err(Failure::Noted(e, note)) => {
-            eprintln!("error: {}; {note}", output::error_line(&e));
+            eprintln!("{} {}; {note}", output::error_prefix(), output::error_line(&e));
             ExitCode::from(exit_status(e.kind()))
         }
         Err(Failure::Usage(why)) => {
-            eprintln!("error: {why}");
+            eprintln!("{} {why}", output::error_prefix());
             ExitCode::from(2)
         }
         Err(Failure::Refused(why)) => {
-            eprintln!("error: {why}");
+            eprintln!("{} {why}", output::error_prefix());
             ExitCode::from(7)
         }
     }

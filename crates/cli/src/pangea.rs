@@ -2,10 +2,9 @@
 
 use accountkit::pangea::{Client, NewUser, ProfileChanges, User, UserList, UserRef, UserUpdate};
 use clap::Subcommand;
-use futures::TryStreamExt;
 use serde_json::{Value, json};
 
-use crate::output::print;
+use crate::output::{lines, print};
 use crate::secrets::token;
 use crate::{Common, Failure};
 
@@ -137,7 +136,7 @@ fn key_value(text: &str) -> Result<(String, String), String> {
 
 pub async fn run(common: &Common, args: Args) -> Result<(), Failure> {
     use Command::*;
-    let mut builder = Client::builder(token(TOKEN_VAR, "Pangea service token")?)
+    let mut builder = Client::builder(token(common, TOKEN_VAR, "Pangea service token")?)
         .domain(args.domain)
         .timeout(common.timeout())
         .retry(common.retry());
@@ -162,20 +161,8 @@ pub async fn run(common: &Common, args: Args) -> Result<(), Failure> {
         }
         UserGet { who } => user_json(&service.user_profile_get(&who.user()).await?.into_inner()),
         Users { page_size } => {
-            let mut users = service.users(&UserList::new().size(page_size)).items();
-            let mut all = Vec::new();
-            while let Some(user) = users.try_next().await? {
-                // A stream of JSON lines, printed as they come.
-                if common.json {
-                    println!("{}", user_json(&user));
-                } else {
-                    all.push(user_json(&user));
-                }
-            }
-            if common.json {
-                return Ok(());
-            }
-            Value::Array(all)
+            return lines(common.json, service.users(&UserList::new().size(page_size)).items(), user_json)
+                .await;
         }
         ProfileUpdate { who, set, remove } => {
             let mut changes = ProfileChanges::new();

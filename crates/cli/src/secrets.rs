@@ -5,15 +5,30 @@
 use accountkit::SecretString;
 use std::io::{BufRead, IsTerminal};
 
-use crate::Failure;
+use crate::{Common, Failure};
+
+/// The token of the profile named with `--config-profile`; else the one in
+/// the environment variable `var`; else the `default` profile's; else one
+/// typed at a prompt.
+pub fn token(common: &Common, var: &str, what: &str) -> Result<SecretString, Failure> {
+    match (&common.config_profile, &common.saved_token) {
+        (Some(_), Some(saved)) => Ok(saved.clone()),
+        (None, Some(saved)) => Ok(from_env(var).unwrap_or_else(|| saved.clone())),
+        (_, None) => env_or_prompt(var, what),
+    }
+}
 
 /// The token in the environment variable `var`, or typed at a prompt.
-pub fn token(var: &str, what: &str) -> Result<SecretString, Failure> {
-    match std::env::var(var) {
-        Ok(token) if !token.is_empty() => Ok(SecretString::from(token)),
-        _ if std::io::stdin().is_terminal() => prompt(&format!("{what} (or set {var}): ")),
-        _ => Err(Failure::Usage(format!("no token: set {var}"))),
+pub fn env_or_prompt(var: &str, what: &str) -> Result<SecretString, Failure> {
+    match from_env(var) {
+        Some(token) => Ok(token),
+        None if std::io::stdin().is_terminal() => prompt(&format!("{what} (or set {var}): ")),
+        None => Err(Failure::Usage(format!("no token: set {var}"))),
     }
+}
+
+fn from_env(var: &str) -> Option<SecretString> {
+    std::env::var(var).ok().filter(|token| !token.is_empty()).map(SecretString::from)
 }
 
 /// A password or code: one line of standard input with `--stdin`, or typed

@@ -17,7 +17,7 @@ use clap::Subcommand;
 use serde_json::{Value, json};
 
 use crate::output::print;
-use crate::secrets::{ask, ask_or_empty, token};
+use crate::secrets::{ask, ask_or_empty, env_or_prompt};
 use crate::{Common, Failure};
 
 /// The variable a refresh token is read from.
@@ -302,7 +302,7 @@ async fn with_session(
 ) -> Result<Value, Failure> {
     let refresh = match file {
         Some(path) => read_kept(path)?,
-        None => token(TOKEN_VAR, "STX refresh token")?,
+        None => env_or_prompt(TOKEN_VAR, "STX refresh token")?,
     };
     let session = client.resume(refresh).await?;
     let result = work(&session).await;

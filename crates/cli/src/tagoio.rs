@@ -150,7 +150,7 @@ pub async fn run(common: &Common, args: Args) -> Result<(), Failure> {
     use Command::*;
     let anonymous = || client(common, &args.region, None);
     let signed_in = || -> Result<Client, Failure> {
-        let token = token(TOKEN_VAR, "TagoIO profile token")?;
+        let token = token(common, TOKEN_VAR, "TagoIO profile token")?;
         client(common, &args.region, Some(token))
     };
     let done = |message: String| print(common.json, &json!({ "message": message }));

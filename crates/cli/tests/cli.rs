@@ -17,12 +17,34 @@ fn accountkit(args: &[&str], token: Option<&str>, stdin: &str) -> Output {
     command
         .args(args)
         .env_remove("TAGOIO_TOKEN")
+        .env_remove("ACCOUNTKIT_PROFILE")
+        .env("ACCOUNTKIT_CONFIG", no_profiles())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     if let Some(token) = token {
         command.env("TAGOIO_TOKEN", token);
     }
+    let mut child = command.spawn().expect("the binary starts");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// A profiles file that does not exist, so that no profile of the machine's
+/// user reaches a test.
+fn no_profiles() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-such-dir").join("profiles.json")
+}
+
+/// Runs `accountkit` with `args`, the variables `env` (none of the user's
+/// tokens or profiles), and `stdin`.
+fn accountkit_with(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_accountkit"));
+    command.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    for var in ["TAGOIO_TOKEN", "ACCOUNTKIT_PROFILE", "ACCOUNTKIT_CONFIG"] {
+        command.env_remove(var);
+    }
+    command.envs(env.iter().copied());
     let mut child = command.spawn().expect("the binary starts");
     child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
@@ -279,9 +301,11 @@ impl Running {
             "PANGEA_TOKEN",
             "STX_REFRESH_TOKEN",
             "STX_SESSION_FILE",
+            "ACCOUNTKIT_PROFILE",
         ] {
             command.env_remove(var);
         }
+        command.env("ACCOUNTKIT_CONFIG", no_profiles());
         command.envs(env.iter().copied());
         let mut child = command.spawn().expect("the binary starts");
         let stdin = child.stdin.take();
@@ -718,4 +742,94 @@ async fn cycle_account_changes_password_reset_recovery_and_deletion() {
     assert_eq!(done["state"], "completed");
     assert!(!cycle.account_exists("grace@example.com"));
     assert_eq!(run(&["account"], &[]).status.code(), Some(3));
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_profile_supplies_the_token_and_base_url_and_stays_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let sandbox = Sandbox::start().await.unwrap();
+    let tago = sandbox.tagoio();
+    let ada = tago.add_account("ada@example.com", PASSWORD);
+    let token = ada.token.expose_secret().to_string();
+    let dir =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("profiles-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let file = dir.join("accountkit").join("profiles.json");
+    let config = file.to_str().unwrap();
+    let url = tago.base_url();
+    fn with<'a>(config: &'a str, extra: &[(&'static str, &'a str)]) -> Vec<(&'static str, &'a str)> {
+        let mut env = vec![("ACCOUNTKIT_CONFIG", config)];
+        env.extend_from_slice(extra);
+        env
+    }
+
+    // Saved from standard input: the token is in the file, owner-only, and
+    // in nothing printed.
+    let out = accountkit_with(
+        &["profiles", "save", "work", "tagoio", "--base-url", &url, "--stdin", "--json"],
+        &with(config, &[]),
+        &format!("{token}\n"),
+    );
+    assert_eq!(json(&out)["saved"], "work");
+    shows_none(&out, &[&token]);
+    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&file), 0o600);
+    assert_eq!(mode(file.parent().unwrap()), 0o700);
+    assert!(std::fs::read_to_string(&file).unwrap().contains(&token));
+
+    // Listed without the token.
+    let out = accountkit_with(&["profiles", "list", "--json"], &with(config, &[]), "");
+    shows_none(&out, &[&token]);
+    let listed = json(&out);
+    assert_eq!(listed[0]["name"], "work");
+    assert_eq!(listed[0]["providers"]["tagoio"], serde_json::json!({"token": true, "base_url": url}));
+
+    // Named on the command line or in the environment, it gives the token
+    // and the base URL: no TAGOIO_TOKEN, no --base-url.
+    let out =
+        accountkit_with(&["tagoio", "info", "--config-profile", "work", "--json"], &with(config, &[]), "");
+    assert_eq!(json(&out)["email"], "ada@example.com");
+    let out =
+        accountkit_with(&["tagoio", "info", "--json"], &with(config, &[("ACCOUNTKIT_PROFILE", "work")]), "");
+    assert_eq!(json(&out)["email"], "ada@example.com");
+
+    // A profile named on the command line wins over TAGOIO_TOKEN; the
+    // `default` profile does not.
+    let wrong = "not-a-tagoio-token";
+    accountkit_with(
+        &["profiles", "save", "default", "tagoio", "--base-url", &url, "--stdin"],
+        &with(config, &[]),
+        &format!("{wrong}\n"),
+    );
+    let out = accountkit_with(&["tagoio", "info", "--json"], &with(config, &[("TAGOIO_TOKEN", &token)]), "");
+    assert_eq!(json(&out)["email"], "ada@example.com");
+    let out = accountkit_with(&["tagoio", "info", "--json"], &with(config, &[]), "");
+    assert_eq!(out.status.code(), Some(3), "the default profile's wrong token is used");
+    shows_none(&out, &[wrong]);
+    let out = accountkit_with(
+        &["tagoio", "info", "--config-profile", "default"],
+        &with(config, &[("TAGOIO_TOKEN", &token)]),
+        "",
+    );
+    assert_eq!(out.status.code(), Some(3), "the named profile's token wins");
+
+    // A file others can read is refused, naming the fix.
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = accountkit_with(&["tagoio", "info", "--config-profile", "work"], &with(config, &[]), "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("chmod 600"), "{out:?}");
+    shows_none(&out, &[&token]);
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    // Removed, it is gone; a profile without the provider says so.
+    json(&accountkit_with(&["profiles", "remove", "work", "--json"], &with(config, &[]), ""));
+    let out = accountkit_with(&["tagoio", "info", "--config-profile", "work"], &with(config, &[]), "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has nothing for tagoio"), "{out:?}");
+    let out = accountkit_with(&["cycle", "account", "--config-profile", "default"], &with(config, &[]), "");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(mode(&file), 0o600, "rewritten owner-only");
+    let _ = std::fs::remove_dir_all(&dir);
 }
