@@ -833,3 +833,84 @@ async fn a_saved_profile_supplies_the_token_and_base_url_and_stays_owner_only() 
     assert_eq!(mode(&file), 0o600, "rewritten owner-only");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `accountkit` on a pseudo-terminal (util-linux `script` makes one): its
+/// stdin, stdout and stderr are that terminal. Each `(prompt, answer)` is
+/// typed once `prompt` has shown, as a person would; returns all the
+/// terminal showed.
+#[cfg(target_os = "linux")]
+fn on_a_terminal(args: &[&str], env: &[(&str, &str)], answers: &[(&str, &str)]) -> Option<String> {
+    use std::io::Read as _;
+    use std::sync::mpsc;
+
+    let quoted: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_accountkit"))
+        .chain(args.iter().copied())
+        .map(|arg| format!("'{}'", arg.replace('\'', r"'\''")))
+        .collect();
+    let mut command = Command::new("script");
+    command.args(["-qec", &quoted.join(" "), "/dev/null"]);
+    command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null());
+    for var in ["TAGOIO_TOKEN", "ACCOUNTKIT_PROFILE", "NO_COLOR"] {
+        command.env_remove(var);
+    }
+    command.env("ACCOUNTKIT_CONFIG", no_profiles()).envs(env.iter().copied());
+    let Ok(mut child) = command.spawn() else {
+        eprintln!("no `script` on this machine: the terminal test is not run");
+        return None;
+    };
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let (sender, seen) = mpsc::channel::<Vec<u8>>();
+    let reader = std::thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        while let Ok(n @ 1..) = stdout.read(&mut buffer) {
+            if sender.send(buffer[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut shown = Vec::new();
+    for (prompt, answer) in answers {
+        while !String::from_utf8_lossy(&shown).contains(prompt) {
+            let chunk = seen.recv_timeout(std::time::Duration::from_secs(20)).expect("the prompt shows");
+            shown.extend(chunk);
+        }
+        stdin.write_all(format!("{answer}\n").as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+    child.wait().unwrap();
+    reader.join().unwrap();
+    shown.extend(seen.try_iter().flatten());
+    Some(String::from_utf8_lossy(&shown).into_owned())
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prompt_on_a_terminal_does_not_echo_and_errors_are_coloured_there_unless_no_color() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let tago = sandbox.tagoio();
+    tago.add_account("ada@example.com", PASSWORD);
+    let url = tago.base_url();
+    let login = ["tagoio", "login", "ada@example.com", "--base-url", &url];
+
+    let Some(shown) = on_a_terminal(&login, &[], &[("password of ada@example.com", PASSWORD)]) else {
+        return;
+    };
+    assert!(shown.contains("email: ada@example.com"), "logged in: {shown}");
+    assert!(!shown.contains(PASSWORD), "the password was echoed: {shown}");
+
+    let wrong = "wrong horse staple";
+    let shown = on_a_terminal(&login, &[], &[("password of", wrong)]).unwrap();
+    assert!(shown.contains("\x1b[31merror:\x1b[0m tagoio login: unauthorized"), "{shown:?}");
+    assert!(!shown.contains(wrong), "{shown}");
+    let shown = on_a_terminal(&login, &[("NO_COLOR", "1")], &[("password of", wrong)]).unwrap();
+    assert!(shown.contains("error: tagoio login: unauthorized"), "{shown:?}");
+    assert!(!shown.contains('\x1b'), "colour with NO_COLOR: {shown:?}");
+
+    // A token asked at the terminal, as the environment has none.
+    let token = tago.add_account("grace@example.com", PASSWORD).token.expose_secret().to_string();
+    let info = ["tagoio", "info", "--base-url", &url];
+    let shown = on_a_terminal(&info, &[], &[("(or set TAGOIO_TOKEN)", &token)]).unwrap();
+    assert!(shown.contains("email: grace@example.com"), "{shown}");
+    assert!(!shown.contains(&token), "the token was echoed: {shown}");
+}
