@@ -875,6 +875,9 @@ fn on_a_terminal(args: &[&str], env: &[(&str, &str)], answers: &[(&str, &str)]) 
             let chunk = seen.recv_timeout(std::time::Duration::from_secs(20)).expect("the prompt shows");
             shown.extend(chunk);
         }
+        // The prompt shows a moment before echo goes off (rpassword
+        // writes it first): type as a person does, not in that moment.
+        std::thread::sleep(std::time::Duration::from_millis(300));
         stdin.write_all(format!("{answer}\n").as_bytes()).unwrap();
         stdin.flush().unwrap();
     }
@@ -913,4 +916,88 @@ async fn a_prompt_on_a_terminal_does_not_echo_and_errors_are_coloured_there_unle
     let shown = on_a_terminal(&info, &[], &[("(or set TAGOIO_TOKEN)", &token)]).unwrap();
     assert!(shown.contains("email: grace@example.com"), "{shown}");
     assert!(!shown.contains(&token), "the token was echoed: {shown}");
+}
+
+/// A server that answers every request with `status` and `body`, on a
+/// thread of its own; its base URL.
+fn answering(status: &str, body: &'static str) -> String {
+    use std::io::{BufRead as _, Read as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let head = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nretry-after: 0\r\n\r\n",
+        body.len()
+    );
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = std::io::BufReader::new(stream);
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut request_body = vec![0; length];
+            let _ = reader.read_exact(&mut request_body);
+            let _ = reader.get_mut().write_all(format!("{head}{body}").as_bytes());
+        }
+    });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_statuses_of_rate_limits_server_faults_odd_answers_and_second_factors() {
+    let token = "tok-exit-statuses-1";
+    let info =
+        |url: &str| accountkit(&["tagoio", "info", "--base-url", url, "--retries", "0"], Some(token), "");
+    let limited = answering("429 Too Many Requests", r#"{"status": false, "message": "slow down"}"#);
+    assert_eq!(info(&limited).status.code(), Some(8));
+    let failing = answering("500 Internal Server Error", r#"{"status": false, "message": "oops"}"#);
+    let out = info(&failing);
+    assert_eq!(out.status.code(), Some(10));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("(HTTP 500)"), "{out:?}");
+    let odd = answering("200 OK", r#"{"status": true, "result": {"id": 5}}"#);
+    assert_eq!(info(&odd).status.code(), Some(11));
+    let html = answering("200 OK", "<html>a captive portal</html>");
+    let out = info(&html);
+    assert_eq!(out.status.code(), Some(11));
+    shows_none(&out, &[token, "captive portal"]);
+
+    // A login that needs the PIN of a second factor, with none to give.
+    let sandbox = Sandbox::start().await.unwrap();
+    let tago = sandbox.tagoio();
+    let ada = tago.add_account("ada@example.com", PASSWORD);
+    let credentials = accountkit::tagoio::Credentials::new("ada@example.com", PASSWORD);
+    let client =
+        accountkit::tagoio::Client::new(accountkit::tagoio::Region::Custom(tago.base_url()), ada.token)
+            .unwrap();
+    client
+        .enable_otp_with(accountkit::tagoio::OtpType::Email, &credentials, async |_| {
+            tago.latest_pin("ada@example.com")
+        })
+        .await
+        .unwrap();
+    let url = tago.base_url();
+    let out = accountkit(
+        &[
+            "tagoio",
+            "token-create",
+            "ada@example.com",
+            "--profile",
+            "p",
+            "--name",
+            "ci",
+            "--stdin",
+            "--base-url",
+            &url,
+        ],
+        None,
+        &format!("{PASSWORD}\n"),
+    );
+    assert_eq!(out.status.code(), Some(12), "{}", String::from_utf8_lossy(&out.stderr));
+    shows_none(&out, &[PASSWORD]);
 }
