@@ -1,15 +1,13 @@
 //! What raw crates' `ClientHooks` impls and generated code call, so the
 //! cross-cutting request policy lives in one place.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 
 use reqwest::header::HeaderValue;
 
 use crate::auth::{Auth, MAX_HEADER_VALUE};
 use crate::observe::Undecoded;
-use crate::transport::{self, Policy};
+use crate::transport::Policy;
 
 /// The `User-Agent` every request carries.
 pub const USER_AGENT: &str = concat!("accountkit/", env!("CARGO_PKG_VERSION"));
@@ -171,18 +169,6 @@ fn undecoded<E>(
     *response.headers_mut() = headers;
     response.extensions_mut().insert(Undecoded::new(body, cause));
     progenitor_client::Error::UnexpectedResponse(reqwest::Response::from(response))
-}
-
-/// Sends a request under the client's [`Policy`]: see
-/// [`transport::execute`].
-pub fn execute<'a>(
-    client: &'a reqwest::Client,
-    context: &'a Context,
-    request: reqwest::Request,
-    operation_id: &str,
-    idempotent: &[&str],
-) -> Pin<Box<dyn Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a>> {
-    transport::execute(client, &context.policy, request, operation_id, idempotent)
 }
 
 #[cfg(test)]

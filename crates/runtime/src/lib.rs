@@ -71,9 +71,9 @@ macro_rules! client_hooks {
                 request: ::reqwest::Request,
                 info: &::progenitor_client::OperationInfo,
             ) -> impl ::std::future::Future<Output = ::reqwest::Result<::reqwest::Response>> {
-                $crate::hooks::execute(
+                $crate::transport::execute(
                     &self.client,
-                    &self.inner,
+                    &self.inner.policy,
                     request,
                     info.operation_id,
                     IDEMPOTENT_OPERATIONS,

@@ -2,34 +2,15 @@
 //! harness of any language would start it, spoken to over plain HTTP, and
 //! driven through accountkit.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-/// A running `accountkit-sandbox` process; killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(args: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_accountkit-sandbox"))
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the binary starts");
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-        let url =
-            first.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("first line: {first:?}"));
-        Server { url: url.to_string(), child }
-    }
-}
+mod common;
+use common::Server;
 
 impl Server {
     fn host(&self) -> String {
@@ -78,13 +59,6 @@ fn exchange(server: &Server, request: &[u8]) -> String {
     let mut answer = Vec::new();
     let _ = stream.read_to_end(&mut answer);
     String::from_utf8_lossy(&answer).into_owned()
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// One plain HTTP/1.1 request, no client library: status and JSON body.

@@ -13,44 +13,18 @@
 //! (`@logto/api`) cover OIDC sign-in and the Management API, and neither
 //! speaks the My Account API the fake serves.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod common;
+use common::Server;
 
 /// How long one driver script may run.
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
 
 const SCRIPTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vendor");
-
-/// A running `accountkit-sandbox` process; killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start() -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_accountkit-sandbox"))
-            .args(["--port", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the binary starts");
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-        let url =
-            first.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("first line: {first:?}"));
-        Server { url: url.to_string(), child }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Where installed SDKs are kept between runs: one folder per SDK.
 fn cache(kind: &str, sdk: &str) -> PathBuf {
@@ -151,7 +125,7 @@ fn skip(sdk: &str, why: &str) {
 /// Runs one driver against a server of its own; the number of operations
 /// it passed.
 fn drive(sdk: &str, program: &Path, script: &str, node_modules: Option<&Path>) -> usize {
-    let server = Server::start();
+    let server = Server::start(&["--port", "0"]);
     let mut command = Command::new(program);
     command.arg(Path::new(SCRIPTS).join(script)).env("SANDBOX_URL", &server.url);
     if let Some(modules) = node_modules {
