@@ -274,7 +274,7 @@ async fn translate<E: serde::Serialize>(
         Raw::UnexpectedResponse(response) => {
             let status = response.status().as_u16();
             let wait = retry_after(response.headers());
-            let body = read_bounded(response).await;
+            let body = read_bounded(response, MAX_ERROR_BODY).await;
             from_body(op, status, &body, read, wait)
         }
         Raw::InvalidResponsePayload(body, cause) => match meta {
@@ -359,12 +359,14 @@ pub(crate) fn transport(op: Op, e: reqwest::Error) -> Error {
     op.error(ErrorKind::Transport, message).with_timeout(timeout).with_source(e)
 }
 
-async fn read_bounded(mut response: reqwest::Response) -> Vec<u8> {
+/// At most `limit` bytes of an answer's body: enough to read an error or
+/// an envelope, never a body without end.
+pub(crate) async fn read_bounded(mut response: reqwest::Response, limit: usize) -> Vec<u8> {
     let mut body = Vec::new();
     while let Ok(Some(chunk)) = response.chunk().await {
-        let room = MAX_ERROR_BODY - body.len();
+        let room = limit - body.len();
         body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= MAX_ERROR_BODY {
+        if body.len() >= limit {
             break;
         }
     }

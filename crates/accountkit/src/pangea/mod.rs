@@ -1272,7 +1272,7 @@ async fn settle_failure<R: DeserializeOwned>(
         }
         Raw::UnexpectedResponse(response) if response.status().is_success() => {
             let http = response.status().as_u16();
-            let body = read_bounded(response).await;
+            let body = provider::read_bounded(response, MAX_ACCEPTED_BODY).await;
             match serde_json::from_slice::<raw::types::ErrorEnvelope>(&body) {
                 Ok(envelope) => typed(op, http, loose(envelope), missing, secrets),
                 Err(cause) => Err(provider::decode_error(op, Some(http), &cause)),
@@ -1315,18 +1315,6 @@ fn envelope_error(
 
 /// The longest 202 body read; its envelope is small.
 const MAX_ACCEPTED_BODY: usize = 64 * 1024;
-
-async fn read_bounded(mut response: reqwest::Response) -> Vec<u8> {
-    let mut body = Vec::new();
-    while let Ok(Some(chunk)) = response.chunk().await {
-        let room = MAX_ACCEPTED_BODY - body.len();
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= MAX_ACCEPTED_BODY {
-            break;
-        }
-    }
-    body
-}
 
 /// Pangea's timestamps, with any number of fraction digits.
 fn timestamp(text: &str) -> Option<DateTime<Utc>> {
