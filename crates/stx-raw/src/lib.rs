@@ -18,15 +18,9 @@ use accountkit_runtime::Sensitive;
 #[cynic::schema("stx")]
 mod schema {}
 
-/// The mutations that are sent without `Authorization`: the caller is not
-/// logged in yet, or (`newToken`) the refresh token is the credential.
-pub const ANONYMOUS_OPERATIONS: &[&str] =
-    &["login", "confirm2Fa", "resend2Fa", "newToken", "register", "forgotPassword", "confirmPasswordReset"];
-
-/// The operations safe to send twice: none of the mutations (`newToken`
-/// rotates the refresh token). The `userProfile` query would be, but the
-/// retry table in SECURITY.md lists the mutations only, so it stays out.
-pub const IDEMPOTENT_OPERATIONS: &[&str] = &[];
+// `ANONYMOUS_OPERATIONS` and `IDEMPOTENT_OPERATIONS`, from the schema's
+// `@anonymous` and `@idempotent` fields.
+include!(concat!(env!("OUT_DIR"), "/operations.rs"));
 
 // ---- scalars ---------------------------------------------------------------
 

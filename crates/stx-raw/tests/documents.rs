@@ -76,3 +76,24 @@ fn documents() {
     }
     assert!(UserProfile::build(NoVariables {}).query.starts_with("query "));
 }
+
+#[test]
+fn the_anonymous_operations_are_the_schemas_and_the_vendors() {
+    // The operations STX documents as sent before a login (or, newToken,
+    // with the refresh token as the credential); the schema marks them.
+    let mut anonymous = ANONYMOUS_OPERATIONS.to_vec();
+    anonymous.sort_unstable();
+    assert_eq!(
+        anonymous,
+        [
+            "confirm2Fa",
+            "confirmPasswordReset",
+            "forgotPassword",
+            "login",
+            "newToken",
+            "register",
+            "resend2Fa"
+        ]
+    );
+    assert_eq!(IDEMPOTENT_OPERATIONS, &[] as &[&str], "no operation is safe to send twice");
+}
