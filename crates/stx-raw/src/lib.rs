@@ -9,7 +9,9 @@
 //! [`cynic::Operation`] serialises to the request body
 //! (`{"query", "variables", "operationName"}`) and its response decodes as
 //! [`cynic::GraphQlResponse`]. The result types are fragments shared by the
-//! mutations that return them.
+//! mutations that return them. [`Client`] sends an operation through the
+//! runtime's request policy, as the REST raw clients do, and hands back the
+//! answer at any status: GraphQL reports its errors in the body.
 
 #![allow(missing_docs)]
 
@@ -21,6 +23,9 @@ mod schema {}
 // `ANONYMOUS_OPERATIONS` and `IDEMPOTENT_OPERATIONS`, from the schema's
 // `@anonymous` and `@idempotent` fields.
 include!(concat!(env!("OUT_DIR"), "/operations.rs"));
+
+mod client;
+pub use client::{Answer, Client, Field, PATH};
 
 // ---- scalars ---------------------------------------------------------------
 
@@ -421,4 +426,31 @@ pub struct Send2Fa {
 #[cynic(graphql_type = "RootQueryType", variables = "NoVariables")]
 pub struct UserProfile {
     pub user_profile: Option<Profile>,
+}
+
+/// Each operation's root field; the document snapshots check them.
+macro_rules! fields {
+    ($($operation:ident => $field:literal,)*) => {$(
+        impl Field for $operation {
+            const NAME: &'static str = $field;
+        }
+    )*};
+}
+
+fields! {
+    Login => "login",
+    Confirm2Fa => "confirm2Fa",
+    Resend2Fa => "resend2Fa",
+    NewToken => "newToken",
+    Logout => "logout",
+    Register => "register",
+    ChangePassword => "changePassword",
+    ConfirmChangePassword2Fa => "confirmChangePassword2Fa",
+    ResendChangePassword2Fa => "resendChangePassword2Fa",
+    ForgotPassword => "forgotPassword",
+    ConfirmPasswordReset => "confirmPasswordReset",
+    Enable2Fa => "enable2Fa",
+    Disable2Fa => "disable2Fa",
+    Send2Fa => "send2Fa",
+    UserProfile => "userProfile",
 }
