@@ -36,7 +36,7 @@ impl Op {
     }
 }
 
-/// What a REST provider module tells the shared code about its API.
+/// What a provider module tells the shared code about its API.
 pub(crate) trait Provider: 'static {
     /// As named in errors and `tracing` spans, e.g. `tagoio`.
     const NAME: &'static str;
@@ -134,6 +134,7 @@ impl<P: Provider> Core<P> {
 
 /// One call of one operation: its name for errors, and the secrets it
 /// sends, recorded by the checks that let them through.
+#[derive(Clone)]
 pub(crate) struct Call<'a> {
     op: Op,
     secrets: Vec<&'a str>,

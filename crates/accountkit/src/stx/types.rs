@@ -7,7 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 
 use crate::error::Result;
-use crate::provider::Op;
+use crate::provider::Call;
 use crate::validate;
 
 /// An email and password, with the optional id of the device logging in.
@@ -75,26 +75,18 @@ impl Credentials {
         &self.email
     }
 
-    pub(crate) fn to_raw(&self, op: Op) -> Result<raw::LoginCredentials> {
-        validate::email(op, "email", &self.email)?;
-        validate::secret(op, "password", self.password.expose_secret())?;
+    pub(crate) fn to_raw<'a>(&'a self, call: &mut Call<'a>) -> Result<raw::LoginCredentials> {
+        validate::email(call.op(), "email", &self.email)?;
+        let password = raw::Secret::new(call.secret("password", &self.password)?);
         let device_info = match &self.device_id {
             Some(id) => {
-                validate::text(op, "device_id", id)?;
+                validate::text(call.op(), "device_id", id)?;
                 Some(raw::DeviceInfo { device_id: Some(id.clone()) })
             }
             None => None,
         };
-        Ok(raw::LoginCredentials {
-            email: raw::EmailAddress(self.email.clone()),
-            password: secret(&self.password),
-            device_info,
-        })
+        Ok(raw::LoginCredentials { email: raw::EmailAddress(self.email.clone()), password, device_info })
     }
-}
-
-pub(crate) fn secret(value: &SecretString) -> raw::Secret {
-    raw::Secret::new(value.expose_secret())
 }
 
 /// What the server says about a login or a refreshed token, apart from the
@@ -867,17 +859,13 @@ impl Registration {
         &self.email
     }
 
-    pub(crate) fn password(&self) -> &SecretString {
-        &self.password
-    }
-
     /// The document, JSON-encoded: what travels in `input.data`.
-    pub(crate) fn encode(&self, op: Op) -> Result<SecretString> {
-        validate::email(op, "email", &self.email)?;
-        validate::secret(op, "password", self.password.expose_secret())?;
+    pub(crate) fn encode<'a>(&'a self, call: &mut Call<'a>) -> Result<SecretString> {
+        validate::email(call.op(), "email", &self.email)?;
+        call.secret("password", &self.password)?;
         for key in ["email", "password"] {
             if self.fields.contains_key(key) {
-                return Err(op.invalid(key, "is set by Registration::new, not by field()"));
+                return Err(call.invalid(key, "is set by Registration::new, not by field()"));
             }
         }
         let mut document = Map::new();
@@ -891,6 +879,7 @@ impl Registration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::Op;
 
     const OP: Op = Op { provider: "stx", name: "register" };
 
@@ -901,7 +890,7 @@ mod tests {
             .date_of_birth(NaiveDate::from_ymd_opt(1990, 12, 10).unwrap())
             .field("optInMarketing", false);
         assert!(!format!("{registration:?}").contains("pw-Horse-1"));
-        let encoded = registration.encode(OP).unwrap();
+        let encoded = registration.encode(&mut Call::new(OP)).unwrap();
         let document: Value = serde_json::from_str(encoded.expose_secret()).unwrap();
         assert_eq!(
             document,
@@ -910,14 +899,14 @@ mod tests {
         );
         let err = Registration::new("ada@example.com", SecretString::from("pw"))
             .field("password", "other")
-            .encode(OP)
+            .encode(&mut Call::new(OP))
             .unwrap_err();
         assert!(err.message().starts_with("`password`"), "{err}");
         // `phoneNumber: String` in the schema: any form goes.
         for phone in ["12345", "(416) 555-0100", "+1 416 555 0100", "416.555.0100 ext 2"] {
             let encoded = Registration::new("ada@example.com", SecretString::from("pw"))
                 .phone_number(phone)
-                .encode(OP)
+                .encode(&mut Call::new(OP))
                 .unwrap();
             let document: Value = serde_json::from_str(encoded.expose_secret()).unwrap();
             assert_eq!(document["phoneNumber"], phone);
