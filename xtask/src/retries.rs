@@ -35,35 +35,40 @@ pub fn table(root: &Path) -> Result<String, String> {
         }
     }
     let schema = std::fs::read_to_string(root.join(STX_SCHEMA)).map_err(|e| format!("{STX_SCHEMA}: {e}"))?;
-    for field in mutations(&schema) {
-        // Every STX operation is a mutation, none safe to send twice.
-        out.push_str(&format!("| stx | `{field}` | `POST /api/graphql` (mutation) | {ALWAYS} |\n"));
+    for (field, idempotent) in mutations(&schema)? {
+        let when = if idempotent { REPEATABLE } else { ALWAYS };
+        out.push_str(&format!("| stx | `{field}` | `POST /api/graphql` (mutation) | {when} |\n"));
     }
     Ok(out)
 }
 
-/// The fields of the schema's mutation type, sorted.
-fn mutations(schema: &str) -> Vec<String> {
-    let root = schema
-        .lines()
-        .find_map(|line| line.trim().strip_prefix("mutation:"))
-        .map_or("Mutation", str::trim)
-        .to_string();
-    let opening = format!("type {root} {{");
-    let mut fields: Vec<String> = schema
-        .lines()
-        .skip_while(|line| line.trim() != opening)
-        .skip(1)
-        .take_while(|line| line.trim() != "}")
-        // A field starts two spaces in; its arguments sit deeper.
-        .filter(|line| line.starts_with("  ") && !line.starts_with("   "))
-        .filter_map(|line| {
-            let name: String = line.trim().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-            (!name.is_empty()).then_some(name)
+/// The fields of the schema's mutation type, sorted, each with whether it
+/// is marked `@idempotent` (as the raw crate's build reads it).
+fn mutations(schema: &str) -> Result<Vec<(String, bool)>, String> {
+    use cynic_parser::type_system::{Definition, TypeDefinition};
+    let document =
+        cynic_parser::parse_type_system_document(schema).map_err(|e| format!("{STX_SCHEMA}: {e}"))?;
+    let root = document
+        .definitions()
+        .find_map(|definition| match definition {
+            Definition::Schema(def) => def.mutation_type().map(|root| root.named_type().to_string()),
+            _ => None,
+        })
+        .unwrap_or_else(|| "Mutation".to_string());
+    let mut fields: Vec<(String, bool)> = document
+        .definitions()
+        .filter_map(|definition| match definition {
+            Definition::Type(TypeDefinition::Object(object)) if object.name() == root => Some(object),
+            _ => None,
+        })
+        .flat_map(|object| object.fields())
+        .map(|field| {
+            let idempotent = field.directives().any(|directive| directive.name() == "idempotent");
+            (field.name().to_string(), idempotent)
         })
         .collect();
     fields.sort();
-    fields
+    Ok(fields)
 }
 
 /// Writes the table into SECURITY.md, or with `check` only compares;
@@ -100,8 +105,11 @@ mod tests {
     #[test]
     fn lists_the_mutation_type_fields() {
         let schema = "schema {\n  query: Q\n  mutation: M\n}\n\ntype M {\n  login(\n    email: String\n  ): R\n  \
-                      logout: R\n}\n\ntype R {\n  ok: Boolean\n}\n";
-        assert_eq!(mutations(schema), vec!["login".to_string(), "logout".to_string()]);
+                      logout: R @idempotent\n}\n\ntype R {\n  ok: Boolean\n}\n";
+        assert_eq!(
+            mutations(schema).unwrap(),
+            vec![("login".to_string(), false), ("logout".to_string(), true)]
+        );
     }
 
     #[test]
