@@ -442,3 +442,24 @@ async fn rate_limits_keep_retry_after() {
     assert_eq!(err.message(), "Too many requests");
     assert!(err.is_retryable());
 }
+
+#[tokio::test]
+async fn a_session_calls_error_is_scrubbed_of_its_token_and_its_secrets() {
+    let server = MockServer::start().await;
+    let access = jwt_expiring_in(3600, "echoed");
+    let session = session_with(&server, &access).await;
+    let echo = format!("Bearer {access} old-Pw-Echo-1 new-Pw-Echo-2");
+    Mock::given(any())
+        .respond_with(reply(
+            400,
+            json!({"errors": [{"message": echo, "path": ["changePassword", echo], "extensions": {"code": echo}}]}),
+        ))
+        .mount(&server)
+        .await;
+    let err = session.change_password("old-Pw-Echo-1", "new-Pw-Echo-2").await.unwrap_err();
+    let shown = format!("{err} {err:?} {:?} {:?}", err.code(), err.path());
+    for secret in [access.as_str(), "old-Pw-Echo-1", "new-Pw-Echo-2"] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+    assert_eq!(err.status(), Some(400));
+}
