@@ -95,7 +95,7 @@ impl<P: Provider> Core<P> {
 
     /// The same connection pool and policy with other credentials.
     pub fn with_auth(&self, auth: Auth) -> Self {
-        let context = Context::new(auth, self.raw.inner().policy.clone());
+        let context = self.raw.inner().with_auth(auth);
         Core { raw: P::Raw::with_context(self.base_url(), self.raw.client().clone(), context) }
     }
 

@@ -47,6 +47,12 @@ impl Context {
         Context { auth, policy, base: Arc::default() }
     }
 
+    /// The same policy and parsed base URL with another credential (a
+    /// session's token, say).
+    pub fn with_auth(&self, auth: Auth) -> Self {
+        Context { auth, policy: self.policy.clone(), base: Arc::clone(&self.base) }
+    }
+
     /// `text` parsed, if it is the base URL this context first saw and a
     /// request URL can be made from it by setting the path.
     fn base(&self, text: &str) -> Option<&Base> {
