@@ -116,6 +116,8 @@
 //! `rustls` feature reqwest has no crypto provider of its own, and
 //! `reqwest::Client::new()` needs one installed for the process (unless
 //! another crate turns on reqwest's own `rustls` or `native-tls` feature).
+//! Every builder's `add_root_certificate` trusts a CA beside the platform's
+//! roots (a TLS-inspecting corporate proxy's, say).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]

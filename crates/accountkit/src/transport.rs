@@ -22,6 +22,8 @@ pub(crate) struct Transport {
     pub retry: accountkit_runtime::RetryPolicy,
     pub max_response_bytes: usize,
     pub allow_insecure_http: bool,
+    /// Certificates (DER or PEM) to trust beside the platform's roots.
+    pub root_certificates: Vec<Vec<u8>>,
 }
 
 impl Default for Transport {
@@ -33,6 +35,7 @@ impl Default for Transport {
             retry: accountkit_runtime::RetryPolicy::default(),
             max_response_bytes: accountkit_runtime::DEFAULT_MAX_RESPONSE_BYTES,
             allow_insecure_http: false,
+            root_certificates: Vec::new(),
         }
     }
 }
@@ -53,14 +56,18 @@ impl Transport {
     /// The caller's HTTP client, or one built with the connect timeout (the
     /// request timeout is the policy's, which covers the body as it is read).
     pub fn http_client(&self, op: Op) -> Result<reqwest::Client, Error> {
-        match &self.http {
-            Some(http) => Ok(http.clone()),
-            None => http_client_builder()
-                .map_err(|e| op.error(ErrorKind::Transport, e.message().to_string()))?
-                .connect_timeout(self.connect_timeout)
-                .build()
-                .map_err(|e| op.error(ErrorKind::Transport, format!("cannot build the HTTP client: {e}"))),
+        if let Some(http) = &self.http {
+            return Ok(http.clone());
         }
+        let builder = if self.root_certificates.is_empty() {
+            http_client_builder().map_err(|e| op.error(ErrorKind::Transport, e.message().to_string()))?
+        } else {
+            with_roots(op, &self.root_certificates)?
+        };
+        builder
+            .connect_timeout(self.connect_timeout)
+            .build()
+            .map_err(|e| op.error(ErrorKind::Transport, format!("cannot build the HTTP client: {e}")))
     }
 
     /// Refuses a plain-HTTP base URL unless its host is a loopback address
@@ -125,31 +132,132 @@ pub fn http_client_builder() -> Result<reqwest::ClientBuilder, Error> {
     Ok(builder)
 }
 
+/// `http_client_builder` trusting `roots` beside the platform's roots.
+fn with_roots(op: Op, roots: &[Vec<u8>]) -> Result<reqwest::ClientBuilder, Error> {
+    let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).referer(false);
+    #[cfg(feature = "rustls")]
+    {
+        let roots = tls::parse_roots(roots).map_err(|why| op.invalid("root_certificate", &why))?;
+        let config = tls::config_with_roots(roots)
+            .map_err(|why| op.error(ErrorKind::Transport, format!("cannot set up TLS: {why}")))?;
+        Ok(builder.tls_backend_preconfigured(config))
+    }
+    #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+    {
+        let mut certs = Vec::new();
+        for root in roots {
+            let parsed = if root.trim_ascii_start().starts_with(b"-----BEGIN") {
+                reqwest::Certificate::from_pem_bundle(root)
+            } else {
+                reqwest::Certificate::from_der(root).map(|c| vec![c])
+            };
+            certs.extend(parsed.map_err(|_| op.invalid("root_certificate", "is not a certificate"))?);
+        }
+        Ok(builder.tls_certs_merge(certs))
+    }
+    #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+    {
+        // Without TLS there is nothing to trust them for.
+        let _ = (op, roots);
+        Ok(builder)
+    }
+}
+
 #[cfg(feature = "rustls")]
 mod tls {
     use std::sync::{Arc, OnceLock};
 
+    use std::sync::Mutex;
+
     use rustls::ClientConfig;
-    use rustls_platform_verifier::BuilderVerifierExt;
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls_platform_verifier::{BuilderVerifierExt, Verifier};
+
+    /// Distinct sets of extra roots kept, each with its configuration.
+    const KEPT_ROOT_SETS: usize = 8;
 
     /// The process's rustls configuration, or why it could not be made.
     pub fn config() -> &'static Result<ClientConfig, String> {
         static CONFIG: OnceLock<Result<ClientConfig, String>> = OnceLock::new();
-        CONFIG.get_or_init(|| {
-            // rustls 0.23.48 deprecates ring's provider for its lack of
-            // post-quantum key exchange, and offers no ring one instead: the
-            // only undeprecated provider is aws-lc-rs, which the workspace
-            // passes over for its build time (see its `rustls` line).
-            #[allow(deprecated)]
-            let provider = Arc::new(rustls::crypto::ring::default_provider());
-            let config = ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .map_err(|e| e.to_string())?
-                .with_platform_verifier()
-                .map_err(|e| e.to_string())?
-                .with_no_client_auth();
-            Ok(config)
-        })
+        CONFIG.get_or_init(|| make(None))
+    }
+
+    /// A configuration trusting `roots` beside the platform's, shared by
+    /// every builder given the same ones: they share its TLS session store,
+    /// which a verifier that trusts other roots must not resume from.
+    pub fn config_with_roots(roots: Vec<CertificateDer<'static>>) -> Result<ClientConfig, String> {
+        static CONFIGS: Mutex<Vec<(Vec<CertificateDer<'static>>, ClientConfig)>> = Mutex::new(Vec::new());
+        let mut configs = CONFIGS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((_, config)) = configs.iter().find(|(kept, _)| *kept == roots) {
+            return Ok(config.clone());
+        }
+        let config = make(Some(roots.clone()))?;
+        if configs.len() == KEPT_ROOT_SETS {
+            configs.remove(0);
+        }
+        configs.push((roots, config.clone()));
+        Ok(config)
+    }
+
+    fn make(extra_roots: Option<Vec<CertificateDer<'static>>>) -> Result<ClientConfig, String> {
+        // rustls 0.23.48 deprecates ring's provider for its lack of
+        // post-quantum key exchange, and offers no ring one instead: the
+        // only undeprecated provider is aws-lc-rs, which the workspace
+        // passes over for its build time (see its `rustls` line).
+        #[allow(deprecated)]
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?;
+        let builder = match extra_roots {
+            None => builder.with_platform_verifier().map_err(|e| e.to_string())?,
+            Some(roots) => {
+                let verifier = extra_roots_verifier(roots, provider)?;
+                builder.dangerous().with_custom_certificate_verifier(Arc::new(verifier))
+            }
+        };
+        Ok(builder.with_no_client_auth())
+    }
+
+    #[cfg(not(target_os = "android"))]
+    fn extra_roots_verifier(
+        roots: Vec<CertificateDer<'static>>,
+        provider: Arc<rustls::crypto::CryptoProvider>,
+    ) -> Result<Verifier, String> {
+        Verifier::new_with_extra_roots(roots, provider).map_err(|e| e.to_string())
+    }
+
+    #[cfg(target_os = "android")]
+    fn extra_roots_verifier(
+        _: Vec<CertificateDer<'static>>,
+        _: Arc<rustls::crypto::CryptoProvider>,
+    ) -> Result<Verifier, String> {
+        Err("the platform verifier takes no extra root certificates on Android".into())
+    }
+
+    /// Each PEM block of a certificate, or the DER bytes as one, checked to
+    /// be a trust anchor.
+    pub fn parse_roots(given: &[Vec<u8>]) -> Result<Vec<CertificateDer<'static>>, String> {
+        let mut roots = Vec::new();
+        for bytes in given {
+            if bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
+                let before = roots.len();
+                for cert in CertificateDer::pem_slice_iter(bytes) {
+                    roots.push(cert.map_err(|_| "is not valid PEM".to_string())?);
+                }
+                if roots.len() == before {
+                    return Err("holds no PEM `CERTIFICATE` block".into());
+                }
+            } else {
+                roots.push(CertificateDer::from(bytes.clone()));
+            }
+        }
+        let mut store = rustls::RootCertStore::empty();
+        for root in &roots {
+            store.add(root.clone()).map_err(|_| "is not a CA certificate rustls can read".to_string())?;
+        }
+        Ok(roots)
     }
 }
 
@@ -285,6 +393,32 @@ macro_rules! transport_options {
         )]
         pub fn allow_insecure_http(mut self, allow: bool) -> Self {
             self.transport.allow_insecure_http = allow;
+            self
+        }
+
+        /// Trusts this CA certificate beside the platform's roots: DER, or
+        /// PEM (every certificate of a bundle). For a TLS-inspecting proxy,
+        /// say, or a test server. Call it again to add more; a certificate
+        /// that cannot be read is an [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput)
+        /// from `build`. Builders given the same certificates share one TLS
+        /// set-up, and with it TLS session resumption. A client given with
+        /// `http_client` keeps its own TLS set-up instead.
+        ///
+        #[doc = concat!(
+            "```\n",
+            "# fn main() -> Result<(), Box<dyn std::error::Error>> {\n",
+            "# let ca = rcgen::generate_simple_self_signed(vec![\"proxy.example\".into()])?.cert.pem();\n",
+            "# /*\n",
+            "let ca = std::fs::read(\"corporate-ca.pem\")?;\n",
+            "# */\n",
+            "let client = ", $builder, "\n",
+            "    .add_root_certificate(ca)\n",
+            "    .build()?;\n",
+            "# let _ = client;\n",
+            "# Ok(()) }\n```",
+        )]
+        pub fn add_root_certificate(mut self, certificate: impl Into<Vec<u8>>) -> Self {
+            self.transport.root_certificates.push(certificate.into());
             self
         }
     };
