@@ -83,6 +83,11 @@ struct Server {
 
 impl Server {
     async fn start(ca: &Ca, alpn: &[&[u8]]) -> Server {
+        Server::start_with(ca, alpn, true).await
+    }
+
+    /// `keep_alive` false: HTTP/1.1 connections close after one answer.
+    async fn start_with(ca: &Ca, alpn: &[&[u8]], keep_alive: bool) -> Server {
         #[allow(deprecated)]
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
@@ -115,6 +120,7 @@ impl Server {
                         async move {
                             hyper::Response::builder()
                                 .header("content-type", "application/json")
+                                .header("connection", if keep_alive { "keep-alive" } else { "close" })
                                 .body(Full::new(Bytes::from_static(br#"{"id":"u1"}"#)))
                         }
                     });
@@ -174,4 +180,70 @@ fn a_root_that_is_no_certificate_is_refused_by_build() {
         assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error:?}");
         assert!(error.to_string().contains("root_certificate"), "{error}");
     }
+}
+
+/// Connections, resumed handshakes, HTTP/2 connections, requests.
+type Counts = [usize; 4];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_calls_over_http2_share_one_connection() {
+    let ca = Ca::new();
+    let server = Server::start(&ca, &[b"h2", b"http/1.1"]).await;
+    let client = logto(&server, ca.pem.as_bytes());
+    // The first call opens the connection: first calls made at once would
+    // each open one before ALPN shows the server speaks HTTP/2.
+    client.get_profile().await.unwrap();
+    let calls = (0..16).map(|_| client.get_profile());
+    for result in futures::future::join_all(calls).await {
+        result.unwrap();
+    }
+    let counts: Counts = server.counts();
+    assert_eq!(counts, [1, 0, 1, 17], "connections, resumed, over HTTP/2, requests");
+}
+
+// On one thread: on several, the next call can start before the
+// connection task has put the last connection back in the pool.
+#[tokio::test]
+async fn an_http1_server_keeps_one_pooled_connection_for_sequential_calls() {
+    let ca = Ca::new();
+    let server = Server::start(&ca, &[b"http/1.1"]).await;
+    let client = logto(&server, ca.pem.as_bytes());
+    for _ in 0..5 {
+        client.get_profile().await.unwrap();
+    }
+    assert_eq!(server.counts(), [1, 0, 0, 5]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_calls_over_http1_work_and_new_connections_resume() {
+    let ca = Ca::new();
+    let server = Server::start(&ca, &[b"http/1.1"]).await;
+    let client = logto(&server, ca.pem.as_bytes());
+    client.get_profile().await.unwrap();
+    let calls = (0..4).map(|_| client.get_profile());
+    for result in futures::future::join_all(calls).await {
+        result.unwrap();
+    }
+    let [connections, resumed, h2, requests]: Counts = server.counts();
+    assert_eq!([h2, requests], [0, 5]);
+    // A connection per call at most; the first one's session tickets
+    // (rustls servers send two) let later ones resume.
+    assert!((1..=5).contains(&connections), "{connections} connections");
+    assert!(connections == 1 || resumed >= 1, "{connections} connections, {resumed} resumed");
+}
+
+#[tokio::test]
+async fn new_connections_and_a_second_client_resume_tls() {
+    let ca = Ca::new();
+    // Each answer closes its connection: every call makes a handshake.
+    let server = Server::start_with(&ca, &[b"http/1.1"], false).await;
+    let first = logto(&server, ca.pem.as_bytes());
+    first.get_profile().await.unwrap();
+    first.get_profile().await.unwrap();
+    assert_eq!(server.counts(), [2, 1, 0, 2], "one client's second connection resumes");
+    // Built while the first is alive, with the same roots: its own pool,
+    // the same session store.
+    let second = logto(&server, ca.der.as_slice());
+    second.get_profile().await.unwrap();
+    assert_eq!(server.counts(), [3, 2, 0, 3], "a second client resumes");
 }
