@@ -13,12 +13,14 @@
 //! - TagoIO's `Account.info()` through the vendor's Python and JavaScript SDKs;
 //! - 256 concurrent calls sharing one client, against raw reqwest doing the same;
 //! - paging Pangea users through the `users` stream: time, and the peak heap
-//!   of the thread doing it, for two user counts.
+//!   of the thread doing it, for two user counts;
+//! - each provider's flows over HTTPS, in round trips and connections
+//!   against their limits (see `network.rs`).
 //!
 //! It prints a Markdown report. `--quick` runs a small version of everything,
 //! `--no-vendor` skips the vendor SDKs, `--vendor-dir DIR` says where they are
 //! installed (default: `accountkit-bench` in the system temp dir), and
-//! `--only per-call|static|vendors|concurrency|paging` runs one part (for profiling).
+//! `--only per-call|static|vendors|concurrency|paging|network` runs one part (for profiling).
 //! `--profile PROVIDER:SIDE:CALLS[:CONCURRENCY]` only makes that many calls
 //! of one side: `accountkit`, `floor` or `floor-timed` against the sandbox,
 //! or (TagoIO only) `static-` one of those against the static server, in
@@ -30,6 +32,7 @@
 mod alloc;
 mod capture;
 mod fast;
+mod network;
 mod vendor;
 
 use std::fmt::Write as _;
@@ -52,7 +55,7 @@ static ALLOCATOR: alloc::Counting = alloc::Counting;
 
 const USAGE: &str = "usage: accountkit-bench [--quick] [--no-vendor] [--vendor-dir DIR] [--only PART]\n       \
                      accountkit-bench --profile PROVIDER:[static-]accountkit|floor|floor-timed:CALLS[:CONCURRENCY]";
-const PARTS: [&str; 5] = ["per-call", "static", "vendors", "concurrency", "paging"];
+const PARTS: [&str; 6] = ["per-call", "static", "vendors", "concurrency", "paging", "network"];
 
 /// How much to measure.
 struct Plan {
@@ -312,6 +315,9 @@ fn run(plan: &Plan) -> Result<String, String> {
     }
     if plan.runs("paging") {
         paging(&rt, plan, &mut report)?;
+    }
+    if plan.runs("network") {
+        network::run(&rt, &mut report)?;
     }
     Ok(report)
 }
