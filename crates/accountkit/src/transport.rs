@@ -50,6 +50,7 @@ impl Transport {
             retried_ids_header: None,
             // A caller's own client keeps its own timeouts.
             timeout: self.http.is_none().then_some(self.timeout),
+            opening: accountkit_runtime::transport::Opening::default(),
         }
     }
 

@@ -4,6 +4,8 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::FutureExt as _;
@@ -135,6 +137,41 @@ pub struct Policy {
     /// The time an attempt may take, from sending to the end of its body;
     /// `None` leaves it to the HTTP client. See [`deadline`].
     pub timeout: Option<Duration>,
+    /// Whether the client has had an answer yet; shared by its clones.
+    pub opening: Opening,
+}
+
+/// Until a client's first answer, its requests go one at a time. The HTTP
+/// version is known only once a connection's TLS handshake is done (ALPN):
+/// a burst sent before then opens one connection per request even to an
+/// HTTP/2 server, which could have carried them all on one. After the first
+/// answer every request goes at once, as before.
+#[derive(Debug, Clone, Default)]
+pub struct Opening(Arc<OpeningState>);
+
+#[derive(Debug, Default)]
+struct OpeningState {
+    answered: AtomicBool,
+    first: tokio::sync::Mutex<()>,
+}
+
+impl Opening {
+    fn answered(&self) -> bool {
+        self.0.answered.load(Ordering::Acquire)
+    }
+
+    /// Waits for the requests before this one while nothing has answered;
+    /// the guard, if any, lets the next one go when dropped.
+    async fn turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        let guard = self.0.first.lock().await;
+        (!self.answered()).then_some(guard)
+    }
+
+    fn answer(&self) {
+        if !self.answered() {
+            self.0.answered.store(true, Ordering::Release);
+        }
+    }
 }
 
 impl Policy {
@@ -146,6 +183,7 @@ impl Policy {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             retried_ids_header: None,
             timeout: Some(DEFAULT_TIMEOUT),
+            opening: Opening::default(),
         }
     }
 }
@@ -183,7 +221,16 @@ pub fn execute<'a>(
         attempts = tracing::field::Empty,
         status = tracing::field::Empty,
     );
-    Box::pin(run(client, policy, request, repeatable).instrument(span))
+    if policy.opening.answered() {
+        return Box::pin(run(client, policy, request, repeatable).instrument(span));
+    }
+    // Out of the common path, and the request's own future boxed apart, so
+    // that the wait for a turn adds no room to it.
+    let first = async move {
+        let _turn = policy.opening.turn().await;
+        Box::pin(run(client, policy, request, repeatable)).await
+    };
+    Box::pin(first.instrument(span))
 }
 
 /// The attempts of one request.
@@ -252,6 +299,7 @@ async fn run(
     current.record("attempts", attempt);
     if let Some(status) = status {
         current.record("status", status);
+        policy.opening.answer();
     }
     outcome
 }
