@@ -317,7 +317,7 @@ fn run(plan: &Plan) -> Result<String, String> {
         paging(&rt, plan, &mut report)?;
     }
     if plan.runs("network") {
-        network::run(&rt, &mut report)?;
+        network::run(&rt, plan.vendor_dir.as_deref(), &mut report)?;
     }
     Ok(report)
 }

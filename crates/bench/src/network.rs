@@ -30,6 +30,7 @@ use tokio::runtime::Runtime;
 use tokio_rustls::rustls;
 
 use crate::text;
+use crate::vendor::{self, Sdk};
 
 /// One-way delay netem adds on the namespace's loopback (each packet
 /// crosses it once, so a round trip takes twice this).
@@ -46,19 +47,29 @@ enum Setting {
 }
 
 /// Runs the part: inside a fresh namespace with netem where the machine
-/// allows it (the bench runs itself again there), else on loopback.
-pub fn run(rt: &Runtime, report: &mut String) -> Result<(), String> {
+/// allows it (the bench runs itself again there), else on loopback. The
+/// vendor SDKs in `vendor_dir` run the TagoIO flow too; they are installed
+/// first, outside the namespace, which has no way out.
+pub fn run(rt: &Runtime, vendor_dir: Option<&std::path::Path>, report: &mut String) -> Result<(), String> {
+    let sdks = || match vendor_dir {
+        Some(dir) => [vendor::python, vendor::javascript].map(|install| install(dir)).into(),
+        None => vec![Err("skipped (`--no-vendor`)".to_string())],
+    };
     if let Ok(delay) = std::env::var(IN_NETNS) {
         let delay_ms = delay.parse().map_err(text)?;
-        return measure(rt, Setting::Netem { delay_ms }, report);
+        return measure(rt, Setting::Netem { delay_ms }, sdks(), report);
     }
+    let sdks = sdks();
     match Namespace::create(NETEM_DELAY_MS) {
         Ok(namespace) => {
             let exe = std::env::current_exe().map_err(text)?;
-            let output = std::process::Command::new("ip")
-                .args(["netns", "exec", &namespace.name])
-                .arg(exe)
-                .args(["--only", "network"])
+            let mut inner = std::process::Command::new("ip");
+            inner.args(["netns", "exec", &namespace.name]).arg(exe).args(["--only", "network"]);
+            match vendor_dir {
+                Some(dir) => inner.arg("--vendor-dir").arg(dir),
+                None => inner.arg("--no-vendor"),
+            };
+            let output = inner
                 .env(IN_NETNS, NETEM_DELAY_MS.to_string())
                 .stderr(std::process::Stdio::inherit())
                 .output()
@@ -75,7 +86,7 @@ pub fn run(rt: &Runtime, report: &mut String) -> Result<(), String> {
         }
         Err(why) => {
             eprintln!("network: {why}; measuring on loopback without a delay");
-            measure(rt, Setting::Loopback { why }, report)
+            measure(rt, Setting::Loopback { why }, sdks, report)
         }
     }
 }
@@ -345,17 +356,24 @@ fn count(log: &Log, elapsed: Duration) -> Counted {
 /// A flow: its name, the round trips and connections it needs at least,
 /// and what it is.
 struct Flow {
-    name: &'static str,
+    name: String,
     limit: (usize, usize),
     note: &'static str,
 }
 
-fn measure(rt: &Runtime, setting: Setting, report: &mut String) -> Result<(), String> {
+fn measure(
+    rt: &Runtime,
+    setting: Setting,
+    sdks: Vec<Result<Sdk, String>>,
+    report: &mut String,
+) -> Result<(), String> {
     let hold = match setting {
         Setting::Netem { .. } => None,
         Setting::Loopback { .. } => Some(HOLD),
     };
-    let rows = rt.block_on(flows(hold))?;
+    let (sdks, missing): (Vec<_>, Vec<_>) = sdks.into_iter().partition(Result::is_ok);
+    let sdks: Vec<Sdk> = sdks.into_iter().flatten().collect();
+    let rows = rt.block_on(flows(hold, &sdks))?;
     let _ = match &setting {
         Setting::Netem { delay_ms } => writeln!(
             report,
@@ -402,11 +420,14 @@ fn measure(rt: &Runtime, setting: Setting, report: &mut String) -> Result<(), St
             if flow.note.is_empty() { String::new() } else { format!(": {}", flow.note) },
         );
     }
+    for why in missing.into_iter().filter_map(Result::err) {
+        let _ = writeln!(report, "\nA vendor SDK did not run the TagoIO flow: {why}");
+    }
     report.push('\n');
     Ok(())
 }
 
-async fn flows(hold: Option<Duration>) -> Result<Vec<(Flow, Counted)>, String> {
+async fn flows(hold: Option<Duration>, sdks: &[Sdk]) -> Result<Vec<(Flow, Counted)>, String> {
     let sandbox = Sandbox::start().await.map_err(text)?;
     let ca = Ca::new()?;
     let front = Front::start(&ca, sandbox.addr(), hold).await?;
@@ -436,10 +457,11 @@ async fn flows(hold: Option<Duration>) -> Result<Vec<(Flow, Counted)>, String> {
         .enable_otp_with(tagoio::OtpType::Email, &credentials, async |_| tago.latest_pin(email))
         .await
         .map_err(text)?;
-    let region = tagoio::Region::Custom(front.url_for(&tago.base_url()));
+    let api = front.url_for(&tago.base_url());
+    let region = tagoio::Region::Custom(api.clone());
     flow!(
         Flow {
-            name: "TagoIO login with a PIN, a profile token, info",
+            name: "TagoIO login with a PIN, a profile token, info".into(),
             limit: (7, 1),
             note: "login_with_otp's first login only learns that a PIN is needed; with email PINs the \
                    vendor takes 5 requests: a PIN, the login, a PIN, the token, info",
@@ -459,13 +481,28 @@ async fn flows(hold: Option<Duration>) -> Result<Vec<(Flow, Counted)>, String> {
             anonymous.with_token(token).map_err(text)?.info().await.map_err(text)?;
         }
     );
+    // The same flow through the vendor's SDKs, for comparison.
+    let ca_file = std::env::temp_dir().join(format!("accountkit-bench-ca-{}.pem", std::process::id()));
+    std::fs::write(&ca_file, &ca.pem).map_err(text)?;
+    let admin = format!("http://{}", sandbox.addr());
+    for sdk in sdks {
+        flow!(
+            Flow {
+                name: format!("the same through {}", sdk.name),
+                limit: (7, 1),
+                note: "the vendor's 5 requests, without accountkit's first login",
+            },
+            tokio::task::block_in_place(|| sdk.flow(&api, &admin, &ca_file, email, password))?
+        );
+    }
+    let _ = std::fs::remove_file(&ca_file);
 
     // Pangea: ten pages of ten users.
     use accountkit::pangea;
     let fake = sandbox.pangea();
     fake.seed_users(100);
     let base = front.url_for(&fake.base_url());
-    flow!(Flow { name: "Pangea walk of 10 pages", limit: (12, 1), note: "" }, {
+    flow!(Flow { name: "Pangea walk of 10 pages".into(), limit: (12, 1), note: "" }, {
         let client = pangea::Client::builder(fake.service_token())
             .base_url(base.clone())
             .add_root_certificate(root)
@@ -493,11 +530,14 @@ async fn flows(hold: Option<Duration>) -> Result<Vec<(Flow, Counted)>, String> {
     let logto_client = |token: SecretString| {
         logto::Client::builder(base.clone(), token).add_root_certificate(root).build().map_err(text)
     };
-    flow!(Flow { name: "Logto password change with its verification record", limit: (4, 1), note: "" }, {
-        let client = logto_client(token.clone())?;
-        let record = client.verify_password(password).await.map_err(text)?;
-        client.update_password(&record, "a new correct horse").await.map_err(text)?;
-    });
+    flow!(
+        Flow { name: "Logto password change with its verification record".into(), limit: (4, 1), note: "" },
+        {
+            let client = logto_client(token.clone())?;
+            let record = client.verify_password(password).await.map_err(text)?;
+            client.update_password(&record, "a new correct horse").await.map_err(text)?;
+        }
+    );
 
     // Cycle: 64 reads at once on a client that has no connection yet.
     use accountkit::cycle;
@@ -506,10 +546,10 @@ async fn flows(hold: Option<Duration>) -> Result<Vec<(Flow, Counted)>, String> {
     let base = front.url_for(&fake.base_url());
     flow!(
         Flow {
-            name: "64 concurrent Cycle reads on a fresh client",
+            name: "64 concurrent Cycle reads on a fresh client".into(),
             limit: (3, 1),
-            note: "each call that finds no connection opens one before ALPN shows HTTP/2 (hyper's pool); \
-                   one call first, then 63, would take 1",
+            note: "the first call opens the connection and learns HTTP/2; the other 63 wait for its answer, \
+                   then share it",
         },
         {
             let client = cycle::Client::builder()
@@ -530,7 +570,7 @@ async fn flows(hold: Option<Duration>) -> Result<Vec<(Flow, Counted)>, String> {
     let fake = sandbox.stx();
     fake.add_user(email, password, false);
     let host = stx::Host::Custom(front.url_for(&fake.base_url()));
-    flow!(Flow { name: "STX login, refresh and call", limit: (5, 1), note: "" }, {
+    flow!(Flow { name: "STX login, refresh and call".into(), limit: (5, 1), note: "" }, {
         let client = stx::Client::builder(host.clone()).add_root_certificate(root).build().map_err(text)?;
         let stx::LoginOutcome::LoggedIn(session) =
             client.login(&stx::Credentials::new(email, password)).await.map_err(text)?
@@ -546,7 +586,7 @@ async fn flows(hold: Option<Duration>) -> Result<Vec<(Flow, Counted)>, String> {
     let token = sandbox.logto().add_user("grace@example.com", password);
     flow!(
         Flow {
-            name: "a second client built while the first is alive",
+            name: "a second client built while the first is alive".into(),
             limit: (6, 2),
             note: "two clients, a call each; the second connection's TLS is resumed",
         },
