@@ -337,7 +337,56 @@ pub fn generate(spec: &OpenAPI, settings: &GenerationSettings) -> Result<Generat
     strict_path_encoding(&mut file)?;
     parsed_base_urls(&mut file)?;
     decoded_in_place(&mut file)?;
+    direct_timestamps(&mut file);
     Ok(Generated { code: prettyplease::unparse(&file), surface: surface(&file) })
+}
+
+/// Every `DateTime<Utc>` field, bare or in an `Option`, is decoded by the
+/// runtime's `timestamp`; the field types, and what is accepted, stay
+/// chrono's. Kept for the per-call guard (BENCHMARKS.md, "Dates").
+fn direct_timestamps(file: &mut syn::File) {
+    use syn::visit_mut::VisitMut;
+
+    fn last<'a>(ty: &'a syn::Type, name: &str) -> Option<&'a syn::PathSegment> {
+        let syn::Type::Path(p) = ty else { return None };
+        p.path.segments.last().filter(|s| s.ident == name)
+    }
+    fn argument(segment: &syn::PathSegment) -> Option<&syn::Type> {
+        let syn::PathArguments::AngleBracketed(args) = &segment.arguments else { return None };
+        match args.args.first() {
+            Some(syn::GenericArgument::Type(ty)) if args.args.len() == 1 => Some(ty),
+            _ => None,
+        }
+    }
+    fn utc(ty: &syn::Type) -> bool {
+        last(ty, "DateTime").and_then(argument).is_some_and(|zone| last(zone, "Utc").is_some())
+    }
+
+    struct Rewrite;
+    impl VisitMut for Rewrite {
+        fn visit_field_mut(&mut self, field: &mut syn::Field) {
+            let optional = last(&field.ty, "Option").and_then(argument).is_some_and(utc);
+            if !optional && !utc(&field.ty) {
+                return;
+            }
+            let serde = |attr: &&syn::Attribute| attr.path().is_ident("serde");
+            let defaulted = field.attrs.iter().filter(serde).any(|attr| {
+                matches!(&attr.meta, syn::Meta::List(list) if list.tokens.to_string().split([',', ' ', '=']).any(|t| t == "default"))
+            });
+            field.attrs.push(match (optional, defaulted) {
+                (true, false) => syn::parse_quote!(
+                    #[serde(default, deserialize_with = "::accountkit_runtime::timestamp::deserialize_option")]
+                ),
+                (true, true) => syn::parse_quote!(
+                    #[serde(deserialize_with = "::accountkit_runtime::timestamp::deserialize_option")]
+                ),
+                (false, _) => syn::parse_quote!(
+                    #[serde(deserialize_with = "::accountkit_runtime::timestamp::deserialize")]
+                ),
+            });
+        }
+    }
+    Rewrite.visit_file_mut(file);
 }
 
 /// progenitor's `encode_path` leaves `+`, `@`, `:` and friends as they are;
