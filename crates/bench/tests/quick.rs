@@ -35,7 +35,7 @@ fn a_quick_run_reports_every_measurement() {
     assert!(report.contains("Skipped (`--no-vendor`)"), "{report}");
     // One line per network flow, with its limit.
     let flows = report.lines().filter(|l| l.starts_with("network: ") && l.contains("(limit ")).count();
-    assert_eq!(flows, 6, "{report}");
+    assert_eq!(flows, 7, "{report}");
     // Against the static server: both runtimes, each with its ratios to the
     // bare and the timed floor, per call and concurrent.
     for runtime in ["current_thread", "multi_thread"] {
