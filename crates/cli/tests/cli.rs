@@ -2,7 +2,7 @@
 //! output parsed, its exit statuses, and no secret in what it prints.
 
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use accountkit_sandbox::Sandbox;
 use secrecy::ExposeSecret;
@@ -10,58 +10,14 @@ use serde_json::Value;
 
 const PASSWORD: &str = "correct horse";
 
-/// Runs `accountkit` with `args`, `TAGOIO_TOKEN` set or not, and `stdin`
-/// written to its standard input.
+mod common;
+use common::{accountkit as accountkit_with, clean, json, shows_none};
+
+const BIN: &str = env!("CARGO_BIN_EXE_accountkit");
+
+/// Runs `accountkit` with `args`, `TAGOIO_TOKEN` set or not, and `stdin`.
 fn accountkit(args: &[&str], token: Option<&str>, stdin: &str) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_accountkit"));
-    command
-        .args(args)
-        .env_remove("TAGOIO_TOKEN")
-        .env_remove("ACCOUNTKIT_PROFILE")
-        .env("ACCOUNTKIT_CONFIG", no_profiles())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some(token) = token {
-        command.env("TAGOIO_TOKEN", token);
-    }
-    let mut child = command.spawn().expect("the binary starts");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-/// A profiles file that does not exist, so that no profile of the machine's
-/// user reaches a test.
-fn no_profiles() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-such-dir").join("profiles.json")
-}
-
-/// Runs `accountkit` with `args`, the variables `env` (none of the user's
-/// tokens or profiles), and `stdin`.
-fn accountkit_with(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_accountkit"));
-    command.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    for var in ["TAGOIO_TOKEN", "ACCOUNTKIT_PROFILE", "ACCOUNTKIT_CONFIG"] {
-        command.env_remove(var);
-    }
-    command.envs(env.iter().copied());
-    let mut child = command.spawn().expect("the binary starts");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn json(out: &Output) -> Value {
-    assert!(out.status.success(), "{:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
-}
-
-/// Neither stream shows any of `secrets`.
-fn shows_none(out: &Output, secrets: &[&str]) {
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    for secret in secrets {
-        assert!(!text.contains(secret), "{secret:?} printed in {text}");
-    }
+    accountkit_with(args, token.map(|t| ("TAGOIO_TOKEN", t)).as_slice(), stdin)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -193,8 +149,8 @@ async fn pangea_users_from_the_command_line_and_a_stream_of_json_lines() {
     let url = pangea.base_url();
     let service = pangea.service_token().expose_secret().to_string();
     let run = |rest: &[&str]| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_accountkit"));
-        command.arg("pangea").args(rest).args(["--base-url", &url, "--json"]).env("PANGEA_TOKEN", &service);
+        let mut command = clean(BIN, &[("PANGEA_TOKEN", &service)]);
+        command.arg("pangea").args(rest).args(["--base-url", &url, "--json"]);
         let out = command.output().unwrap();
         shows_none(&out, &[&service]);
         out
@@ -231,8 +187,8 @@ async fn cycle_account_logins_and_two_factor_from_the_command_line() {
     cycle.sign_in("grace@example.com", "correct horse", None).unwrap();
     cycle.sign_in("grace@example.com", "wrong guess", None).unwrap_err();
     let run = |rest: &[&str], stdin: &str| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_accountkit"));
-        command.arg("cycle").args(rest).args(["--base-url", &url, "--json"]).env("CYCLE_TOKEN", &token);
+        let mut command = clean(BIN, &[("CYCLE_TOKEN", &token)]);
+        command.arg("cycle").args(rest).args(["--base-url", &url, "--json"]);
         let mut child =
             command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
@@ -252,9 +208,8 @@ async fn cycle_account_logins_and_two_factor_from_the_command_line() {
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0]["success"], false);
     // Two-factor on: the secret goes to stderr, the code it gives to stdin.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_accountkit"))
+    let mut child = clean(BIN, &[("CYCLE_TOKEN", &token)])
         .args(["cycle", "two-factor-enable", "--stdin", "--json", "--base-url", &url])
-        .env("CYCLE_TOKEN", &token)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -291,22 +246,8 @@ struct Running {
 
 impl Running {
     fn start(args: &[&str], env: &[(&str, &str)]) -> Running {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_accountkit"));
+        let mut command = clean(BIN, env);
         command.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        for var in [
-            "TAGOIO_TOKEN",
-            "CYCLE_TOKEN",
-            "LOGTO_TOKEN",
-            "LOGTO_ENDPOINT",
-            "PANGEA_TOKEN",
-            "STX_REFRESH_TOKEN",
-            "STX_SESSION_FILE",
-            "ACCOUNTKIT_PROFILE",
-        ] {
-            command.env_remove(var);
-        }
-        command.env("ACCOUNTKIT_CONFIG", no_profiles());
-        command.envs(env.iter().copied());
         let mut child = command.spawn().expect("the binary starts");
         let stdin = child.stdin.take();
         let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
@@ -847,13 +788,9 @@ fn on_a_terminal(args: &[&str], env: &[(&str, &str)], answers: &[(&str, &str)]) 
         .chain(args.iter().copied())
         .map(|arg| format!("'{}'", arg.replace('\'', r"'\''")))
         .collect();
-    let mut command = Command::new("script");
+    let mut command = clean("script", env);
     command.args(["-qec", &quoted.join(" "), "/dev/null"]);
     command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null());
-    for var in ["TAGOIO_TOKEN", "ACCOUNTKIT_PROFILE", "NO_COLOR"] {
-        command.env_remove(var);
-    }
-    command.env("ACCOUNTKIT_CONFIG", no_profiles()).envs(env.iter().copied());
     let Ok(mut child) = command.spawn() else {
         eprintln!("no `script` on this machine: the terminal test is not run");
         return None;

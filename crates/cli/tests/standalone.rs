@@ -5,10 +5,13 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
+
+mod common;
+use common::{accountkit, json as json_of, shows_none};
 
 /// The server binary, built (or found up to date) by cargo itself.
 fn sandbox_binary() -> PathBuf {
@@ -71,43 +74,6 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// Runs `accountkit` with `args`, only the variables `env` of those it
-/// reads, and `stdin`.
-fn accountkit(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_accountkit"));
-    command.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    for var in [
-        "TAGOIO_TOKEN",
-        "CYCLE_TOKEN",
-        "LOGTO_TOKEN",
-        "LOGTO_ENDPOINT",
-        "PANGEA_TOKEN",
-        "STX_REFRESH_TOKEN",
-        "STX_SESSION_FILE",
-        "ACCOUNTKIT_PROFILE",
-    ] {
-        command.env_remove(var);
-    }
-    command.env("ACCOUNTKIT_CONFIG", std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("none.json"));
-    command.envs(env.iter().copied());
-    let mut child = command.spawn().expect("the binary starts");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn json_of(out: &Output) -> Value {
-    assert!(out.status.success(), "{:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
-}
-
-fn shows_none(out: &Output, secrets: &[&str]) {
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    for secret in secrets {
-        assert!(!text.contains(secret), "{secret:?} printed in {text}");
     }
 }
 
