@@ -125,7 +125,7 @@ impl Transport {
 /// # #[cfg(not(feature = "stx"))] fn main() {}
 /// ```
 pub fn http_client_builder() -> Result<reqwest::ClientBuilder, Error> {
-    let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).referer(false);
+    let builder = origin_bound();
     #[cfg(feature = "rustls")]
     let builder = match tls::config() {
         Ok(config) => builder.tls_backend_preconfigured(config.clone()),
@@ -137,9 +137,15 @@ pub fn http_client_builder() -> Result<reqwest::ClientBuilder, Error> {
     Ok(builder)
 }
 
+/// A builder whose requests never leave their origin: no redirect is
+/// followed and no `Referer` is sent.
+fn origin_bound() -> reqwest::ClientBuilder {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).referer(false)
+}
+
 /// `http_client_builder` trusting `roots` beside the platform's roots.
 fn with_roots(op: Op, roots: &[Vec<u8>]) -> Result<reqwest::ClientBuilder, Error> {
-    let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).referer(false);
+    let builder = origin_bound();
     #[cfg(feature = "rustls")]
     {
         let roots = tls::parse_roots(roots).map_err(|why| op.invalid("root_certificate", &why))?;
